@@ -1,0 +1,36 @@
+"""codemode: let an LLM use its tools by writing one async Python program.
+
+from codemode import Codemode, tool
+
+@tool
+async def get_weather(city: str) -> dict:
+    '''Current weather for a city.'''
+    ...
+
+cm = Codemode([get_weather])
+prompt = cm.prompt()          # instructions + typed stubs for the model
+result = await cm.execute(model_code)
+result.ok, result.value, result.logs, result.tool_calls
+"""
+
+from ._codemode import Codemode
+from ._errors import RegistrationError, ToolArgumentError, ToolCallLimitError, ToolError
+from ._result import ExecuteError, ExecuteResult, Limits, LogEntry, ToolCall
+from ._tools import Tool, tool
+
+__all__ = [
+    "Codemode",
+    "ExecuteError",
+    "ExecuteResult",
+    "Limits",
+    "LogEntry",
+    "RegistrationError",
+    "Tool",
+    "ToolArgumentError",
+    "ToolCall",
+    "ToolCallLimitError",
+    "ToolError",
+    "tool",
+]
+
+__version__ = "0.1.0"

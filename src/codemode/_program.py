@@ -1,0 +1,274 @@
+"""Model code as written, made into one runnable shape, and checked before it runs.
+
+Models write code in several shapes: an `async def main()`, a plain `def main()`, a single async
+function of another name, top-level statements using `await` whose last expression is the answer,
+`asyncio.run(main())` at the bottom, and any of these inside a Markdown fence. `prepare` turns all of
+them into one module whose last statement stores the answer in `RESULT_NAME`, to be compiled with
+top-level await allowed. `precheck` finds calls to tools that do not exist and keyword arguments a
+tool does not take, so that a typo costs no run.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ._result import ExecuteError
+from ._tools import Tool
+
+RESULT_NAME = "_codemode_result_"
+FILENAME = "<codemode>"
+
+_FENCE = re.compile(
+    r"^[ \t]*(`{3,}|~{3,})[ \t]*([\w+-]*)[^\n]*\n(.*?)^[ \t]*\1[ \t]*$", re.S | re.M
+)
+
+
+def strip_fences(text: str) -> str:
+    """The code inside Markdown fences, or `text` itself when it has none.
+
+    Several fenced blocks are joined in order (models split helpers and `main` at times); blocks
+    labelled with a language other than Python are left out.
+    """
+    blocks = [
+        body
+        for _, lang, body in _FENCE.findall(text)
+        if lang.lower() in ("", "python", "py", "python3", "py3")
+    ]
+    if not blocks:
+        stripped = text.strip()
+        if stripped.startswith(("```", "~~~")):  # an unclosed fence: drop the opening line
+            return stripped.split("\n", 1)[1] if "\n" in stripped else ""
+        return text
+    return "\n".join(block.rstrip("\n") + "\n" for block in blocks)
+
+
+@dataclass(frozen=True, slots=True)
+class Program:
+    """Model code parsed and reshaped: `tree` ends by storing the answer in `RESULT_NAME`."""
+
+    source: str
+    tree: ast.Module
+
+
+def parse(source: str) -> ast.Module | ExecuteError:
+    """Parse model code, or describe the syntax error with its line and column."""
+    try:
+        return ast.parse(source, FILENAME, type_comments=False)
+    except SyntaxError as exc:
+        return syntax_error(exc, source)
+    except (ValueError, MemoryError, RecursionError) as exc:  # null bytes, absurd nesting
+        return ExecuteError(type="syntax", message=f"cannot parse the code: {exc}")
+
+
+def syntax_error(exc: SyntaxError, source: str) -> ExecuteError:
+    line = exc.lineno
+    text = exc.text if exc.text is not None else _line(source, line)
+    where = ""
+    if line is not None:
+        where = f"\n  line {line}: {text.rstrip() if text else ''}"
+        if exc.offset and text:
+            where += "\n  " + " " * (len(f"line {line}: ") + exc.offset - 1) + "^"
+    return ExecuteError(
+        type="syntax",
+        message=f"{exc.msg} (line {line})" if line else str(exc.msg),
+        exception=type(exc).__name__,
+        line=line,
+        column=exc.offset,
+        traceback=where.lstrip("\n") or None,
+    )
+
+
+def _line(source: str, line: int | None) -> str | None:
+    if not line:
+        return None
+    lines = source.splitlines()
+    return lines[line - 1] if 0 < line <= len(lines) else None
+
+
+def prepare(tree: ast.Module) -> ast.Module:
+    """Reshape a parsed module so that its last statement stores the answer in `RESULT_NAME`.
+
+    The tree is changed in place and returned.
+    """
+    body = _unwrap_main_guard(tree.body)
+    body = [_rewrite_asyncio_run(stmt) for stmt in body]
+    functions = {
+        stmt.name: stmt for stmt in body if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef)
+    }
+    entry: ast.expr | None = None
+    last = body[-1] if body else None
+    if isinstance(last, ast.Expr):
+        body.pop()
+        entry = last.value
+    called = _called_at_top_level(body, entry)
+    if entry is None or (isinstance(entry, ast.Constant) and entry.value is None):
+        name = _entry_function(functions)
+        if name is not None and name not in called:
+            if entry is not None:
+                body.append(ast.Expr(entry))
+            entry = ast.Call(ast.Name(name, ast.Load()), [], [])
+    if entry is None:
+        entry = ast.Constant(None)
+    line = (body[-1].end_lineno or 1) if body else 1
+    store = ast.Assign([ast.Name(RESULT_NAME, ast.Store())], entry)
+    ast.copy_location(store, entry) if hasattr(entry, "lineno") else None
+    store.lineno = store.end_lineno = getattr(entry, "lineno", line)
+    store.col_offset = store.end_col_offset = 0
+    body.append(store)
+    tree.body = body
+    ast.fix_missing_locations(tree)
+    return tree
+
+
+def _entry_function(functions: Mapping[str, ast.FunctionDef | ast.AsyncFunctionDef]) -> str | None:
+    if "main" in functions:
+        return "main"
+    async_names = [n for n, f in functions.items() if isinstance(f, ast.AsyncFunctionDef)]
+    if len(async_names) == 1 and not _takes_required_args(functions[async_names[0]]):
+        return async_names[0]
+    return None
+
+
+def _takes_required_args(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    args = fn.args
+    positional = len(args.posonlyargs) + len(args.args)
+    if positional > len(args.defaults):
+        return True
+    return any(default is None for default in args.kw_defaults)
+
+
+def _called_at_top_level(body: list[ast.stmt], entry: ast.expr | None) -> set[str]:
+    """Names of functions called by top-level code outside function and class bodies."""
+    names: set[str] = set()
+    nodes: list[ast.AST] = [
+        s for s in body if not isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+    ]
+    if entry is not None:
+        nodes.append(entry)
+    for node in nodes:
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Name):
+                names.add(sub.func.id)
+    return names
+
+
+def _unwrap_main_guard(body: list[ast.stmt]) -> list[ast.stmt]:
+    """`if __name__ == "__main__": ...` -> its body (model code runs as the main program)."""
+    out: list[ast.stmt] = []
+    for stmt in body:
+        if (
+            isinstance(stmt, ast.If)
+            and isinstance(stmt.test, ast.Compare)
+            and isinstance(stmt.test.left, ast.Name)
+            and stmt.test.left.id == "__name__"
+        ):
+            out.extend(stmt.body)
+        else:
+            out.append(stmt)
+    return out
+
+
+def _rewrite_asyncio_run(stmt: ast.stmt) -> ast.stmt:
+    """`asyncio.run(main())` at top level -> `await main()`: the loop is already running."""
+    if not isinstance(stmt, ast.Expr | ast.Assign):
+        return stmt
+    value = stmt.value
+    if (
+        isinstance(value, ast.Call)
+        and isinstance(value.func, ast.Attribute)
+        and value.func.attr == "run"
+        and isinstance(value.func.value, ast.Name)
+        and value.func.value.id == "asyncio"
+        and len(value.args) == 1
+    ):
+        stmt.value = ast.copy_location(ast.Await(value.args[0]), value)
+    return stmt
+
+
+# -- the static pre-check ---------------------------------------------------------------------
+
+
+def precheck(
+    tree: ast.Module, tools: Mapping[str, Tool], proxy_name: str = "codemode"
+) -> ExecuteError | None:
+    """Find `codemode.<tool>(...)` calls that cannot work, before anything runs.
+
+    Reports an unknown tool (with the closest names) and, where the call spells out its keywords,
+    keywords the schema does not take and required ones that are missing. Code that rebinds the
+    proxy name is not checked.
+    """
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Name)
+            and node.id == proxy_name
+            and not isinstance(node.ctx, ast.Load)
+        ):
+            return None
+        if isinstance(node, ast.arg) and node.arg == proxy_name:
+            return None
+    for node in ast.walk(tree):
+        if not (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == proxy_name
+            and isinstance(node.ctx, ast.Load)
+        ):
+            continue
+        name = node.attr
+        tool = tools.get(name)
+        if tool is None:
+            if name in ("ToolError", "ToolArgumentError"):
+                continue
+            close = difflib.get_close_matches(name, list(tools), n=3, cutoff=0.5)
+            hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+            return ExecuteError(
+                type="validation",
+                message=f"unknown tool {proxy_name}.{name}{hint}",
+                line=node.lineno,
+                column=node.col_offset + 1,
+            )
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            func = node.func
+            if isinstance(func.value, ast.Name) and func.value.id == proxy_name:
+                tool = tools.get(func.attr)
+                if tool is not None:
+                    problem = _check_call(node, tool)
+                    if problem:
+                        return ExecuteError(
+                            type="validation",
+                            message=f"{proxy_name}.{func.attr}(): {problem}",
+                            line=node.lineno,
+                            column=node.col_offset + 1,
+                        )
+    return None
+
+
+def _check_call(call: ast.Call, tool: Tool) -> str | None:
+    if call.args or any(kw.arg is None for kw in call.keywords):
+        return None  # a dict argument or **kwargs: checked when it runs
+    schema: dict[str, Any] = tool.input_schema
+    properties = schema.get("properties")
+    if not isinstance(properties, dict):
+        return None
+    names = {kw.arg for kw in call.keywords if kw.arg is not None}
+    accepted = tool.keywords
+    if schema.get("additionalProperties") is False:
+        unknown = sorted(n for n in names if n not in accepted)
+        if unknown:
+            close = difflib.get_close_matches(unknown[0], list(accepted), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            takes = ", ".join(sorted(accepted)) or "no arguments"
+            return f"unexpected argument {unknown[0]!r}{hint}; it takes: {takes}"
+    required = schema.get("required")
+    if isinstance(required, list):
+        given = {accepted.get(n, n) for n in names}
+        missing = [r for r in required if isinstance(r, str) and r not in given and r in properties]
+        if missing:
+            return f"missing required argument {missing[0]!r}"
+    return None

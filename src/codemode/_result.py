@@ -1,0 +1,306 @@
+"""What an execution gives back: `ExecuteResult` and its parts.
+
+Everything here is plain data. An executor never raises for what model code does; it returns an
+`ExecuteResult` whose `error` says what went wrong.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import decimal
+import enum
+import fractions
+import json
+import math
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+ErrorType = Literal[
+    "syntax",  # the code does not parse
+    "runtime",  # an uncaught exception in model code
+    "timeout",  # the wall-clock limit was reached
+    "memory",  # an allocation was refused or the memory limit was hit
+    "policy",  # the code tried something the policy forbids (an import, a dunder, a file)
+    "tool",  # a tool raised and model code did not catch it
+    "validation",  # a tool call with arguments that do not fit its schema, or an unknown tool
+    "output",  # the result could not be returned (too large)
+    "crash",  # the executor itself failed (a worker died)
+    "overloaded",  # the executor refused the run (queue full, circuit open)
+]
+
+LogStream = Literal["stdout", "stderr", "system"]
+
+
+@dataclass(frozen=True, slots=True)
+class ExecuteError:
+    """Why an execution failed.
+
+    `line` and `column` point into the model's code (1-based) when known; `traceback` lists the
+    model's own frames only, never host paths.
+    """
+
+    type: ErrorType
+    message: str
+    exception: str | None = None
+    line: int | None = None
+    column: int | None = None
+    traceback: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def describe(self) -> str:
+        """One line: `runtime error at line 3: ZeroDivisionError: division by zero`."""
+        where = f" at line {self.line}" if self.line is not None else ""
+        return f"{self.type} error{where}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class LogEntry:
+    """One piece of output: `print` goes to stdout; `system` carries codemode's own notes."""
+
+    stream: LogStream
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"stream": self.stream, "text": self.text}
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCall:
+    """One call from model code to a tool, in the order the calls started."""
+
+    name: str
+    args: dict[str, Any]
+    ok: bool
+    duration_ms: float
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "args": self.args,
+            "ok": self.ok,
+            "duration_ms": self.duration_ms,
+            "error": self.error,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ExecuteResult:
+    """The outcome of running model code.
+
+    `value` is JSON-safe (see `to_jsonable`). When `ok` is false, `error` says why and `value` is
+    None; logs and tool calls made before the failure are kept either way.
+    """
+
+    ok: bool
+    value: Any = None
+    error: ExecuteError | None = None
+    logs: tuple[LogEntry, ...] = ()
+    tool_calls: tuple[ToolCall, ...] = ()
+    duration_ms: float = 0.0
+
+    @property
+    def stdout(self) -> str:
+        """Everything the code printed, joined."""
+        return "".join(entry.text for entry in self.logs if entry.stream != "system")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "value": self.value,
+            "error": self.error.to_dict() if self.error else None,
+            "logs": [entry.to_dict() for entry in self.logs],
+            "tool_calls": [call.to_dict() for call in self.tool_calls],
+            "duration_ms": self.duration_ms,
+        }
+
+    def to_text(self, max_chars: int = 8000) -> str:
+        """A compact answer for the model: the output, then the result or the error.
+
+        Longer text is cut in the middle of the output section first, then at the end, always with a
+        visible `[... N characters truncated ...]` marker.
+        """
+        output = "".join(
+            entry.text if entry.stream != "system" else f"[codemode] {entry.text}\n"
+            for entry in self.logs
+        )
+        if self.ok:
+            tail = "Result:\n" + _dump_for_text(self.value)
+        else:
+            assert self.error is not None
+            tail = "Error: " + self.error.describe()
+            if self.error.traceback:
+                tail += "\n" + self.error.traceback.rstrip()
+        parts = []
+        if output:
+            parts.append("Output:\n" + output.rstrip("\n"))
+        parts.append(tail)
+        calls = len(self.tool_calls)
+        if calls:
+            failed = sum(1 for call in self.tool_calls if not call.ok)
+            parts.append(f"({calls} tool call{'s' if calls != 1 else ''}, {failed} failed)")
+        text = "\n\n".join(parts)
+        return truncate_text(text, max_chars)
+
+
+def truncate_text(text: str, max_chars: int) -> str:
+    """Cut `text` to at most `max_chars`, keeping head and tail with a marker in between."""
+    if len(text) <= max_chars:
+        return text
+    marker = "\n[... {} characters truncated ...]\n"
+    budget = max(max_chars - len(marker.format(len(text))), 0)
+    head = budget * 2 // 3
+    tail = budget - head
+    cut = len(text) - head - tail
+    return text[:head] + marker.format(cut) + (text[len(text) - tail :] if tail else "")
+
+
+def _dump_for_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    try:
+        return json.dumps(value, ensure_ascii=False, indent=1 if _is_big(value) else None)
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+def _is_big(value: Any) -> bool:
+    return isinstance(value, dict | list) and len(value) > 8
+
+
+_MAX_DEPTH = 100
+
+
+def to_jsonable(value: Any, notes: list[str] | None = None) -> Any:
+    """Convert `value` into data `json.dumps` accepts, noting every lossy conversion in `notes`.
+
+    datetime, date and time become ISO strings; sets and tuples lists; dataclasses and pydantic
+    models dicts; Decimal, Fraction and UUID strings; enums their value; bytes a UTF-8 string (or
+    their repr); NaN and infinities strings; anything else its repr.
+    """
+    if notes is None:
+        notes = []
+    return _convert(value, notes, 0, set())
+
+
+def _convert(value: Any, notes: list[str], depth: int, seen: set[int]) -> Any:
+    if value is None or type(value) in (bool, int, str):
+        return value
+    if isinstance(value, enum.Enum):
+        return _convert(value.value, notes, depth + 1, seen)
+    if isinstance(value, bool | int | str):  # subclasses: keep the plain value
+        return _scalar(value)
+    if isinstance(value, float):
+        if math.isfinite(value):
+            return float(value)
+        notes.append(f"the float {value!r} was returned as a string")
+        return repr(value)
+    if depth > _MAX_DEPTH:
+        notes.append("a value nested too deeply was returned as its repr")
+        return _safe_repr(value)
+    marker = id(value)
+    if marker in seen:
+        notes.append("a value that contains itself was returned as a repr at the cycle")
+        return "<cycle>"
+    if isinstance(value, Mapping):
+        seen.add(marker)
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            out[_key(key, notes)] = _convert(item, notes, depth + 1, seen)
+        seen.discard(marker)
+        return out
+    if isinstance(value, list | tuple | set | frozenset):
+        seen.add(marker)
+        items = value
+        if isinstance(value, set | frozenset):
+            try:
+                items = sorted(value)
+            except TypeError:
+                items = list(value)
+        converted = [_convert(item, notes, depth + 1, seen) for item in items]
+        seen.discard(marker)
+        return converted
+    if isinstance(value, _dt.datetime | _dt.date | _dt.time):
+        return value.isoformat()
+    if isinstance(value, _dt.timedelta):
+        return value.total_seconds()
+    if isinstance(value, decimal.Decimal | fractions.Fraction | uuid.UUID):
+        return str(value)
+    if isinstance(value, bytes | bytearray):
+        try:
+            return bytes(value).decode("utf-8")
+        except UnicodeDecodeError:
+            notes.append("bytes that are not UTF-8 were returned as their repr")
+            return repr(bytes(value))
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        seen.add(marker)
+        out = {
+            f.name: _convert(getattr(value, f.name), notes, depth + 1, seen)
+            for f in dataclasses.fields(value)
+        }
+        seen.discard(marker)
+        return out
+    dump = getattr(type(value), "model_dump", None)
+    if dump is not None and hasattr(type(value), "model_fields"):
+        return _convert(value.model_dump(mode="json"), notes, depth + 1, seen)
+    text = _safe_repr(value)
+    notes.append(f"a {type(value).__name__} was returned as its repr")
+    return text
+
+
+def _scalar(value: Any) -> Any:
+    if isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, int):
+        return int(value)
+    return str(value)
+
+
+def _key(key: Any, notes: list[str]) -> str:
+    if isinstance(key, str):
+        return str(key)
+    if isinstance(key, bool) or key is None:
+        return json.dumps(key)
+    if isinstance(key, int | float):
+        return str(key)
+    notes.append(f"a {type(key).__name__} dict key was returned as a string")
+    return _safe_repr(key)
+
+
+def _safe_repr(value: Any) -> str:
+    try:
+        text = repr(value)
+    except Exception as exc:  # a model-defined __repr__ may raise
+        text = f"<{type(value).__name__} object (repr failed: {type(exc).__name__})>"
+    return text if len(text) <= 2000 else text[:2000] + "..."
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Bounds for one execution. `None` means no bound (timeout) or the executor's default."""
+
+    timeout: float | None = 30.0
+    max_tool_calls: int | None = 1000
+    max_log_chars: int = 20_000
+    max_result_chars: int = 100_000
+    memory_mb: int | None = None
+
+    def replace(self, **changes: Any) -> Limits:
+        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+__all__ = [
+    "ErrorType",
+    "ExecuteError",
+    "ExecuteResult",
+    "Limits",
+    "LogEntry",
+    "ToolCall",
+    "to_jsonable",
+    "truncate_text",
+]

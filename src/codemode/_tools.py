@@ -1,0 +1,406 @@
+"""What a tool is, and the ways to make one.
+
+A `Tool` is a name, a description, an input JSON Schema, an optional output JSON Schema and a
+callable (sync or async) that takes the arguments as keywords. `Tool.from_function` reads all of that
+from a Python function; `Tool.from_schema` takes it as given. Every call is validated against the
+input schema before the callable runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+import keyword
+import re
+import typing
+import unicodedata
+from collections.abc import Callable, Mapping
+from typing import Any, overload
+
+import docstring_parser
+import jsonschema_rs
+import pydantic
+from pydantic.json_schema import GenerateJsonSchema
+
+from ._errors import RegistrationError, ToolArgumentError
+from ._schema import normalize_schema
+
+ToolFunction = Callable[..., Any]
+
+
+def python_name(name: str) -> str:
+    """The Python identifier a tool or property name is called by in model code.
+
+    `get-weather` -> `get_weather`, `3d.render` -> `tool_3d_render`, `from` -> `from_`,
+    `__init__` -> `init__`, `café` -> `cafe`. Leading underscores go because model code may not
+    touch `_` names; anything else outside ASCII letters, digits and `_` becomes `_`.
+    """
+    chars = []
+    for char in name:
+        if char.isascii():
+            chars.append(char if char.isalnum() or char == "_" else "_")
+        else:
+            ascii_part = unicodedata.normalize("NFKD", char).encode("ascii", "ignore").decode()
+            chars.append("".join(c for c in ascii_part if c.isalnum()) or "_")
+    text = re.sub(r"_{2,}", "_", "".join(chars)) if "".join(chars) != name else name
+    text = text.lstrip("_")
+    if not text.strip("_"):
+        text = "tool"
+    if text[0].isdigit():
+        text = "tool_" + text
+    if keyword.iskeyword(text) or text in _RESERVED:
+        text += "_"
+    return text
+
+
+def keyword_names(schema: Mapping[str, Any]) -> dict[str, str]:
+    """Python keyword -> property name, for the properties model code can pass as keywords.
+
+    Identifiers map to themselves; keywords get a trailing underscore (`from` -> `from_`); other
+    names are made identifiers (`user-id` -> `user_id`) unless that clashes with another property,
+    in which case the property can only be passed in a dict.
+    """
+    properties = schema.get("properties")
+    if not isinstance(properties, Mapping):
+        return {}
+    names: dict[str, str] = {}
+    for prop in properties:
+        if isinstance(prop, str) and prop.isidentifier() and not keyword.iskeyword(prop):
+            names[prop] = prop
+    for prop in properties:
+        if not isinstance(prop, str) or prop in names:
+            continue
+        spelled = prop + "_" if keyword.iskeyword(prop) else python_name(prop)
+        if spelled not in names and spelled not in properties:
+            names[spelled] = prop
+    return names
+
+
+# Names that would shadow what model code needs on the `codemode` object.
+_RESERVED = frozenset({"ToolError", "ToolArgumentError"})
+
+
+class _NoTitles(GenerateJsonSchema):
+    """pydantic's schema without the auto-generated per-field titles ("City" for `city`)."""
+
+    def field_title_should_be_set(self, schema: Any) -> bool:
+        return False
+
+
+class Tool:
+    """A callable the model may use, with the schemas that describe it.
+
+    Calling a `Tool` directly (`tool(x=1)`) calls the wrapped function unvalidated, so a function
+    decorated with `@codemode.tool` keeps working as a function.
+    """
+
+    __slots__ = (
+        "_arguments_model",
+        "_is_async",
+        "_validator",
+        "description",
+        "fn",
+        "input_schema",
+        "keywords",
+        "name",
+        "output_schema",
+        "python_name",
+        "threaded",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        description: str,
+        input_schema: Mapping[str, Any],
+        fn: ToolFunction,
+        *,
+        output_schema: Mapping[str, Any] | None = None,
+        threaded: bool | None = None,
+        arguments_model: type[pydantic.BaseModel] | None = None,
+    ) -> None:
+        if not isinstance(name, str) or not name:
+            raise RegistrationError("a tool needs a non-empty string name")
+        if not callable(fn):
+            raise RegistrationError(f"tool {name!r}: fn must be callable, got {type(fn).__name__}")
+        if not isinstance(input_schema, Mapping):
+            raise RegistrationError(f"tool {name!r}: input_schema must be a JSON Schema object")
+        self.name = name
+        self.python_name = python_name(name)
+        self.description = description or ""
+        self.input_schema: dict[str, Any] = dict(input_schema)
+        self.output_schema: dict[str, Any] | None = (
+            dict(output_schema) if output_schema is not None else None
+        )
+        self.fn = fn
+        self._is_async = _is_async_callable(fn)
+        # Sync functions run in a worker thread by default so that a blocking tool (an HTTP
+        # request) does not stall the event loop and `asyncio.gather` really overlaps them.
+        self.threaded = (not self._is_async) if threaded is None else threaded
+        self._arguments_model = arguments_model
+        self.keywords = keyword_names(self.input_schema)
+        self._validator = None if arguments_model is not None else _compile_validator(self)
+
+    # -- constructors -------------------------------------------------------------------------
+
+    @classmethod
+    def from_function(
+        cls,
+        fn: ToolFunction,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        threaded: bool | None = None,
+    ) -> Tool:
+        """Make a tool from a plain function (sync or async) with type hints and a docstring.
+
+        The input schema comes from the signature through pydantic (TypedDict, pydantic models,
+        Literal, enums, Optional, defaults, containers); per-parameter descriptions come from the
+        docstring (Google, NumPy or Sphinx style); the return annotation gives the output schema.
+
+        >>> def add(a: int, b: int = 1) -> int:
+        ...     '''Add two numbers.'''
+        ...     return a + b
+        >>> Tool.from_function(add).input_schema["required"]
+        ['a']
+        """
+        if isinstance(fn, Tool):
+            return fn
+        target = inspect.unwrap(fn)
+        doc = docstring_parser.parse(inspect.getdoc(target) or "")
+        param_docs = {p.arg_name.lstrip("*"): (p.description or "").strip() for p in doc.params}
+        try:
+            hints = typing.get_type_hints(target, include_extras=True)
+        except Exception as exc:  # unresolvable forward references
+            raise RegistrationError(
+                f"tool {getattr(fn, '__name__', fn)!r}: cannot resolve type hints: {exc}"
+            ) from exc
+        fields: dict[str, Any] = {}
+        for param in inspect.signature(target).parameters.values():
+            if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+                continue
+            if param.kind is param.POSITIONAL_ONLY:
+                raise RegistrationError(
+                    f"tool {target.__name__!r}: positional-only parameter {param.name!r} cannot "
+                    "be passed by keyword"
+                )
+            annotation = hints.get(param.name, Any)
+            default = ... if param.default is param.empty else param.default
+            info = pydantic.Field(default, description=param_docs.get(param.name) or None)
+            fields[param.name] = (annotation, info)
+        tool_name = name or target.__name__
+        try:
+            model = pydantic.create_model(
+                f"{tool_name}_arguments", __config__=pydantic.ConfigDict(extra="forbid"), **fields
+            )
+            input_schema = model.model_json_schema(schema_generator=_NoTitles)
+        except (pydantic.PydanticUserError, pydantic.PydanticSchemaGenerationError) as exc:
+            raise RegistrationError(f"tool {tool_name!r}: {exc}") from exc
+        input_schema.pop("title", None)
+        output_schema = _output_schema(hints.get("return", inspect.Signature.empty))
+        text = description
+        if text is None:
+            text = "\n\n".join(
+                part for part in (doc.short_description, doc.long_description) if part
+            )
+        return cls(
+            tool_name,
+            text,
+            input_schema,
+            fn,
+            output_schema=output_schema,
+            threaded=threaded,
+            arguments_model=model,
+        )
+
+    @classmethod
+    def from_schema(
+        cls,
+        *,
+        name: str,
+        description: str = "",
+        input_schema: Mapping[str, Any],
+        fn: ToolFunction,
+        output_schema: Mapping[str, Any] | None = None,
+        threaded: bool | None = None,
+    ) -> Tool:
+        """Make a tool from a raw JSON Schema; `fn` receives the validated arguments as keywords."""
+        return cls(
+            name,
+            description,
+            input_schema,
+            fn,
+            output_schema=output_schema,
+            threaded=threaded,
+        )
+
+    # -- calling ------------------------------------------------------------------------------
+
+    def validate(self, args: Mapping[str, Any]) -> dict[str, Any]:
+        """Check `args` against the input schema and return the keywords for `fn`.
+
+        Raises `ToolArgumentError` naming the tool, the field path and what was expected.
+        """
+        if self._arguments_model is not None:
+            try:
+                parsed = self._arguments_model.model_validate(args)
+            except pydantic.ValidationError as exc:
+                raise ToolArgumentError(
+                    _pydantic_message(self, exc), tool=self.python_name
+                ) from None
+            return {key: getattr(parsed, key) for key in parsed.model_fields_set}
+        if self._validator is not None and not self._validator.is_valid(args):
+            raise ToolArgumentError(_schema_message(self, args), tool=self.python_name)
+        return dict(args)
+
+    async def invoke(self, args: Mapping[str, Any]) -> Any:
+        """Validate `args`, call the function (in a thread if `threaded`) and return its result."""
+        kwargs = self.validate(args)
+        if self._is_async:
+            return await self.fn(**kwargs)
+        if self.threaded:
+            return await asyncio.to_thread(self.fn, **kwargs)
+        result = self.fn(**kwargs)
+        if inspect.isawaitable(result):
+            return await result
+        return result
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.fn(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"Tool(name={self.name!r})"
+
+
+def _is_async_callable(fn: Any) -> bool:
+    while isinstance(fn, functools.partial):
+        fn = fn.func
+    return inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(
+        getattr(fn, "__call__", None)  # noqa: B004 - async __call__ on callable objects
+    )
+
+
+def _output_schema(annotation: Any) -> dict[str, Any] | None:
+    if annotation is inspect.Signature.empty or annotation is Any or annotation is None:
+        return None
+    if annotation is type(None):
+        return None
+    try:
+        schema = pydantic.TypeAdapter(annotation).json_schema(
+            mode="serialization", schema_generator=_NoTitles
+        )
+    except pydantic.PydanticSchemaGenerationError:
+        return None  # a return type pydantic cannot describe (a client object): typed Any
+    except pydantic.PydanticUserError as exc:
+        raise RegistrationError(f"return annotation {annotation!r}: {exc}") from exc
+    return schema or None
+
+
+def _compile_validator(tool: Tool) -> Any:
+    schema = normalize_schema(tool.input_schema)
+    without_dialect = {k: v for k, v in schema.items() if k != "$schema"}
+    # A schema the validator cannot compile (they exist in the wild) still gets its top-level
+    # shape checked, so a call is never silently unvalidated at the root.
+    for candidate in (schema, without_dialect, _root_only(schema)):
+        try:
+            return jsonschema_rs.validator_for(candidate)
+        except Exception as exc:  # jsonschema_rs raises ValidationError or ValueError
+            error = exc
+    raise RegistrationError(f"tool {tool.name!r}: input schema is invalid: {error}")
+
+
+def _root_only(schema: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": [r for r in schema.get("required", []) if isinstance(r, str)],
+    }
+
+
+def _schema_message(tool: Tool, args: Mapping[str, Any]) -> str:
+    errors = []
+    validator: Any = tool._validator
+    for error in validator.iter_errors(args):
+        path = _format_path(error.instance_path)
+        where = f"argument {path}" if path else "arguments"
+        errors.append(f"{where}: {error.message}")
+        if len(errors) == 3:
+            break
+    detail = "; ".join(errors) or "invalid arguments"
+    return f"{tool.python_name}(): {detail}"
+
+
+def _pydantic_message(tool: Tool, exc: pydantic.ValidationError) -> str:
+    errors = []
+    for error in exc.errors(include_url=False)[:3]:
+        path = _format_path(error["loc"])
+        where = f"argument {path}" if path else "arguments"
+        got = error.get("input")
+        shown = repr(got)
+        if len(shown) > 60:
+            shown = shown[:57] + "..."
+        if error["type"] == "missing":
+            errors.append(f"missing required argument {path}")
+        elif error["type"] == "extra_forbidden":
+            errors.append(f"unexpected argument {path}")
+        else:
+            errors.append(f"{where}: {error['msg']} (got {shown})")
+    return f"{tool.python_name}(): " + "; ".join(errors)
+
+
+def _format_path(parts: Any) -> str:
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return repr(out) if out else ""
+
+
+@overload
+def tool(fn: ToolFunction, /) -> Tool: ...
+
+
+@overload
+def tool(
+    *, name: str | None = None, description: str | None = None, threaded: bool | None = None
+) -> Callable[[ToolFunction], Tool]: ...
+
+
+def tool(
+    fn: ToolFunction | None = None,
+    /,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    threaded: bool | None = None,
+) -> Tool | Callable[[ToolFunction], Tool]:
+    """Decorator: `@tool` or `@tool(name="...")` turns a function into a `Tool`.
+
+    >>> @tool
+    ... async def get_weather(city: str) -> dict[str, float]:
+    ...     '''Current weather for a city.'''
+    ...     return {"temp_c": 21.0}
+    >>> get_weather.name
+    'get_weather'
+    """
+
+    def wrap(function: ToolFunction) -> Tool:
+        return Tool.from_function(function, name=name, description=description, threaded=threaded)
+
+    if fn is not None:
+        return wrap(fn)
+    return wrap
+
+
+def as_tool(value: Tool | ToolFunction) -> Tool:
+    """A `Tool` as is, or a plain function made into one."""
+    if isinstance(value, Tool):
+        return value
+    if callable(value):
+        return Tool.from_function(value)
+    raise RegistrationError(f"not a tool or a function: {value!r}")
+
+
+__all__ = ["Tool", "as_tool", "python_name", "tool"]

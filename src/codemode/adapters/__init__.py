@@ -1,0 +1,1 @@
+"""Adapters: one module per framework, each importing its framework lazily."""

@@ -1,0 +1,249 @@
+"""The `Executor` contract and the host end of one execution (`ToolBridge`)."""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
+from types import TracebackType
+from typing import Any, Self
+
+from .._errors import ToolArgumentError, ToolCallLimitError, ToolError
+from .._result import (
+    ExecuteError,
+    ExecuteResult,
+    Limits,
+    LogEntry,
+    LogStream,
+    ToolCall,
+    to_jsonable,
+    truncate_text,
+)
+from .._tools import Tool
+
+Event = LogEntry | ToolCall
+EventHandler = Callable[[Event], Any]
+
+
+class Executor(ABC):
+    """Runs model code and returns an `ExecuteResult`.
+
+    The contract:
+
+    - `execute(code, tools, limits)` runs `code` (already stripped of Markdown fences) and returns
+      the outcome. It **never raises** for anything the code or the tools do; every failure is an
+      `ExecuteResult` with `ok=False` and an `ExecuteError` (see `ErrorType` for the kinds).
+    - Tool calls go through `tools` (a `ToolBridge`): `await tools.call(name, args)` validates the
+      arguments, runs the tool, records the trace and returns a JSON-safe value, or raises a
+      `ToolError` meant to be raised inside the model's code. Print output goes to `tools.log`.
+      `tools.finish(value=...)` or `tools.finish(error=...)` builds the result with the logs and the
+      trace filled in, so an executor only decides the value or the error.
+    - `limits` bounds the run (`timeout`, `max_tool_calls`, `max_log_chars`, `max_result_chars`,
+      `memory_mb`); an executor honours the ones it can and documents the rest.
+    - An executor may hold resources (worker processes). `aclose()` releases them; `async with`
+      does it for you. Executing after `aclose()` is a programming error and may raise.
+
+    A test double is a few lines:
+
+    >>> class Echo(Executor):
+    ...     async def execute(self, code, tools, limits):
+    ...         return tools.finish(value=code)
+    """
+
+    @abstractmethod
+    async def execute(self, code: str, tools: ToolBridge, limits: Limits) -> ExecuteResult:
+        """Run `code`; see the class docstring for the contract."""
+
+    async def aclose(self) -> None:  # noqa: B027 - optional hook, a no-op by default
+        """Release whatever the executor holds. Safe to call more than once."""
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+
+class ToolBridge:
+    """The host end of one execution: dispatches tool calls and collects the trace and the logs.
+
+    One bridge serves one execution. Executors call `call`, `log` and `finish`; model code never
+    sees the bridge itself.
+    """
+
+    __slots__ = (
+        "_calls",
+        "_log_chars",
+        "_log_truncated",
+        "_logs",
+        "_on_event",
+        "_started",
+        "limits",
+        "tools",
+    )
+
+    def __init__(
+        self,
+        tools: Mapping[str, Tool],
+        limits: Limits,
+        on_event: EventHandler | None = None,
+    ) -> None:
+        self.tools = tools  # keyed by python name
+        self.limits = limits
+        self._on_event = on_event
+        self._calls: list[ToolCall | None] = []
+        self._logs: list[LogEntry] = []
+        self._log_chars = 0
+        self._log_truncated = False
+        self._started = time.perf_counter()
+
+    @property
+    def calls_made(self) -> int:
+        return len(self._calls)
+
+    async def call(self, name: str, args: Mapping[str, Any]) -> Any:
+        """Run tool `name` with `args`; return its JSON-safe result or raise a `ToolError`."""
+        tool = self.tools.get(name)
+        index = len(self._calls)
+        if tool is None:
+            message = unknown_tool_message(name, self.tools)
+            self._record(index, name, args, 0.0, message)
+            raise ToolArgumentError(message, tool=name)
+        limit = self.limits.max_tool_calls
+        if limit is not None and index >= limit:
+            message = f"tool call limit reached: at most {limit} calls per execution"
+            raise ToolCallLimitError(message, tool=name)
+        self._calls.append(None)  # keep the trace in the order calls started
+        started = time.perf_counter()
+        try:
+            value = await tool.invoke(args)
+        except ToolError as exc:
+            self._record(index, name, args, started, exc.message)
+            raise
+        except Exception as exc:
+            message = _tool_exception_message(exc)
+            self._record(index, name, args, started, message)
+            raise ToolError(f"{name}() failed: {message}", tool=name) from None
+        except BaseException:  # cancelled: the execution is being stopped
+            self._record(index, name, args, started, "cancelled")
+            raise
+        self._record(index, name, args, started, None)
+        notes: list[str] = []
+        result = to_jsonable(value, notes)
+        for note in notes:
+            self.log("system", f"{name}(): {note}")
+        return result
+
+    def _record(
+        self,
+        index: int,
+        name: str,
+        args: Mapping[str, Any],
+        started: float,
+        error: str | None,
+    ) -> None:
+        duration = (time.perf_counter() - started) * 1000 if started else 0.0
+        call = ToolCall(
+            name=name,
+            args=to_jsonable(dict(args)) if isinstance(args, Mapping) else {"args": repr(args)},
+            ok=error is None,
+            duration_ms=round(duration, 3),
+            error=error,
+        )
+        if index < len(self._calls):
+            self._calls[index] = call
+        else:
+            self._calls.append(call)
+        self._emit(call)
+
+    def log(self, stream: LogStream, text: str) -> None:
+        """Record output; past `max_log_chars` the rest is dropped behind one truncation note."""
+        if self._log_truncated or not text:
+            return
+        room = self.limits.max_log_chars - self._log_chars
+        if len(text) > room:
+            if room > 0:
+                self._append_log(stream, text[:room])
+            self._log_truncated = True
+            self._append_log(
+                "system", f"output truncated: more than {self.limits.max_log_chars} characters"
+            )
+            return
+        self._append_log(stream, text)
+
+    def _append_log(self, stream: LogStream, text: str) -> None:
+        self._log_chars += len(text)
+        if self._logs and self._logs[-1].stream == stream and stream != "system":
+            # print() writes text and newline separately; keep one entry per run of output
+            last = self._logs[-1]
+            self._logs[-1] = LogEntry(stream, last.text + text)
+        else:
+            self._logs.append(LogEntry(stream, text))
+        self._emit(LogEntry(stream, text))
+
+    def _emit(self, event: Event) -> None:
+        if self._on_event is None:
+            return
+        try:
+            self._on_event(event)
+        except Exception as exc:  # an integrator's callback must not break the run
+            self._on_event = None
+            self._logs.append(
+                LogEntry("system", f"on_event callback failed and was dropped: {exc!r}")
+            )
+
+    def finish(self, value: Any = None, error: ExecuteError | None = None) -> ExecuteResult:
+        """Build the `ExecuteResult`: JSON-safe value within `max_result_chars`, logs, trace."""
+        if error is None:
+            notes: list[str] = []
+            value = to_jsonable(value, notes)
+            for note in notes:
+                self.log("system", f"result: {note}")
+            size = _json_size(value)
+            if size > self.limits.max_result_chars:
+                preview = truncate_text(repr(value), 200)
+                error = ExecuteError(
+                    type="output",
+                    message=(
+                        f"the result is {size} characters as JSON, over the limit of "
+                        f"{self.limits.max_result_chars}; return less (preview: {preview})"
+                    ),
+                )
+        calls = tuple(call for call in self._calls if call is not None)
+        return ExecuteResult(
+            ok=error is None,
+            value=value if error is None else None,
+            error=error,
+            logs=tuple(self._logs),
+            tool_calls=calls,
+            duration_ms=round((time.perf_counter() - self._started) * 1000, 3),
+        )
+
+
+def _json_size(value: Any) -> int:
+    import json
+
+    try:
+        return len(json.dumps(value, ensure_ascii=False))
+    except (TypeError, ValueError):
+        return len(repr(value))
+
+
+def _tool_exception_message(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return f"{type(exc).__name__}: {text}" if str(exc) else text
+
+
+def unknown_tool_message(name: str, tools: Mapping[str, Tool]) -> str:
+    """`unknown tool 'get_wether'; did you mean 'get_weather'?` with the closest names."""
+    import difflib
+
+    close = difflib.get_close_matches(name, list(tools), n=3, cutoff=0.5)
+    hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+    available = ", ".join(sorted(tools)[:20]) or "none"
+    return f"unknown tool {name!r}{hint} (available: {available})"

@@ -1,0 +1,421 @@
+"""`InProcessExecutor`: model code in the host process, under the policy, on the caller's loop."""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import collections
+import heapq
+import inspect
+import itertools
+import threading
+import time
+import traceback
+import weakref
+from collections.abc import Iterable
+from types import CodeType
+from typing import Any
+
+from .._errors import ToolArgumentError, ToolCallLimitError, ToolError
+from .._program import FILENAME, RESULT_NAME, parse, prepare
+from .._result import ExecuteError, ExecuteResult, Limits, to_jsonable
+from ._base import Executor, ToolBridge, unknown_tool_message
+from ._policy import TICK, PolicyViolation, transform
+from ._sandbox import (
+    CURRENT,
+    DEFAULT_MODULES,
+    GUARDS,
+    AllocationRefused,
+    Execution,
+    Importer,
+    PolicyError,
+    Timeout,
+    base_builtins,
+    make_print,
+)
+
+_CANCEL_MESSAGE = "codemode: execution deadline"
+
+
+class InProcessExecutor(Executor):
+    """Runs model code in this process under the policy of `codemode.executors._policy`.
+
+    Fast (compiled code is cached by source; a tool call costs a few microseconds) and
+    concurrent (many executions share one event loop, each with its own globals, logs and trace).
+
+    What it bounds: wall-clock time, including CPU-bound loops and recursion (a watchdog thread
+    flips a check compiled into every loop, function and handler); single operations that would
+    build huge objects (`'a' * 10**10`, `10**10**10`, `range(10**12)` consumed by `sum`); print
+    volume; result size; tool calls.
+
+    What it cannot bound: the true memory use of code that grows a structure step by step, or one
+    long C call such as a catastrophic regular expression; the timeout then lands when that call
+    returns. Use `SubprocessExecutor` when the code must be killable and memory-limited.
+
+    `allowed_modules` replaces the default import allowlist (`DEFAULT_MODULES`).
+    """
+
+    def __init__(
+        self,
+        *,
+        allowed_modules: Iterable[str] | None = None,
+        cache_size: int = 512,
+    ) -> None:
+        self.allowed_modules = frozenset(
+            DEFAULT_MODULES if allowed_modules is None else allowed_modules
+        )
+        self._cache: collections.OrderedDict[str, CodeType | ExecuteError] = (
+            collections.OrderedDict()
+        )
+        self._cache_size = cache_size
+        self._builtins = base_builtins()
+
+    # -- compiling ---------------------------------------------------------------------------
+
+    def compile(self, source: str) -> CodeType | ExecuteError:
+        """The policy-checked code object for `source`, or the syntax/policy error. Cached."""
+        cached = self._cache.get(source)
+        if cached is not None:
+            self._cache.move_to_end(source)
+            return cached
+        result = _compile(source)
+        self._cache[source] = result
+        if len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        return result
+
+    # -- running -----------------------------------------------------------------------------
+
+    async def execute(self, code: str, tools: ToolBridge, limits: Limits) -> ExecuteResult:
+        compiled = self.compile(code)
+        if isinstance(compiled, ExecuteError):
+            return tools.finish(error=compiled)
+        execution = Execution()
+        namespace = self._namespace(execution, tools)
+        token = CURRENT.set(execution)
+        task = asyncio.current_task()
+        loop = asyncio.get_running_loop()
+        timer = None
+        if limits.timeout is not None:
+            WATCHDOG.watch(
+                time.monotonic() + limits.timeout, execution
+            )  # dropped when due, or swept once dead
+            timer = loop.call_at(loop.time() + limits.timeout, _expire_and_cancel, execution, task)
+        value: Any = None
+        error: ExecuteError | None = None
+        try:
+            value = await _run(compiled, namespace)
+            value = _settle(value)
+        except BaseException as exc:
+            if isinstance(exc, asyncio.CancelledError) and not _ours(task, execution):
+                _cleanup(execution)
+                raise  # the caller's own task was cancelled: honour it
+            error = _classify(exc, code, execution, limits)
+        finally:
+            if timer is not None:
+                timer.cancel()
+            if execution.cancelled and task is not None:
+                task.uncancel()
+            if error is None and execution.expired:
+                error = _timeout_error(limits)
+            _cleanup(execution)
+            CURRENT.reset(token)
+        if isinstance(value, _Settled):
+            for note in value.notes:
+                tools.log("system", f"result: {note}")
+            value = value.value
+        return tools.finish(value=value, error=error)
+
+    def _namespace(self, execution: Execution, bridge: ToolBridge) -> dict[str, Any]:
+        builtins = dict(self._builtins)
+        builtins["print"] = make_print(bridge.log)
+        builtins["__import__"] = Importer(self.allowed_modules)
+        namespace: dict[str, Any] = {
+            "__builtins__": builtins,
+            "__name__": "__codemode__",
+            "codemode": ToolProxy(bridge, execution),
+            "asyncio": builtins["__import__"]("asyncio"),
+            TICK: tuple,  # a no-op that returns a false value, until the deadline passes
+            **GUARDS,
+        }
+        execution.globals = namespace
+        return namespace
+
+
+def _compile(source: str) -> CodeType | ExecuteError:
+    tree = parse(source)
+    if isinstance(tree, ExecuteError):
+        return tree
+    try:
+        tree = transform(prepare(tree))
+    except PolicyViolation as violation:
+        line, column, message = violation.problems[0]
+        more = len(violation.problems) - 1
+        suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+        return ExecuteError(
+            type="policy",
+            message=f"{message}{suffix}",
+            line=line,
+            column=column,
+            traceback=_source_line(source, line),
+        )
+    try:
+        code: CodeType = compile(
+            tree, FILENAME, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True
+        )
+        return code
+    except SyntaxError as exc:  # e.g. `return` outside a function, found only by the compiler
+        from .._program import syntax_error
+
+        return syntax_error(exc, source)
+    except (ValueError, RecursionError, MemoryError) as exc:
+        return ExecuteError(type="syntax", message=f"cannot compile the code: {exc}")
+
+
+async def _run(code: CodeType, namespace: dict[str, Any]) -> Any:
+    started = eval(code, namespace)
+    if started is not None and inspect.isawaitable(started):
+        await started
+    result = namespace.get(RESULT_NAME)
+    if inspect.isawaitable(result):
+        result = await result
+    return result
+
+
+def _settle(value: Any) -> Any:
+    """Make the value JSON-safe while model code (a `__repr__`) may still run."""
+    return value if value is None or type(value) in (int, str, bool, float) else _Settled(value)
+
+
+class _Settled:
+    """A value converted inside the execution, carried out with the notes of the conversion."""
+
+    __slots__ = ("notes", "value")
+
+    def __init__(self, value: Any) -> None:
+        self.notes: list[str] = []
+        self.value = to_jsonable(value, self.notes)
+
+
+def _expire_and_cancel(execution: Execution, task: asyncio.Task[Any] | None) -> None:
+    execution.expire()
+    if task is not None and not task.done():
+        execution.cancelled = True
+        task.cancel(_CANCEL_MESSAGE)
+    for child in list(execution.tasks):
+        child.cancel(_CANCEL_MESSAGE)
+
+
+def _ours(task: asyncio.Task[Any] | None, execution: Execution) -> bool:
+    """Whether a cancellation came from this execution's deadline and from nowhere else."""
+    if task is None:
+        return execution.expired
+    return execution.expired and task.cancelling() <= int(execution.cancelled)
+
+
+def _cleanup(execution: Execution) -> None:
+    """Whatever the program leaves behind dies with it."""
+    execution.kill()  # every check in leftover model code now raises at once
+    for child in execution.tasks:
+        if not child.done():
+            child.cancel(_CANCEL_MESSAGE)
+    execution.tasks.clear()
+
+
+def _timeout_error(limits: Limits) -> ExecuteError:
+    return ExecuteError(
+        type="timeout",
+        message=f"the code ran past the time limit of {limits.timeout:g} seconds",
+        exception="TimeoutError",
+    )
+
+
+# -- errors -----------------------------------------------------------------------------------
+
+
+def _classify(
+    exc: BaseException, source: str, execution: Execution, limits: Limits
+) -> ExecuteError:
+    if isinstance(exc, Timeout) or (isinstance(exc, asyncio.CancelledError) and execution.expired):
+        error = _timeout_error(limits)
+        line, trace = _model_traceback(exc, source)
+        return ExecuteError(error.type, error.message, error.exception, line, None, trace)
+    kind: str
+    if isinstance(exc, ToolCallLimitError):
+        kind = "policy"
+    elif isinstance(exc, ToolArgumentError):
+        kind = "validation"
+    elif isinstance(exc, ToolError):
+        kind = "tool"
+    elif isinstance(exc, PolicyError):
+        kind = "policy"
+    elif isinstance(exc, AllocationRefused | MemoryError):
+        kind = "memory"
+    elif isinstance(exc, BaseExceptionGroup) and all(
+        isinstance(e, ToolError) for e in exc.exceptions
+    ):
+        kind = "tool"
+    else:
+        kind = "runtime"
+    line, trace = _model_traceback(exc, source)
+    message = _exception_text(exc)
+    return ExecuteError(
+        type=kind,  # type: ignore[arg-type]
+        message=message,
+        exception=type(exc).__name__,
+        line=line,
+        traceback=trace,
+    )
+
+
+def _exception_text(exc: BaseException) -> str:
+    if isinstance(exc, ToolError):
+        return exc.message
+    text = str(exc)
+    if isinstance(exc, BaseExceptionGroup):
+        inner = "; ".join(f"{type(e).__name__}: {e}" for e in exc.exceptions[:5])
+        return f"{exc.message}: {inner}"
+    if isinstance(exc, KeyError) and exc.args:
+        text = f"key {exc.args[0]!r} not found"
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _model_traceback(exc: BaseException, source: str) -> tuple[int | None, str | None]:
+    """The model's own frames, most recent last, and the line of the innermost one."""
+    frames = [
+        (frame.lineno, frame.name)
+        for frame in traceback.extract_tb(exc.__traceback__)
+        if frame.filename == FILENAME
+    ]
+    if not frames:
+        return None, None
+    lines = source.splitlines()
+    out = ["Traceback (most recent call last):"]
+    for lineno, name in frames[-8:]:
+        where = "<module>" if name == "<module>" else name
+        text = lines[lineno - 1].strip() if lineno and 0 < lineno <= len(lines) else ""
+        out.append(f"  line {lineno}, in {where}: {text}")
+    out.append(f"{type(exc).__name__}: {_exception_text(exc).split(': ', 1)[-1]}")
+    return frames[-1][0], "\n".join(out)
+
+
+def _source_line(source: str, line: int) -> str | None:
+    lines = source.splitlines()
+    if 0 < line <= len(lines):
+        return f"  line {line}: {lines[line - 1].strip()}"
+    return None
+
+
+# -- the tool proxy ---------------------------------------------------------------------------
+
+
+def ToolProxy(bridge: ToolBridge, execution: Execution) -> Any:
+    """The `codemode` object model code calls tools through.
+
+    Its state lives in closures, not attributes, so there is nothing to reach from model code:
+    `codemode.<tool>` gives an async function, anything else an AttributeError.
+    """
+    functions: dict[str, Any] = {}
+    tools = bridge.tools
+
+    def make(name: str) -> Any:
+        tool = tools[name]
+        keywords = tool.keywords
+
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            if execution.expired:
+                raise Timeout()
+            if args:
+                if len(args) == 1 and isinstance(args[0], dict) and not kwargs:
+                    arguments = args[0]
+                else:
+                    raise ToolArgumentError(
+                        f"{name}() takes keyword arguments (or one dict), "
+                        f"not {len(args)} positional argument{'s' if len(args) > 1 else ''}",
+                        tool=name,
+                    )
+            else:
+                arguments = {keywords.get(key, key): value for key, value in kwargs.items()}
+            return await bridge.call(name, arguments)
+
+        call.__name__ = call.__qualname__ = name
+        call.__doc__ = tool.description
+        return call
+
+    class CodemodeTools:
+        __slots__ = ()
+
+        def __getattr__(self, name: str) -> Any:
+            function = functions.get(name)
+            if function is None:
+                if name not in tools:
+                    raise AttributeError(unknown_tool_message(name, tools))
+                function = functions[name] = make(name)
+            return function
+
+        def __setattr__(self, name: str, value: Any) -> None:
+            raise PolicyError("the codemode object cannot be changed")
+
+        def __delattr__(self, name: str) -> None:
+            raise PolicyError("the codemode object cannot be changed")
+
+        def __dir__(self) -> list[str]:
+            return sorted(tools)
+
+        def __repr__(self) -> str:
+            return f"<codemode tools: {', '.join(sorted(tools))}>"
+
+    return CodemodeTools()
+
+
+# -- the watchdog -----------------------------------------------------------------------------
+
+
+class _Watchdog:
+    """One daemon thread that expires executions whose deadline passed.
+
+    Model code that never awaits blocks the event loop, so a loop timer cannot fire; this thread
+    can (the interpreter hands it the GIL every few milliseconds), and expiring swaps the no-op
+    check in the execution's globals for one that raises.
+    """
+
+    def __init__(self) -> None:
+        self._heap: list[tuple[float, int, weakref.ref[Execution]]] = []
+        self._condition = threading.Condition()
+        self._counter = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, deadline: float, execution: Execution) -> None:
+        with self._condition:
+            entry = (deadline, next(self._counter), weakref.ref(execution))
+            if len(self._heap) > 4096:
+                self._sweep()
+            heapq.heappush(self._heap, entry)
+            if self._heap[0] is entry:
+                self._condition.notify()
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._run, name="codemode-watchdog", daemon=True
+                )
+                self._thread.start()
+
+    def _sweep(self) -> None:
+        """Drop the entries of executions that are finished or gone."""
+        live = [e for e in self._heap if (x := e[2]()) is not None and not x.dead]
+        heapq.heapify(live)
+        self._heap = live
+
+    def _run(self) -> None:
+        with self._condition:
+            while True:
+                now = time.monotonic()
+                while self._heap and self._heap[0][0] <= now:
+                    _, _, ref = heapq.heappop(self._heap)
+                    execution = ref()
+                    if execution is not None and not execution.dead:
+                        execution.expire()
+                wait = self._heap[0][0] - now if self._heap else None
+                self._condition.wait(timeout=wait)
+
+
+WATCHDOG = _Watchdog()

@@ -1,0 +1,483 @@
+"""What model code may touch, for every executor.
+
+The policy follows RestrictedPython's model: a compile-time pass over the AST refuses what must never
+run and inserts calls to guards; the guards and a reduced set of builtins (starting from
+RestrictedPython's `safe_builtins`) hold at run time. RestrictedPython's own transformer refuses
+`async def` and `await`, and wraps every attribute access, subscript and loop in a Python-level guard
+call; this pass accepts modern async Python and guards only where a guard is needed, so that
+ordinary code runs at close to CPython's speed.
+
+What it refuses at compile time:
+- names and attributes starting with `__` (dunders), except a few harmless ones (`__init__` for
+  `super().__init__()`, `__name__`, ...); names starting with the guards' prefix;
+- the attributes that reach frames and code objects (`gi_frame`, `cr_frame`, `f_globals`, `tb_frame`,
+  `f_back`, ...), and the ones that reach an event loop (`get_loop`, `get_stack`, ...);
+- `from x import *`, relative imports, and defining `__del__` or `__reduce__`-style hooks.
+
+What it inserts:
+- `_cm_tick_()` at the top of every loop body, function, lambda, comprehension clause, `except`
+  handler and `finally` block. It is a no-op until the deadline passes; then the executor swaps in
+  one that raises, so a runaway loop, a swallowed cancellation or a looping `finally` all stop;
+- guards on `*`, `**`, `<<` and `%` where the operands could make a huge object, on attribute writes
+  (only objects of classes the program defined can change), on `_private` attribute reads, on the
+  string methods that can make huge strings (`join`, `zfill`, `ljust`, `format`, ...), and on format
+  specs computed at run time.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import unicodedata
+from typing import Any
+
+GUARD_PREFIX = "_cm_"
+TICK = "_cm_tick_"
+WRITE = "_cm_write_"
+PRIVATE = "_cm_private_"
+ATTR = "_cm_attr_"
+FORMAT = "_cm_format_"
+OPCHECK = "_cm_opcheck_"
+BINOP_GUARDS = {"Mult": "_cm_mult_", "Pow": "_cm_pow_", "LShift": "_cm_lshift_", "Mod": "_cm_mod_"}
+
+# Dunder attributes model code may read: strings, or methods it needs through super().
+ALLOWED_DUNDERS = frozenset(
+    {
+        "__init__",
+        "__post_init__",
+        "__name__",
+        "__qualname__",
+        "__doc__",
+        "__repr__",
+        "__str__",
+        "__eq__",
+        "__ne__",
+        "__lt__",
+        "__le__",
+        "__gt__",
+        "__ge__",
+        "__hash__",
+        "__len__",
+        "__iter__",
+        "__next__",
+        "__aiter__",
+        "__anext__",
+        "__contains__",
+        "__getitem__",
+        "__setitem__",
+        "__delitem__",
+        "__enter__",
+        "__exit__",
+        "__aenter__",
+        "__aexit__",
+        "__call__",
+        "__bool__",
+        "__init_subclass__",
+    }
+)
+
+# Dunder methods a class in model code may not define: they run at times the program does not
+# control (garbage collection) or feed serialisation machinery.
+FORBIDDEN_DEFINITIONS = frozenset(
+    {"__del__", "__reduce__", "__reduce_ex__", "__getstate__", "__setstate__", "__class_getitem__"}
+)
+
+# Attributes without an underscore that still lead out: frames, code objects, the event loop.
+FORBIDDEN_ATTRIBUTES = frozenset(
+    {
+        "gi_frame",
+        "gi_code",
+        "gi_yieldfrom",
+        "cr_frame",
+        "cr_code",
+        "cr_await",
+        "cr_origin",
+        "ag_frame",
+        "ag_code",
+        "ag_await",
+        "tb_frame",
+        "tb_next",
+        "tb_lasti",
+        "f_back",
+        "f_globals",
+        "f_locals",
+        "f_builtins",
+        "f_code",
+        "f_trace",
+        "co_code",
+        "func_globals",
+        "func_code",
+        "get_loop",
+        "get_stack",
+        "print_stack",
+        "get_coro",
+        "mro",
+    }
+)
+
+# String methods that can build a huge string from small inputs; read through a guard.
+GUARDED_METHODS = frozenset(
+    {
+        "format",
+        "format_map",
+        "join",
+        "zfill",
+        "ljust",
+        "rjust",
+        "center",
+        "expandtabs",
+        "replace",
+        "to_bytes",
+    }
+)
+
+SMALL_CONSTANT = 10_000
+
+
+class PolicyViolation(Exception):
+    """Raised by `transform` with every problem found, each with its line."""
+
+    def __init__(self, problems: list[tuple[int, int, str]]) -> None:
+        self.problems = sorted(problems)
+        line, _, message = self.problems[0]
+        super().__init__(f"line {line}: {message}")
+
+
+def check_name(name: str) -> str | None:
+    """Why model code may not use `name` as a variable, or None if it may."""
+    name = unicodedata.normalize("NFKC", name)
+    if name.startswith(GUARD_PREFIX):
+        return f"the name {name!r} is reserved"
+    if name.startswith("__") and name != "__":
+        return f"names starting with '__' are not allowed: {name!r}"
+    return None
+
+
+def check_attribute(name: str) -> str | None:
+    """Why model code may not read attribute `name`, or None if it may."""
+    name = unicodedata.normalize("NFKC", name)
+    if name.startswith("__") and name not in ALLOWED_DUNDERS:
+        return f"access to {name!r} is not allowed"
+    if name in FORBIDDEN_ATTRIBUTES:
+        return f"access to {name!r} is not allowed"
+    return None
+
+
+def _call(name: str, *args: ast.expr) -> ast.Call:
+    return ast.Call(ast.Name(name, ast.Load()), list(args), [])
+
+
+def _tick() -> ast.stmt:
+    return ast.Expr(_call(TICK))
+
+
+class Transformer(ast.NodeTransformer):
+    """One pass over the module: collect violations, insert guards."""
+
+    def __init__(self) -> None:
+        self.problems: list[tuple[int, int, str]] = []
+
+    def refuse(self, node: ast.AST, message: str) -> None:
+        self.problems.append(
+            (getattr(node, "lineno", 0), getattr(node, "col_offset", 0) + 1, message)
+        )
+
+    # -- names --------------------------------------------------------------------------------
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        problem = check_name(node.id)
+        if problem:
+            self.refuse(node, problem)
+        return node
+
+    def visit_arg(self, node: ast.arg) -> ast.AST:
+        problem = check_name(node.arg)
+        if problem:
+            self.refuse(node, problem)
+        if node.annotation is not None:
+            node.annotation = self.visit(node.annotation)
+        return node
+
+    def visit_Global(self, node: ast.Global) -> ast.AST:
+        for name in node.names:
+            problem = check_name(name)
+            if problem:
+                self.refuse(node, problem)
+        return node
+
+    def visit_Nonlocal(self, node: ast.Nonlocal) -> ast.AST:
+        for name in node.names:
+            problem = check_name(name)
+            if problem:
+                self.refuse(node, problem)
+        return node
+
+    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> ast.AST:
+        if node.name:
+            problem = check_name(node.name)
+            if problem:
+                self.refuse(node, problem)
+        self.generic_visit(node)
+        node.body.insert(0, _tick())
+        return node
+
+    def visit_Import(self, node: ast.Import) -> ast.AST:
+        for alias in node.names:
+            for part in alias.name.split("."):
+                problem = check_name(part)
+                if problem:
+                    self.refuse(node, problem)
+            if alias.asname:
+                problem = check_name(alias.asname)
+                if problem:
+                    self.refuse(node, problem)
+        return node
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> ast.AST:
+        if node.level:
+            self.refuse(node, "relative imports are not allowed")
+        for alias in node.names:
+            if alias.name == "*":
+                self.refuse(node, "'from ... import *' is not allowed; import the names you use")
+                continue
+            problem = check_name(alias.name) or (check_name(alias.asname) if alias.asname else None)
+            if problem is None and alias.name.startswith("_"):
+                problem = f"importing private name {alias.name!r} is not allowed"
+            if problem:
+                self.refuse(node, problem)
+        return node
+
+    # -- attributes ---------------------------------------------------------------------------
+
+    def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
+        problem = check_attribute(node.attr)
+        if problem:
+            self.refuse(node, problem)
+            return node
+        node.value = self.visit(node.value)
+        if isinstance(node.ctx, ast.Load):
+            if node.attr.startswith("_") and not node.attr.startswith("__"):
+                return ast.copy_location(_call(PRIVATE, node.value, ast.Constant(node.attr)), node)
+            if node.attr in GUARDED_METHODS:
+                return ast.copy_location(_call(ATTR, node.value, ast.Constant(node.attr)), node)
+            return node
+        # Store or Del: only objects the program made may change.
+        node.value = ast.copy_location(_call(WRITE, node.value, ast.Constant(node.attr)), node)
+        return node
+
+    def visit_MatchClass(self, node: ast.MatchClass) -> ast.AST:
+        for attr in node.kwd_attrs:
+            problem = check_attribute(attr) or (
+                f"access to {attr!r} is not allowed" if attr.startswith("_") else None
+            )
+            if problem:
+                self.refuse(node, problem)
+        self.generic_visit(node)
+        return node
+
+    def visit_MatchAs(self, node: ast.MatchAs) -> ast.AST:
+        if node.name:
+            problem = check_name(node.name)
+            if problem:
+                self.refuse(node, problem)
+        self.generic_visit(node)
+        return node
+
+    def visit_MatchStar(self, node: ast.MatchStar) -> ast.AST:
+        if node.name:
+            problem = check_name(node.name)
+            if problem:
+                self.refuse(node, problem)
+        return node
+
+    def visit_MatchMapping(self, node: ast.MatchMapping) -> ast.AST:
+        if node.rest:
+            problem = check_name(node.rest)
+            if problem:
+                self.refuse(node, problem)
+        self.generic_visit(node)
+        return node
+
+    # -- definitions --------------------------------------------------------------------------
+
+    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.AST:
+        name = unicodedata.normalize("NFKC", node.name)
+        if name in FORBIDDEN_DEFINITIONS:
+            self.refuse(node, f"defining {name!r} is not allowed")
+        elif name.startswith(GUARD_PREFIX) or (
+            name.startswith("__") and not (name.endswith("__") and len(name) > 4)
+        ):
+            self.refuse(node, f"the function name {name!r} is not allowed")
+        self.generic_visit(node)
+        at = 1 if _has_docstring(node.body) else 0
+        node.body.insert(at, _tick())
+        return node
+
+    visit_FunctionDef = _function
+    visit_AsyncFunctionDef = _function
+
+    def visit_Lambda(self, node: ast.Lambda) -> ast.AST:
+        self.generic_visit(node)
+        # `_cm_tick_()` returns a false value, so `tick() or body` is `body`.
+        node.body = ast.BoolOp(ast.Or(), [_call(TICK), node.body])
+        return node
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> ast.AST:
+        problem = check_name(node.name)
+        if problem:
+            self.refuse(node, problem)
+        self.generic_visit(node)
+        return node
+
+    # -- control flow: the deadline is checked wherever code can repeat or linger -------------
+
+    def _loop(self, node: ast.For | ast.AsyncFor | ast.While) -> ast.AST:
+        self.generic_visit(node)
+        node.body.insert(0, _tick())
+        return node
+
+    visit_For = _loop
+    visit_AsyncFor = _loop
+    visit_While = _loop
+
+    def visit_comprehension(self, node: ast.comprehension) -> ast.AST:
+        self.generic_visit(node)
+        node.ifs.insert(0, ast.UnaryOp(ast.Not(), _call(TICK)))
+        return node
+
+    def visit_Try(self, node: ast.Try) -> ast.AST:
+        self.generic_visit(node)
+        if node.finalbody:
+            node.finalbody.insert(0, _tick())
+        return node
+
+    def visit_TryStar(self, node: ast.TryStar) -> ast.AST:
+        self.generic_visit(node)
+        if node.finalbody:
+            node.finalbody.insert(0, _tick())
+        return node
+
+    # -- operators that can make huge objects from small ones ---------------------------------
+
+    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
+        self.generic_visit(node)
+        if _needs_guard(node.op, node.left, node.right):
+            guard = BINOP_GUARDS[type(node.op).__name__]
+            return ast.copy_location(_call(guard, node.left, node.right), node)
+        return node
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> ast.AST:
+        self.generic_visit(node)
+        if not _needs_guard(node.op, node.target, node.value):
+            return node
+        # `x *= n` -> `x = _cm_binop_("Mult", x, n)`; targets with side effects keep their form
+        # but read through the guard once.
+        target = node.target
+        op = type(node.op).__name__
+        if isinstance(target, ast.Name):
+            load = ast.Name(target.id, ast.Load())
+            value = _call(BINOP_GUARDS[op], load, node.value)
+            return ast.copy_location(ast.Assign([target], value), node)
+        # Attribute or subscript: check the operation size first, then do it in place.
+        check = _call(OPCHECK, ast.Constant(op), _load_copy(target), node.value)
+        return [ast.copy_location(ast.Expr(check), node), node]  # type: ignore[return-value]
+
+    def visit_FormattedValue(self, node: ast.FormattedValue) -> ast.AST:
+        self.generic_visit(node)
+        spec = node.format_spec
+        if spec is None:
+            return node
+        if isinstance(spec, ast.JoinedStr) and all(
+            isinstance(v, ast.Constant) for v in spec.values
+        ):
+            text = "".join(str(v.value) for v in spec.values if isinstance(v, ast.Constant))
+            if format_spec_width(text) <= SMALL_CONSTANT:
+                return node
+        formatted = _call(FORMAT, node.value, ast.Constant(node.conversion), spec)
+        return ast.copy_location(ast.FormattedValue(formatted, -1, None), node)
+
+
+def _has_docstring(body: list[ast.stmt]) -> bool:
+    return (
+        bool(body)
+        and isinstance(body[0], ast.Expr)
+        and isinstance(body[0].value, ast.Constant)
+        and isinstance(body[0].value.value, str)
+    )
+
+
+def _load_copy(node: ast.expr) -> ast.expr:
+    copy = ast.parse(ast.unparse(node), mode="eval").body
+    for sub in ast.walk(copy):
+        if hasattr(sub, "ctx"):
+            sub.ctx = ast.Load()
+    return ast.copy_location(copy, node)
+
+
+def _small_number(node: ast.expr) -> bool:
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        node = node.operand
+    return (
+        isinstance(node, ast.Constant)
+        and isinstance(node.value, int | float)
+        and not isinstance(node.value, bool)
+        and abs(node.value) <= SMALL_CONSTANT
+    )
+
+
+def _constant(node: ast.expr) -> Any:
+    if isinstance(node, ast.UnaryOp) and isinstance(node.operand, ast.Constant):
+        return node.operand.value
+    assert isinstance(node, ast.Constant)
+    return node.value
+
+
+def _is_float(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and isinstance(node.value, float)
+
+
+def _needs_guard(op: ast.operator, left: ast.expr, right: ast.expr) -> bool:
+    if isinstance(op, ast.Mult):
+        # A small number times anything grows it at most that many times; `x * x` cannot be
+        # a sequence repeat (sequence * sequence is a TypeError). A float never repeats.
+        if _small_number(left) or _small_number(right) or _is_float(left) or _is_float(right):
+            return False
+        return not (
+            isinstance(left, ast.Name) and isinstance(right, ast.Name) and left.id == right.id
+        )
+    if isinstance(op, ast.Pow | ast.LShift):
+        # `x ** 2`, `1 << 8`: a small constant exponent or shift grows a number boundedly.
+        return not (_small_number(right) and abs(_constant(right)) <= 64)
+    if isinstance(op, ast.Mod):
+        if isinstance(left, ast.Constant) and isinstance(left.value, str | bytes):
+            text = left.value if isinstance(left.value, str) else left.value.decode("latin-1")
+            return percent_width(text) > SMALL_CONSTANT
+        # `n % 2` is arithmetic unless `n` is a format string; a numeric left operand never is.
+        return not (_small_number(right) or _small_number(left) or _is_float(left))
+    return False
+
+
+def transform(tree: ast.Module) -> ast.Module:
+    """Check `tree` against the policy and insert the guards. Raises `PolicyViolation`."""
+    transformer = Transformer()
+    tree = transformer.visit(tree)
+    if transformer.problems:
+        raise PolicyViolation(transformer.problems)
+    return ast.fix_missing_locations(tree)
+
+
+# -- sizes of format operations ---------------------------------------------------------------
+
+
+def format_spec_width(spec: str) -> int:
+    """The largest width or precision a format spec asks for (0 if none)."""
+    numbers = [int(n) for n in re.findall(r"\d+", spec)]
+    return max(numbers, default=0)
+
+
+def percent_width(text: str) -> int:
+    """The largest width or precision in a %-format string (0 if none)."""
+    numbers = [
+        int(n) for spec in re.findall(r"%[-#0 +]*(\d*)(?:\.(\d+))?", text) for n in spec if n
+    ]
+    return max(numbers, default=0)
