@@ -15,10 +15,12 @@ import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._result import ExecuteError
-from ._tools import Tool
+
+if TYPE_CHECKING:  # not at run time: the subprocess worker imports this module without pydantic
+    from ._tools import Tool
 
 RESULT_NAME = "_codemode_result_"
 FILENAME = "<codemode>"

@@ -6,7 +6,7 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from .._errors import ToolArgumentError, ToolCallLimitError, ToolError
 from .._result import (
@@ -19,7 +19,9 @@ from .._result import (
     to_jsonable,
     truncate_text,
 )
-from .._tools import Tool
+
+if TYPE_CHECKING:  # not at run time: the subprocess worker imports this module without pydantic
+    from .._tools import Tool
 
 Event = LogEntry | ToolCall
 EventHandler = Callable[[Event], Any]

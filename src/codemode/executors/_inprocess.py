@@ -90,6 +90,17 @@ class InProcessExecutor(Executor):
         compiled = self.compile(code)
         if isinstance(compiled, ExecuteError):
             return tools.finish(error=compiled)
+        value, error = await self.run(compiled, code, tools, limits)
+        return tools.finish(value=value, error=error)
+
+    async def run(
+        self, compiled: CodeType, code: str, tools: ToolBridge, limits: Limits
+    ) -> tuple[Any, ExecuteError | None]:
+        """Run `compiled` (from `self.compile(code)`): the JSON-safe value, or the error.
+
+        `execute` is `compile`, `run`, `tools.finish`; the subprocess worker calls `run` with a
+        bridge of its own that forwards tool calls and output to the host.
+        """
         execution = Execution()
         namespace = self._namespace(execution, tools)
         token = CURRENT.set(execution)
@@ -124,7 +135,7 @@ class InProcessExecutor(Executor):
             for note in value.notes:
                 tools.log("system", f"result: {note}")
             value = value.value
-        return tools.finish(value=value, error=error)
+        return value, error
 
     def _namespace(self, execution: Execution, bridge: ToolBridge) -> dict[str, Any]:
         builtins = dict(self._builtins)
