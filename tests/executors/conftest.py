@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 
 from codemode import Codemode, ExecuteResult
-from codemode.executors import Executor, InProcessExecutor
+from codemode.executors import Executor, InProcessExecutor, SubprocessExecutor
 
 EXECUTORS: dict[str, Callable[[], Executor]] = {
     "inprocess": InProcessExecutor,
+    "subprocess": SubprocessExecutor,
 }
 
 Run = Callable[..., Awaitable[ExecuteResult]]

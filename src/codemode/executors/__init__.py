@@ -1,7 +1,17 @@
-"""Executors run model code. `InProcessExecutor` is the default; write your own by subclassing
-`Executor` (see its docstring for the contract)."""
+"""Executors run model code. `InProcessExecutor` is the default; `SubprocessExecutor` runs it in
+isolated worker processes; write your own by subclassing `Executor` (see its docstring for the
+contract)."""
 
 from ._base import Event, EventHandler, Executor, ToolBridge
 from ._inprocess import InProcessExecutor
+from ._subprocess import PoolStats, SubprocessExecutor
 
-__all__ = ["Event", "EventHandler", "Executor", "InProcessExecutor", "ToolBridge"]
+__all__ = [
+    "Event",
+    "EventHandler",
+    "Executor",
+    "InProcessExecutor",
+    "PoolStats",
+    "SubprocessExecutor",
+    "ToolBridge",
+]

@@ -1,0 +1,998 @@
+"""`SubprocessExecutor`: model code in a warm pool of isolated worker processes.
+
+The host side. One zygote process per executor (see `_worker`) forks the workers; the host talks
+to the zygote over a seqpacket socket (spawn, kill, exit reports) and to each worker over two
+pipes (frames of `_protocol`). Everything runs on the caller's event loop through `add_reader`
+callbacks: no threads, no tasks except one per tool call, so tools run on the caller's loop.
+
+The host trusts nothing a worker sends: frames are size-bounded JSON, checked field by field; only
+tools registered with the bridge are called; call ids must be fresh; a worker that breaks the
+protocol is killed and its run ends in a `crash` error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import importlib.util
+import itertools
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+import typing
+import weakref
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from .._errors import ToolArgumentError, ToolCallLimitError, ToolError
+from .._result import ErrorType, ExecuteError, ExecuteResult, Limits
+from ._base import Executor, ToolBridge
+from ._protocol import FrameError, FrameReader, decode, encode
+from ._sandbox import DEFAULT_MODULES
+
+# The zygote's first lines: no site, no codemode/__init__ (so no pydantic), just the worker module.
+BOOT = """\
+import sys, json, types
+config = json.loads(sys.argv[1])
+sys.path += config["path"]
+for name, where in config["packages"]:
+    module = types.ModuleType(name)
+    module.__path__ = [where]
+    sys.modules[name] = module
+from codemode.executors._worker import main
+main(config)
+"""
+
+EXIT_MEMORY = 86  # keep in step with _worker.EXIT_MEMORY
+_ERROR_TYPES = frozenset(typing.get_args(ErrorType))
+_STREAMS = frozenset({"stdout", "stderr", "system"})
+_RECYCLE_AFTER = frozenset({"policy", "memory", "timeout", "crash"})
+_MAX_TEXT = 20_000  # characters of an error message or traceback taken from a worker
+
+
+@dataclass(frozen=True, slots=True)
+class PoolStats:
+    """A snapshot of a `SubprocessExecutor`'s pool.
+
+    `workers` alive or starting, `busy` running a program, `queued` executions waiting for a
+    worker, `runs` finished, `crashes` workers that died unasked (or broke the protocol, or
+    stopped answering), `restarts` workers started to replace one that was lost or recycled,
+    `circuit_open` while the breaker refuses runs, `isolation` the layers the newest worker
+    reported.
+    """
+
+    workers: int
+    busy: int
+    queued: int
+    runs: int
+    crashes: int
+    restarts: int
+    circuit_open: bool
+    isolation: tuple[str, ...]
+
+
+class SubprocessExecutor(Executor):
+    """Runs model code in a warm pool of isolated CPython worker processes.
+
+    Each worker is forked from a pre-imported template process started with `python -I -S`, an
+    empty environment, an empty temporary directory and no inherited descriptors, and then puts
+    layers around itself before any model code runs: resource limits (address space `memory_mb`,
+    CPU seconds, open files, file size 0, no new processes), `nobody` instead of root, Landlock
+    (reads only beneath the Python installation, no writes, no TCP, no signals or ptrace outside)
+    and an empty network namespace where the kernel and privileges allow. Inside, the in-process
+    executor's policy applies as well. Tools run in the host: a tool call travels up a pipe as
+    JSON, is validated and run by the host's `ToolBridge`, and its JSON result travels back.
+
+    Faults become error results: past the timeout (plus `grace`) the worker is killed -> `timeout`;
+    out of memory -> `memory`; a segfault or an abrupt exit -> `crash`; a worker silent for
+    `unresponsive_after` seconds -> `crash`; no worker free and `max_queue` executions already
+    waiting -> `overloaded`; `breaker_threshold` crashes within `breaker_window` seconds open a
+    circuit breaker that refuses runs (`overloaded`) for `breaker_cooldown` seconds.
+
+    Workers are reused (a fresh namespace for every run) and replaced after `max_runs_per_worker`
+    runs, after any `policy`, `memory`, `timeout` or `crash` error, and after every run when
+    `reuse=False`. `aclose()`, `async with` and interpreter exit stop every process.
+
+    Linux only (on other POSIX systems it may run with fewer layers; untested).
+
+    >>> async with SubprocessExecutor(max_workers=4, memory_mb=256) as executor:
+    ...     cm = Codemode(tools, executor=executor)
+    ...     result = await cm.execute(code)
+    """
+
+    def __init__(
+        self,
+        *,
+        min_workers: int = 1,
+        max_workers: int = 2,
+        max_queue: int = 64,
+        memory_mb: int | None = 512,
+        max_runs_per_worker: int = 100,
+        reuse: bool = True,
+        grace: float = 0.5,
+        allowed_modules: Iterable[str] | None = None,
+        drop_privileges: bool = True,
+        landlock: bool = True,
+        network_namespace: bool = True,
+        unresponsive_after: float = 10.0,
+        start_timeout: float = 10.0,
+        max_frame_bytes: int = 16 * 1024 * 1024,
+        open_files: int = 32,
+        cpu_seconds: int = 3600,
+        breaker_threshold: int = 5,
+        breaker_window: float = 30.0,
+        breaker_cooldown: float = 5.0,
+    ) -> None:
+        if sys.platform == "win32":
+            raise RuntimeError("SubprocessExecutor needs a POSIX system (Linux)")
+        if not 0 <= min_workers <= max_workers or max_workers < 1:
+            raise ValueError("need 0 <= min_workers <= max_workers and max_workers >= 1")
+        self.allowed_modules = frozenset(
+            DEFAULT_MODULES if allowed_modules is None else allowed_modules
+        )
+        self.min_workers = min_workers
+        self.max_workers = max_workers
+        self.max_queue = max_queue
+        self.max_runs_per_worker = max_runs_per_worker
+        self.reuse = reuse
+        self.grace = grace
+        self.unresponsive_after = unresponsive_after
+        self.start_timeout = start_timeout
+        self.max_frame_bytes = max_frame_bytes
+        self.breaker_threshold = breaker_threshold
+        self.breaker_window = breaker_window
+        self.breaker_cooldown = breaker_cooldown
+        self._config: dict[str, Any] = {
+            "allowed_modules": sorted(self.allowed_modules),
+            "memory_mb": memory_mb,
+            "open_files": open_files,
+            "cpu_seconds": cpu_seconds,
+            "drop_privileges": drop_privileges,
+            "landlock": landlock,
+            "network": network_namespace,
+            "heartbeat": max(unresponsive_after / 4, 0.05),
+            "max_frame_bytes": max_frame_bytes,
+            **_worker_paths(self.allowed_modules),
+        }
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._zygote: _Zygote | None = None
+        self._workers: set[_Worker] = set()
+        self._idle: collections.deque[_Worker] = collections.deque()
+        self._waiters: collections.deque[asyncio.Future[_Worker]] = collections.deque()
+        self._ids = itertools.count(1)
+        self._closed = False
+        self._runs = 0
+        self._crashes = 0
+        self._lost = 0
+        self._restarts = 0
+        self._crash_times: collections.deque[float] = collections.deque()
+        self._open_until = 0.0
+        self._isolation: tuple[str, ...] = ()
+        # Interpreter exit (or losing the executor) stops the processes, closed or not. The
+        # zygotes reach the executor only through weak references, so it can be collected.
+        self._zygotes: list[_Zygote] = []
+        self._finalizer = weakref.finalize(self, _terminate_all, self._zygotes)
+
+    # -- the public surface ----------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start `min_workers` workers now rather than on the first run."""
+        self._attach()
+        self._replenish()
+
+    def stats(self) -> PoolStats:
+        return PoolStats(
+            workers=len(self._workers),
+            busy=sum(1 for w in self._workers if w.run is not None),
+            queued=len(self._waiters),
+            runs=self._runs,
+            crashes=self._crashes,
+            restarts=self._restarts,
+            circuit_open=time.monotonic() < self._open_until,
+            isolation=self._isolation,
+        )
+
+    async def execute(self, code: str, tools: ToolBridge, limits: Limits) -> ExecuteResult:
+        loop = self._attach()
+        refusal = self._refusal()
+        if refusal is not None:
+            return tools.finish(error=refusal)
+        try:
+            worker = await self._acquire(loop)
+        except _Refused as refused:
+            return tools.finish(error=refused.error)
+        run = _Run(tools, limits, loop)
+        timers = []
+        try:
+            worker.start(run, code, self._tool_table(worker, tools))
+            if limits.timeout is not None:
+                timers.append(loop.call_later(limits.timeout + self.grace, self._expire, worker))
+            timers.append(loop.call_later(self.unresponsive_after, self._check_alive, worker, run))
+            value, error = await run.future
+        except BaseException:  # our caller was cancelled: the worker's state is unknown
+            self._discard(worker)
+            raise
+        finally:
+            for timer in timers:
+                timer.cancel()
+            run.cancel_calls()
+        self._release(worker, error)
+        return tools.finish(value=value, error=error)
+
+    async def aclose(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        error = ExecuteError(type="overloaded", message="the executor was closed")
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_exception(_Refused(error))
+        for worker in list(self._workers):
+            self._discard(worker, replace=False)
+        if self._zygote is not None:
+            zygote, self._zygote = self._zygote, None
+            await zygote.stop()
+            self._zygotes.remove(zygote)
+        self._finalizer()
+
+    def __repr__(self) -> str:
+        s = self.stats()
+        return (
+            f"SubprocessExecutor(workers={s.workers}, busy={s.busy}, queued={s.queued}, "
+            f"max_workers={self.max_workers})"
+        )
+
+    # -- the pool --------------------------------------------------------------------------
+
+    def _attach(self) -> asyncio.AbstractEventLoop:
+        """Bind the pool's descriptors to the running loop (`execute_sync` makes a new one per
+        call; idle workers and the zygote move over)."""
+        if self._closed:
+            raise RuntimeError("this SubprocessExecutor is closed")
+        loop = asyncio.get_running_loop()
+        old = self._loop
+        if old is loop:
+            return loop
+        if old is not None and old.is_running():
+            raise RuntimeError("this SubprocessExecutor is in use on another running event loop")
+        for waiter in self._waiters:
+            waiter.cancel()
+        self._waiters.clear()
+        self._loop = loop
+        if self._zygote is not None:
+            self._zygote.attach(old, loop)
+        for worker in list(self._workers):
+            worker.attach(old, loop)
+        return loop
+
+    def _refusal(self) -> ExecuteError | None:
+        now = time.monotonic()
+        if now < self._open_until:
+            return ExecuteError(
+                type="overloaded",
+                message=(
+                    f"the subprocess executor's circuit breaker is open: {self.breaker_threshold} "
+                    f"workers crashed within {self.breaker_window:g} s; it tries again in "
+                    f"{self._open_until - now:.1f} s"
+                ),
+            )
+        if self._open_until:
+            self._open_until = 0.0
+            self._crash_times.clear()
+        return None
+
+    async def _acquire(self, loop: asyncio.AbstractEventLoop) -> _Worker:
+        while self._idle:
+            worker = self._idle.popleft()
+            if worker.alive:
+                worker.busy = True
+                return worker
+        starting = sum(1 for w in self._workers if w.pid is None)
+        if len(self._waiters) - starting >= self.max_queue:
+            raise _Refused(
+                ExecuteError(
+                    type="overloaded",
+                    message=(
+                        f"the subprocess executor is overloaded: {self.max_workers} workers busy "
+                        f"and {len(self._waiters)} executions queued (max_queue={self.max_queue})"
+                    ),
+                )
+            )
+        waiter: asyncio.Future[_Worker] = loop.create_future()
+        self._waiters.append(waiter)
+        try:
+            self._replenish()
+            return await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
+                self._hand(waiter.result())  # handed over just as we were cancelled
+            raise
+        finally:
+            with contextlib.suppress(ValueError):
+                self._waiters.remove(waiter)
+
+    def _hand(self, worker: _Worker) -> None:
+        """A worker is free (or newly started): give it to the oldest waiter, or keep it idle."""
+        worker.busy = False
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                worker.busy = True
+                waiter.set_result(worker)
+                return
+        self._idle.append(worker)
+
+    def _release(self, worker: _Worker, error: ExecuteError | None) -> None:
+        self._runs += 1
+        worker.runs += 1
+        if not worker.alive:
+            return
+        if (
+            not self.reuse
+            or worker.runs >= self.max_runs_per_worker
+            or (error is not None and error.type in _RECYCLE_AFTER)
+        ):
+            self._discard(worker)
+        else:
+            self._hand(worker)
+
+    def _replenish(self) -> None:
+        """Start workers up to `min_workers`, and one for each waiter, within `max_workers`."""
+        if self._closed or self._loop is None:
+            return
+        while len(self._workers) < self.max_workers:
+            starting = sum(1 for w in self._workers if w.pid is None)
+            if len(self._workers) >= self.min_workers and starting >= len(self._waiters):
+                return
+            if time.monotonic() < self._open_until:
+                self._refuse_waiters()
+                return
+            self._spawn()
+
+    def _spawn(self) -> None:
+        assert self._loop is not None
+        zygote = self._zygote
+        if zygote is None or not zygote.alive:
+            if zygote is not None:
+                self._zygotes.remove(zygote)
+            zygote = self._zygote = _Zygote(self, self._config, self._loop)
+            self._zygotes.append(zygote)
+        if self._lost > self._restarts:
+            self._restarts += 1
+        worker = zygote.spawn(next(self._ids), self.max_frame_bytes)
+        self._workers.add(worker)
+        self._loop.call_later(self.start_timeout, self._check_started, worker)
+
+    def _started(self, worker: _Worker) -> None:
+        if worker.alive:
+            self._hand(worker)
+
+    def _check_started(self, worker: _Worker) -> None:
+        if worker.alive and worker.pid is None:
+            self._crashed(worker, f"did not start within {self.start_timeout:g} s")
+
+    def _discard(self, worker: _Worker, *, replace: bool = True) -> None:
+        """Kill a worker and forget it; start another if the pool needs one."""
+        if worker in self._workers:
+            self._workers.discard(worker)
+            self._lost += 1
+        with contextlib.suppress(ValueError):
+            self._idle.remove(worker)
+        worker.close()
+        if replace:
+            self._replenish()
+
+    def _crashed(self, worker: _Worker, reason: str) -> None:
+        """A worker died unasked, broke the protocol or stopped answering."""
+        self._crashes += 1
+        now = time.monotonic()
+        self._crash_times.append(now)
+        while self._crash_times and self._crash_times[0] < now - self.breaker_window:
+            self._crash_times.popleft()
+        if len(self._crash_times) >= self.breaker_threshold:
+            self._open_until = now + self.breaker_cooldown
+        run = worker.run
+        if run is not None:
+            run.settle(None, ExecuteError(type="crash", message=f"the worker {reason}"))
+        self._discard(worker)
+        if worker.pid is None:  # it never started: whoever waits for it would wait in vain
+            self._refuse_waiters(f"a worker {reason}")
+
+    def _refuse_waiters(self, reason: str | None = None) -> None:
+        spare = sum(1 for w in self._workers if w.pid is None)
+        refusal = self._refusal() or ExecuteError(
+            type="crash", message=f"no worker could be started: {reason}"
+        )
+        while len(self._waiters) > spare:
+            waiter = self._waiters.pop()
+            if not waiter.done():
+                waiter.set_exception(_Refused(refusal))
+
+    def _lost_worker(self, worker: _Worker, status: int | None) -> None:
+        """A worker's pipe closed (and its exit status is known, or will not be)."""
+        if worker.killed:
+            return
+        run = worker.run
+        error = _death_error(status)
+        if run is not None and error.type in ("memory", "timeout"):
+            run.settle(None, error)
+            self._discard(worker)
+        else:
+            self._crashed(worker, error.message.removeprefix("the worker "))
+
+    def _expire(self, worker: _Worker) -> None:
+        run = worker.run
+        if run is None:
+            return
+        timeout = run.limits.timeout
+        run.settle(
+            None,
+            ExecuteError(
+                type="timeout",
+                message=(
+                    f"the code ran past the time limit of {timeout:g} seconds; the worker was "
+                    "killed"
+                ),
+                exception="TimeoutError",
+            ),
+        )
+        self._discard(worker)
+
+    def _check_alive(self, worker: _Worker, run: _Run) -> None:
+        if worker.run is not run or run.future.done():
+            return
+        silent = run.loop.time() - run.seen
+        if silent >= self.unresponsive_after:
+            self._crashed(worker, f"stopped answering (no sign of life for {silent:.1f} s)")
+        else:
+            run.loop.call_later(self.unresponsive_after - silent, self._check_alive, worker, run)
+
+    def _violation(self, worker: _Worker, reason: str) -> None:
+        self._crashed(worker, f"broke the protocol ({reason}) and was killed")
+
+    def _ready(self, layers: tuple[str, ...]) -> None:
+        self._isolation = layers
+
+    def _tool_table(self, worker: _Worker, bridge: ToolBridge) -> dict[str, Any] | None:
+        """The tools as the worker needs them, or None when the worker has this table already."""
+        table = {
+            name: (tool.keywords, tool.description or "") for name, tool in bridge.tools.items()
+        }
+        if table == worker.table:
+            return None
+        worker.table = table
+        return table
+
+
+class _Refused(Exception):
+    def __init__(self, error: ExecuteError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+class _Run:
+    """One execution on one worker: the bridge, the pending tool calls, the outcome."""
+
+    __slots__ = ("bridge", "calls", "future", "last_id", "limits", "loop", "seen")
+
+    def __init__(self, bridge: ToolBridge, limits: Limits, loop: asyncio.AbstractEventLoop) -> None:
+        self.bridge = bridge
+        self.limits = limits
+        self.loop = loop
+        self.future: asyncio.Future[tuple[Any, ExecuteError | None]] = loop.create_future()
+        self.calls: dict[int, asyncio.Task[None]] = {}
+        self.last_id = 0
+        self.seen = loop.time()
+
+    def settle(self, value: Any, error: ExecuteError | None) -> None:
+        if not self.future.done():
+            self.future.set_result((value, error))
+
+    def cancel_calls(self) -> None:
+        for task in self.calls.values():
+            task.cancel()
+        self.calls.clear()
+
+
+class _Worker:
+    """The host's handle on one worker process: its pipes, its current run."""
+
+    __slots__ = (
+        "alive",
+        "busy",
+        "down",
+        "killed",
+        "loop",
+        "n",
+        "out",
+        "pid",
+        "pool",
+        "reader",
+        "run",
+        "runs",
+        "status",
+        "table",
+        "up",
+        "zygote",
+    )
+
+    def __init__(
+        self,
+        pool: SubprocessExecutor,
+        zygote: _Zygote,
+        n: int,
+        down: int,
+        up: int,
+        loop: asyncio.AbstractEventLoop,
+        max_frame_bytes: int,
+    ) -> None:
+        self.pool = pool  # a weak proxy, from the zygote
+        self.zygote = zygote
+        self.n = n
+        self.down = down  # we write, the worker reads
+        self.up = up  # the worker writes, we read
+        self.loop = loop
+        self.pid: int | None = None
+        self.reader = FrameReader(max_frame_bytes)
+        self.run: _Run | None = None
+        self.runs = 0
+        self.busy = False
+        self.alive = True
+        self.killed = False
+        self.status: int | None = None
+        self.table: dict[str, Any] | None = None
+        self.out = bytearray()
+        os.set_blocking(down, False)
+        os.set_blocking(up, False)
+        loop.add_reader(up, self._readable)
+
+    def attach(
+        self, old: asyncio.AbstractEventLoop | None, loop: asyncio.AbstractEventLoop
+    ) -> None:
+        if not self.alive:
+            return
+        if old is not None and not old.is_closed():
+            old.remove_reader(self.up)
+            old.remove_writer(self.down)
+        self.loop = loop
+        loop.add_reader(self.up, self._readable)
+        if self.out:
+            loop.add_writer(self.down, self._flush)
+
+    def start(self, run: _Run, code: str, table: dict[str, Any] | None) -> None:
+        self.run = run
+        limits = run.limits
+        self.write(
+            encode(
+                {
+                    "t": "run",
+                    "code": code,
+                    "tools": table,
+                    "limits": {
+                        "timeout": limits.timeout,
+                        "max_tool_calls": limits.max_tool_calls,
+                        "max_log_chars": limits.max_log_chars,
+                        "max_result_chars": limits.max_result_chars,
+                        "memory_mb": limits.memory_mb,
+                    },
+                }
+            )
+        )
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def write(self, frame: bytes) -> None:
+        if not self.alive:
+            return
+        if self.out:
+            self.out += frame
+            return
+        try:
+            written = os.write(self.down, frame)
+        except BlockingIOError:
+            written = 0
+        except OSError:
+            return  # the worker is gone; its pipe's end of file says so
+        if written < len(frame):
+            self.out += frame[written:]
+            self.loop.add_writer(self.down, self._flush)
+
+    def _flush(self) -> None:
+        try:
+            written = os.write(self.down, self.out)
+        except BlockingIOError:
+            return
+        except OSError:
+            written = len(self.out)
+        del self.out[:written]
+        if not self.out:
+            self.loop.remove_writer(self.down)
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def _readable(self) -> None:
+        try:
+            data = os.read(self.up, 1 << 18)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data = b""
+        if not data:
+            self._eof()
+            return
+        try:
+            frames = self.reader.feed(data)
+        except FrameError as exc:
+            self.pool._violation(self, str(exc))
+            return
+        for message in frames:
+            if not self.alive:
+                return
+            try:
+                self._frame(message)
+            except FrameError as exc:
+                self.pool._violation(self, str(exc))
+                return
+
+    def _frame(self, message: dict[str, Any]) -> None:
+        kind = message["t"]
+        run = self.run
+        if kind == "beat":
+            if run is not None:
+                run.seen = self.loop.time()
+            return
+        if kind == "ready":
+            layers = message.get("layers")
+            if isinstance(layers, list):
+                self.pool._ready(tuple(str(x)[:64] for x in layers[:32]))
+            return
+        if run is None or run.future.done():
+            raise FrameError(f"a {kind!r} frame outside a run")
+        run.seen = self.loop.time()
+        if kind == "log":
+            stream, text = message.get("stream"), message.get("text")
+            if stream not in _STREAMS or not isinstance(text, str):
+                raise FrameError("a malformed log frame")
+            run.bridge.log(stream, text)
+        elif kind == "call":
+            call_id, name, args = message.get("id"), message.get("tool"), message.get("args")
+            if type(call_id) is not int or call_id <= run.last_id:
+                raise FrameError(f"a tool call with a stale or invalid id {call_id!r}")
+            if not isinstance(name, str) or not isinstance(args, dict):
+                raise FrameError("a malformed tool call")
+            run.last_id = call_id
+            task = self.loop.create_task(self._call(run, call_id, name, args))
+            run.calls[call_id] = task
+            task.add_done_callback(lambda _: run.calls.pop(call_id, None))
+        elif kind == "cancel":
+            cancelled = message.get("id")
+            pending = run.calls.get(cancelled) if type(cancelled) is int else None
+            if pending is not None:
+                pending.cancel()
+        elif kind == "done":
+            value, error = _parse_done(message)
+            self.run = None
+            run.settle(value, error)
+        else:
+            raise FrameError(f"an unknown frame type {kind!r}")
+
+    async def _call(self, run: _Run, call_id: int, name: str, args: dict[str, Any]) -> None:
+        reply: dict[str, Any]
+        try:
+            value = await run.bridge.call(name, args)
+            reply = {"t": "ret", "id": call_id, "ok": True, "value": value}
+        except ToolError as exc:
+            kind = (
+                "limit"
+                if isinstance(exc, ToolCallLimitError)
+                else "argument"
+                if isinstance(exc, ToolArgumentError)
+                else "tool"
+            )
+            reply = {"t": "ret", "id": call_id, "ok": False, "kind": kind, "message": exc.message}
+        if self.run is not run:
+            return
+        try:
+            frame = encode(reply)
+        except (ValueError, TypeError) as exc:
+            frame = encode(
+                {
+                    "t": "ret",
+                    "id": call_id,
+                    "ok": False,
+                    "kind": "tool",
+                    "message": f"{name}(): the result cannot be sent to the program: {exc}",
+                }
+            )
+        self.write(frame)
+
+    def _eof(self) -> None:
+        self._unwatch()
+        if self.killed or not self.alive:
+            return
+        if self.status is not None or not self.zygote.alive or self.pid is None:
+            self.pool._lost_worker(self, self.status)
+        else:  # the zygote's exit report is on its way
+            self.loop.call_later(1.0, self._status_timeout)
+
+    def exited(self, status: int) -> None:
+        self.status = status
+        if self.alive and not self.killed and not self._watching():
+            self.pool._lost_worker(self, status)
+
+    def _status_timeout(self) -> None:
+        if self.alive and not self.killed:
+            self.pool._lost_worker(self, self.status)
+
+    def _watching(self) -> bool:
+        return self.up >= 0
+
+    def _unwatch(self) -> None:
+        if self.up >= 0:
+            if not self.loop.is_closed():
+                self.loop.remove_reader(self.up)
+            os.close(self.up)
+            self.up = -1
+
+    def close(self) -> None:
+        """Kill the process and release the pipes. Idempotent."""
+        if not self.alive:
+            return
+        self.alive = False
+        self.killed = True
+        if self.pid is not None:
+            self.zygote.kill(self.pid)
+        self._unwatch()
+        if self.down >= 0:
+            if not self.loop.is_closed():
+                self.loop.remove_writer(self.down)
+            os.close(self.down)  # a worker that still runs reads end of file and exits
+            self.down = -1
+        if self.run is not None:
+            self.run.settle(
+                None, ExecuteError(type="crash", message="the worker was stopped mid-run")
+            )
+            self.run = None
+
+
+class _Zygote:
+    """The host's handle on the template process that forks workers."""
+
+    stderr: int | None = subprocess.DEVNULL  # None shows the processes' tracebacks, for debugging
+
+    def __init__(
+        self, pool: SubprocessExecutor, config: dict[str, Any], loop: asyncio.AbstractEventLoop
+    ) -> None:
+        self.pool: SubprocessExecutor = weakref.proxy(pool)
+        self.alive = True
+        self.loop = loop
+        self.pending: dict[int, _Worker] = {}
+        self.workers: dict[int, _Worker] = {}
+        self.cwd = tempfile.mkdtemp(prefix="codemode-worker-")
+        parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            self.process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-I",
+                    "-S",
+                    "-c",
+                    BOOT,
+                    json.dumps({**config, "fd": child.fileno()}),
+                ],
+                pass_fds=(child.fileno(),),
+                env={},
+                cwd=self.cwd,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=self.stderr,
+                start_new_session=True,
+            )
+        finally:
+            child.close()
+        parent.setblocking(False)
+        self.sock = parent
+        loop.add_reader(parent.fileno(), self._readable)
+
+    def attach(
+        self, old: asyncio.AbstractEventLoop | None, loop: asyncio.AbstractEventLoop
+    ) -> None:
+        if not self.alive:
+            return
+        if old is not None and not old.is_closed():
+            old.remove_reader(self.sock.fileno())
+        self.loop = loop
+        loop.add_reader(self.sock.fileno(), self._readable)
+
+    def spawn(self, n: int, max_frame_bytes: int) -> _Worker:
+        down_r, down_w = os.pipe()
+        up_r, up_w = os.pipe()
+        worker = _Worker(self.pool, self, n, down_w, up_r, self.loop, max_frame_bytes)
+        try:
+            socket.send_fds(self.sock, [encode({"t": "spawn", "n": n})[4:]], [down_r, up_w])
+            self.pending[n] = worker
+        except OSError:
+            pass  # the zygote is gone: the worker's pipe reports end of file at once
+        finally:
+            os.close(down_r)
+            os.close(up_w)
+        return worker
+
+    def kill(self, pid: int) -> None:
+        self._send({"t": "kill", "pid": pid})
+
+    def _send(self, message: dict[str, Any]) -> None:
+        if self.alive:
+            with contextlib.suppress(OSError):
+                self.sock.send(encode(message)[4:])
+
+    def _readable(self) -> None:
+        while True:
+            try:
+                data = self.sock.recv(65536)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:
+                data = b""
+            if not data:
+                self._lost()
+                return
+            try:
+                message = decode(data)
+            except FrameError:
+                continue
+            kind = message.get("t")
+            if kind == "spawned":
+                worker = self.pending.pop(message.get("n"), None)  # type: ignore[arg-type]
+                pid = message.get("pid")
+                if worker is not None and type(pid) is int:
+                    worker.pid = pid
+                    self.workers[pid] = worker
+                    self.pool._started(worker)
+            elif kind == "exited":
+                worker = self.workers.pop(message.get("pid"), None)  # type: ignore[arg-type]
+                status = message.get("status")
+                if worker is not None and type(status) is int:
+                    worker.exited(status)
+
+    def _lost(self) -> None:
+        """The zygote died: its workers die with it (their parent-death signal)."""
+        if not self.alive:
+            return
+        self.alive = False
+        if not self.loop.is_closed():
+            self.loop.remove_reader(self.sock.fileno())
+        self.sock.close()
+        with contextlib.suppress(OSError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(1)
+
+    async def stop(self) -> None:
+        """Ask the zygote to kill and reap its workers and exit; kill it if it does not."""
+        self._send({"t": "exit"})
+        deadline = time.monotonic() + 2
+        while self.process.poll() is None and time.monotonic() < deadline:
+            await asyncio.sleep(0.005)
+        self._lost()
+        self._cleanup()
+
+    def _cleanup(self) -> None:
+        shutil.rmtree(self.cwd, ignore_errors=True)
+
+    def terminate(self) -> None:
+        """Stop the zygote and its workers, blocking: for interpreter exit and lost executors."""
+        if self.alive and self.process.poll() is None:
+            self._send({"t": "exit"})
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(1)
+        self._lost()
+        self._cleanup()
+
+
+def _terminate_all(zygotes: list[_Zygote]) -> None:
+    for zygote in zygotes:
+        zygote.terminate()
+    zygotes.clear()
+
+
+def _parse_done(message: dict[str, Any]) -> tuple[Any, ExecuteError | None]:
+    error = message.get("error")
+    if error is None:
+        return message.get("value"), None
+    if not isinstance(error, dict) or error.get("type") not in _ERROR_TYPES:
+        raise FrameError("a malformed result")
+    text = error.get("message")
+    if not isinstance(text, str):
+        raise FrameError("a malformed result")
+    fields: dict[str, Any] = {}
+    for key in ("exception", "traceback"):
+        item = error.get(key)
+        if item is not None and not isinstance(item, str):
+            raise FrameError("a malformed result")
+        fields[key] = item[:_MAX_TEXT] if item is not None else None
+    for key in ("line", "column"):
+        item = error.get(key)
+        if item is not None and type(item) is not int:
+            raise FrameError("a malformed result")
+        fields[key] = item
+    return None, ExecuteError(type=error["type"], message=text[:_MAX_TEXT], **fields)
+
+
+def _death_error(status: int | None) -> ExecuteError:
+    if status is None:
+        return ExecuteError(type="crash", message="the worker exited unexpectedly")
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        try:
+            name = signal.Signals(number).name
+        except ValueError:
+            name = f"signal {number}"
+        if number == signal.SIGXCPU:
+            return ExecuteError(
+                type="timeout",
+                message="the code used up its CPU time and the worker was stopped (SIGXCPU)",
+                exception="TimeoutError",
+            )
+        if number == signal.SIGKILL:
+            return ExecuteError(
+                type="crash",
+                message="the worker was killed (SIGKILL), perhaps for using too much memory",
+            )
+        what = signal.strsignal(number) or name
+        return ExecuteError(type="crash", message=f"the worker crashed: {what} ({name})")
+    code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else -1
+    if code == EXIT_MEMORY:
+        return ExecuteError(
+            type="memory", message="the worker ran out of memory", exception="MemoryError"
+        )
+    return ExecuteError(
+        type="crash",
+        message=f"the worker exited with code {code} (os._exit or a fatal error)",
+    )
+
+
+def _worker_paths(allowed_modules: Iterable[str]) -> dict[str, Any]:
+    """Where the worker finds its code: `path` entries added to its `sys.path`, the packages it
+    imports without their `__init__` (so codemode's public API, and pydantic, stay out), and the
+    directories Landlock lets it read (the standard library and exactly these packages)."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    package = os.path.dirname(here)
+    paths = {os.path.dirname(package)}
+    readable = {package}
+    base = {"base": sys.base_prefix, "platbase": sys.base_exec_prefix}  # not a venv's own
+    stdlib = {os.path.dirname(os.__file__)}
+    stdlib |= {sysconfig.get_path(key, vars=base) for key in ("stdlib", "platstdlib")}
+    readable |= stdlib
+    for name in ("RestrictedPython", *sorted({m.partition(".")[0] for m in allowed_modules})):
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            continue
+        if spec is None or not spec.origin or spec.origin in ("built-in", "frozen"):
+            continue
+        location = (
+            next(iter(spec.submodule_search_locations))
+            if spec.submodule_search_locations
+            else spec.origin
+        )
+        location = os.path.abspath(location)
+        if any(location.startswith(s + os.sep) for s in stdlib):
+            continue
+        readable.add(location)
+        paths.add(os.path.dirname(location))
+    return {
+        "path": sorted(paths),
+        "packages": [["codemode", package], ["codemode.executors", here]],
+        "readable": sorted(readable),
+    }

@@ -1,0 +1,418 @@
+"""The far side of `SubprocessExecutor`: a zygote process that forks workers, and the worker loop.
+
+The host starts the zygote as a fresh interpreter (`python -I -S`, empty environment, an empty
+temporary working directory, no inherited descriptors but its control socket). The zygote imports
+what running model code needs (the policy, the in-process executor, every allowed module) and then
+only forks: each worker it forks is ready in a few milliseconds, with all of that already in memory.
+
+A worker keeps its two pipe ends and nothing else, puts the isolation layers of `_isolation` around
+itself, and then runs programs one at a time with the in-process executor (the same policy,
+checked again here) and a bridge that forwards tool calls and output to the host.
+
+This module is imported in the zygote without `codemode/__init__.py` (see `_subprocess.BOOT`), so
+it must not import pydantic or anything else the worker does not need.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import itertools
+import os
+import selectors
+import signal
+import socket
+import sys
+import threading
+import time
+from collections.abc import Mapping
+from typing import Any, cast
+
+from .._errors import ToolArgumentError, ToolCallLimitError, ToolError
+from .._result import ExecuteError, Limits, LogEntry, to_jsonable
+from . import _isolation as isolation
+from ._base import Event, ToolBridge
+from ._inprocess import WATCHDOG, InProcessExecutor
+from ._protocol import FrameReader, decode, encode
+from ._sandbox import Execution, Importer
+
+IN_FD, OUT_FD = 3, 4  # a worker's end of its two pipes
+EXIT_MEMORY = 86  # a worker that ran out of memory outside model code exits with this
+
+_TOOL_ERRORS: dict[Any, type[ToolError]] = {
+    "argument": ToolArgumentError,
+    "limit": ToolCallLimitError,
+    "tool": ToolError,
+}
+
+
+def main(config: dict[str, Any]) -> None:
+    """The zygote: warm up, then fork a worker for every `spawn` request until the host goes."""
+    Zygote(config).serve()
+
+
+class Zygote:
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.config = config
+        self.control = socket.socket(fileno=int(config["fd"]))
+        self.children: set[int] = set()
+        self.layers: list[str] = []
+        if config.get("network") and os.geteuid() == 0 and isolation.unshare_network():
+            self.layers.append("netns")
+        self.executor = InProcessExecutor(allowed_modules=config["allowed_modules"])
+        _warm(self.executor)
+        gc.freeze()  # what is here now is shared with every worker; their GC need not scan it
+
+    def serve(self) -> None:
+        wake_r, wake_w = os.pipe()
+        os.set_blocking(wake_w, False)
+        os.set_blocking(wake_r, False)
+        signal.set_wakeup_fd(wake_w)
+        signal.signal(signal.SIGCHLD, lambda *_: None)
+        selector = selectors.DefaultSelector()
+        selector.register(self.control, selectors.EVENT_READ)
+        selector.register(wake_r, selectors.EVENT_READ)
+        try:
+            while True:
+                for key, _ in selector.select():
+                    if key.fileobj == wake_r:
+                        while _drain(wake_r):
+                            pass
+                        self.reap()
+                        continue
+                    try:
+                        data, fds, _, _ = socket.recv_fds(self.control, 65536, 4)
+                    except (BlockingIOError, InterruptedError):
+                        continue
+                    if not data:
+                        return  # the host closed the socket or died
+                    if not self.handle(decode(data), fds):
+                        return
+        finally:
+            self.shutdown()
+
+    def handle(self, message: dict[str, Any], fds: list[int]) -> bool:
+        kind = message.get("t")
+        if kind == "spawn" and len(fds) == 2:
+            pid = self.fork(fds[0], fds[1])
+            self.send({"t": "spawned", "n": message.get("n"), "pid": pid})
+            return True
+        for fd in fds:
+            os.close(fd)
+        if kind == "kill":
+            target = message.get("pid")
+            if target in self.children:  # only our own children, never a pid the host mistyped
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(target, signal.SIGKILL)
+            return True
+        return kind != "exit"
+
+    def fork(self, fd_in: int, fd_out: int) -> int:
+        pid = os.fork()
+        if pid == 0:  # the worker
+            try:
+                signal.set_wakeup_fd(-1)
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                Worker(self, fd_in, fd_out).serve()
+            finally:
+                os._exit(70)
+        os.close(fd_in)  # the next worker must not inherit this one's pipes
+        os.close(fd_out)
+        self.children.add(pid)
+        return pid
+
+    def reap(self) -> None:
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            self.children.discard(pid)
+            self.send({"t": "exited", "pid": pid, "status": status})
+
+    def send(self, message: dict[str, Any]) -> None:
+        with contextlib.suppress(OSError):  # a seqpacket socket keeps the message boundaries
+            self.control.sendall(encode(message)[4:])
+
+    def shutdown(self) -> None:
+        for pid in list(self.children):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 5
+        while self.children and time.monotonic() < deadline:
+            try:
+                pid, _ = os.waitpid(-1, 0)
+            except ChildProcessError:
+                break
+            self.children.discard(pid)
+
+
+def _drain(fd: int) -> bool:
+    try:
+        return bool(os.read(fd, 512))
+    except (BlockingIOError, InterruptedError):
+        return False
+
+
+def _warm(executor: InProcessExecutor) -> None:
+    """Import every allowed module and exercise the run path once, so a worker forked later
+    never has to read a file (Landlock may forbid it) and starts at full speed."""
+    importer = Importer(executor.allowed_modules)
+    for name in sorted(executor.allowed_modules):
+        with contextlib.suppress(Exception):  # one that fails is refused when a program asks
+            importer.load(name)
+    if "hashlib" in executor.allowed_modules:
+        import hashlib
+
+        hashlib.sha256(b"").hexdigest()  # OpenSSL reads its configuration on first use
+    executor.compile("async def main():\n    return [i for i in range(3)]\n")
+    to_jsonable({"x": (1, 2.5, None)})
+
+
+# -- the worker -------------------------------------------------------------------------------
+
+
+class RemoteTool:
+    """What the in-process tool proxy needs of a tool on the host: its keywords and description."""
+
+    __slots__ = ("description", "keywords")
+
+    def __init__(self, keywords: dict[str, str], description: str) -> None:
+        self.keywords = keywords
+        self.description = description
+
+
+class Channel:
+    """The worker's write end. Frames are written whole under a lock (the heartbeat thread
+    writes too); the pipe is blocking, so a host that stops reading stops the worker."""
+
+    __slots__ = ("_lock", "fd", "max_frame_bytes")
+
+    def __init__(self, fd: int, max_frame_bytes: int) -> None:
+        self.fd = fd
+        self.max_frame_bytes = max_frame_bytes
+        self._lock = threading.Lock()
+
+    def send(self, message: dict[str, Any]) -> None:
+        self.send_frame(encode(message))
+
+    def send_frame(self, frame: bytes) -> None:
+        view = memoryview(frame)
+        with self._lock:
+            while view:
+                written = os.write(self.fd, view)
+                view = view[written:]
+
+
+class WorkerBridge(ToolBridge):
+    """The worker's end of one execution: tool calls and output go up the pipe as frames."""
+
+    __slots__ = ("_channel", "_ids", "pending")
+
+    def __init__(self, tools: Mapping[str, RemoteTool], limits: Limits, channel: Channel) -> None:
+        super().__init__(cast(Any, tools), limits)
+        self._channel = channel
+        self._ids = itertools.count(1)
+        self.pending: dict[int, asyncio.Future[dict[str, Any]]] = {}
+
+    async def call(self, name: str, args: Mapping[str, Any]) -> Any:
+        call_id = next(self._ids)
+        try:
+            frame = encode({"t": "call", "id": call_id, "tool": name, "args": to_jsonable(args)})
+        except (ValueError, TypeError) as exc:
+            message = f"{name}(): the arguments cannot be sent: {exc}"
+            raise ToolArgumentError(message, tool=name) from None
+        if len(frame) > self._channel.max_frame_bytes:
+            raise ToolArgumentError(
+                f"{name}(): the arguments are {len(frame)} bytes as JSON, over the limit of "
+                f"{self._channel.max_frame_bytes}",
+                tool=name,
+            )
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self.pending[call_id] = future
+        try:
+            self._channel.send_frame(frame)
+            reply = await future
+        except asyncio.CancelledError:
+            self._channel.send({"t": "cancel", "id": call_id})
+            raise
+        finally:
+            self.pending.pop(call_id, None)
+        if reply.get("ok") is True:
+            return reply.get("value")
+        error = _TOOL_ERRORS.get(reply.get("kind"), ToolError)
+        raise error(str(reply.get("message")), tool=name)
+
+    def _emit(self, event: Event) -> None:
+        if isinstance(event, LogEntry):
+            self._channel.send({"t": "log", "stream": event.stream, "text": event.text})
+
+
+class Worker:
+    def __init__(self, zygote: Zygote, fd_in: int, fd_out: int) -> None:
+        config = zygote.config
+        zygote_pid = os.getppid()
+        isolation.prctl(isolation.PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != zygote_pid:  # the zygote died while we were being born
+            os._exit(0)
+        _keep_only(fd_in, fd_out)
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the size limit fails instead
+        self.executor = zygote.executor
+        self.channel = Channel(OUT_FD, int(config["max_frame_bytes"]))
+        self.reader = FrameReader(1 << 62)  # the host is trusted; its frames are not bounded
+        self.tools: dict[str, RemoteTool] = {}
+        self.bridge: WorkerBridge | None = None
+        self.active = False
+        self.reserve: bytearray | None = bytearray(1 << 20)  # freed to report running out
+        self.loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(self.loop)
+        self.layers = [*zygote.layers, "fds", "env"]
+        self.layers += isolation.set_limits(
+            memory_mb=config.get("memory_mb"),
+            cpu_seconds=int(config["cpu_seconds"]),
+            open_files=int(config["open_files"]),
+        )
+        if config.get("drop_privileges"):
+            dropped = isolation.drop_privileges()
+            if dropped:
+                self.layers.append(dropped)
+        if config.get("landlock"):
+            applied = isolation.landlock(config["readable"])
+            if applied:
+                self.layers.append(applied)
+        isolation.prctl(isolation.PR_SET_DUMPABLE, 0)  # no other worker may trace or read us
+        isolation.prctl(isolation.PR_SET_NO_NEW_PRIVS, 1)
+        # Threads last but one: they inherit the layers above, and the process limit comes after.
+        threading.stack_size(256 * 1024)
+        WATCHDOG.watch(0.0, Execution())  # starts the watchdog thread now, while we still may
+        interval = float(config["heartbeat"])
+        threading.Thread(target=self._heartbeat, args=(interval,), daemon=True).start()
+        if isolation.limit_processes():
+            self.layers.append("nproc")
+
+    def serve(self) -> None:
+        self.channel.send({"t": "ready", "pid": os.getpid(), "layers": self.layers})
+        self.loop.add_reader(IN_FD, self._readable)
+        self.loop.run_forever()
+
+    def _readable(self) -> None:
+        try:
+            data = os.read(IN_FD, 1 << 16)
+        except (BlockingIOError, InterruptedError):
+            return
+        if not data:
+            os._exit(0)  # the host let go of us
+        for message in self.reader.feed(data):
+            kind = message["t"]
+            if kind == "ret":
+                bridge = self.bridge
+                future = bridge.pending.get(message.get("id")) if bridge else None  # type: ignore[arg-type]
+                if future is not None and not future.done():
+                    future.set_result(message)
+            elif kind == "run" and not self.active:
+                self.active = True
+                self.loop.create_task(self._run(message))
+            elif kind == "exit":
+                os._exit(0)
+
+    async def _run(self, message: dict[str, Any]) -> None:
+        try:
+            await self._execute(message)
+        except MemoryError:
+            self.reserve = None
+            try:
+                self.channel.send({"t": "done", "value": None, "error": _memory_error()})
+            except MemoryError:
+                os._exit(EXIT_MEMORY)
+        except BaseException as exc:  # a fault in this machinery, not in model code
+            self.channel.send(
+                {
+                    "t": "done",
+                    "value": None,
+                    "error": {"type": "crash", "message": f"worker error: {exc!r}"[:2000]},
+                }
+            )
+        finally:
+            self.bridge = None
+            self.active = False
+        gc.collect()  # after the result is on its way: the next run starts clean
+        if self.reserve is None:
+            self.reserve = bytearray(1 << 20)
+
+    async def _execute(self, message: dict[str, Any]) -> None:
+        limits = Limits(**message["limits"])
+        table = message.get("tools")
+        if table is not None:
+            self.tools = {name: RemoteTool(kw, desc) for name, (kw, desc) in table.items()}
+        _cpu_budget(limits.timeout)
+        bridge = self.bridge = WorkerBridge(self.tools, limits, self.channel)
+        code: str = message["code"]
+        compiled = self.executor.compile(code)
+        value: Any = None
+        error: ExecuteError | None
+        if isinstance(compiled, ExecuteError):
+            error = compiled
+        else:
+            value, error = await self.executor.run(compiled, code, bridge, limits)
+        result = bridge.finish(value=value, error=error)
+        done = {
+            "t": "done",
+            "value": result.value,
+            "error": result.error.to_dict() if result.error else None,
+        }
+        try:
+            frame = encode(done)
+        except (ValueError, TypeError) as exc:
+            error = ExecuteError(type="output", message=f"the result cannot be sent: {exc}")
+            frame = encode({"t": "done", "value": None, "error": error.to_dict()})
+        self.channel.send_frame(frame)
+
+    def _heartbeat(self, interval: float) -> None:
+        beat = encode({"t": "beat"})
+        while True:
+            time.sleep(interval)
+            if self.active:
+                self.channel.send_frame(beat)
+
+
+def _keep_only(fd_in: int, fd_out: int) -> None:
+    """Move our pipe ends to IN_FD/OUT_FD and close every other descriptor above stderr."""
+    spare_in = os.dup(fd_in)
+    spare_out = os.dup(fd_out)
+    os.dup2(spare_in, IN_FD, inheritable=False)
+    os.dup2(spare_out, OUT_FD, inheritable=False)
+    os.closerange(OUT_FD + 1, 1 << 20)
+    os.set_blocking(IN_FD, False)
+    os.set_blocking(OUT_FD, True)
+
+
+def _cpu_budget(timeout: float | None) -> None:
+    """Let the kernel stop this worker (SIGXCPU) a little after the host should have."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    if timeout is None:
+        wanted = hard
+    else:
+        used = resource.getrusage(resource.RUSAGE_SELF)
+        wanted = int(used.ru_utime + used.ru_stime + timeout) + 3
+        if hard != resource.RLIM_INFINITY:
+            wanted = min(wanted, hard)
+    if wanted != soft:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_CPU, (wanted, hard))
+
+
+def _memory_error() -> dict[str, Any]:
+    return {
+        "type": "memory",
+        "message": "MemoryError: the program ran out of memory (the worker's memory limit)",
+        "exception": "MemoryError",
+    }
+
+
+if sys.platform == "win32":  # pragma: no cover - the executor refuses to start there
+    raise ImportError("codemode's subprocess worker needs a POSIX system")
