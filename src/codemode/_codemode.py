@@ -44,7 +44,7 @@ class Codemode:
         on_event: EventHandler | None = None,
     ) -> None:
         self._tools: dict[str, Tool] = {}
-        self._prechecked = {}
+        self._prechecked: dict[str, ExecuteError | None] = {}
         for item in tools:
             self.add_tool(item)
         if executor is None:
@@ -81,12 +81,13 @@ class Codemode:
 
     def _invalidate(self) -> None:
         self.__dict__.pop("_stubs_text", None)
-        self._prechecked: dict[str, ExecuteError | None] = {}
+        self._prechecked = {}
 
     def _precheck(self, source: str) -> ExecuteError | None:
         """The syntax or pre-check error for `source`, remembered per source."""
         if source in self._prechecked:
-            return self._prechecked[source]
+            cached: ExecuteError | None = self._prechecked[source]
+            return cached
         tree = parse(source)
         if isinstance(tree, ExecuteError):
             problem: ExecuteError | None = tree

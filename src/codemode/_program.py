@@ -232,7 +232,7 @@ def precheck(
             if (
                 unknown is None
                 and type(value) is ast.Name
-                and value.id == proxy_name  # type: ignore[attr-defined]
+                and value.id == proxy_name
                 and not node.attr.startswith("_")  # the policy speaks to these
                 and node.attr not in tools
                 and node.attr not in ("ToolError", "ToolArgumentError")
@@ -244,13 +244,13 @@ def precheck(
             if (
                 bad_call is None
                 and type(func) is ast.Attribute
-                and type(func.value) is ast.Name  # type: ignore[attr-defined]
-                and func.value.id == proxy_name  # type: ignore[attr-defined]
+                and type(func.value) is ast.Name
+                and func.value.id == proxy_name
             ):
-                tool = tools.get(func.attr)  # type: ignore[attr-defined]
+                tool = tools.get(func.attr)
                 problem = _check_call(node, tool) if tool is not None else None
                 if problem:
-                    bad_call = (node, func.attr, problem)  # type: ignore[attr-defined]
+                    bad_call = (node, func.attr, problem)
         elif kind is ast.Name:
             if node.id == proxy_name and type(node.ctx) is not ast.Load:  # type: ignore[attr-defined]
                 return None
