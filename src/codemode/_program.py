@@ -36,6 +36,8 @@ def strip_fences(text: str) -> str:
     Several fenced blocks are joined in order (models split helpers and `main` at times); blocks
     labelled with a language other than Python are left out.
     """
+    if "```" not in text and "~~~" not in text:
+        return text
     blocks = [
         body
         for _, lang, body in _FENCE.findall(text)
@@ -65,6 +67,24 @@ def parse(source: str) -> ast.Module | ExecuteError:
         return syntax_error(exc, source)
     except (ValueError, MemoryError, RecursionError) as exc:  # null bytes, absurd nesting
         return ExecuteError(type="syntax", message=f"cannot parse the code: {exc}")
+
+
+# Trees parsed for the pre-check, waiting for an executor in this process to take them, so that
+# new code is parsed once. Each tree is handed out once (executors reshape trees in place).
+_HANDOFF: dict[str, ast.Module] = {}
+
+
+def offer(source: str, tree: ast.Module) -> None:
+    """Leave a parsed tree for `take_parsed`; the oldest are dropped past a few."""
+    if len(_HANDOFF) >= 8:
+        _HANDOFF.pop(next(iter(_HANDOFF)))
+    _HANDOFF[source] = tree
+
+
+def take_parsed(source: str) -> ast.Module | ExecuteError:
+    """The tree offered for `source`, or a fresh parse."""
+    tree = _HANDOFF.pop(source, None)
+    return tree if tree is not None else parse(source)
 
 
 def syntax_error(exc: SyntaxError, source: str) -> ExecuteError:
@@ -202,52 +222,59 @@ def precheck(
 
     Reports an unknown tool (with the closest names) and, where the call spells out its keywords,
     keywords the schema does not take and required ones that are missing. Code that rebinds the
-    proxy name is not checked.
+    proxy name is not checked. One pass over the tree.
     """
+    unknown: ast.Attribute | None = None
+    bad_call: tuple[ast.Call, str, str] | None = None
     for node in ast.walk(tree):
-        if (
-            isinstance(node, ast.Name)
-            and node.id == proxy_name
-            and not isinstance(node.ctx, ast.Load)
-        ):
-            return None
-        if isinstance(node, ast.arg) and node.arg == proxy_name:
-            return None
-    for node in ast.walk(tree):
-        if not (
-            isinstance(node, ast.Attribute)
-            and isinstance(node.value, ast.Name)
-            and node.value.id == proxy_name
-            and isinstance(node.ctx, ast.Load)
-        ):
-            continue
-        name = node.attr
-        tool = tools.get(name)
-        if tool is None:
-            if name in ("ToolError", "ToolArgumentError"):
-                continue
-            close = difflib.get_close_matches(name, list(tools), n=3, cutoff=0.5)
-            hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
-            return ExecuteError(
-                type="validation",
-                message=f"unknown tool {proxy_name}.{name}{hint}",
-                line=node.lineno,
-                column=node.col_offset + 1,
-            )
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        kind = type(node)
+        if kind is ast.Attribute:
+            assert isinstance(node, ast.Attribute)
+            value = node.value
+            if (
+                unknown is None
+                and type(value) is ast.Name
+                and value.id == proxy_name
+                and not node.attr.startswith("_")  # the policy speaks to these
+                and node.attr not in tools
+                and node.attr not in ("ToolError", "ToolArgumentError")
+            ):
+                unknown = node
+        elif kind is ast.Call:
+            assert isinstance(node, ast.Call)
             func = node.func
-            if isinstance(func.value, ast.Name) and func.value.id == proxy_name:
+            if (
+                bad_call is None
+                and type(func) is ast.Attribute
+                and type(func.value) is ast.Name
+                and func.value.id == proxy_name
+            ):
                 tool = tools.get(func.attr)
-                if tool is not None:
-                    problem = _check_call(node, tool)
-                    if problem:
-                        return ExecuteError(
-                            type="validation",
-                            message=f"{proxy_name}.{func.attr}(): {problem}",
-                            line=node.lineno,
-                            column=node.col_offset + 1,
-                        )
+                problem = _check_call(node, tool) if tool is not None else None
+                if problem:
+                    bad_call = (node, func.attr, problem)
+        elif kind is ast.Name:
+            if node.id == proxy_name and type(node.ctx) is not ast.Load:  # type: ignore[attr-defined]
+                return None
+        elif kind is ast.arg and node.arg == proxy_name:  # type: ignore[attr-defined]
+            return None
+    if unknown is not None:
+        close = difflib.get_close_matches(unknown.attr, list(tools), n=3, cutoff=0.5)
+        hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+        return ExecuteError(
+            type="validation",
+            message=f"unknown tool {proxy_name}.{unknown.attr}{hint}",
+            line=unknown.lineno,
+            column=unknown.col_offset + 1,
+        )
+    if bad_call is not None:
+        call, name, problem = bad_call
+        return ExecuteError(
+            type="validation",
+            message=f"{proxy_name}.{name}(): {problem}",
+            line=call.lineno,
+            column=call.col_offset + 1,
+        )
     return None
 
 

@@ -120,6 +120,11 @@ class ToolBridge:
         if limit is not None and index >= limit:
             message = f"tool call limit reached: at most {limit} calls per execution"
             raise ToolCallLimitError(message, tool=name)
+        cap = self.limits.max_tool_arg_chars
+        if _too_big(args, cap):
+            message = f"{name}(): the arguments are larger than {cap} characters"
+            self._record(index, name, {"size": "too large"}, 0.0, message)
+            raise ToolArgumentError(message, tool=name)
         self._calls.append(None)  # keep the trace in the order calls started
         started = time.perf_counter()
         try:
@@ -151,11 +156,11 @@ class ToolBridge:
     ) -> None:
         duration = (time.perf_counter() - started) * 1000 if started else 0.0
         call = ToolCall(
-            name=name,
-            args=to_jsonable(dict(args)) if isinstance(args, Mapping) else {"args": repr(args)},
-            ok=error is None,
-            duration_ms=round(duration, 3),
-            error=error,
+            name,
+            to_jsonable(args) if type(args) is dict else to_jsonable(dict(args)),
+            error is None,
+            duration,
+            error,
         )
         if index < len(self._calls):
             self._calls[index] = call
@@ -225,6 +230,36 @@ class ToolBridge:
             tool_calls=calls,
             duration_ms=round((time.perf_counter() - self._started) * 1000, 3),
         )
+
+
+def _too_big(value: Any, budget: int) -> bool:
+    """Whether `value` is larger than `budget` characters, counting strings and items cheaply."""
+    if type(value) is dict and len(value) < 64:  # the common case: a few scalar arguments
+        for item in value.values():
+            kind = type(item)
+            if kind is str:
+                budget -= len(item)
+            elif kind is not int and kind is not float and kind is not bool and item is not None:
+                break
+        else:
+            return budget < 0
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str | bytes):
+            budget -= len(item)
+        elif isinstance(item, Mapping):
+            budget -= len(item)
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple | set | frozenset):
+            budget -= len(item)
+            stack.extend(item)
+        else:
+            budget -= 8
+        if budget < 0:
+            return True
+    return False
 
 
 def _json_size(value: Any) -> int:

@@ -17,7 +17,7 @@ from types import CodeType
 from typing import Any
 
 from .._errors import ToolArgumentError, ToolCallLimitError, ToolError
-from .._program import FILENAME, RESULT_NAME, parse, prepare
+from .._program import FILENAME, RESULT_NAME, prepare, take_parsed
 from .._result import ExecuteError, ExecuteResult, Limits, to_jsonable
 from ._base import Executor, ToolBridge, unknown_tool_message
 from ._policy import TICK, PolicyViolation, transform
@@ -31,6 +31,7 @@ from ._sandbox import (
     PolicyError,
     Timeout,
     base_builtins,
+    install_unraisable_filter,
     make_print,
 )
 
@@ -68,7 +69,16 @@ class InProcessExecutor(Executor):
             collections.OrderedDict()
         )
         self._cache_size = cache_size
-        self._builtins = base_builtins()
+        builtins = base_builtins()
+        builtins["__import__"] = Importer(self.allowed_modules)
+        self._globals: dict[str, Any] = {
+            "__builtins__": builtins,
+            "__name__": "__codemode__",
+            "asyncio": builtins["__import__"]("asyncio"),
+            TICK: tuple,  # a no-op that returns a false value, until the deadline passes
+            **GUARDS,
+        }
+        install_unraisable_filter()
 
     # -- compiling ---------------------------------------------------------------------------
 
@@ -138,23 +148,17 @@ class InProcessExecutor(Executor):
         return value, error
 
     def _namespace(self, execution: Execution, bridge: ToolBridge) -> dict[str, Any]:
-        builtins = dict(self._builtins)
-        builtins["print"] = make_print(bridge.log)
-        builtins["__import__"] = Importer(self.allowed_modules)
-        namespace: dict[str, Any] = {
-            "__builtins__": builtins,
-            "__name__": "__codemode__",
-            "codemode": ToolProxy(bridge, execution),
-            "asyncio": builtins["__import__"]("asyncio"),
-            TICK: tuple,  # a no-op that returns a false value, until the deadline passes
-            **GUARDS,
-        }
+        # The builtins are shared (model code cannot reach the dict); what belongs to this
+        # execution sits in its globals, which names resolve in first.
+        namespace = dict(self._globals)
+        namespace["codemode"] = ToolProxy(bridge, execution)
+        namespace["print"] = make_print(bridge.log)
         execution.globals = namespace
         return namespace
 
 
 def _compile(source: str) -> CodeType | ExecuteError:
-    tree = parse(source)
+    tree = take_parsed(source)
     if isinstance(tree, ExecuteError):
         return tree
     try:
@@ -320,63 +324,76 @@ def _source_line(source: str, line: int) -> str | None:
 # -- the tool proxy ---------------------------------------------------------------------------
 
 
-def ToolProxy(bridge: ToolBridge, execution: Execution) -> Any:
+class ToolProxy:
     """The `codemode` object model code calls tools through.
 
-    Its state lives in closures, not attributes, so there is nothing to reach from model code:
-    `codemode.<tool>` gives an async function, anything else an AttributeError.
+    Its one slot holds a lookup function whose state lives in a closure, so there is nothing to
+    reach from model code (which cannot name `_cm_` attributes): `codemode.<tool>` gives an async
+    function, anything else an AttributeError that suggests the closest tool.
     """
+
+    __slots__ = ("_cm_lookup_",)
+    _cm_lookup_: Any
+
+    def __init__(self, bridge: ToolBridge, execution: Execution) -> None:
+        object.__setattr__(self, "_cm_lookup_", _tool_lookup(bridge, execution))
+
+    def __getattr__(self, name: str) -> Any:
+        return self._cm_lookup_(name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise PolicyError("the codemode object cannot be changed")
+
+    def __delattr__(self, name: str) -> None:
+        raise PolicyError("the codemode object cannot be changed")
+
+    def __dir__(self) -> list[str]:
+        return sorted(self._cm_lookup_(None))
+
+    def __repr__(self) -> str:
+        return f"<codemode tools: {', '.join(sorted(self._cm_lookup_(None)))}>"
+
+
+def _tool_lookup(bridge: ToolBridge, execution: Execution) -> Any:
     functions: dict[str, Any] = {}
     tools = bridge.tools
 
     def make(name: str) -> Any:
         tool = tools[name]
-        keywords = tool.keywords
+        renames = {kw: prop for kw, prop in tool.keywords.items() if kw != prop}
+        call_tool = bridge.call
 
         async def call(*args: Any, **kwargs: Any) -> Any:
             if execution.expired:
                 raise Timeout()
             if args:
                 if len(args) == 1 and isinstance(args[0], dict) and not kwargs:
-                    arguments = args[0]
+                    kwargs = dict(args[0])
                 else:
                     raise ToolArgumentError(
                         f"{name}() takes keyword arguments (or one dict), "
                         f"not {len(args)} positional argument{'s' if len(args) > 1 else ''}",
                         tool=name,
                     )
-            else:
-                arguments = {keywords.get(key, key): value for key, value in kwargs.items()}
-            return await bridge.call(name, arguments)
+            elif renames:
+                kwargs = {renames.get(key, key): value for key, value in kwargs.items()}
+            return await call_tool(name, kwargs)
 
         call.__name__ = call.__qualname__ = name
         call.__doc__ = tool.description
         return call
 
-    class CodemodeTools:
-        __slots__ = ()
+    def lookup(name: str | None) -> Any:
+        if name is None:
+            return list(tools)
+        function = functions.get(name)
+        if function is None:
+            if name not in tools:
+                raise AttributeError(unknown_tool_message(name, tools))
+            function = functions[name] = make(name)
+        return function
 
-        def __getattr__(self, name: str) -> Any:
-            function = functions.get(name)
-            if function is None:
-                if name not in tools:
-                    raise AttributeError(unknown_tool_message(name, tools))
-                function = functions[name] = make(name)
-            return function
-
-        def __setattr__(self, name: str, value: Any) -> None:
-            raise PolicyError("the codemode object cannot be changed")
-
-        def __delattr__(self, name: str) -> None:
-            raise PolicyError("the codemode object cannot be changed")
-
-        def __dir__(self) -> list[str]:
-            return sorted(tools)
-
-        def __repr__(self) -> str:
-            return f"<codemode tools: {', '.join(sorted(tools))}>"
-
-    return CodemodeTools()
+    return lookup
 
 
 # -- the watchdog -----------------------------------------------------------------------------

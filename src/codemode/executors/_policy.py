@@ -451,7 +451,7 @@ def _needs_guard(op: ast.operator, left: ast.expr, right: ast.expr) -> bool:
     if isinstance(op, ast.Mod):
         if isinstance(left, ast.Constant) and isinstance(left.value, str | bytes):
             text = left.value if isinstance(left.value, str) else left.value.decode("latin-1")
-            return percent_width(text) > SMALL_CONSTANT
+            return "*" in text or percent_width(text) > SMALL_CONSTANT
         # `n % 2` is arithmetic unless `n` is a format string; a numeric left operand never is.
         return not (_small_number(right) or _small_number(left) or _is_float(left))
     return False

@@ -17,8 +17,10 @@ import importlib
 import itertools
 import math
 import operator
+import os
 import random
 import string
+import sys
 import types
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -43,7 +45,21 @@ MAX_INT_BITS = 1 << 24  # about 5 million decimal digits
 BIG_RANGE = 100_000  # ranges longer than this iterate in checked chunks
 CHUNK = 4096
 
+MAX_MEMORY_GROWTH = 1 << 30  # bytes a single range iteration may add to the process
+
 OWNER_MARK = GUARD_PREFIX + "owner_"
+
+
+def resident_memory() -> int:
+    """The process's resident set size in bytes (0 where /proc is not available)."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * _PAGE
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
 class PolicyError(Exception):
@@ -69,11 +85,21 @@ class Timeout(BaseException):
 class Execution:
     """What one execution's guards share: the deadline flag, spawned tasks, the namespace."""
 
-    __slots__ = ("__weakref__", "cancelled", "dead", "expired", "globals", "spawned", "tasks")
+    __slots__ = (
+        "__weakref__",
+        "cancelled",
+        "dead",
+        "expired",
+        "globals",
+        "modules",
+        "spawned",
+        "tasks",
+    )
 
     def __init__(self) -> None:
         self.expired = False
         self.cancelled = False
+        self.modules: dict[str, ModuleFacade] = {}
         self.dead = False
         self.globals: dict[str, Any] = {}
         self.tasks: set[asyncio.Task[Any]] = set()
@@ -107,6 +133,24 @@ TICK_NAME = GUARD_PREFIX + "tick_"
 
 def _raise_timeout() -> None:
     raise Timeout()
+
+
+def _quiet_unraisable(previous: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A leftover generator of a finished execution is closed when it is garbage collected; its
+    `finally` then stops at the first check, raising `Timeout` where nobody can catch it. That
+    is the policy working, not an error worth printing on the host's stderr."""
+
+    def hook(unraisable: Any) -> None:
+        if not isinstance(unraisable.exc_value, Timeout):
+            previous(unraisable)
+
+    hook.codemode = True  # type: ignore[attr-defined]
+    return hook
+
+
+def install_unraisable_filter() -> None:
+    if not getattr(sys.unraisablehook, "codemode", False):
+        sys.unraisablehook = _quiet_unraisable(sys.unraisablehook)
 
 
 def current() -> Execution:
@@ -467,9 +511,15 @@ class BigRange:
     def _chunks(self, r: range) -> Iterator[range]:
         execution = self._execution
         size = _range_size(r)
-        for start in range(0, size, CHUNK):
+        baseline = resident_memory()
+        for number, start in enumerate(range(0, size, CHUNK)):
             if execution is not None and execution.expired:
                 raise Timeout()
+            if number % 64 == 63 and resident_memory() - baseline > MAX_MEMORY_GROWTH:
+                # Something is keeping every item (`list(range(10**10))`).
+                raise _refuse(
+                    f"iterating {r!r} grew memory by more than {MAX_MEMORY_GROWTH >> 20} MB"
+                )
             yield r[start : start + CHUNK]
 
     def __len__(self) -> int:
@@ -670,6 +720,13 @@ def base_builtins() -> dict[str, Any]:
         ToolArgumentError=ToolArgumentError,
         open=_unavailable("open", "there is no file system; use the tools"),
         input=_unavailable("input", "there is no user to ask; return what you need"),
+        **{
+            name: _unavailable(name, "code cannot run or inspect other code")
+            for name in ("eval", "exec", "compile", "globals", "locals", "vars", "breakpoint")
+        },
+        help=_unavailable("help", "the stubs in the prompt document the tools"),
+        exit=_unavailable("exit", "return from main() to finish"),
+        quit=_unavailable("quit", "return from main() to finish"),
         __build_class__=build_class,
     )
     names["__name__"] = "builtins"
@@ -1057,13 +1114,16 @@ def shared_facade(name: str) -> ModuleFacade:
 
 
 class Importer:
-    """`__import__` for one execution: allowed modules as facades, anything else refused."""
+    """`__import__` for model code: allowed modules as facades, anything else refused.
 
-    __slots__ = ("allowed", "cache")
+    Shared by the executions of one executor; a module whose facade is per execution (`random`)
+    is kept in the current execution's own cache.
+    """
+
+    __slots__ = ("allowed",)
 
     def __init__(self, allowed: frozenset[str]) -> None:
         self.allowed = allowed
-        self.cache: dict[str, ModuleFacade] = {}
 
     def __call__(
         self,
@@ -1075,23 +1135,25 @@ class Importer:
     ) -> ModuleFacade:
         if level:
             raise ImportPolicyError("relative imports are not allowed")
-        top = name.partition(".")[0]
-        if name not in self.allowed and not (
+        allowed = name in self.allowed or (
             name == "collections.abc" and "collections" in self.allowed
-        ):
+        )
+        if not allowed:
             raise ImportPolicyError(
                 f"import of {name!r} is not allowed; available modules: "
                 + ", ".join(sorted(self.allowed))
             )
-        facade = self.load(name if fromlist else top)
-        return facade
+        return self.load(name if fromlist else name.partition(".")[0])
 
     def load(self, name: str) -> ModuleFacade:
-        facade = self.cache.get(name)
+        builder = PER_EXECUTION.get(name)
+        if builder is None:
+            return shared_facade(name)
+        execution = CURRENT.get(None)
+        cache = execution.modules if execution is not None else {}
+        facade = cache.get(name)
         if facade is None:
-            builder = PER_EXECUTION.get(name)
-            facade = ModuleFacade(name, builder()) if builder else shared_facade(name)
-            self.cache[name] = facade
+            facade = cache[name] = ModuleFacade(name, builder())
         return facade
 
 
