@@ -6,7 +6,8 @@ A test that only makes sense for one executor asks for it by name with
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
 import pytest
@@ -19,12 +20,33 @@ EXECUTORS: dict[str, Callable[[], Executor]] = {
     "subprocess": SubprocessExecutor,
 }
 
+# Executors whose one instance serves every test of the session: a fresh subprocess pool per test
+# would spend most of the suite starting interpreters, and reuse across runs (other tests' runs
+# included) is what that executor promises to keep clean. Its own tests make their own pools.
+SHARED = frozenset({"subprocess"})
+
 Run = Callable[..., Awaitable[ExecuteResult]]
 
 
+@pytest.fixture(scope="session")
+def shared_executors() -> Iterator[dict[str, Executor]]:
+    instances: dict[str, Executor] = {}
+    yield instances
+    for instance in instances.values():
+        asyncio.run(instance.aclose())
+
+
 @pytest.fixture(params=sorted(EXECUTORS))
-async def executor(request: pytest.FixtureRequest) -> AsyncIterator[Executor]:
-    instance = EXECUTORS[request.param]()
+async def executor(
+    request: pytest.FixtureRequest, shared_executors: dict[str, Executor]
+) -> AsyncIterator[Executor]:
+    name = request.param
+    if name in SHARED:
+        if name not in shared_executors:
+            shared_executors[name] = EXECUTORS[name]()
+        yield shared_executors[name]
+        return
+    instance = EXECUTORS[name]()
     try:
         yield instance
     finally:

@@ -114,7 +114,7 @@ class SubprocessExecutor(Executor):
         *,
         min_workers: int = 1,
         max_workers: int = 2,
-        max_queue: int = 64,
+        max_queue: int = 1000,
         memory_mb: int | None = 512,
         max_runs_per_worker: int = 100,
         reuse: bool = True,

@@ -357,14 +357,15 @@ class Worker:
             error = compiled
         else:
             value, error = await self.executor.run(compiled, code, bridge, limits)
-        result = bridge.finish(value=value, error=error)
-        done = {
-            "t": "done",
-            "value": result.value,
-            "error": result.error.to_dict() if result.error else None,
-        }
-        try:
-            frame = encode(done)
+        try:  # a value JSON cannot carry (an int past 4300 digits) is the program's output error
+            result = bridge.finish(value=value, error=error)
+            frame = encode(
+                {
+                    "t": "done",
+                    "value": result.value,
+                    "error": result.error.to_dict() if result.error else None,
+                }
+            )
         except (ValueError, TypeError) as exc:
             error = ExecuteError(type="output", message=f"the result cannot be sent: {exc}")
             frame = encode({"t": "done", "value": None, "error": error.to_dict()})
