@@ -216,7 +216,10 @@ class SubprocessExecutor(Executor):
             worker.start(run, code, self._tool_table(worker, tools))
             if limits.timeout is not None:
                 timers.append(loop.call_later(limits.timeout + self.grace, self._expire, worker))
-            timers.append(loop.call_later(self.unresponsive_after, self._check_alive, worker, run))
+            if limits.timeout is None or limits.timeout + self.grace > self.unresponsive_after:
+                timers.append(
+                    loop.call_later(self.unresponsive_after, self._check_alive, worker, run)
+                )
             value, error = await run.future
         except BaseException:  # our caller was cancelled: the worker's state is unknown
             self._discard(worker)
@@ -343,8 +346,10 @@ class SubprocessExecutor(Executor):
             or (error is not None and error.type in _RECYCLE_AFTER)
         ):
             self._discard(worker)
-        else:
-            self._hand(worker)
+            return
+        if worker.runs == self.max_runs_per_worker - 1 and len(self._workers) < self.max_workers:
+            self._spawn()  # its successor, so that nobody waits for a fork when it retires
+        self._hand(worker)
 
     def _replenish(self) -> None:
         """Start workers up to `min_workers`, and one for each waiter, within `max_workers`."""

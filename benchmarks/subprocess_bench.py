@@ -1,0 +1,314 @@
+"""Subprocess executor speed, as ratios against floors measured in the same run.
+
+    python benchmarks/subprocess_bench.py
+
+Floors:
+- round trip: a persistent child `python -I -S` that echoes length-prefixed frames over two pipes;
+  the host writes a frame and waits for the echo on its event loop (`add_reader`), as the executor
+  does. (The same round trip with a blocking host is printed too, for reference.)
+- spawn: `python -I -S -c 'import asyncio'`, start to exit.
+
+Each figure is the median of several rounds. The machine's other load moves all of them; the
+ratios, measured side by side, move less.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import json
+import os
+import statistics
+import struct
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from codemode import Codemode, Tool
+from codemode.executors import InProcessExecutor, SubprocessExecutor
+from codemode.executors._protocol import FrameReader, encode
+
+TRIVIAL = "async def main():\n    return 1\n"
+
+REALISTIC = """
+import json
+
+def score(item):
+    total = 0
+    for key, value in item.items():
+        if isinstance(value, (int, float)):
+            total += value * 2
+        elif isinstance(value, str):
+            total += len(value)
+    return total
+
+def summarize(rows):
+    out = {}
+    for row in rows:
+        bucket = row["city"].lower()
+        out.setdefault(bucket, []).append(score(row))
+    return {k: sum(v) / len(v) for k, v in out.items()}
+
+async def main():
+    cities = ["Paris", "London", "Berlin", "Madrid"]
+    rows = await asyncio.gather(*[codemode.lookup(city=c) for c in cities])
+    for i, row in enumerate(rows):
+        row["note"] = f"row {i}"
+    best = max(rows, key=lambda r: r["temp"])
+    print(f"best city: {best['city']}")
+    result = summarize(rows)
+    result["best"] = best["city"]
+    return json.dumps(result, sort_keys=True)
+"""
+
+TOOL_CALLS = 2000
+TOOL_LOOP = (
+    f"async def main():\n    for i in range({TOOL_CALLS}):\n        await codemode.noop(x=i)\n"
+)
+
+ECHO_CHILD = """
+import os, struct
+head = struct.Struct(">I")
+def read(n):
+    data = b""
+    while len(data) < n:
+        chunk = os.read(0, n - len(data))
+        if not chunk:
+            raise SystemExit
+        data += chunk
+    return data
+while True:
+    (size,) = head.unpack(read(4))
+    body = read(size)
+    os.write(1, head.pack(size) + body)
+"""
+
+
+async def lookup(city: str) -> dict[str, Any]:
+    """Weather-ish data for a city."""
+    return {"city": city, "temp": len(city) * 3, "wind": len(city)}
+
+
+async def noop(x: int) -> int:
+    """Returns x."""
+    return x
+
+
+def median_of(samples: list[float]) -> float:
+    return statistics.median(samples)
+
+
+async def timed(fn: Callable[[], Awaitable[Any]], number: int) -> float:
+    """Seconds per call over one round of `number` calls."""
+    gc.collect()
+    start = time.perf_counter()
+    for _ in range(number):
+        await fn()
+    return (time.perf_counter() - start) / number
+
+
+async def paired(
+    ours: Callable[[], Awaitable[Any]],
+    floor: Callable[[], Awaitable[Any]],
+    number: int,
+    rounds: int = 9,
+) -> tuple[float, float]:
+    """Medians of alternating rounds, so that the machine's other load hits both alike."""
+    a, b = [], []
+    for _ in range(rounds):
+        a.append(await timed(ours, number))
+        b.append(await timed(floor, number))
+    return median_of(a), median_of(b)
+
+
+def row(label: str, ours: float, floor: float, target: str) -> None:
+    print(
+        f"{label:<46} {ours * 1e6:>10.0f} us {floor * 1e6:>10.0f} us {ours / floor:>7.2f}x   {target}"
+    )
+
+
+# -- floors -----------------------------------------------------------------------------------
+
+
+class EchoChild:
+    """A persistent Python child that echoes frames: the cheapest request/response there is."""
+
+    def __init__(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-I", "-S", "-c", ECHO_CHILD],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            bufsize=0,
+        )
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.down = self.process.stdin.fileno()
+        self.up = self.process.stdout.fileno()
+        self.frame = encode({"t": "run", "code": TRIVIAL, "tools": None})
+
+    async def round_trip(self) -> None:
+        loop = asyncio.get_running_loop()
+        reader = FrameReader(1 << 20)
+        done: asyncio.Future[None] = loop.create_future()
+
+        def readable() -> None:
+            if reader.feed(os.read(self.up, 65536)):
+                done.set_result(None)
+
+        loop.add_reader(self.up, readable)
+        try:
+            os.write(self.down, self.frame)
+            await done
+        finally:
+            loop.remove_reader(self.up)
+
+    def blocking_round_trip(self) -> None:
+        os.write(self.down, self.frame)
+        (size,) = struct.unpack(">I", os.read(self.up, 4))
+        got = 0
+        while got < size:
+            got += len(os.read(self.up, size - got))
+
+    def close(self) -> None:
+        self.process.kill()
+        self.process.wait()
+
+
+async def spawn() -> None:
+    subprocess.run([sys.executable, "-I", "-S", "-c", "import asyncio"], check=True)
+
+
+# -- ours -------------------------------------------------------------------------------------
+
+
+def tools() -> list[Tool]:
+    return [Tool.from_function(lookup), Tool.from_function(noop)]
+
+
+async def cold_start() -> float:
+    """A new executor and its first run (closing it is not counted)."""
+    start = time.perf_counter()
+    executor = SubprocessExecutor()
+    cm = Codemode(tools(), executor=executor)
+    result = await cm.execute(TRIVIAL)
+    elapsed = time.perf_counter() - start
+    assert result.ok, result.error
+    await executor.aclose()
+    return elapsed
+
+
+async def cold_and_spawn(rounds: int = 11) -> tuple[float, float]:
+    ours, floor = [], []
+    for _ in range(rounds):
+        ours.append(await cold_start())
+        start = time.perf_counter()
+        await spawn()
+        floor.append(time.perf_counter() - start)
+    return median_of(ours), median_of(floor)
+
+
+async def codec() -> None:
+    """JSON (what the protocol uses) against msgpack, on the frames a run exchanges."""
+    frames = [
+        {"t": "run", "code": REALISTIC, "tools": None, "limits": {"timeout": 30.0}},
+        {"t": "call", "id": 7, "tool": "lookup", "args": {"city": "Paris"}},
+        {"t": "ret", "id": 7, "ok": True, "value": {"city": "Paris", "temp": 15, "wind": 5}},
+        {"t": "log", "stream": "stdout", "text": "best city: London\n"},
+        {"t": "done", "value": '{"berlin": 32.0, "best": "London"}', "error": None},
+    ]
+    number = 20_000
+
+    def json_round() -> None:
+        for frame in frames:
+            json.loads(encode(frame)[4:])
+
+    start = time.perf_counter()
+    for _ in range(number):
+        json_round()
+    json_us = (time.perf_counter() - start) / number / len(frames) * 1e6
+    try:
+        import msgpack  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        print(f"codec: json {json_us:.2f} us per frame (encode + decode); msgpack not installed")
+        return
+    packer = msgpack.Packer()
+    start = time.perf_counter()
+    for _ in range(number):
+        for frame in frames:
+            msgpack.unpackb(packer.pack(frame))
+    msgpack_us = (time.perf_counter() - start) / number / len(frames) * 1e6
+    print(f"codec: json {json_us:.2f} us, msgpack {msgpack_us:.2f} us per frame (encode + decode)")
+
+
+async def throughput(cm: Codemode, code: str, runs: int, concurrency: int) -> float:
+    semaphore = asyncio.Semaphore(concurrency)
+
+    async def one() -> None:
+        async with semaphore:
+            result = await cm.execute(code)
+            assert result.ok, result.error
+
+    start = time.perf_counter()
+    await asyncio.gather(*(one() for _ in range(runs)))
+    return runs / (time.perf_counter() - start)
+
+
+async def main() -> None:
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores\n")
+    echo = EchoChild()
+    executor = SubprocessExecutor()
+    cm = Codemode(tools(), executor=executor, timeout=30, max_tool_calls=None)
+    inprocess = Codemode(tools(), executor=InProcessExecutor(), timeout=30, max_tool_calls=None)
+    try:
+        await echo.round_trip()
+        for _ in range(50):
+            assert (await cm.execute(TRIVIAL)).ok
+        result = await cm.execute(TOOL_LOOP)
+        assert result.ok and len(result.tool_calls) == TOOL_CALLS, result.error
+        print(f"{'':<46} {'codemode':>13} {'floor':>13} {'ratio':>8}   target")
+
+        warm, raw = await paired(lambda: cm.execute(TRIVIAL), echo.round_trip, 300)
+        row("warm run, trivial program", warm, raw, "< 2x of a raw round trip")
+        loop_time, raw_calls = await paired(
+            lambda: cm.execute(TOOL_LOOP), lambda: timed(echo.round_trip, TOOL_CALLS), 1
+        )
+        per_call = (loop_time - warm) / TOOL_CALLS
+        row("tool call from model code, host and back", per_call, raw_calls / TOOL_CALLS,
+            "< 1.5x of a raw round trip")  # fmt: skip
+        realistic, raw_again = await paired(lambda: cm.execute(REALISTIC), echo.round_trip, 100)
+        row("warm run, 30-line realistic program", realistic, raw_again, "(for reference)")
+        local, _ = await paired(lambda: inprocess.execute(TRIVIAL), echo.round_trip, 300)
+        row("(in-process executor, trivial program)", local, raw, "(what a worker spends)")
+        cold, spawned = await cold_and_spawn()
+        row("cold start: new executor + first run", cold, spawned, "< 1.5x of spawning python")
+        fresh = SubprocessExecutor(reuse=False, max_workers=1)
+        fresh_cm = Codemode(tools(), executor=fresh)
+        await fresh_cm.execute(TRIVIAL)
+        replacement = median_of(
+            [await timed(lambda: fresh_cm.execute(TRIVIAL), 5) for _ in range(5)]
+        )
+        await fresh.aclose()
+        row("run on a replacement worker (forked)", replacement, spawned, "much faster than spawn")
+
+        blocking = time.perf_counter()
+        for _ in range(2000):
+            echo.blocking_round_trip()
+        blocking = (time.perf_counter() - blocking) / 2000
+        print(
+            f"\nfloors: raw round trip {raw * 1e6:.0f} us on the event loop "
+            f"({blocking * 1e6:.0f} us with a blocking host); spawn {spawned * 1e3:.1f} ms"
+        )
+        print("\nthroughput with the default pool (max_workers=2), 8 runs in flight:")
+        for label, code, runs in (("trivial", TRIVIAL, 2000), ("realistic", REALISTIC, 1000)):
+            rate = await throughput(cm, code, runs, 8)
+            print(f"  {label:<10} {rate:>8.0f} runs/s")
+        print()
+        await codec()
+    finally:
+        echo.close()
+        await executor.aclose()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
