@@ -421,6 +421,17 @@ async def test_deadlocked_tool_call_times_out_and_is_cancelled(make: Make) -> No
     assert result.tool_calls[0].error == "cancelled"
 
 
+async def test_a_call_left_pending_does_not_break_the_worker(make: Make) -> None:
+    executor = make(max_workers=1)
+    cm = codemode_for(executor)
+    code = "async def main():\n    asyncio.create_task(codemode.slow(seconds=5))\n    await asyncio.sleep(0.05)\n    return 'left'"
+    assert (await cm.execute(code)).value == "left"
+    pids = worker_pids(executor)
+    await asyncio.sleep(0.1)  # the leftover call is cancelled in the worker after the result
+    assert (await cm.execute("6")).value == 6
+    assert worker_pids(executor) == pids and executor.stats().crashes == 0
+
+
 async def test_calls_from_one_program_run_concurrently(make: Make) -> None:
     ready = asyncio.Event()
 

@@ -211,15 +211,18 @@ class Channel:
 class WorkerBridge(ToolBridge):
     """The worker's end of one execution: tool calls and output go up the pipe as frames."""
 
-    __slots__ = ("_channel", "_ids", "pending")
+    __slots__ = ("_channel", "_ids", "closed", "pending")
 
     def __init__(self, tools: Mapping[str, RemoteTool], limits: Limits, channel: Channel) -> None:
         super().__init__(cast(Any, tools), limits)
         self._channel = channel
         self._ids = itertools.count(1)
         self.pending: dict[int, asyncio.Future[dict[str, Any]]] = {}
+        self.closed = False  # the run is over: whatever its leftovers do stays here
 
     async def call(self, name: str, args: Mapping[str, Any]) -> Any:
+        if self.closed:
+            raise ToolError(f"{name}(): the execution is over", tool=name)
         call_id = next(self._ids)
         try:
             frame = encode({"t": "call", "id": call_id, "tool": name, "args": to_jsonable(args)})
@@ -238,7 +241,8 @@ class WorkerBridge(ToolBridge):
             self._channel.send_frame(frame)
             reply = await future
         except asyncio.CancelledError:
-            self._channel.send({"t": "cancel", "id": call_id})
+            if not self.closed:
+                self._channel.send({"t": "cancel", "id": call_id})
             raise
         finally:
             self.pending.pop(call_id, None)
@@ -248,7 +252,7 @@ class WorkerBridge(ToolBridge):
         raise error(str(reply.get("message")), tool=name)
 
     def _emit(self, event: Event) -> None:
-        if isinstance(event, LogEntry):
+        if isinstance(event, LogEntry) and not self.closed:
             self._channel.send({"t": "log", "stream": event.stream, "text": event.text})
 
 
@@ -363,6 +367,7 @@ class Worker:
             error = compiled
         else:
             value, error = await self.executor.run(compiled, code, bridge, limits)
+            bridge.closed = True  # its leftover tasks are cancelled after the result is sent
         try:  # a value JSON cannot carry (an int past 4300 digits) is the program's output error
             result = bridge.finish(value=value, error=error)
             frame = encode(
