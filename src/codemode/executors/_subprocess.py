@@ -116,7 +116,7 @@ class SubprocessExecutor(Executor):
         max_workers: int = 2,
         max_queue: int = 1000,
         memory_mb: int | None = 512,
-        max_runs_per_worker: int = 100,
+        max_runs_per_worker: int = 1000,
         reuse: bool = True,
         grace: float = 0.5,
         allowed_modules: Iterable[str] | None = None,

@@ -281,6 +281,7 @@ class Worker:
             cpu_seconds=int(config["cpu_seconds"]),
             open_files=int(config["open_files"]),
         )
+        _CPU_LIMIT[:] = resource.getrlimit(resource.RLIMIT_CPU)
         if config.get("drop_privileges"):
             dropped = isolation.drop_privileges()
             if dropped:
@@ -368,18 +369,25 @@ class Worker:
         else:
             value, error = await self.executor.run(compiled, code, bridge, limits)
             bridge.closed = True  # its leftover tasks are cancelled after the result is sent
-        try:  # a value JSON cannot carry (an int past 4300 digits) is the program's output error
-            result = bridge.finish(value=value, error=error)
-            frame = encode(
-                {
-                    "t": "done",
-                    "value": result.value,
-                    "error": result.error.to_dict() if result.error else None,
-                }
-            )
-        except (ValueError, TypeError) as exc:
-            error = ExecuteError(type="output", message=f"the result cannot be sent: {exc}")
-            frame = encode({"t": "done", "value": None, "error": error.to_dict()})
+        frame = None
+        if error is None:  # the value is JSON-safe already; small enough needs no measuring
+            with contextlib.suppress(ValueError, TypeError):
+                frame = encode({"t": "done", "value": value, "error": None})
+            if frame is not None and len(frame) > limits.max_result_chars:
+                frame = None
+        if frame is None:
+            try:  # a value JSON cannot carry (an int past 4300 digits) is an output error
+                result = bridge.finish(value=value, error=error)
+                frame = encode(
+                    {
+                        "t": "done",
+                        "value": result.value,
+                        "error": result.error.to_dict() if result.error else None,
+                    }
+                )
+            except (ValueError, TypeError) as exc:
+                error = ExecuteError(type="output", message=f"the result cannot be sent: {exc}")
+                frame = encode({"t": "done", "value": None, "error": error.to_dict()})
         self.channel.send_frame(frame)
 
     def _heartbeat(self, interval: float) -> None:
@@ -403,7 +411,7 @@ def _keep_only(fd_in: int, fd_out: int) -> None:
 
 def _cpu_budget(timeout: float | None) -> None:
     """Let the kernel stop this worker (SIGXCPU) a little after the host should have."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    soft, hard = _CPU_LIMIT
     if timeout is None:
         wanted = hard
     else:
@@ -414,6 +422,10 @@ def _cpu_budget(timeout: float | None) -> None:
     if wanted != soft:
         with contextlib.suppress(ValueError, OSError):
             resource.setrlimit(resource.RLIMIT_CPU, (wanted, hard))
+            _CPU_LIMIT[0] = wanted
+
+
+_CPU_LIMIT = [-2, -2]  # what this worker last set: (soft, hard), filled in at start
 
 
 def _memory_error() -> dict[str, Any]:
