@@ -8,6 +8,7 @@ would) say so with `RELAXED`. Tests of a layer that this machine cannot provide 
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import signal
@@ -296,11 +297,12 @@ try:
     leaks.append(str(os.read(fd, 100000)))
 except OSError:
     pass
-try:
-    os.kill({host}, 0)
-    leaks.append("signal")
-except OSError:
-    pass
+for target in ({host}, os.getppid()):  # the host, and the zygote that forked us
+    try:
+        os.kill(target, 0)
+        leaks.append(f"signal {target}")
+    except OSError:
+        pass
 leaks
 """
 
@@ -317,6 +319,17 @@ async def test_the_host_environment_and_process_are_out_of_reach(
     assert result.ok, result.error
     assert result.value == []
     assert secret not in json.dumps(result.to_dict())
+
+
+@pytest.mark.parametrize("layers", [ALL_LAYERS, ONLY_LANDLOCK])
+async def test_running_programs_is_refused(make: Make, layers: dict[str, bool]) -> None:
+    """Without Landlock `execve` works (the program keeps the uid, limits and namespace)."""
+    if not LANDLOCK:
+        pytest.skip("needs Landlock")
+    cm = codemode_for(make(allowed_modules=RELAXED, **layers))
+    result = await cm.execute("import os\nos.execv('/bin/true', ['true'])")
+    assert result.error is not None and result.error.type == "runtime", result.error
+    assert "PermissionError" in result.error.message
 
 
 async def test_workers_cannot_reach_each_other(make: Make) -> None:
@@ -596,6 +609,17 @@ def test_interpreter_exit_reaps_every_process(tmp_path: Path) -> None:
         except OSError:
             continue  # gone
         assert state == "Z", f"process {pid} outlived the interpreter"
+
+
+async def test_a_lost_executor_stops_its_processes() -> None:
+    before = descendants()
+    executor = SubprocessExecutor(min_workers=2, max_workers=2)
+    await executor.start()
+    await codemode_for(executor).execute("1")
+    assert len(descendants() - before) == 3
+    del executor
+    gc.collect()
+    assert descendants() - before == set()
 
 
 async def test_isolation_layers_in_force(make: Make) -> None:

@@ -376,7 +376,7 @@ class SubprocessExecutor(Executor):
             self._restarts += 1
         worker = zygote.spawn(next(self._ids), self.max_frame_bytes)
         self._workers.add(worker)
-        self._loop.call_later(self.start_timeout, self._check_started, worker)
+        self._loop.call_later(self.start_timeout, worker.check_started)
 
     def _started(self, worker: _Worker) -> None:
         if worker.alive:
@@ -734,6 +734,10 @@ class _Worker:
         self.status = status
         if self.alive and not self.killed and not self._watching():
             self.pool._lost_worker(self, status)
+
+    def check_started(self) -> None:
+        with contextlib.suppress(ReferenceError):  # the executor may be gone by now
+            self.pool._check_started(self)
 
     def _status_timeout(self) -> None:
         if self.alive and not self.killed:
