@@ -171,6 +171,16 @@ class Codemode:
         names = ", ".join(self._tools)
         return f"Codemode(tools=[{names}], executor={type(self.executor).__name__})"
 
+    def _repr_html_(self) -> str:
+        from .adapters.jupyter import codemode_html  # rich display in notebooks, loaded on use
+
+        return codemode_html(self)
+
+    def _repr_markdown_(self) -> str:
+        from .adapters.jupyter import codemode_markdown
+
+        return codemode_markdown(self)
+
 
 @functools.lru_cache(maxsize=256)
 def _parse_cached(source: str) -> Any:
