@@ -183,6 +183,15 @@ async def test_nested_arguments_are_checked_before_the_server_sees_them(cm: Code
 
 
 @in_module_loop
+async def test_tools_used_from_another_event_loop_fail_clearly(cm: Codemode) -> None:
+    # execute_sync inside a running loop runs the code on a private loop in a helper thread
+    result = cm.execute_sync('await codemode.north_greet(name="x")')
+    assert result.error is not None
+    assert result.error.type == "tool"
+    assert "the MCP session lives on another event loop" in result.error.message
+
+
+@in_module_loop
 async def test_two_servers_side_by_side_with_prefixes(north: list[Tool]) -> None:
     sys.path.insert(0, str(HERE))
     try:

@@ -110,7 +110,16 @@ async def _list_all_tools(session: MCPSession) -> list[Any]:
 
 
 def _caller(session: MCPSession, name: str, shown_as: str) -> Any:
+    home = asyncio.get_running_loop()
+
     async def call(**arguments: Any) -> Any:
+        if asyncio.get_running_loop() is not home:
+            # The session's streams belong to one loop; used from another they would hang.
+            raise ToolError(
+                f"{shown_as}(): the MCP session lives on another event loop; run the code with "
+                "`await cm.execute(...)` on that loop (not `execute_sync` from inside it)",
+                tool=shown_as,
+            )
         result = await session.call_tool(name, arguments)
         return unwrap_result(result, shown_as)
 
