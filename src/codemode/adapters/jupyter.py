@@ -50,6 +50,7 @@ __all__ = [
 MAX_VALUE_CHARS = 20_000
 MAX_LOG_CHARS = 20_000
 MAX_ARGS_CHARS = 300
+COMPACT_VALUE_CHARS = 100
 STUBS_COLLAPSE_LINES = 120
 
 # Colours that read on light and dark notebook themes alike.
@@ -258,7 +259,9 @@ def _value_text(value: Any) -> str:
         text = value
     else:
         try:
-            text = json.dumps(value, ensure_ascii=False, indent=2)
+            text = json.dumps(value, ensure_ascii=False)
+            if len(text) > COMPACT_VALUE_CHARS:  # one line when it fits, else one item a line
+                text = json.dumps(value, ensure_ascii=False, indent=2)
         except (TypeError, ValueError):
             text = repr(value)
     return truncate_text(text, MAX_VALUE_CHARS)
