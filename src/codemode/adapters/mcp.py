@@ -287,10 +287,13 @@ def to_mcp_server(cm: Codemode, *, name: str = "codemode") -> Any:
         code: Annotated[str, Field(description=RUN_CODE_ARGUMENT)],
     ) -> mcp_types.CallToolResult:
         result = await cm.execute(code)
-        return mcp_types.CallToolResult(
-            content=[mcp_types.TextContent(type="text", text=result.to_text())],
-            structured_content=result.to_dict(),
-            is_error=not result.ok,
+        # by the wire names, which mcp 1.x and 2.x both accept
+        return mcp_types.CallToolResult.model_validate(
+            {
+                "content": [{"type": "text", "text": result.to_text()}],
+                "structuredContent": result.to_dict(),
+                "isError": not result.ok,
+            }
         )
 
     server.tool(name="run_code", description=cm.prompt())(run_code)
