@@ -226,6 +226,8 @@ async def stdio_tools(
             owner.cancel()
         with contextlib.suppress(Exception, asyncio.CancelledError):
             await owner
+        if ready.done() and not ready.cancelled():
+            ready.exception()  # seen: asyncio would otherwise log it as never retrieved
 
 
 async def _own_session(
@@ -240,11 +242,10 @@ async def _own_session(
             ready.set_result(session)
             await stop.wait()
     except BaseException as exc:
-        if ready.done():
-            raise
-        ready.set_exception(
-            exc if isinstance(exc, Exception) else RuntimeError(f"MCP session ended: {exc!r}")
-        )
+        if not ready.done():
+            failure = exc if isinstance(exc, Exception) else RuntimeError(f"stopped: {exc!r}")
+            ready.set_exception(failure)
+        raise
 
 
 def _leaf(exc: BaseException) -> BaseException:
