@@ -244,12 +244,13 @@ class Tool:
         """
         if self._arguments_model is not None:
             try:
-                parsed = self._arguments_model.model_validate(args)
+                parsed = self._arguments_model.__pydantic_validator__.validate_python(args)
             except pydantic.ValidationError as exc:
                 raise ToolArgumentError(
                     _pydantic_message(self, exc), tool=self.python_name
                 ) from None
-            return {key: getattr(parsed, key) for key in parsed.model_fields_set}
+            values = parsed.__dict__
+            return {key: values[key] for key in parsed.__pydantic_fields_set__}
         if self._validator is not None and not self._validator.is_valid(args):
             raise ToolArgumentError(_schema_message(self, args), tool=self.python_name)
         return dict(args)
@@ -259,6 +260,15 @@ class Tool:
         kwargs = self.validate(args)
         if self._is_async:
             return await self.fn(**kwargs)
+        return await self.call_sync(kwargs)
+
+    @property
+    def is_async(self) -> bool:
+        """Whether `fn` is a coroutine function (awaited directly on the caller's loop)."""
+        return self._is_async
+
+    async def call_sync(self, kwargs: dict[str, Any]) -> Any:
+        """Call a sync `fn` with validated keywords: in a worker thread if `threaded`."""
         if self.threaded:
             return await asyncio.to_thread(self.fn, **kwargs)
         result = self.fn(**kwargs)

@@ -13,11 +13,20 @@ import time
 import traceback
 import weakref
 from collections.abc import Iterable
+from dataclasses import dataclass
 from types import CodeType
 from typing import Any
 
 from .._errors import ToolArgumentError, ToolCallLimitError, ToolError
-from .._program import FILENAME, RESULT_NAME, prepare, take_parsed
+from .._program import (
+    FILENAME,
+    RESULT_NAME,
+    ToolUses,
+    check_tool_uses,
+    parse,
+    prepare,
+    syntax_error,
+)
 from .._result import ExecuteError, ExecuteResult, Limits, to_jsonable
 from ._base import Executor, ToolBridge, unknown_tool_message
 from ._policy import TICK, PolicyViolation, transform
@@ -65,7 +74,7 @@ class InProcessExecutor(Executor):
         self.allowed_modules = frozenset(
             DEFAULT_MODULES if allowed_modules is None else allowed_modules
         )
-        self._cache: collections.OrderedDict[str, CodeType | ExecuteError] = (
+        self._cache: collections.OrderedDict[str, Compiled | ExecuteError] = (
             collections.OrderedDict()
         )
         self._cache_size = cache_size
@@ -82,7 +91,9 @@ class InProcessExecutor(Executor):
 
     # -- compiling ---------------------------------------------------------------------------
 
-    def compile(self, source: str) -> CodeType | ExecuteError:
+    checks_tool_uses = True  # compiling walks the tree anyway: Codemode leaves the pre-check here
+
+    def compile(self, source: str) -> Compiled | ExecuteError:
         """The policy-checked code object for `source`, or the syntax/policy error. Cached."""
         cached = self._cache.get(source)
         if cached is not None:
@@ -100,6 +111,9 @@ class InProcessExecutor(Executor):
         compiled = self.compile(code)
         if isinstance(compiled, ExecuteError):
             return tools.finish(error=compiled)
+        problem = check_tool_uses(compiled.uses, tools.tools)
+        if problem is not None:
+            return tools.finish(error=problem)
         execution = Execution()
         namespace = self._namespace(execution, tools)
         token = CURRENT.set(execution)
@@ -114,7 +128,7 @@ class InProcessExecutor(Executor):
         value: Any = None
         error: ExecuteError | None = None
         try:
-            value = await _run(compiled, namespace)
+            value = await _run(compiled.code, namespace)
             value = _settle(value)
         except BaseException as exc:
             if isinstance(exc, asyncio.CancelledError) and not _ours(task, execution):
@@ -146,12 +160,20 @@ class InProcessExecutor(Executor):
         return namespace
 
 
-def _compile(source: str) -> CodeType | ExecuteError:
-    tree = take_parsed(source)
+@dataclass(frozen=True, slots=True)
+class Compiled:
+    """Policy-checked code, and how it uses the tool proxy (for the pre-check)."""
+
+    code: CodeType
+    uses: ToolUses
+
+
+def _compile(source: str) -> Compiled | ExecuteError:
+    tree = parse(source)
     if isinstance(tree, ExecuteError):
         return tree
     try:
-        tree = transform(prepare(tree))
+        uses = transform(prepare(tree))
     except PolicyViolation as violation:
         line, column, message = violation.problems[0]
         more = len(violation.problems) - 1
@@ -167,10 +189,8 @@ def _compile(source: str) -> CodeType | ExecuteError:
         code: CodeType = compile(
             tree, FILENAME, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True
         )
-        return code
+        return Compiled(code, uses)
     except SyntaxError as exc:  # e.g. `return` outside a function, found only by the compiler
-        from .._program import syntax_error
-
         return syntax_error(exc, source)
     except (ValueError, RecursionError, MemoryError) as exc:
         return ExecuteError(type="syntax", message=f"cannot compile the code: {exc}")
@@ -321,14 +341,15 @@ class ToolProxy:
     function, anything else an AttributeError that suggests the closest tool.
     """
 
-    __slots__ = ("_cm_lookup_",)
     _cm_lookup_: Any
 
     def __init__(self, bridge: ToolBridge, execution: Execution) -> None:
         object.__setattr__(self, "_cm_lookup_", _tool_lookup(bridge, execution))
 
     def __getattr__(self, name: str) -> Any:
-        return self._cm_lookup_(name)
+        function = self._cm_lookup_(name)
+        object.__setattr__(self, name, function)  # found directly next time
+        return function
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise PolicyError("the codemode object cannot be changed")
