@@ -76,6 +76,8 @@ ATTACKS: dict[str, str] = {
     "task-internals": "import asyncio\nasync def c():\n    pass\nt = asyncio.create_task(c())\nt._cm_task_",
     "decimal-context": "import decimal\ndecimal.getcontext()",
     "time-sleep": "import time\ntime.sleep(5)",
+    "abc-register": "import collections.abc\ncollections.abc.Sequence.register(dict)",
+    "abc-register-getattr": "from collections.abc import Sized\ngetattr(Sized, 'register')(int)",
     "define-del": "class X:\n    def __del__(self):\n        pass",
     "reserved-guard-name": "_cm_tick_ = None",
     "star-import": "from json import *",

@@ -114,16 +114,15 @@ class InProcessExecutor(Executor):
         problem = check_tool_uses(compiled.uses, tools.tools)
         if problem is not None:
             return tools.finish(error=problem)
-        execution = Execution()
+        deadline = None if limits.timeout is None else time.monotonic() + limits.timeout
+        execution = Execution(deadline)
         namespace = self._namespace(execution, tools)
         token = CURRENT.set(execution)
         task = asyncio.current_task()
         loop = asyncio.get_running_loop()
         timer = None
-        if limits.timeout is not None:
-            WATCHDOG.watch(
-                time.monotonic() + limits.timeout, execution
-            )  # dropped when due, or swept once dead
+        if deadline is not None and limits.timeout is not None:
+            WATCHDOG.watch(deadline, execution)  # dropped when due, or swept once dead
             timer = loop.call_at(loop.time() + limits.timeout, _expire_and_cancel, execution, task)
         value: Any = None
         error: ExecuteError | None = None
@@ -319,7 +318,10 @@ def _model_traceback(exc: BaseException, source: str) -> tuple[int | None, str |
         where = "<module>" if name == "<module>" else name
         text = lines[lineno - 1].strip() if lineno and 0 < lineno <= len(lines) else ""
         out.append(f"  line {lineno}, in {where}: {text}")
-    out.append(f"{type(exc).__name__}: {_exception_text(exc).split(': ', 1)[-1]}")
+    if isinstance(exc, Timeout | asyncio.CancelledError):
+        out.append("TimeoutError: stopped here when the time limit was reached")
+    else:
+        out.append(f"{type(exc).__name__}: {_exception_text(exc).split(': ', 1)[-1]}")
     return frames[-1][0], "\n".join(out)
 
 

@@ -130,6 +130,7 @@ GUARDED_METHODS = frozenset(
         "expandtabs",
         "replace",
         "to_bytes",
+        "register",
     }
 )
 

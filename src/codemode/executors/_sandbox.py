@@ -9,6 +9,7 @@ shared function needs it.
 from __future__ import annotations
 
 import _string  # type: ignore[import-not-found]  # CPython's format-field parser
+import abc
 import asyncio
 import builtins
 import contextvars
@@ -19,8 +20,10 @@ import math
 import operator
 import os
 import random
+import re
 import string
 import sys
+import time
 import types
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -89,6 +92,7 @@ class Execution:
         "__weakref__",
         "cancelled",
         "dead",
+        "deadline",
         "expired",
         "globals",
         "modules",
@@ -96,7 +100,8 @@ class Execution:
         "tasks",
     )
 
-    def __init__(self) -> None:
+    def __init__(self, deadline: float | None = None) -> None:
+        self.deadline = deadline  # time.monotonic() value, or None for no limit
         self.expired = False
         self.cancelled = False
         self.modules: dict[str, ModuleFacade] = {}
@@ -422,6 +427,9 @@ def attr_guard(obj: Any, name: str) -> Any:
         return functools.partial(_to_bytes, obj)
     elif obj is int and name == "to_bytes":
         return _to_bytes
+    elif name == "register" and isinstance(obj, abc.ABCMeta) and not owned(obj):
+        # `collections.abc.Sequence.register(dict)` would change isinstance() for the host.
+        raise PolicyError(f"cannot register classes with {obj.__name__}: it belongs to the host")
     return getattr(obj, name)
 
 
@@ -448,7 +456,7 @@ def getattr_builtin(obj: Any, name: str, default: Any = _MISSING) -> Any:
     try:
         if name.startswith("_") and not name.startswith("__"):
             return private_guard(obj, name)
-        if name in _TEXT_METHODS or name == "to_bytes":
+        if name in _TEXT_METHODS or name in ("to_bytes", "register"):
             return attr_guard(obj, name)
         return getattr(obj, name)
     except AttributeError:
@@ -1086,7 +1094,115 @@ def _unwrap(aw: Any) -> Any:
     return object.__getattribute__(aw, "_cm_task_") if isinstance(aw, TaskHandle) else aw
 
 
+def _remaining() -> float | None:
+    execution = CURRENT.get(None)
+    if execution is None or execution.deadline is None:
+        return None
+    return max(execution.deadline - time.monotonic(), 0.001)
+
+
+def _regex_call(method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    try:
+        return method(*args, timeout=_remaining(), **kwargs)
+    except TimeoutError:
+        raise Timeout() from None
+
+
+class Pattern:
+    """A compiled pattern whose every match runs against the execution's deadline."""
+
+    __slots__ = ("_cm_pattern_",)
+    _cm_pattern_: Any
+
+    def __init__(self, compiled: Any) -> None:
+        object.__setattr__(self, "_cm_pattern_", compiled)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise PolicyError("patterns cannot be changed")
+
+    pattern = property(lambda self: self._cm_pattern_.pattern)
+    flags = property(lambda self: self._cm_pattern_.flags)
+    groups = property(lambda self: self._cm_pattern_.groups)
+    groupindex = property(lambda self: self._cm_pattern_.groupindex)
+
+    def search(self, string: Any, *args: Any) -> Any:
+        return _regex_call(self._cm_pattern_.search, string, *args)
+
+    def match(self, string: Any, *args: Any) -> Any:
+        return _regex_call(self._cm_pattern_.match, string, *args)
+
+    def fullmatch(self, string: Any, *args: Any) -> Any:
+        return _regex_call(self._cm_pattern_.fullmatch, string, *args)
+
+    def findall(self, string: Any, *args: Any) -> Any:
+        return _regex_call(self._cm_pattern_.findall, string, *args)
+
+    def finditer(self, string: Any, *args: Any) -> Any:
+        return iter(
+            _regex_call(lambda *a, **k: list(self._cm_pattern_.finditer(*a, **k)), string, *args)
+        )
+
+    def split(self, string: Any, maxsplit: int = 0) -> Any:
+        return _regex_call(self._cm_pattern_.split, string, maxsplit)
+
+    def sub(self, repl: Any, string: Any, count: int = 0) -> Any:
+        return _regex_call(self._cm_pattern_.sub, repl, string, count)
+
+    def subn(self, repl: Any, string: Any, count: int = 0) -> Any:
+        return _regex_call(self._cm_pattern_.subn, repl, string, count)
+
+    def __repr__(self) -> str:
+        return f"re.compile({self._cm_pattern_.pattern!r})"
+
+    def __eq__(self, other: Any) -> bool:
+        return isinstance(other, Pattern) and self._cm_pattern_ == other._cm_pattern_
+
+    def __hash__(self) -> int:
+        return hash(self._cm_pattern_)
+
+
+def _re_module() -> dict[str, Any]:
+    """`re`, backed by the `regex` package so that no match can outrun the deadline (a
+    catastrophic pattern in CPython's `re` holds the GIL until it is done)."""
+    import regex
+
+    def compile(pattern: Any, flags: int = 0) -> Pattern:
+        if isinstance(pattern, Pattern):
+            return pattern
+        return Pattern(regex.compile(pattern, flags))
+
+    def module_function(name: str) -> Callable[..., Any]:
+        def call(pattern: Any, *args: Any, **kwargs: Any) -> Any:
+            flags = kwargs.pop("flags", 0)
+            return getattr(compile(pattern, flags), name)(*args, **kwargs)
+
+        call.__name__ = name
+        return call
+
+    members = _public_members(re, _EXCLUDED["re"])
+    members.update(
+        {
+            name: module_function(name)
+            for name in (
+                "search",
+                "match",
+                "fullmatch",
+                "findall",
+                "finditer",
+                "split",
+                "sub",
+                "subn",
+            )
+        }
+    )
+    members.update(
+        compile=compile, Pattern=Pattern, error=regex.error, escape=re.escape, purge=lambda: None
+    )
+    return members
+
+
 _SPECIAL: dict[str, Callable[[], dict[str, Any]]] = {
+    "re": _re_module,
     "math": _guarded_math,
     "itertools": _guarded_itertools,
     "operator": _guarded_operator,
