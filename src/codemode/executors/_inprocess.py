@@ -78,6 +78,7 @@ class InProcessExecutor(Executor):
             collections.OrderedDict()
         )
         self._cache_size = cache_size
+        self._cache_lock = threading.Lock()
         builtins = base_builtins()
         builtins["__import__"] = Importer(self.allowed_modules)
         self._globals: dict[str, Any] = {
@@ -95,14 +96,16 @@ class InProcessExecutor(Executor):
 
     def compile(self, source: str) -> Compiled | ExecuteError:
         """The policy-checked code object for `source`, or the syntax/policy error. Cached."""
-        cached = self._cache.get(source)
-        if cached is not None:
-            self._cache.move_to_end(source)
-            return cached
+        with self._cache_lock:  # execute_sync may run executions on helper threads
+            cached = self._cache.get(source)
+            if cached is not None:
+                self._cache.move_to_end(source)
+                return cached
         result = _compile(source)
-        self._cache[source] = result
-        if len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
+        with self._cache_lock:
+            self._cache[source] = result
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
         return result
 
     # -- running -----------------------------------------------------------------------------
