@@ -3,9 +3,11 @@ fail without touching the canary file, and no secret may appear in what comes ba
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import random
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +80,11 @@ ATTACKS: dict[str, str] = {
     "time-sleep": "import time\ntime.sleep(5)",
     "abc-register": "import collections.abc\ncollections.abc.Sequence.register(dict)",
     "abc-register-getattr": "from collections.abc import Sized\ngetattr(Sized, 'register')(int)",
+    "facade-reinit": "import json\ntype(json).__init__(json, 'json', {'loads': len})",
+    "facade-reinit-getattr": "import json\ngetattr(type(json), '__init__')(json, 'j', {})",
+    "proxy-reinit": "codemode.__init__(1, 2)",
+    "host-set-mutation": "import hashlib\nhashlib.algorithms_available.clear()",
+    "host-class-dict": "import textwrap\ntextwrap.TextWrapper.unicode_whitespace_trans[32] = 65",
     "define-del": "class X:\n    def __del__(self):\n        pass",
     "reserved-guard-name": "_cm_tick_ = None",
     "star-import": "from json import *",
@@ -88,6 +95,8 @@ ATTACKS: dict[str, str] = {
 }
 
 FORBIDDEN_BUT_CATCHABLE = {
+    "host-set-mutation",
+    "host-class-dict",
     "json-codecs",
     "json-codecs-sys",
     "re-enum",
@@ -121,6 +130,7 @@ async def test_attack_is_refused(run: Run, name: str, canary: Path) -> None:
     else:
         assert result.error.type == "policy", f"{name}: {result.error}"
     assert not canary.exists()
+    assert hashlib.algorithms_available and textwrap.TextWrapper.unicode_whitespace_trans[32] == 32
     dumped = json.dumps(result.to_dict())
     assert SECRET not in dumped
     assert os.environ.get("CODEMODE_TEST_SECRET") == SECRET

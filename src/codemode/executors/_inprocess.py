@@ -349,6 +349,8 @@ class ToolProxy:
     _cm_lookup_: Any
 
     def __init__(self, bridge: ToolBridge, execution: Execution) -> None:
+        if "_cm_lookup_" in self.__dict__:
+            raise PolicyError("the codemode object cannot be changed")
         object.__setattr__(self, "_cm_lookup_", _tool_lookup(bridge, execution))
 
     def __getattr__(self, name: str) -> Any:

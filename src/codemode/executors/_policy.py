@@ -40,6 +40,7 @@ PRIVATE = "_cm_private_"
 ATTR = "_cm_attr_"
 FORMAT = "_cm_format_"
 OPCHECK = "_cm_opcheck_"
+INIT = "_cm_init_"
 BINOP_GUARDS = {"Mult": "_cm_mult_", "Pow": "_cm_pow_", "LShift": "_cm_lshift_", "Mod": "_cm_mod_"}
 
 # Dunder attributes model code may read: strings, or methods it needs through super().
@@ -74,7 +75,6 @@ ALLOWED_DUNDERS = frozenset(
         "__aexit__",
         "__call__",
         "__bool__",
-        "__init_subclass__",
     }
 )
 
@@ -356,8 +356,11 @@ class Transformer:
             self.uses.append(ToolUse(attr, node.lineno, node.col_offset + 1, None))
         node.value = self.visit(value)
         if type(node.ctx) is ast.Load:
-            if attr[0] == "_" and not attr.startswith("__"):
-                return _call(PRIVATE, node, node.value, _const(attr, node))
+            if attr[0] == "_":
+                if attr == "__init__":  # re-running a host object's __init__ would reset it
+                    return _call(INIT, node, node.value)
+                if not attr.startswith("__"):
+                    return _call(PRIVATE, node, node.value, _const(attr, node))
             if attr in GUARDED_METHODS:
                 return _call(ATTR, node, node.value, _const(attr, node))
             return node

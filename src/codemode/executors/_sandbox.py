@@ -192,6 +192,15 @@ def write_guard(obj: Any, name: str) -> Any:
     )
 
 
+def init_guard(obj: Any) -> Any:
+    """`obj.__init__`, for `super()`, the program's own objects and builtin types only."""
+    if type(obj) is super or owned(obj) or (isinstance(obj, type) and obj.__module__ == "builtins"):
+        return obj.__init__
+    raise PolicyError(
+        f"calling __init__ of a {type(obj).__name__} object the program did not make is not allowed"
+    )
+
+
 def private_guard(obj: Any, name: str) -> Any:
     if owned(obj):
         return getattr(obj, name)
@@ -454,6 +463,8 @@ _MISSING = object()
 def getattr_builtin(obj: Any, name: str, default: Any = _MISSING) -> Any:
     _check_getattr_name(name)
     try:
+        if name == "__init__":
+            return init_guard(obj)
         if name.startswith("_") and not name.startswith("__"):
             return private_guard(obj, name)
         if name in _TEXT_METHODS or name in ("to_bytes", "register"):
@@ -747,6 +758,7 @@ GUARDS: dict[str, Any] = {
     policy.ATTR: attr_guard,
     policy.FORMAT: format_guard,
     policy.OPCHECK: opcheck_guard,
+    policy.INIT: init_guard,
     policy.BINOP_GUARDS["Mult"]: mul_guard,
     policy.BINOP_GUARDS["Pow"]: pow_guard,
     policy.BINOP_GUARDS["LShift"]: lshift_guard,
@@ -757,12 +769,25 @@ GUARDS: dict[str, Any] = {
 # -- module facades ---------------------------------------------------------------------------
 
 
+def _frozen(value: Any) -> Any:
+    """Module-level containers are shared by every execution: hand out read-only copies."""
+    if isinstance(value, set | frozenset):
+        return frozenset(value)
+    if isinstance(value, list | tuple):
+        return tuple(value)
+    if isinstance(value, dict):
+        return types.MappingProxyType(dict(value))
+    return value
+
+
 class ModuleFacade:
     """A module as model code sees it: its public computation API and nothing else."""
 
     def __init__(self, name: str, members: Mapping[str, Any]) -> None:
+        if "_cm_name_" in self.__dict__:
+            raise PolicyError(f"module {name!r} cannot be changed")
         object.__setattr__(self, "_cm_name_", name)
-        self.__dict__.update(members)
+        self.__dict__.update({key: _frozen(value) for key, value in members.items()})
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise PolicyError(f"module {self._cm_name_!r} cannot be changed")
@@ -1201,8 +1226,23 @@ def _re_module() -> dict[str, Any]:
     return members
 
 
+def _textwrap_module() -> dict[str, Any]:
+    import textwrap
+
+    class TextWrapper(textwrap.TextWrapper):
+        # The class-level translation table is a dict the host's textwrap shares.
+        unicode_whitespace_trans = types.MappingProxyType(  # type: ignore[assignment]
+            dict(textwrap.TextWrapper.unicode_whitespace_trans)
+        )
+
+    members = _public_members(textwrap, frozenset())
+    members["TextWrapper"] = TextWrapper
+    return members
+
+
 _SPECIAL: dict[str, Callable[[], dict[str, Any]]] = {
     "re": _re_module,
+    "textwrap": _textwrap_module,
     "math": _guarded_math,
     "itertools": _guarded_itertools,
     "operator": _guarded_operator,
