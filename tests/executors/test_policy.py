@@ -85,6 +85,14 @@ ATTACKS: dict[str, str] = {
     "proxy-reinit": "codemode.__init__(1, 2)",
     "host-set-mutation": "import hashlib\nhashlib.algorithms_available.clear()",
     "host-class-dict": "import textwrap\ntextwrap.TextWrapper.unicode_whitespace_trans[32] = 65",
+    "dataclass-host-class": "import dataclasses, json\ndataclasses.dataclass(json.JSONEncoder)",
+    "dataclass-decorator-host": "from dataclasses import dataclass\nimport json\ndataclass(order=True)(json.JSONDecoder)",
+    "total-ordering-host": "import functools, json\nfunctools.total_ordering(json.JSONEncoder)",
+    "update-wrapper-host": "import functools, json\nfunctools.update_wrapper(json.loads, len)",
+    "wraps-host": "import functools, json\nfunctools.wraps(len)(json.dumps)",
+    "typing-final-host": "import typing, json\ntyping.final(json.loads)",
+    "typing-clear-overloads": "import typing\ntyping.clear_overloads()",
+    "enum-global": "import enum, re\nenum.global_enum(re.RegexFlag)",
     "define-del": "class X:\n    def __del__(self):\n        pass",
     "reserved-guard-name": "_cm_tick_ = None",
     "star-import": "from json import *",
@@ -95,6 +103,8 @@ ATTACKS: dict[str, str] = {
 }
 
 FORBIDDEN_BUT_CATCHABLE = {
+    "enum-global",
+    "typing-clear-overloads",
     "host-set-mutation",
     "host-class-dict",
     "json-codecs",

@@ -851,7 +851,8 @@ _EXCLUDED: dict[str, frozenset[str]] = {
     ),
     "hashlib": frozenset({"pbkdf2_hmac", "scrypt", "file_digest", "shake_128", "shake_256"}),
     "string": frozenset({"Formatter"}),
-    "typing": frozenset({"get_type_hints"}),  # evaluates strings as code
+    # get_type_hints evaluates strings as code; clear_overloads empties a host-wide registry
+    "typing": frozenset({"get_type_hints", "clear_overloads"}),
     "uuid": frozenset({"uuid1", "getnode"}),
     "time": frozenset(
         {
@@ -1226,6 +1227,73 @@ def _re_module() -> dict[str, Any]:
     return members
 
 
+def _owned_only(function: Callable[..., Any], what: str) -> Callable[..., Any]:
+    """A decorator from the standard library that changes the object it is given, made to
+    refuse objects the program did not make (`dataclass(json.JSONEncoder)` would rewrite the
+    host's class)."""
+
+    @functools.wraps(function)
+    def guarded(target: Any, /, *args: Any, **kwargs: Any) -> Any:
+        if not owned(target):
+            raise PolicyError(f"{what} can only be applied to classes and functions of the program")
+        return function(target, *args, **kwargs)
+
+    return guarded
+
+
+def _dataclasses_module() -> dict[str, Any]:
+    import dataclasses
+
+    members = _public_members(dataclasses, frozenset())
+    guarded = _owned_only(dataclasses.dataclass, "@dataclass")
+
+    def dataclass(cls: Any = None, /, **kwargs: Any) -> Any:
+        if cls is None:
+            return lambda target: guarded(target, **kwargs)
+        return guarded(cls, **kwargs)
+
+    members["dataclass"] = dataclass
+    return members
+
+
+def _functools_module() -> dict[str, Any]:
+    members = _public_members(functools, _EXCLUDED["functools"])
+    update_wrapper = _owned_only(functools.update_wrapper, "update_wrapper")
+
+    def wraps(wrapped: Any, *args: Any, **kwargs: Any) -> Callable[[Any], Any]:
+        return lambda wrapper: update_wrapper(wrapper, wrapped, *args, **kwargs)
+
+    members.update(
+        update_wrapper=update_wrapper,
+        wraps=wraps,
+        total_ordering=_owned_only(functools.total_ordering, "@total_ordering"),
+    )
+    return members
+
+
+def _typing_module() -> dict[str, Any]:
+    import typing
+
+    members = _public_members(typing, _EXCLUDED["typing"])
+    for name in ("final", "runtime_checkable", "no_type_check", "overload"):
+        members[name] = _owned_only(getattr(typing, name), f"@typing.{name}")
+
+    def dataclass_transform(**kwargs: Any) -> Callable[[Any], Any]:
+        return _owned_only(typing.dataclass_transform(**kwargs), "@dataclass_transform")
+
+    members["dataclass_transform"] = dataclass_transform
+    return members
+
+
+def _enum_module() -> dict[str, Any]:
+    import enum
+
+    excluded = frozenset(
+        name for name in dir(enum) if name.startswith("global_") or name == "pickle_by_global_name"
+    )
+    return _public_members(enum, excluded)
+
+
 def _textwrap_module() -> dict[str, Any]:
     import textwrap
 
@@ -1241,6 +1309,10 @@ def _textwrap_module() -> dict[str, Any]:
 
 
 _SPECIAL: dict[str, Callable[[], dict[str, Any]]] = {
+    "dataclasses": _dataclasses_module,
+    "functools": _functools_module,
+    "typing": _typing_module,
+    "enum": _enum_module,
     "re": _re_module,
     "textwrap": _textwrap_module,
     "math": _guarded_math,
