@@ -48,7 +48,8 @@ Reply = str | Call | list[Call]
 
 @dataclass
 class Request:
-    """One request the client sent: which API, the parsed JSON body and the headers."""
+    """One request the client sent: which API, the parsed JSON body and the headers (with
+    lower-case names)."""
 
     api: Literal["chat", "responses"]
     body: dict[str, Any]
@@ -90,7 +91,10 @@ class ScriptedOpenAI:
         return f"http://{host!s}:{port}/v1"
 
     def start(self) -> Self:
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # a short poll interval keeps stop() quick: shutdown waits for the next poll
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
         self._thread.start()
         return self
 
@@ -234,7 +238,8 @@ def _handler(server: ScriptedOpenAI) -> type[BaseHTTPRequestHandler]:
             except json.JSONDecodeError as exc:
                 self._send(400, _error(f"the body is not JSON: {exc}"))
                 return
-            status, payload = server.answer(Request(api, body, dict(self.headers.items())))
+            headers = {key.lower(): value for key, value in self.headers.items()}
+            status, payload = server.answer(Request(api, body, headers))
             self._send(status, payload)
 
         def _send(self, status: int, payload: dict[str, Any]) -> None:
