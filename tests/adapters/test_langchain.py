@@ -8,9 +8,6 @@ from typing import Any
 
 import pydantic
 import pytest
-
-pytest.importorskip("langchain_core")
-
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 from langchain_core.tools import BaseTool, StructuredTool, ToolException, tool
