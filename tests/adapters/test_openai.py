@@ -528,3 +528,25 @@ def test_from_openai_then_run_loop_end_to_end(handlers: Handlers, server_factory
     assert '"city": "lisbon"' in final.content and '"f": 69.8' in final.content
     stubs = server.requests[0].tools[0]["function"]["description"]
     assert "async def list_cities(" in stubs and "async def convert(" in stubs
+
+
+def test_own_loop_with_another_tool(cm: Codemode, server_factory: Any) -> None:
+    """The README's hand-written loop: run_code beside a tool the caller answers itself."""
+    lookup = {"type": "function", "function": {"name": "lookup", "parameters": {"type": "object"}}}
+    turn = [Call({"code": "await codemode.convert(celsius=0)"}), Call({}, name="lookup")]
+    server = server_factory([turn, "done"])
+    client = client_for(server)
+    messages: list[Any] = [{"role": "user", "content": "hi"}]
+    tools = [openai_tool(cm), lookup]
+    message = client.chat.completions.create(model="m", messages=messages, tools=tools)
+    message = message.choices[0].message
+    messages.append(message)  # the client's own object, as OpenAI's docs do
+    messages.extend(handle_tool_calls(cm, message))
+    [other] = [c for c in message.tool_calls if c.function.name == "lookup"]
+    messages.append({"role": "tool", "tool_call_id": other.id, "content": "looked up"})
+    final = client.chat.completions.create(model="m", messages=messages, tools=tools)
+    assert final.choices[0].message.content == "done"
+    sent = server.requests[1].body["messages"]
+    assert [m["role"] for m in sent] == ["user", "assistant", "tool", "tool"]
+    assert sent[2]["content"] == "Result:\n32.0\n\n(1 tool call, 0 failed)"
+    assert sent[3] == {"role": "tool", "tool_call_id": other.id, "content": "looked up"}
