@@ -37,7 +37,7 @@ def last_tool_result(messages: Sequence[BaseMessage]) -> str:
     """The text of the last `ToolMessage` in `messages` (what the tool sent back)."""
     for message in reversed(messages):
         if isinstance(message, ToolMessage):
-            return message.text
+            return message.content if isinstance(message.content, str) else str(message.content)
     return ""
 
 
