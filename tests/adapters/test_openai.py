@@ -465,6 +465,13 @@ def test_run_loop_stops_after_max_turns(cm: Codemode, server_factory: Any, api: 
         assert final.output[-1].type == "function_call"
 
 
+def test_run_loop_refuses_bad_settings(cm: Codemode) -> None:
+    with pytest.raises(ValueError, match="max_turns"):
+        run_loop(object(), cm, model="m", messages="hi", max_turns=0)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="api"):
+        run_loop(object(), cm, model="m", messages="hi", api="batch")  # type: ignore[call-overload]
+
+
 def test_run_loop_passes_create_arguments(cm: Codemode, server_factory: Any) -> None:
     server = server_factory(["hello"])
     final, transcript = run_loop(client_for(server), cm, model="m", messages="hi", temperature=0.25)

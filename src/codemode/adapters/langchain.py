@@ -158,7 +158,7 @@ class _LangChainCall:
             message = _handled(exc, self.tool.handle_tool_error, _exception_text(exc))
             raise ToolError(f"{self.label}() failed: {message}", tool=self.label) from None
         except pydantic.ValidationError as exc:
-            message = _handled(exc, self.tool.handle_validation_error, str(exc))
+            message = _handled(exc, self.tool.handle_validation_error, _validation_text(exc))
             raise ToolError(f"{self.label}(): {message}", tool=self.label) from None
         if isinstance(result, ToolMessage):  # a tool may build its own message
             if result.status == "error":
@@ -170,6 +170,14 @@ class _LangChainCall:
 
 def _exception_text(exc: Exception) -> str:
     return str(exc.args[0]) if exc.args else type(exc).__name__
+
+
+def _validation_text(exc: pydantic.ValidationError) -> str:
+    parts = []
+    for error in exc.errors(include_url=False)[:3]:
+        where = ".".join(str(part) for part in error["loc"])
+        parts.append(f"argument {where!r}: {error['msg']}" if where else str(error["msg"]))
+    return "; ".join(parts) or str(exc)
 
 
 def _handled(exc: Exception, flag: Any, default: str) -> str:

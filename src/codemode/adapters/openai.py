@@ -210,11 +210,12 @@ async def _run_async(cm: Codemode, call: _Call) -> str:
 
 
 def _as_dict(value: Any) -> dict[str, Any]:
-    """A JSON-safe dict of an OpenAI object (as the API sent it) or a mapping."""
+    """An OpenAI object as a JSON-safe dict (the fields the API sent, under the API's names), or
+    a mapping as a dict."""
     if isinstance(value, Mapping):
         return dict(value)
     to_dict = getattr(value, "to_dict", None)
-    if callable(to_dict):  # openai's models: the fields the API set, under the API's names
+    if callable(to_dict):  # openai's models
         data = to_dict(mode="json")
         if isinstance(data, dict):
             return data
@@ -232,9 +233,11 @@ def _as_dict(value: Any) -> dict[str, Any]:
 class _Loop:
     """The state of one conversation: what to send next and what came back."""
 
-    def __init__(self, cm: Codemode, api: Api, messages: Any, name: str) -> None:
+    def __init__(self, cm: Codemode, api: Api, messages: Any, name: str, max_turns: int) -> None:
         if api not in ("chat", "responses"):
             raise ValueError(f"api must be 'chat' or 'responses', got {api!r}")
+        if max_turns < 1:
+            raise ValueError(f"max_turns must be at least 1, got {max_turns}")
         self.api = api
         self.name = name
         if isinstance(messages, str):
@@ -327,7 +330,7 @@ def run_loop(
     that all asked for tools, the last one is returned, with its calls answered in the transcript.
     Errors from the API itself (authentication, rate limits) raise as the client raises them.
     """
-    loop = _Loop(cm, api, messages, name)
+    loop = _Loop(cm, api, messages, name, max_turns)
     create = loop.create(client)
     final: Any = None
     for _ in range(max_turns):
@@ -381,7 +384,7 @@ async def arun_loop(
     **create_args: Any,
 ) -> tuple[Any, list[dict[str, Any]]]:
     """`run_loop` for `AsyncOpenAI`; programs run on the caller's event loop."""
-    loop = _Loop(cm, api, messages, name)
+    loop = _Loop(cm, api, messages, name, max_turns)
     create: Callable[..., Awaitable[Any]] = loop.create(client)
     final: Any = None
     for _ in range(max_turns):
