@@ -147,7 +147,7 @@ _TYPE_KEYWORDS = frozenset(
         "not",
     }
 )
-_OBJECT_KEYWORDS = ("properties", "patternProperties", "additionalProperties", "required")
+_OBJECT_KEYWORDS = ("properties", "patternProperties", "additionalProperties")
 _ARRAY_KEYWORDS = ("items", "prefixItems")
 _MAX_ALTERNATIVES = 32  # allOf of several anyOfs multiplies out; beyond this keep the first
 
@@ -170,9 +170,13 @@ class _Converter:
     `$ref`s resolve against that document; each target is converted once.
     """
 
-    def __init__(self, registry: _Registry, root: dict[str, Any]) -> None:
+    def __init__(
+        self, registry: _Registry, root: dict[str, Any], prefix: str, root_name: str
+    ) -> None:
         self.registry = registry
         self.root = root
+        self.prefix = prefix  # the tool's name, for names that clash without it
+        self.root_name = root_name  # what a `{"$ref": "#"}` is called
         self.done: dict[str, _Type] = {}
         self.active: dict[str, _Definition] = {}
 
@@ -206,11 +210,15 @@ class _Converter:
         target = self.resolve(ref)
         if target is None:
             return ANY  # a remote or broken reference: nothing is known
-        name = _camel(ref.rstrip("/").rsplit("/", 1)[-1]) if ref != "#" else None
-        placeholder = self.registry.new(name, (name or "Root",))
+        name = _camel(ref.rstrip("/").rsplit("/", 1)[-1]) if ref != "#" else self.root_name
+        placeholder = self.registry.new(name, (self.prefix, name))
         self.active[ref] = placeholder
-        result = self.convert(target, (name or "Root",), explicit=name)
+        result = self.convert(target, (self.prefix, name), explicit=name)
         del self.active[ref]
+        if isinstance(result, _Named) and result.definition.fields is not None:
+            described = result.definition
+            if not described.doc and isinstance(target.get("description"), str):
+                described.doc = target["description"]
         if placeholder.recursive:
             placeholder.target = result
             if isinstance(result, _Named):
@@ -358,7 +366,7 @@ class _Converter:
         required = [r for r in node.get("required", ()) if isinstance(r, str)]
         if isinstance(properties, dict) and any(v is not False for v in properties.values()):
             name = explicit or _title(node)
-            definition = self.registry.new(name, (name,) if name else path)
+            definition = self.registry.new(name, path)
             definition.fields = []
             for key, schema in properties.items():
                 if schema is False:
@@ -390,7 +398,7 @@ def _types(node: dict[str, Any]) -> list[str] | None:
     if isinstance(kind, str):
         kinds = [kind] if kind in _JSON_TYPES else None
     elif isinstance(kind, list):
-        kinds = [k for k in _JSON_TYPES if k in kind] or None
+        kinds = [k for k in dict.fromkeys(kind) if k in _JSON_TYPES] or None
     elif _enum(node) is not None:
         kinds = list(_JSON_TYPES)
     elif any(k in node for k in _OBJECT_KEYWORDS):
@@ -1187,9 +1195,9 @@ def render_stubs(tools: Sequence[Tool]) -> str:
 
 def _convert_tool(tool: Tool, registry: _Registry) -> _Function:
     schema = normalize_schema(tool.input_schema)
-    converter = _Converter(registry, schema)
-    root = _root_object(converter, schema)
     prefix = _camel(tool.python_name)
+    converter = _Converter(registry, schema, prefix, prefix + "Arguments")
+    root = _root_object(converter, schema)
     by_key = {key: kw for kw, key in tool.keywords.items()}
     required = [r for r in root.get("required", ()) if isinstance(r, str)]
     properties = root.get("properties")
@@ -1237,7 +1245,7 @@ def _convert_tool(tool: Tool, registry: _Registry) -> _Function:
     if tool.output_schema is not None:
         output = normalize_schema(tool.output_schema)
         title = _title(output)
-        function.returns = _Converter(registry, output).convert(
+        function.returns = _Converter(registry, output, prefix, prefix + "Result").convert(
             output, (prefix + "Result",), explicit=title
         )
         description = output.get("description")
