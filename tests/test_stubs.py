@@ -237,6 +237,12 @@ def test_enum_and_const_are_literals() -> None:
     assert "ratio: one of 0.5, 1.5" in docstring(text)
 
 
+def test_ints_beyond_64_bits_are_not_literals() -> None:
+    text = render(obj({"n": {"enum": [1, 10**20]}}))  # mypy takes 64-bit Literal ints only
+    assert params(text) == {"n": "Literal[1] | int"}
+    assert "n: one of 1, 100000000000000000000" in docstring(text)
+
+
 def test_enum_values_outside_the_type_are_left_out() -> None:
     text = render(obj({"n": {"type": "integer", "enum": [1, "two", 3.0]}}))
     assert params(text) == {"n": "Literal[1, 3]"}
@@ -450,6 +456,20 @@ def test_required_names_without_a_schema_are_any() -> None:
     text = render(obj({"a": {"type": "string"}}, ("a", "b")))
     assert params(text) == {"a": "str", "b": "Any"}
     assert "b" not in defaults(text)
+    # `user_id` already stands for `user-id` in model code, so the other one needs the dict.
+    clash = render(obj({"user-id": {"type": "string"}}, ("user-id", "user_id")))
+    assert typed_dicts(clash)["ToolArguments"] == {"user-id": "str", "user_id": "Any"}
+
+
+def test_a_property_called_kwargs_beside_extra_names() -> None:
+    schema = obj({"kwargs": {"type": "string"}}, additionalProperties={"type": "integer"})
+    text = render(schema)
+    assert "async def tool(*, kwargs: str = ..., **kwargs_: int) -> Any:" in text
+    extra = {"type": "string"}
+    required_only = render(
+        {"type": "object", "required": ["kwargs"], "additionalProperties": extra}
+    )
+    assert "async def tool(*, kwargs: Any, **kwargs_: str) -> Any:" in required_only
 
 
 # -- allOf and $ref -------------------------------------------------------------------------------
@@ -543,6 +563,18 @@ def test_ref_siblings_narrow_the_target() -> None:
     assert params(text) == {"item": "Item", "plain": "Base", "maybe": "Base | None"}
     assert typed_dicts(text)["Item"] == {"id": "str", "extra": "bool"}
     assert "plain: Just the base." in docstring(text)
+
+
+def test_refs_back_into_an_enclosing_merge_end() -> None:
+    schema = obj(
+        {
+            "again": {"$ref": "#", "required": ["again"]},
+            "either": {"anyOf": [{"$ref": "#", "description": "d", "minProperties": 1}]},
+            "all": {"allOf": [{"$ref": "#"}, {"type": "object"}]},
+        }
+    )
+    text = render(schema)
+    assert set(params(text)) == {"again", "either", "all"}
 
 
 def test_recursive_refs() -> None:
@@ -846,6 +878,11 @@ def test_awkward_text_stays_valid_python() -> None:
     )
     compile(text, "<stub>", "exec")
     assert docstring(text).startswith('Say """hi""" to C:\\temp\\')
+    notes = render(
+        obj({"p": {"type": "string", "pattern": "a\nb\ud800", "format": "date\x00time"}})
+    )
+    compile(notes, "<stub>", "exec")
+    assert "p: format: date time; pattern: a b" in docstring(notes)
     raw = render(obj({}), description="Match \\d+ digits.")
     assert 'r"""Match \\d+ digits."""' in raw
     assert docstring(raw) == "Match \\d+ digits."

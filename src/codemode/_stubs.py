@@ -150,6 +150,7 @@ _TYPE_KEYWORDS = frozenset(
 _OBJECT_KEYWORDS = ("properties", "patternProperties", "additionalProperties")
 _ARRAY_KEYWORDS = ("items", "prefixItems")
 _MAX_ALTERNATIVES = 32  # allOf of several anyOfs multiplies out; beyond this keep the first
+_MAX_DEPTH = 64  # schemas nested deeper than this (none real) are typed Any below that depth
 
 
 class _Registry:
@@ -179,6 +180,10 @@ class _Converter:
         self.root_name = root_name  # what a `{"$ref": "#"}` is called
         self.done: dict[str, _Type] = {}
         self.active: dict[str, _Definition] = {}
+        # `$ref`s whose targets are being merged into an enclosing schema (an `allOf`, a `$ref`
+        # with siblings): met again inside, they are not merged again.
+        self.inlined: frozenset[str] = frozenset()
+        self.depth = 0
 
     # -- references ---------------------------------------------------------------------------
 
@@ -230,22 +235,27 @@ class _Converter:
         self.done[ref] = result
         return result
 
-    def flatten(self, schemas: Iterable[Any], seen: frozenset[str]) -> Iterator[dict[str, Any]]:
-        """The parts of an `allOf`: references followed, nested `allOf`s opened up."""
+    def flatten(
+        self, schemas: Iterable[Any], seen: frozenset[str], expanded: set[str] | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """The parts of an `allOf`: references followed (once; `expanded` collects them),
+        nested `allOf`s opened up."""
         for schema in schemas:
-            if schema is True or not isinstance(schema, dict):
+            if schema is False:
+                yield {"enum": []}  # nothing is valid
+            if not isinstance(schema, dict):
                 continue
             ref = schema.get("$ref")
             rest = {k: v for k, v in schema.items() if k not in ("$ref", "allOf")}
             if isinstance(ref, str):
                 target = self.resolve(ref)
                 if ref not in seen and isinstance(target, dict):
-                    yield from self.flatten([target], seen | {ref})
+                    if expanded is not None:
+                        expanded.add(ref)
+                    yield from self.flatten([target], seen | {ref}, expanded)
+            yield rest
             if isinstance(schema.get("allOf"), list):
-                yield rest
-                yield from self.flatten(schema["allOf"], seen)
-            else:
-                yield rest
+                yield from self.flatten(schema["allOf"], seen, expanded)
 
     # -- conversion ---------------------------------------------------------------------------
 
@@ -253,19 +263,36 @@ class _Converter:
         """The type of `node`; `path` and `explicit` name an object that needs a definition."""
         if node is False:
             return NEVER
-        if not isinstance(node, dict):
+        if not isinstance(node, dict) or self.depth > _MAX_DEPTH:
             return ANY
+        self.depth += 1
+        try:
+            return self.convert_schema(node, path, explicit)
+        finally:
+            self.depth -= 1
+
+    def convert_schema(
+        self, node: dict[str, Any], path: tuple[str, ...], explicit: str | None
+    ) -> _Type:
         ref = node.get("$ref")
         if isinstance(ref, str) and "allOf" not in node:
             siblings = {k: v for k, v in node.items() if k != "$ref"}
-            if all(k in _ANNOTATIONS or k.startswith("x-") for k in siblings):
+            if ref in self.inlined or all(
+                k in _ANNOTATIONS or k.startswith("x-") for k in siblings
+            ):
                 return self.reference(ref)
             # Keywords beside a `$ref` apply too (2019-09 and later): an intersection.
             return self.convert({"allOf": [{"$ref": ref}, siblings]}, path, explicit)
         if isinstance(node.get("allOf"), list):
             outer = {k: v for k, v in node.items() if k != "allOf"}
-            merged = _merge(list(self.flatten([outer, *node["allOf"]], frozenset())))
-            return self.convert(merged, path, explicit or _title(node))
+            expanded: set[str] = set()
+            parts = list(self.flatten([outer, *node["allOf"]], self.inlined, expanded))
+            enclosing = self.inlined
+            self.inlined = enclosing | expanded
+            try:
+                return self.convert(_merge(parts), path, explicit or _title(node))
+            finally:
+                self.inlined = enclosing
         choices = [node[k] for k in ("anyOf", "oneOf") if isinstance(node.get(k), list)]
         if choices and any(_says_type(b) for c in choices for b in c):
             return self.alternatives(node, choices, path)
@@ -326,20 +353,13 @@ class _Converter:
         for value in allowed or values:
             if isinstance(value, float) and value.is_integer() and "number" not in kinds:
                 value = int(value)  # 1.0 is an integer to JSON Schema
-            if isinstance(value, str | bool | int):
+            if isinstance(value, str | bool | int) and _literal_ok(value):
                 if not any(_same(value, v) for v in literals):
                     literals.append(value)
             elif value is None:
                 members.append(NONE)
-            else:  # a float, list or object: no Literal for those
-                kind = _json_type(value)
-                members.append(
-                    _Prim("float")
-                    if kind == "number"
-                    else _List(ANY)
-                    if kind == "array"
-                    else _Dict(ANY)
-                )
+            else:  # no Literal for a float, a list, an object or a huge int: the type instead
+                members.append(_ENUM_FALLBACK[_json_type(value)])
         if literals:
             members.insert(0, _Lit(tuple(literals)))
         return _union(members) if members else NEVER
@@ -428,6 +448,19 @@ def _enum(node: dict[str, Any]) -> list[Any] | None:
         return [node["const"]]
     values = node.get("enum")
     return values if isinstance(values, list) else None
+
+
+_ENUM_FALLBACK: dict[str, _Type] = {
+    "number": _Prim("float"),
+    "integer": _Prim("int"),
+    "array": _List(ANY),
+    "object": _Dict(ANY),
+}
+
+
+def _literal_ok(value: str | bool | int) -> bool:
+    """Whether `Literal[value]` is a valid type: mypy takes ints within 64 bits only."""
+    return not isinstance(value, int) or isinstance(value, bool) or -(2**63) < value < 2**63
 
 
 def _json_type(value: Any) -> str:
@@ -607,7 +640,7 @@ def _notes(schema: dict[str, Any]) -> list[str]:
         if isinstance(schema.get(key), list):
             nodes += [b for b in schema[key] if isinstance(b, dict)]
     for node in nodes:
-        for note in _constraints(node):
+        for note in map(_one_line, _constraints(node)):  # patterns may hold any character
             if note not in notes:
                 notes.append(note)
     return notes
@@ -647,7 +680,9 @@ def _constraints(node: dict[str, Any]) -> list[str]:
     if isinstance(patterns, dict) and patterns:
         notes.append("keys match " + " or ".join(str(p) for p in patterns))
     values = _enum(node)
-    if values is not None and any(isinstance(v, float | list | dict) for v in values):
+    if values is not None and not all(
+        v is None or (isinstance(v, str | bool | int) and _literal_ok(v)) for v in values
+    ):
         shown = ", ".join(_json_note(v) for v in values)
         notes.append(f"one of {shown}" if len(values) > 1 else f"must be {shown}")
     if node.get("deprecated") is True:
@@ -1019,7 +1054,10 @@ class _Renderer:
                 text += f" = {_shown_default(param) or '...'}"
             out.append(text)
         if function.kwargs is not None:
-            out.append(f"**kwargs: {self.type(function.kwargs)}")
+            name = "kwargs"
+            while any(p.keyword == name for p in params):  # a property may be called `kwargs`
+                name += "_"
+            out.append(f"**{name}: {self.type(function.kwargs)}")
         return out
 
     def signature(self, name: str, params: list[str], returns: str) -> list[str]:
@@ -1224,7 +1262,10 @@ def _convert_tool(tool: Tool, registry: _Registry) -> _Function:
         )
     for key in dict.fromkeys(required):
         if key not in properties:
-            keyword_name = key if _plain_key(key) else None
+            # A name model code can pass as is; else (or if a property already goes by it) only
+            # in the one dict.
+            free = _plain_key(key) and key not in tool.keywords
+            keyword_name = key if free else None
             params.append(_Param(key, keyword_name, ANY, True, _NO_DEFAULT, "", []))
     kwargs = _extra_arguments(converter, root, prefix, has_params=bool(params))
     function = _Function(
