@@ -237,6 +237,12 @@ def test_enum_and_const_are_literals() -> None:
     assert "ratio: one of 0.5, 1.5" in docstring(text)
 
 
+def test_literals_in_one_union_are_one_literal() -> None:
+    choice = {"anyOf": [{"const": 1}, {"type": "string"}, {"enum": [1, 2]}, {"const": "x"}]}
+    text = render(obj({"n": choice}))
+    assert params(text) == {"n": "Literal[1, 2, 'x'] | str"}
+
+
 def test_ints_beyond_64_bits_are_not_literals() -> None:
     text = render(obj({"n": {"enum": [1, 10**20]}}))  # mypy takes 64-bit Literal ints only
     assert params(text) == {"n": "Literal[1] | int"}
@@ -309,6 +315,26 @@ def test_anyof_of_required_lists_only_keeps_the_object_type() -> None:
     root = render(schema)
     assert params(root) == {"a": "str", "b": "str"}
     assert "Give at least one of: a; b." in docstring(root)
+
+
+def test_object_alternatives_at_the_root_become_one_signature() -> None:
+    schema = {
+        "oneOf": [
+            obj({"id": {"type": "string"}, "name": {"type": "string"}}, ("id", "name")),
+            obj({"id": {"type": "integer"}, "email": {"type": "string"}}, ("id", "email")),
+        ]
+    }
+    text = render(schema)
+    assert params(text) == {"id": "str | int", "name": "str", "email": "str"}
+    assert defaults(text) == {"name": "...", "email": "..."}  # only `id` is always required
+    assert "Give one of: id and name; id and email." in docstring(text)
+
+
+async def test_root_alternatives_take_their_keywords() -> None:
+    schema = {"anyOf": [obj({"a": {"type": "string"}}, ("a",)), obj({"b": {"type": "integer"}})]}
+    result = await Codemode([make(schema)]).execute("await codemode.tool(a='x')")
+    assert result.ok, result.error
+    assert result.value == {"a": "x"}
 
 
 def test_not_a_type_leaves_the_other_types() -> None:

@@ -95,7 +95,6 @@ class _Definition:
     real alias is only made for a recursive `$ref` to something that is not an object.
     """
 
-    order: int
     explicit: str | None  # the name the schema gives (`title`, the `$defs` key)
     path: tuple[str, ...]  # where it was found, for a name when the schema gives none
     doc: str = ""
@@ -159,8 +158,8 @@ class _Registry:
     def __init__(self) -> None:
         self.definitions: list[_Definition] = []
 
-    def new(self, explicit: str | None, path: tuple[str, ...], doc: str = "") -> _Definition:
-        definition = _Definition(len(self.definitions), explicit, path, doc)
+    def new(self, explicit: str | None, path: tuple[str, ...]) -> _Definition:
+        definition = _Definition(explicit, path)
         self.definitions.append(definition)
         return definition
 
@@ -382,9 +381,9 @@ class _Converter:
         return _List(self.convert(items, item_path))
 
     def object(self, node: dict[str, Any], path: tuple[str, ...], explicit: str | None) -> _Type:
-        properties = node.get("properties")
-        required = [r for r in node.get("required", ()) if isinstance(r, str)]
-        if isinstance(properties, dict) and any(v is not False for v in properties.values()):
+        properties = _properties(node)
+        required = _required(node)
+        if any(v is not False for v in properties.values()):
             name = explicit or _title(node)
             definition = self.registry.new(name, path)
             definition.fields = []
@@ -412,8 +411,18 @@ class _Converter:
         return _Dict(_union(values) if values else ANY)
 
 
+def _properties(node: dict[str, Any]) -> dict[str, Any]:
+    properties = node.get("properties")
+    return properties if isinstance(properties, dict) else {}
+
+
+def _required(node: dict[str, Any]) -> list[str]:
+    required = node.get("required")
+    return [r for r in required if isinstance(r, str)] if isinstance(required, list) else []
+
+
 def _types(node: dict[str, Any]) -> list[str] | None:
-    """The JSON types a schema allows, in a fixed order; None when it says nothing."""
+    """The JSON types a schema allows (in the schema's order); None when it says nothing."""
     kind = node.get("type")
     if isinstance(kind, str):
         kinds = [kind] if kind in _JSON_TYPES else None
@@ -950,9 +959,10 @@ class _Renderer:
         literals = [v for m in flat if isinstance(m, _Lit) for v in m.values]
         rendered: list[str] = []
         for member in flat:
-            if isinstance(member, _Lit):
-                if member.values[0] is literals[0]:
+            if isinstance(member, _Lit):  # all Literals as one, where the first one was
+                if literals:
                     rendered.append(self.type(_Lit(tuple(_unique(literals)))))
+                    literals = []
                 continue
             text = self.type(member)
             if text not in rendered:
@@ -1073,7 +1083,7 @@ class _Renderer:
             name = self.names.name(self.names.representative[id(function.arguments)])
             keys = ", ".join(_literal(p.key) for p in function.params if p.keyword is None)
             parts.append(
-                f"Some names ({keys}) are not Python identifiers: pass all the arguments as one "
+                f"Some names ({keys}) cannot be passed as keywords: pass all the arguments as one "
                 f"dict, `{tool.python_name}({{...}})`, shaped as `{name}`."
             )
         parts += function.notes
@@ -1237,9 +1247,8 @@ def _convert_tool(tool: Tool, registry: _Registry) -> _Function:
     converter = _Converter(registry, schema, prefix, prefix + "Arguments")
     root = _root_object(converter, schema)
     by_key = {key: kw for kw, key in tool.keywords.items()}
-    required = [r for r in root.get("required", ()) if isinstance(r, str)]
-    properties = root.get("properties")
-    properties = properties if isinstance(properties, dict) else {}
+    required = _required(root)
+    properties = _properties(root)
     params: list[_Param] = []
     for key, prop in properties.items():
         if prop is False:
@@ -1252,7 +1261,7 @@ def _convert_tool(tool: Tool, registry: _Registry) -> _Function:
         params.append(
             _Param(
                 key=key,
-                keyword=by_key.get(key),
+                keyword=by_key.get(key) or _as_is(key, tool),
                 type=converter.convert(prop, (prefix, _camel(key))),
                 required=key in required,
                 default=prop.get("default", _NO_DEFAULT) if isinstance(prop, dict) else _NO_DEFAULT,
@@ -1262,11 +1271,7 @@ def _convert_tool(tool: Tool, registry: _Registry) -> _Function:
         )
     for key in dict.fromkeys(required):
         if key not in properties:
-            # A name model code can pass as is; else (or if a property already goes by it) only
-            # in the one dict.
-            free = _plain_key(key) and key not in tool.keywords
-            keyword_name = key if free else None
-            params.append(_Param(key, keyword_name, ANY, True, _NO_DEFAULT, "", []))
+            params.append(_Param(key, _as_is(key, tool), ANY, True, _NO_DEFAULT, "", []))
     kwargs = _extra_arguments(converter, root, prefix, has_params=bool(params))
     function = _Function(
         tool=tool,
@@ -1295,6 +1300,13 @@ def _convert_tool(tool: Tool, registry: _Registry) -> _Function:
     return function
 
 
+def _as_is(key: str, tool: Tool) -> str | None:
+    """The keyword for a name `tool.keywords` does not know (one only in a root `anyOf`, or only
+    in `required`): the call passes unknown keywords on as they are, so an identifier works
+    unless a property already goes by it; anything else only fits in the one dict."""
+    return key if _plain_key(key) and key not in tool.keywords else None
+
+
 def _root_object(converter: _Converter, schema: dict[str, Any]) -> dict[str, Any]:
     """The root schema as one object: `$ref` and `allOf` followed, object alternatives merged.
 
@@ -1311,21 +1323,17 @@ def _root_object(converter: _Converter, schema: dict[str, Any]) -> dict[str, Any
         for b in choice
         if isinstance(b, dict)
     ]
-    properties: dict[str, Any] = dict(root.get("properties") or {})
+    properties = dict(_properties(root))
     for branch in branches:
-        for key, prop in (branch.get("properties") or {}).items():
+        for key, prop in _properties(branch).items():
             if key not in properties:
                 properties[key] = prop
             elif properties[key] != prop:
                 properties[key] = {"anyOf": [properties[key], prop]}
-    required = list(root.get("required") or [])
+    required = _required(root)
     typed = [b for b in branches if _says_type(b)]
     if typed:
-        always = [
-            r
-            for r in typed[0].get("required", [])
-            if all(r in b.get("required", []) for b in typed)
-        ]
+        always = [r for r in _required(typed[0]) if all(r in _required(b) for b in typed)]
         required = list(dict.fromkeys([*required, *always]))
     return {**root, "properties": properties, "required": required}
 
@@ -1338,9 +1346,9 @@ def _root_notes(root: dict[str, Any]) -> list[str]:
         if not isinstance(choice, list):
             continue
         options = [
-            " and ".join(str(r) for r in b["required"])
+            _one_line(" and ".join(_required(b)))
             for b in choice
-            if isinstance(b, dict) and isinstance(b.get("required"), list) and b["required"]
+            if isinstance(b, dict) and _required(b)
         ]
         if options:
             word = "one of" if key == "oneOf" else "at least one of"
