@@ -672,6 +672,8 @@ def test_arrays_and_tuples() -> None:
                     "type": "array",
                     "prefixItems": [{"type": "number"}, {"type": "number"}],
                     "items": False,
+                    "minItems": 2,
+                    "maxItems": 2,
                 },
                 "row": {
                     "type": "array",
@@ -691,6 +693,7 @@ def test_arrays_and_tuples() -> None:
         "grid": "list[list[int]]",
     }
     assert "tags: unique items" in docstring(text)
+    assert "point:" not in docstring(text)  # the tuple says how many
 
 
 # -- parameters -----------------------------------------------------------------------------------

@@ -668,10 +668,10 @@ def _constraints(node: dict[str, Any]) -> list[str]:
     for sign, bound in ((">=", low), (">", low_open), ("<=", high), ("<", high_open)):
         if _is_bound(bound):
             notes.append(f"{sign} {bound}")
-    for label, low_key, high_key in (
-        ("length", "minLength", "maxLength"),
-        ("items", "minItems", "maxItems"),
-    ):
+    counts = [("length", "minLength", "maxLength")]
+    if not isinstance(node.get("prefixItems"), list) and not isinstance(node.get("items"), list):
+        counts.append(("items", "minItems", "maxItems"))  # a tuple type says it already
+    for label, low_key, high_key in counts:
         least, most = node.get(low_key), node.get(high_key)
         if _is_number(least) and _is_number(most):
             notes.append(f"{label} {least}..{most}")
