@@ -12,7 +12,7 @@ from typing import Any, Self
 from ._errors import RegistrationError
 from ._program import parse, precheck, strip_fences
 from ._prompt import render_prompt
-from ._result import ExecuteResult, Limits
+from ._result import ExecuteError, ExecuteResult, Limits
 from ._stubs import render_stubs
 from ._tools import Tool, ToolFunction, as_tool
 from .executors._base import EventHandler, Executor, ToolBridge
@@ -44,6 +44,7 @@ class Codemode:
         on_event: EventHandler | None = None,
     ) -> None:
         self._tools: dict[str, Tool] = {}
+        self._prechecked: dict[str, ExecuteError | None] = {}
         for item in tools:
             self.add_tool(item)
         if executor is None:
@@ -80,6 +81,22 @@ class Codemode:
 
     def _invalidate(self) -> None:
         self.__dict__.pop("_stubs_text", None)
+        self._prechecked = {}
+
+    def _precheck(self, source: str) -> ExecuteError | None:
+        """The syntax or pre-check error for `source`, remembered per source."""
+        if source in self._prechecked:
+            cached: ExecuteError | None = self._prechecked[source]
+            return cached
+        tree = parse(source)
+        if isinstance(tree, ExecuteError):
+            problem: ExecuteError | None = tree
+        else:
+            problem = precheck(tree, self._tools)
+        if len(self._prechecked) >= 512:
+            self._prechecked.pop(next(iter(self._prechecked)))
+        self._prechecked[source] = problem
+        return problem
 
     # -- stubs and prompt ---------------------------------------------------------------------
 
@@ -126,14 +143,14 @@ class Codemode:
         source = strip_fences(code) if isinstance(code, str) else ""
         if not isinstance(code, str):
             return bridge.finish(error=_not_code(code))
-        problem = _precheck(source, self._tools)
+        problem = (
+            None if getattr(self.executor, "checks_tool_uses", False) else self._precheck(source)
+        )
         if problem is not None:
             return bridge.finish(error=problem)
         try:
             return await self.executor.execute(source, bridge, limits)
         except Exception as exc:  # an executor broke its contract: still no raise to the caller
-            from ._result import ExecuteError
-
             return bridge.finish(
                 error=ExecuteError(
                     type="crash", message=f"the executor failed: {type(exc).__name__}: {exc}"
@@ -182,19 +199,5 @@ class Codemode:
         return codemode_markdown(self)
 
 
-@functools.lru_cache(maxsize=256)
-def _parse_cached(source: str) -> Any:
-    return parse(source)
-
-
-def _precheck(source: str, tools: dict[str, Tool]) -> Any:
-    tree = _parse_cached(source)
-    if not hasattr(tree, "body"):
-        return tree  # an ExecuteError: the code does not parse
-    return precheck(tree, tools)
-
-
-def _not_code(value: Any) -> Any:
-    from ._result import ExecuteError
-
+def _not_code(value: Any) -> ExecuteError:
     return ExecuteError(type="syntax", message=f"code must be a string, got {type(value).__name__}")

@@ -34,6 +34,8 @@ def strip_fences(text: str) -> str:
     Several fenced blocks are joined in order (models split helpers and `main` at times); blocks
     labelled with a language other than Python are left out.
     """
+    if "```" not in text and "~~~" not in text:
+        return text
     blocks = [
         body
         for _, lang, body in _FENCE.findall(text)
@@ -106,23 +108,25 @@ def prepare(tree: ast.Module) -> ast.Module:
         body.pop()
         entry = last.value
     called = _called_at_top_level(body, entry)
+    line = (body[-1].end_lineno or 1) if body else 1
     if entry is None or (isinstance(entry, ast.Constant) and entry.value is None):
         name = _entry_function(functions)
         if name is not None and name not in called:
             if entry is not None:
-                body.append(ast.Expr(entry))
-            entry = ast.Call(ast.Name(name, ast.Load()), [], [])
+                body.append(_located(ast.Expr(entry), entry.lineno))
+            entry = _located(ast.Call(_located(ast.Name(name, ast.Load()), line), [], []), line)
     if entry is None:
-        entry = ast.Constant(None)
-    line = (body[-1].end_lineno or 1) if body else 1
-    store = ast.Assign([ast.Name(RESULT_NAME, ast.Store())], entry)
-    ast.copy_location(store, entry) if hasattr(entry, "lineno") else None
-    store.lineno = store.end_lineno = getattr(entry, "lineno", line)
-    store.col_offset = store.end_col_offset = 0
-    body.append(store)
+        entry = _located(ast.Constant(None), line)
+    store = ast.Assign([_located(ast.Name(RESULT_NAME, ast.Store()), entry.lineno)], entry)
+    body.append(_located(store, entry.lineno))
     tree.body = body
-    ast.fix_missing_locations(tree)
     return tree
+
+
+def _located(node: Any, line: int) -> Any:
+    node.lineno = node.end_lineno = line
+    node.col_offset = node.end_col_offset = 0
+    return node
 
 
 def _entry_function(functions: Mapping[str, ast.FunctionDef | ast.AsyncFunctionDef]) -> str | None:
@@ -193,70 +197,104 @@ def _rewrite_asyncio_run(stmt: ast.stmt) -> ast.stmt:
 # -- the static pre-check ---------------------------------------------------------------------
 
 
-def precheck(
-    tree: ast.Module, tools: Mapping[str, Tool], proxy_name: str = "codemode"
-) -> ExecuteError | None:
-    """Find `codemode.<tool>(...)` calls that cannot work, before anything runs.
+@dataclass(frozen=True, slots=True)
+class ToolUse:
+    """`codemode.<name>` in the code: a call when `call`; `keywords` when the call spells out
+    all its arguments as keywords (None when it passes a dict or `**kwargs`)."""
 
-    Reports an unknown tool (with the closest names) and, where the call spells out its keywords,
-    keywords the schema does not take and required ones that are missing. Code that rebinds the
-    proxy name is not checked.
-    """
+    name: str
+    line: int
+    column: int
+    keywords: tuple[str, ...] | None
+    call: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ToolUses:
+    """Every use of the tool proxy in a program; `rebound` if the code assigns the name."""
+
+    uses: tuple[ToolUse, ...]
+    rebound: bool
+
+
+def find_tool_uses(tree: ast.Module, proxy_name: str = "codemode") -> ToolUses:
+    """One walk over the tree collecting the uses of the proxy (executors that walk the tree
+    anyway collect the same while they transform it)."""
+    uses: list[ToolUse] = []
+    rebound = False
     for node in ast.walk(tree):
-        if (
-            isinstance(node, ast.Name)
-            and node.id == proxy_name
-            and not isinstance(node.ctx, ast.Load)
+        kind = type(node)
+        if kind is ast.Attribute:
+            value = node.value  # type: ignore[attr-defined]
+            if type(value) is ast.Name and value.id == proxy_name:
+                uses.append(ToolUse(node.attr, node.lineno, node.col_offset + 1, None))  # type: ignore[attr-defined]
+        elif kind is ast.Call:
+            func = node.func  # type: ignore[attr-defined]
+            if (
+                type(func) is ast.Attribute
+                and type(func.value) is ast.Name
+                and func.value.id == proxy_name
+            ):
+                args, keywords = node.args, node.keywords  # type: ignore[attr-defined]
+                opaque = bool(args) or any(k.arg is None for k in keywords)
+                names = None if opaque else tuple(k.arg for k in keywords if k.arg)
+                uses.append(ToolUse(func.attr, node.lineno, node.col_offset + 1, names, True))  # type: ignore[attr-defined]
+        elif kind is ast.Name:
+            if node.id == proxy_name and type(node.ctx) is not ast.Load:  # type: ignore[attr-defined]
+                rebound = True
+        elif kind in (ast.arg, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef) and (
+            getattr(node, "arg", None) == proxy_name or getattr(node, "name", None) == proxy_name
         ):
-            return None
-        if isinstance(node, ast.arg) and node.arg == proxy_name:
-            return None
-    for node in ast.walk(tree):
-        if not (
-            isinstance(node, ast.Attribute)
-            and isinstance(node.value, ast.Name)
-            and node.value.id == proxy_name
-            and isinstance(node.ctx, ast.Load)
-        ):
+            rebound = True
+    return ToolUses(tuple(uses), rebound)
+
+
+def check_tool_uses(
+    found: ToolUses, tools: Mapping[str, Tool], proxy_name: str = "codemode"
+) -> ExecuteError | None:
+    """The first call that cannot work: an unknown tool (with the closest names), or keywords
+    the tool does not take, or a required one missing. Nothing when the code rebinds the proxy."""
+    if found.rebound:
+        return None
+    for use in found.uses:
+        if use.name.startswith("_") or use.name in tools:
+            continue  # the policy speaks to `_` names
+        if use.name in ("ToolError", "ToolArgumentError"):
             continue
-        name = node.attr
-        tool = tools.get(name)
-        if tool is None:
-            if name in ("ToolError", "ToolArgumentError"):
-                continue
-            close = difflib.get_close_matches(name, list(tools), n=3, cutoff=0.5)
-            hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
-            return ExecuteError(
-                type="validation",
-                message=f"unknown tool {proxy_name}.{name}{hint}",
-                line=node.lineno,
-                column=node.col_offset + 1,
-            )
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            func = node.func
-            if isinstance(func.value, ast.Name) and func.value.id == proxy_name:
-                tool = tools.get(func.attr)
-                if tool is not None:
-                    problem = _check_call(node, tool)
-                    if problem:
-                        return ExecuteError(
-                            type="validation",
-                            message=f"{proxy_name}.{func.attr}(): {problem}",
-                            line=node.lineno,
-                            column=node.col_offset + 1,
-                        )
+        close = difflib.get_close_matches(use.name, list(tools), n=3, cutoff=0.5)
+        hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+        return ExecuteError(
+            type="validation",
+            message=f"unknown tool {proxy_name}.{use.name}{hint}",
+            line=use.line,
+            column=use.column,
+        )
+    for use in found.uses:
+        if use.call and use.keywords is not None:
+            problem = _check_call(use.keywords, tools[use.name])
+            if problem:
+                return ExecuteError(
+                    type="validation",
+                    message=f"{proxy_name}.{use.name}(): {problem}",
+                    line=use.line,
+                    column=use.column,
+                )
     return None
 
 
-def _check_call(call: ast.Call, tool: Tool) -> str | None:
-    if call.args or any(kw.arg is None for kw in call.keywords):
-        return None  # a dict argument or **kwargs: checked when it runs
+def precheck(
+    tree: ast.Module, tools: Mapping[str, Tool], proxy_name: str = "codemode"
+) -> ExecuteError | None:
+    """Find `codemode.<tool>(...)` uses that cannot work, before anything runs."""
+    return check_tool_uses(find_tool_uses(tree, proxy_name), tools, proxy_name)
+
+
+def _check_call(names_given: tuple[str, ...], tool: Tool) -> str | None:
     schema: dict[str, Any] = tool.input_schema
     properties = schema.get("properties")
     if not isinstance(properties, dict):
         return None
-    names = {kw.arg for kw in call.keywords if kw.arg is not None}
+    names = set(names_given)
     accepted = tool.keywords
     if schema.get("additionalProperties") is False:
         unknown = sorted(n for n in names if n not in accepted)

@@ -69,7 +69,7 @@ class LogEntry:
         return {"stream": self.stream, "text": self.text}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ToolCall:
     """One call from model code to a tool, in the order the calls started."""
 
@@ -193,9 +193,57 @@ def to_jsonable(value: Any, notes: list[str] | None = None) -> Any:
     models dicts; Decimal, Fraction and UUID strings; enums their value; bytes a UTF-8 string (or
     their repr); NaN and infinities strings; anything else its repr.
     """
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    if kind is dict or kind is list:
+        fast = _plain_copy(value, 0)
+        if fast is not _NOT_PLAIN:
+            return fast
     if notes is None:
         notes = []
     return _convert(value, notes, 0, set())
+
+
+_SCALARS = frozenset({str, int, bool, type(None)})
+_NOT_PLAIN = object()
+
+
+def _plain_copy(value: Any, depth: int) -> Any:
+    """A copy of dicts and lists of plain JSON scalars, or `_NOT_PLAIN` (the common fast path)."""
+    if depth > 20:
+        return _NOT_PLAIN
+    if type(value) is dict:
+        out = {}
+        for key, item in value.items():
+            if type(key) is not str:
+                return _NOT_PLAIN
+            kind = type(item)
+            if kind not in _SCALARS:
+                if kind is float and math.isfinite(item):
+                    pass
+                elif kind is dict or kind is list:
+                    item = _plain_copy(item, depth + 1)
+                    if item is _NOT_PLAIN:
+                        return _NOT_PLAIN
+                else:
+                    return _NOT_PLAIN
+            out[key] = item
+        return out
+    items = []
+    for item in value:
+        kind = type(item)
+        if kind not in _SCALARS:
+            if kind is float and math.isfinite(item):
+                pass
+            elif kind is dict or kind is list:
+                item = _plain_copy(item, depth + 1)
+                if item is _NOT_PLAIN:
+                    return _NOT_PLAIN
+            else:
+                return _NOT_PLAIN
+        items.append(item)
+    return items
 
 
 def _convert(value: Any, notes: list[str], depth: int, seen: set[int]) -> Any:
@@ -298,10 +346,13 @@ class Limits:
     max_tool_calls: int | None = 1000
     max_log_chars: int = 20_000
     max_result_chars: int = 100_000
+    max_tool_arg_chars: int = 1_000_000
     memory_mb: int | None = None
 
     def replace(self, **changes: Any) -> Limits:
-        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+        """A copy with the given limits changed; `None` values leave a limit as it is."""
+        given = {k: v for k, v in changes.items() if v is not None}
+        return dataclasses.replace(self, **given) if given else self
 
 
 __all__ = [

@@ -13,11 +13,20 @@ import time
 import traceback
 import weakref
 from collections.abc import Iterable
+from dataclasses import dataclass
 from types import CodeType
 from typing import Any
 
 from .._errors import ToolArgumentError, ToolCallLimitError, ToolError
-from .._program import FILENAME, RESULT_NAME, parse, prepare
+from .._program import (
+    FILENAME,
+    RESULT_NAME,
+    ToolUses,
+    check_tool_uses,
+    parse,
+    prepare,
+    syntax_error,
+)
 from .._result import ExecuteError, ExecuteResult, Limits, to_jsonable
 from ._base import Executor, ToolBridge, unknown_tool_message
 from ._policy import TICK, PolicyViolation, transform
@@ -31,6 +40,7 @@ from ._sandbox import (
     PolicyError,
     Timeout,
     base_builtins,
+    install_unraisable_filter,
     make_print,
 )
 
@@ -64,24 +74,38 @@ class InProcessExecutor(Executor):
         self.allowed_modules = frozenset(
             DEFAULT_MODULES if allowed_modules is None else allowed_modules
         )
-        self._cache: collections.OrderedDict[str, CodeType | ExecuteError] = (
+        self._cache: collections.OrderedDict[str, Compiled | ExecuteError] = (
             collections.OrderedDict()
         )
         self._cache_size = cache_size
-        self._builtins = base_builtins()
+        self._cache_lock = threading.Lock()
+        builtins = base_builtins()
+        builtins["__import__"] = Importer(self.allowed_modules)
+        self._globals: dict[str, Any] = {
+            "__builtins__": builtins,
+            "__name__": "__codemode__",
+            "asyncio": builtins["__import__"]("asyncio"),
+            TICK: tuple,  # a no-op that returns a false value, until the deadline passes
+            **GUARDS,
+        }
+        install_unraisable_filter()
 
     # -- compiling ---------------------------------------------------------------------------
 
-    def compile(self, source: str) -> CodeType | ExecuteError:
+    checks_tool_uses = True  # compiling walks the tree anyway: Codemode leaves the pre-check here
+
+    def compile(self, source: str) -> Compiled | ExecuteError:
         """The policy-checked code object for `source`, or the syntax/policy error. Cached."""
-        cached = self._cache.get(source)
-        if cached is not None:
-            self._cache.move_to_end(source)
-            return cached
+        with self._cache_lock:  # execute_sync may run executions on helper threads
+            cached = self._cache.get(source)
+            if cached is not None:
+                self._cache.move_to_end(source)
+                return cached
         result = _compile(source)
-        self._cache[source] = result
-        if len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
+        with self._cache_lock:
+            self._cache[source] = result
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
         return result
 
     # -- running -----------------------------------------------------------------------------
@@ -90,21 +114,23 @@ class InProcessExecutor(Executor):
         compiled = self.compile(code)
         if isinstance(compiled, ExecuteError):
             return tools.finish(error=compiled)
-        execution = Execution()
+        problem = check_tool_uses(compiled.uses, tools.tools)
+        if problem is not None:
+            return tools.finish(error=problem)
+        deadline = None if limits.timeout is None else time.monotonic() + limits.timeout
+        execution = Execution(deadline)
         namespace = self._namespace(execution, tools)
         token = CURRENT.set(execution)
         task = asyncio.current_task()
         loop = asyncio.get_running_loop()
         timer = None
-        if limits.timeout is not None:
-            WATCHDOG.watch(
-                time.monotonic() + limits.timeout, execution
-            )  # dropped when due, or swept once dead
+        if deadline is not None and limits.timeout is not None:
+            WATCHDOG.watch(deadline, execution)  # dropped when due, or swept once dead
             timer = loop.call_at(loop.time() + limits.timeout, _expire_and_cancel, execution, task)
         value: Any = None
         error: ExecuteError | None = None
         try:
-            value = await _run(compiled, namespace)
+            value = await _run(compiled.code, namespace)
             value = _settle(value)
         except BaseException as exc:
             if isinstance(exc, asyncio.CancelledError) and not _ours(task, execution):
@@ -127,27 +153,29 @@ class InProcessExecutor(Executor):
         return tools.finish(value=value, error=error)
 
     def _namespace(self, execution: Execution, bridge: ToolBridge) -> dict[str, Any]:
-        builtins = dict(self._builtins)
-        builtins["print"] = make_print(bridge.log)
-        builtins["__import__"] = Importer(self.allowed_modules)
-        namespace: dict[str, Any] = {
-            "__builtins__": builtins,
-            "__name__": "__codemode__",
-            "codemode": ToolProxy(bridge, execution),
-            "asyncio": builtins["__import__"]("asyncio"),
-            TICK: tuple,  # a no-op that returns a false value, until the deadline passes
-            **GUARDS,
-        }
+        # The builtins are shared (model code cannot reach the dict); what belongs to this
+        # execution sits in its globals, which names resolve in first.
+        namespace = dict(self._globals)
+        namespace["codemode"] = ToolProxy(bridge, execution)
+        namespace["print"] = make_print(bridge.log)
         execution.globals = namespace
         return namespace
 
 
-def _compile(source: str) -> CodeType | ExecuteError:
+@dataclass(frozen=True, slots=True)
+class Compiled:
+    """Policy-checked code, and how it uses the tool proxy (for the pre-check)."""
+
+    code: CodeType
+    uses: ToolUses
+
+
+def _compile(source: str) -> Compiled | ExecuteError:
     tree = parse(source)
     if isinstance(tree, ExecuteError):
         return tree
     try:
-        tree = transform(prepare(tree))
+        uses = transform(prepare(tree))
     except PolicyViolation as violation:
         line, column, message = violation.problems[0]
         more = len(violation.problems) - 1
@@ -163,10 +191,8 @@ def _compile(source: str) -> CodeType | ExecuteError:
         code: CodeType = compile(
             tree, FILENAME, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True
         )
-        return code
+        return Compiled(code, uses)
     except SyntaxError as exc:  # e.g. `return` outside a function, found only by the compiler
-        from .._program import syntax_error
-
         return syntax_error(exc, source)
     except (ValueError, RecursionError, MemoryError) as exc:
         return ExecuteError(type="syntax", message=f"cannot compile the code: {exc}")
@@ -295,7 +321,10 @@ def _model_traceback(exc: BaseException, source: str) -> tuple[int | None, str |
         where = "<module>" if name == "<module>" else name
         text = lines[lineno - 1].strip() if lineno and 0 < lineno <= len(lines) else ""
         out.append(f"  line {lineno}, in {where}: {text}")
-    out.append(f"{type(exc).__name__}: {_exception_text(exc).split(': ', 1)[-1]}")
+    if isinstance(exc, Timeout | asyncio.CancelledError):
+        out.append("TimeoutError: stopped here when the time limit was reached")
+    else:
+        out.append(f"{type(exc).__name__}: {_exception_text(exc).split(': ', 1)[-1]}")
     return frames[-1][0], "\n".join(out)
 
 
@@ -309,63 +338,79 @@ def _source_line(source: str, line: int) -> str | None:
 # -- the tool proxy ---------------------------------------------------------------------------
 
 
-def ToolProxy(bridge: ToolBridge, execution: Execution) -> Any:
+class ToolProxy:
     """The `codemode` object model code calls tools through.
 
-    Its state lives in closures, not attributes, so there is nothing to reach from model code:
-    `codemode.<tool>` gives an async function, anything else an AttributeError.
+    Its one slot holds a lookup function whose state lives in a closure, so there is nothing to
+    reach from model code (which cannot name `_cm_` attributes): `codemode.<tool>` gives an async
+    function, anything else an AttributeError that suggests the closest tool.
     """
+
+    _cm_lookup_: Any
+
+    def __init__(self, bridge: ToolBridge, execution: Execution) -> None:
+        if "_cm_lookup_" in self.__dict__:
+            raise PolicyError("the codemode object cannot be changed")
+        object.__setattr__(self, "_cm_lookup_", _tool_lookup(bridge, execution))
+
+    def __getattr__(self, name: str) -> Any:
+        function = self._cm_lookup_(name)
+        object.__setattr__(self, name, function)  # found directly next time
+        return function
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise PolicyError("the codemode object cannot be changed")
+
+    def __delattr__(self, name: str) -> None:
+        raise PolicyError("the codemode object cannot be changed")
+
+    def __dir__(self) -> list[str]:
+        return sorted(self._cm_lookup_(None))
+
+    def __repr__(self) -> str:
+        return f"<codemode tools: {', '.join(sorted(self._cm_lookup_(None)))}>"
+
+
+def _tool_lookup(bridge: ToolBridge, execution: Execution) -> Any:
     functions: dict[str, Any] = {}
     tools = bridge.tools
 
     def make(name: str) -> Any:
         tool = tools[name]
-        keywords = tool.keywords
+        renames = {kw: prop for kw, prop in tool.keywords.items() if kw != prop}
+        call_tool = bridge.call
 
         async def call(*args: Any, **kwargs: Any) -> Any:
             if execution.expired:
                 raise Timeout()
             if args:
                 if len(args) == 1 and isinstance(args[0], dict) and not kwargs:
-                    arguments = args[0]
+                    kwargs = dict(args[0])
                 else:
                     raise ToolArgumentError(
                         f"{name}() takes keyword arguments (or one dict), "
                         f"not {len(args)} positional argument{'s' if len(args) > 1 else ''}",
                         tool=name,
                     )
-            else:
-                arguments = {keywords.get(key, key): value for key, value in kwargs.items()}
-            return await bridge.call(name, arguments)
+            elif renames:
+                kwargs = {renames.get(key, key): value for key, value in kwargs.items()}
+            return await call_tool(name, kwargs)
 
         call.__name__ = call.__qualname__ = name
         call.__doc__ = tool.description
         return call
 
-    class CodemodeTools:
-        __slots__ = ()
+    def lookup(name: str | None) -> Any:
+        if name is None:
+            return list(tools)
+        function = functions.get(name)
+        if function is None:
+            if name not in tools:
+                raise AttributeError(unknown_tool_message(name, tools))
+            function = functions[name] = make(name)
+        return function
 
-        def __getattr__(self, name: str) -> Any:
-            function = functions.get(name)
-            if function is None:
-                if name not in tools:
-                    raise AttributeError(unknown_tool_message(name, tools))
-                function = functions[name] = make(name)
-            return function
-
-        def __setattr__(self, name: str, value: Any) -> None:
-            raise PolicyError("the codemode object cannot be changed")
-
-        def __delattr__(self, name: str) -> None:
-            raise PolicyError("the codemode object cannot be changed")
-
-        def __dir__(self) -> list[str]:
-            return sorted(tools)
-
-        def __repr__(self) -> str:
-            return f"<codemode tools: {', '.join(sorted(tools))}>"
-
-    return CodemodeTools()
+    return lookup
 
 
 # -- the watchdog -----------------------------------------------------------------------------

@@ -1,0 +1,170 @@
+"""In-process executor speed, as ratios against plain CPython measured in the same run.
+
+    python benchmarks/inprocess_bench.py
+
+Floors: CPython `exec` of the same async program in a plain namespace, tools as plain async
+functions awaited directly, on the same event loop. Each figure is the best of several rounds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from codemode import Codemode, Tool
+from codemode.executors import InProcessExecutor
+
+TRIVIAL = "async def main():\n    return 1\n"
+
+REALISTIC = """
+import json
+
+def score(item):
+    total = 0
+    for key, value in item.items():
+        if isinstance(value, (int, float)):
+            total += value * 2
+        elif isinstance(value, str):
+            total += len(value)
+    return total
+
+def summarize(rows):
+    out = {}
+    for row in rows:
+        bucket = row["city"].lower()
+        out.setdefault(bucket, []).append(score(row))
+    return {k: sum(v) / len(v) for k, v in out.items()}
+
+async def main():
+    cities = ["Paris", "London", "Berlin", "Madrid"]
+    rows = await asyncio.gather(*[codemode.lookup(city=c) for c in cities])
+    for i, row in enumerate(rows):
+        row["note"] = f"row {i}"
+    best = max(rows, key=lambda r: r["temp"])
+    print(f"best city: {best['city']}")
+    result = summarize(rows)
+    result["best"] = best["city"]
+    return json.dumps(result, sort_keys=True)
+"""
+
+CPU_LOOP = "def main():\n    return sum(i * i for i in range(200_000))\n"
+
+TOOL_LOOP = (
+    "async def main():\n    for i in range(N):\n        await codemode.noop(x=i)\n    return N\n"
+)
+TOOL_CALLS = 20_000
+
+
+async def lookup(city: str) -> dict[str, Any]:
+    return {"city": city, "temp": len(city) * 3, "wind": len(city)}
+
+
+async def noop(x: int) -> int:
+    return x
+
+
+def plain_namespace() -> dict[str, Any]:
+    class Tools:
+        pass
+
+    tools = Tools()
+    tools.lookup = lookup  # type: ignore[attr-defined]
+    tools.noop = noop  # type: ignore[attr-defined]
+    return {"codemode": tools, "asyncio": asyncio, "print": lambda *a, **k: None}
+
+
+async def cpython_run(code: Any) -> Any:
+    namespace = plain_namespace()
+    exec(code, namespace)
+    result = namespace["main"]()
+    return await result if asyncio.iscoroutine(result) else result
+
+
+async def best_of(fn: Callable[[], Awaitable[Any]], number: int, rounds: int = 5) -> float:
+    """Seconds per call, best round."""
+    times = []
+    for _ in range(rounds):
+        gc.collect()
+        start = time.perf_counter()
+        for _ in range(number):
+            await fn()
+        times.append((time.perf_counter() - start) / number)
+    return min(times)
+
+
+def row(label: str, ours: float, floor: float, target: str) -> None:
+    print(
+        f"{label:<44} {ours * 1e6:>10.1f} us {floor * 1e6:>10.1f} us {ours / floor:>7.2f}x   {target}"
+    )
+
+
+async def main() -> None:
+    cm = Codemode(
+        [Tool.from_function(lookup), Tool.from_function(noop)],
+        executor=InProcessExecutor(),
+        timeout=30,
+        max_tool_calls=None,
+    )
+    print(f"{'':<44} {'codemode':>13} {'CPython':>13} {'ratio':>8}   target")
+
+    for label, code, number in (
+        ("repeated code: trivial program", TRIVIAL, 2000),
+        ("repeated code: 30-line realistic program", REALISTIC, 500),
+    ):
+        compiled = compile(code, "<bench>", "exec")
+        result = await cm.execute(code)
+        assert result.ok, result.error
+        ours = await best_of(lambda code=code: cm.execute(code), number)
+        floor = await best_of(lambda compiled=compiled: cpython_run(compiled), number)
+        row(label, ours, floor, "< 2x of precompiled CPython")
+
+    counter = iter(range(10**9))
+
+    async def ours_new() -> None:
+        result = await cm.execute(REALISTIC + f"# {next(counter)}\n")
+        assert result.ok
+
+    async def floor_new() -> None:
+        await cpython_run(compile(REALISTIC + f"# {next(counter)}\n", "<bench>", "exec"))
+
+    row(
+        "new code: compile + run (realistic)",
+        await best_of(ours_new, 200),
+        await best_of(floor_new, 200),
+        "< 3x of CPython compile + run",
+    )
+
+    loop_code = compile(CPU_LOOP, "<bench>", "exec")
+    ours_loop = await best_of(lambda: cm.execute(CPU_LOOP), 10)
+    floor_loop = await best_of(lambda: cpython_run(loop_code), 10)
+    row("CPU loop: sum(i*i for i in range(200k))", ours_loop, floor_loop, "< 2x of CPython")
+
+    tool_code = TOOL_LOOP.replace("N", str(TOOL_CALLS))
+    tool_compiled = compile(tool_code, "<bench>", "exec")
+    result = await cm.execute(tool_code)
+    assert result.ok and len(result.tool_calls) == TOOL_CALLS, result.error
+    ours_calls = await best_of(lambda: cm.execute(tool_code), 1, rounds=5) / TOOL_CALLS
+    floor_calls = await best_of(lambda: cpython_run(tool_compiled), 1, rounds=5) / TOOL_CALLS
+    row("tool call from model code (validated, traced)", ours_calls, floor_calls, "< 5 us per call")
+    print(f"\nper-call overhead over a plain await: {(ours_calls - floor_calls) * 1e6:.2f} us")
+
+    # How late does the deadline land? CPU-bound code is stopped by the watchdog thread,
+    # awaiting code by a loop timer.
+    for label, code in (
+        ("CPU-bound (while True: pass)", "while True:\n    pass"),
+        ("awaiting (asyncio.sleep(60))", "await asyncio.sleep(60)"),
+    ):
+        lates = []
+        for _ in range(5):
+            start = time.perf_counter()
+            result = await cm.execute(code, timeout=0.2)
+            assert result.error is not None and result.error.type == "timeout"
+            lates.append(time.perf_counter() - start - 0.2)
+        print(f"timeout=0.2s, {label}: returned {max(lates) * 1000:.1f} ms late at worst")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

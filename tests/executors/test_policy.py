@@ -1,0 +1,199 @@
+"""Model code must not reach the host. Each program here tries a real route out; every one must
+fail without touching the canary file, and no secret may appear in what comes back."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from codemode import Codemode, Tool
+
+from .conftest import Run
+
+SECRET = "s3cr3t-host-value-9f8e7d"  # a host global the model must never see
+
+ATTACKS: dict[str, str] = {
+    "open-file": "open('{canary}', 'w').write('pwned')",
+    "import-os": "import os\nos.system('touch {canary}')",
+    "import-os-path": "import os.path",
+    "from-os": "from os import environ\nenviron",
+    "import-sys": "import sys\nsys.modules",
+    "import-subprocess": "import subprocess",
+    "dunder-import": "__import__('os')",
+    "builtins-dunder": "__builtins__",
+    "eval": "eval('1 + 1')",
+    "exec": "exec('x = 1')",
+    "compile": "compile('1', 'x', 'eval')",
+    "globals": "globals()",
+    "locals": "locals()",
+    "vars": "vars()",
+    "breakpoint": "breakpoint()",
+    "help": "help()",
+    "subclasses": "().__class__.__bases__[0].__subclasses__()",
+    "mro-walk": "type(()).__mro__",
+    "mro-method": "type(()).mro()",
+    "getattr-dunder": "getattr((), '__class__')",
+    "getattr-computed": "getattr((), '_' + '_class__')",
+    "getattr-fullwidth": "getattr((), '\uff3f\uff3fclass\uff3f\uff3f')",
+    "unicode-identifier": "().__\uff43lass__",
+    "function-globals": "def f(): pass\nf.__globals__",
+    "getattr-globals": "def f(): pass\ngetattr(f, '__globals__')",
+    "method-self": "print.__self__",
+    "format-attr": "'{0.__class__.__mro__}'.format(())",
+    "format-globals": "def f(): pass\n'{0.__globals__}'.format(f)",
+    "format-unbound": "str.format('{0.__class__}', 1)",
+    "format-map": "'{x.__class__}'.format_map({'x': 1})",
+    "getattr-format": "getattr('{0.__class__}', 'format')(1)",
+    "gen-frame": "def g():\n    yield 1\nx = g()\nnext(x)\nx.gi_frame.f_back.f_globals",
+    "coro-frame": "async def c():\n    pass\nco = c()\nco.cr_frame",
+    "getattr-frame": "def g():\n    yield 1\ngetattr(g(), 'gi_' + 'frame')",
+    "traceback-frame": "try:\n    1/0\nexcept Exception as e:\n    e.__traceback__.tb_frame",
+    "json-codecs": "import json\njson.codecs.open('{canary}', 'w')",
+    "json-codecs-sys": "import json\njson.codecs.sys.modules",
+    "re-enum": "import re\nre.enum.bltns",
+    "typing-sys": "import typing\ntyping.sys.modules",
+    "type-hints-eval": "import typing\ntyping.get_type_hints",
+    "string-formatter": "import string\nstring.Formatter().get_field('0.__class__', [1], {{}})",
+    "operator-attrgetter": "import operator\noperator.attrgetter('__class__')(1)",
+    "operator-methodcaller": "import operator\noperator.methodcaller('__reduce_ex__', 2)(1)",
+    "proxy-internals": "codemode._bridge",
+    "proxy-dict": "codemode.__dict__",
+    "proxy-class-closure": "type(codemode).__getattr__.__closure__",
+    "proxy-setattr": "codemode.add = lambda **k: 1",
+    "proxy-function-closure": "codemode.add.__closure__",
+    "object-setattr": "object.__setattr__(codemode, 'x', 1)",
+    "module-setattr": "import json\njson.loads = lambda s: 1",
+    "host-class-setattr": "import json\njson.JSONEncoder.default = lambda self, o: 1",
+    "setattr-builtin": "import json\nsetattr(json.JSONEncoder, 'default', None)",
+    "event-loop": "import asyncio\nasyncio.get_event_loop()",
+    "task-loop": "import asyncio\nasync def c():\n    pass\nt = asyncio.create_task(c())\nt.get_loop()",
+    "task-loop-getattr": "import asyncio\nasync def c():\n    pass\nt = asyncio.create_task(c())\ngetattr(t, 'get_loop')()",
+    "task-internals": "import asyncio\nasync def c():\n    pass\nt = asyncio.create_task(c())\nt._cm_task_",
+    "decimal-context": "import decimal\ndecimal.getcontext()",
+    "time-sleep": "import time\ntime.sleep(5)",
+    "abc-register": "import collections.abc\ncollections.abc.Sequence.register(dict)",
+    "abc-register-getattr": "from collections.abc import Sized\ngetattr(Sized, 'register')(int)",
+    "facade-reinit": "import json\ntype(json).__init__(json, 'json', {'loads': len})",
+    "facade-reinit-getattr": "import json\ngetattr(type(json), '__init__')(json, 'j', {})",
+    "proxy-reinit": "codemode.__init__(1, 2)",
+    "host-set-mutation": "import hashlib\nhashlib.algorithms_available.clear()",
+    "host-class-dict": "import textwrap\ntextwrap.TextWrapper.unicode_whitespace_trans[32] = 65",
+    "dataclass-host-class": "import dataclasses, json\ndataclasses.dataclass(json.JSONEncoder)",
+    "dataclass-decorator-host": "from dataclasses import dataclass\nimport json\ndataclass(order=True)(json.JSONDecoder)",
+    "total-ordering-host": "import functools, json\nfunctools.total_ordering(json.JSONEncoder)",
+    "update-wrapper-host": "import functools, json\nfunctools.update_wrapper(json.loads, len)",
+    "wraps-host": "import functools, json\nfunctools.wraps(len)(json.dumps)",
+    "typing-final-host": "import typing, json\ntyping.final(json.loads)",
+    "typing-clear-overloads": "import typing\ntyping.clear_overloads()",
+    "enum-global": "import enum, re\nenum.global_enum(re.RegexFlag)",
+    "define-del": "class X:\n    def __del__(self):\n        pass",
+    "reserved-guard-name": "_cm_tick_ = None",
+    "star-import": "from json import *",
+    "relative-import": "from . import x",
+    "private-import": "from json import _default_encoder",
+    "class-dict": "class A:\n    pass\nA.__dict__",
+    "super-getattribute": "class A:\n    def f(self):\n        return super().__getattribute__('__class__')\nA().f()",
+}
+
+FORBIDDEN_BUT_CATCHABLE = {
+    "enum-global",
+    "typing-clear-overloads",
+    "host-set-mutation",
+    "host-class-dict",
+    "json-codecs",
+    "json-codecs-sys",
+    "re-enum",
+    "typing-sys",
+    "type-hints-eval",
+    "string-formatter",
+    "event-loop",
+    "decimal-context",
+}
+
+
+@pytest.fixture
+def canary(tmp_path: Path) -> Path:
+    return tmp_path / "canary"
+
+
+@pytest.fixture(autouse=True)
+def host_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CODEMODE_TEST_SECRET", SECRET)
+
+
+@pytest.mark.parametrize("name", sorted(ATTACKS))
+async def test_attack_is_refused(run: Run, name: str, canary: Path) -> None:
+    code = ATTACKS[name].replace("{canary}", str(canary)).replace("{{}}", "{}")
+    result = await run(code)
+    assert not result.ok, f"{name} was allowed: {result.value!r}"
+    assert result.error is not None
+    if name in FORBIDDEN_BUT_CATCHABLE:
+        # Not part of the facade at all: an AttributeError, never the real object.
+        assert result.error.type in ("runtime", "policy"), result.error
+    else:
+        assert result.error.type == "policy", f"{name}: {result.error}"
+    assert not canary.exists()
+    assert hashlib.algorithms_available and textwrap.TextWrapper.unicode_whitespace_trans[32] == 32
+    dumped = json.dumps(result.to_dict())
+    assert SECRET not in dumped
+    assert os.environ.get("CODEMODE_TEST_SECRET") == SECRET
+
+
+async def test_policy_errors_name_the_line(run: Run) -> None:
+    result = await run("x = 1\ny = ().__class__\n")
+    assert result.error is not None and result.error.type == "policy"
+    assert result.error.line == 2
+    assert "__class__" in result.error.message
+
+
+async def test_import_error_lists_allowed_modules_and_is_catchable(run: Run) -> None:
+    result = await run("try:\n    import numpy\nexcept ImportError as e:\n    msg = str(e)\nmsg")
+    assert result.ok, result.error
+    assert "numpy" in result.value and "json" in result.value
+
+
+async def test_tool_results_are_plain_data(executor: Any) -> None:
+    class HostThing:
+        def __init__(self) -> None:
+            self.secret = SECRET
+
+        def __repr__(self) -> str:
+            return "<HostThing>"
+
+    def leak() -> dict[str, Any]:
+        return {"thing": HostThing()}
+
+    cm = Codemode([Tool.from_function(leak)], executor=executor)
+    result = await cm.execute("r = await codemode.leak()\n[type(r['thing']).__name__, r['thing']]")
+    assert result.ok, result.error
+    assert result.value == ["str", "<HostThing>"]
+    assert SECRET not in json.dumps(result.to_dict())
+
+
+async def test_model_random_seed_does_not_touch_host_random(run: Run) -> None:
+    random.seed(1234)
+    expected = [random.random() for _ in range(3)]
+    random.seed(1234)
+    result = await run("import random\nrandom.seed(0)\nrandom.random()")
+    assert result.ok
+    assert [random.random() for _ in range(3)] == expected
+
+
+async def test_host_exception_details_stay_out_of_tracebacks(executor: Any) -> None:
+    def boom() -> None:
+        raise RuntimeError("tool failed")
+
+    cm = Codemode([Tool.from_function(boom, threaded=False)], executor=executor)
+    result = await cm.execute("async def main():\n    await codemode.boom()\n")
+    assert result.error is not None and result.error.type == "tool"
+    assert "tool failed" in result.error.message
+    trace = result.error.traceback or ""
+    assert "line 2, in main" in trace
+    assert ".py" not in trace and "site-packages" not in trace
