@@ -10,7 +10,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from ._errors import RegistrationError
-from ._program import parse, precheck, strip_fences
+from ._program import parse, precheck, show_line, strip_fences
 from ._prompt import render_prompt
 from ._result import ExecuteError, ExecuteResult, Limits
 from ._stubs import render_stubs
@@ -93,6 +93,8 @@ class Codemode:
             problem: ExecuteError | None = tree
         else:
             problem = precheck(tree, self._tools)
+            if problem is not None:
+                problem = show_line(problem, source)
         if len(self._prechecked) >= 512:
             self._prechecked.pop(next(iter(self._prechecked)))
         self._prechecked[source] = problem

@@ -11,6 +11,7 @@ tool does not take, so that a typo costs no run.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import difflib
 import re
 from collections.abc import Mapping
@@ -280,6 +281,14 @@ def check_tool_uses(
                     column=use.column,
                 )
     return None
+
+
+def show_line(error: ExecuteError, source: str) -> ExecuteError:
+    """`error` with the line it names quoted as its traceback, when it has none."""
+    text = _line(source, error.line)
+    if error.traceback or text is None:
+        return error
+    return dataclasses.replace(error, traceback=f"  line {error.line}: {text.strip()}")
 
 
 def precheck(

@@ -25,6 +25,7 @@ from .._program import (
     check_tool_uses,
     parse,
     prepare,
+    show_line,
     syntax_error,
 )
 from .._result import ExecuteError, ExecuteResult, Limits, to_jsonable
@@ -116,7 +117,7 @@ class InProcessExecutor(Executor):
             return tools.finish(error=compiled)
         problem = check_tool_uses(compiled.uses, tools.tools)
         if problem is not None:
-            return tools.finish(error=problem)
+            return tools.finish(error=show_line(problem, code))
         deadline = None if limits.timeout is None else time.monotonic() + limits.timeout
         execution = Execution(deadline)
         namespace = self._namespace(execution, tools)
@@ -180,13 +181,8 @@ def _compile(source: str) -> Compiled | ExecuteError:
         line, column, message = violation.problems[0]
         more = len(violation.problems) - 1
         suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
-        return ExecuteError(
-            type="policy",
-            message=f"{message}{suffix}",
-            line=line,
-            column=column,
-            traceback=_source_line(source, line),
-        )
+        error = ExecuteError(type="policy", message=f"{message}{suffix}", line=line, column=column)
+        return show_line(error, source)
     try:
         code: CodeType = compile(
             tree, FILENAME, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True
@@ -326,13 +322,6 @@ def _model_traceback(exc: BaseException, source: str) -> tuple[int | None, str |
     else:
         out.append(f"{type(exc).__name__}: {_exception_text(exc).split(': ', 1)[-1]}")
     return frames[-1][0], "\n".join(out)
-
-
-def _source_line(source: str, line: int) -> str | None:
-    lines = source.splitlines()
-    if 0 < line <= len(lines):
-        return f"  line {line}: {lines[line - 1].strip()}"
-    return None
 
 
 # -- the tool proxy ---------------------------------------------------------------------------
