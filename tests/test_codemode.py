@@ -38,6 +38,9 @@ async def main():
         "Sure:\n```py\ndef main():\n    return 42\n```\nDone.",
         "import asyncio\nasync def main():\n    return 42\n\nasyncio.run(main())\n",
         "async def main():\n    return 42\n\nif __name__ == '__main__':\n    asyncio.run(main())\n",
+        "return 42\n",
+        "x = await codemode.add(a=41)\nif x > 1:\n    return x + 1\nreturn 0\n",
+        "def main():\n    return 42\n\nprint('defined')\n",
     ],
     ids=[
         "def-main",

@@ -22,6 +22,7 @@ from ._result import ExecuteError
 from ._tools import Tool
 
 RESULT_NAME = "_codemode_result_"
+RETURN_NAME = "_codemode_return_"
 FILENAME = "<codemode>"
 
 _FENCE = re.compile(
@@ -100,6 +101,7 @@ def prepare(tree: ast.Module) -> ast.Module:
     """
     body = _unwrap_main_guard(tree.body)
     body = [_rewrite_asyncio_run(stmt) for stmt in body]
+    _rewrite_returns(body)
     functions = {
         stmt.name: stmt for stmt in body if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef)
     }
@@ -110,18 +112,44 @@ def prepare(tree: ast.Module) -> ast.Module:
         entry = last.value
     called = _called_at_top_level(body, entry)
     line = (body[-1].end_lineno or 1) if body else 1
-    if entry is None or (isinstance(entry, ast.Constant) and entry.value is None):
-        name = _entry_function(functions)
-        if name is not None and name not in called:
-            if entry is not None:
-                body.append(_located(ast.Expr(entry), entry.lineno))
-            entry = _located(ast.Call(_located(ast.Name(name, ast.Load()), line), [], []), line)
+    name = _entry_function(functions)
+    if name is not None and name not in called:
+        # A `main` nobody calls is the program; a trailing expression still runs before it.
+        if entry is not None:
+            body.append(_located(ast.Expr(entry), entry.lineno))
+        entry = _located(ast.Call(_located(ast.Name(name, ast.Load()), line), [], []), line)
     if entry is None:
         entry = _located(ast.Constant(None), line)
     store = ast.Assign([_located(ast.Name(RESULT_NAME, ast.Store()), entry.lineno)], entry)
     body.append(_located(store, entry.lineno))
     tree.body = body
     return tree
+
+
+class EarlyReturn(BaseException):
+    """`return value` at the top level of model code: the program's answer, given early."""
+
+    def __init__(self, value: Any = None) -> None:
+        super().__init__()
+        self.value = value
+
+
+def _rewrite_returns(body: list[ast.stmt]) -> None:
+    """`return x` outside any function -> `raise _codemode_return_(x)` (models write it)."""
+    for index, stmt in enumerate(body):
+        if isinstance(stmt, ast.Return):
+            value = stmt.value or _located(ast.Constant(None), stmt.lineno)
+            call = ast.Call(_located(ast.Name(RETURN_NAME, ast.Load()), stmt.lineno), [value], [])
+            body[index] = _located(ast.Raise(_located(call, stmt.lineno), None), stmt.lineno)
+        elif not isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+                block = getattr(stmt, field, None)
+                if isinstance(block, list):
+                    if field in ("handlers", "cases"):
+                        for part in block:
+                            _rewrite_returns(part.body)
+                    else:
+                        _rewrite_returns(block)
 
 
 def _located(node: Any, line: int) -> Any:

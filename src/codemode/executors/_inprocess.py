@@ -21,6 +21,8 @@ from .._errors import ToolArgumentError, ToolCallLimitError, ToolError
 from .._program import (
     FILENAME,
     RESULT_NAME,
+    RETURN_NAME,
+    EarlyReturn,
     ToolUses,
     check_tool_uses,
     parse,
@@ -87,6 +89,7 @@ class InProcessExecutor(Executor):
             "__name__": "__codemode__",
             "asyncio": builtins["__import__"]("asyncio"),
             TICK: tuple,  # a no-op that returns a false value, until the deadline passes
+            RETURN_NAME: EarlyReturn,
             **GUARDS,
         }
         install_unraisable_filter()
@@ -195,10 +198,14 @@ def _compile(source: str) -> Compiled | ExecuteError:
 
 
 async def _run(code: CodeType, namespace: dict[str, Any]) -> Any:
-    started = eval(code, namespace)
-    if started is not None and inspect.isawaitable(started):
-        await started
-    result = namespace.get(RESULT_NAME)
+    try:
+        started = eval(code, namespace)  # policy-checked code in its own namespace
+        if started is not None and inspect.isawaitable(started):
+            await started
+    except EarlyReturn as early:
+        result = early.value
+    else:
+        result = namespace.get(RESULT_NAME)
     if inspect.isawaitable(result):
         result = await result
     return result

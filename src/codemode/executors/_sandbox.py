@@ -445,6 +445,12 @@ def attr_guard(obj: Any, name: str) -> Any:
 # -- builtins ---------------------------------------------------------------------------------
 
 
+def dir_builtin(*args: Any) -> list[str]:
+    if len(args) != 1:
+        raise PolicyError("dir() needs an object: dir(x)")
+    return [name for name in dir(args[0]) if not name.startswith(GUARD_PREFIX)]
+
+
 def _check_getattr_name(name: Any) -> str:
     if not isinstance(name, str):
         raise TypeError("attribute name must be a string")
@@ -726,6 +732,7 @@ def base_builtins() -> dict[str, Any]:
         names[name] = getattr(builtins, name)
     names.update(
         getattr=getattr_builtin,
+        dir=dir_builtin,
         hasattr=hasattr_builtin,
         setattr=setattr_builtin,
         delattr=delattr_builtin,
