@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import statistics
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -151,8 +150,20 @@ async def main() -> None:
     floor_calls = await best_of(lambda: cpython_run(tool_compiled), 1, rounds=5) / TOOL_CALLS
     row("tool call from model code (validated, traced)", ours_calls, floor_calls, "< 5 us per call")
     print(f"\nper-call overhead over a plain await: {(ours_calls - floor_calls) * 1e6:.2f} us")
-    sizes = statistics.mean(len(c.args) for c in result.tool_calls)
-    print(f"(tool-call loop made {len(result.tool_calls)} calls, {sizes:.0f} argument each)")
+
+    # How late does the deadline land? CPU-bound code is stopped by the watchdog thread,
+    # awaiting code by a loop timer.
+    for label, code in (
+        ("CPU-bound (while True: pass)", "while True:\n    pass"),
+        ("awaiting (asyncio.sleep(60))", "await asyncio.sleep(60)"),
+    ):
+        lates = []
+        for _ in range(5):
+            start = time.perf_counter()
+            result = await cm.execute(code, timeout=0.2)
+            assert result.error is not None and result.error.type == "timeout"
+            lates.append(time.perf_counter() - start - 0.2)
+        print(f"timeout=0.2s, {label}: returned {max(lates) * 1000:.1f} ms late at worst")
 
 
 if __name__ == "__main__":

@@ -38,6 +38,9 @@ async def main():
         "Sure:\n```py\ndef main():\n    return 42\n```\nDone.",
         "import asyncio\nasync def main():\n    return 42\n\nasyncio.run(main())\n",
         "async def main():\n    return 42\n\nif __name__ == '__main__':\n    asyncio.run(main())\n",
+        "return 42\n",
+        "x = await codemode.add(a=41)\nif x > 1:\n    return x\nreturn 0\n",
+        "def main():\n    return 42\n\nprint('defined')\n",
     ],
     ids=[
         "def-main",
@@ -48,6 +51,9 @@ async def main():
         "fence-prose",
         "asyncio-run",
         "main-guard",
+        "top-level-return",
+        "early-return",
+        "main-not-called-then-expression",
     ],
 )
 async def test_code_shapes(cm: Codemode, code: str) -> None:

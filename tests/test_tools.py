@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import typing
 from typing import Any, Literal
 
 import pydantic
@@ -181,3 +182,30 @@ def test_plain_functions_accepted_by_codemode() -> None:
 def test_invalid_input_schema_is_registration_error() -> None:
     with pytest.raises(RegistrationError):
         Tool.from_schema(name="x", input_schema=[1, 2], fn=lambda: None)  # type: ignore[arg-type]
+
+
+class PlainAddr(typing.TypedDict):
+    street: str
+    zip: typing.NotRequired[str]
+
+
+class PlainPerson(typing.TypedDict):
+    name: str
+    addr: PlainAddr | None
+    tags: list[PlainAddr]
+
+
+def save(person: PlainPerson, extra: dict[str, PlainAddr] | None = None) -> list[PlainPerson]:
+    """Save."""
+    return [person]
+
+
+def test_typing_typeddict_works_on_every_python() -> None:
+    """pydantic on Python < 3.12 only takes typing_extensions.TypedDict; users write typing's."""
+    t = Tool.from_function(save)
+    assert t.input_schema["required"] == ["person"]
+    assert t.output_schema is not None and t.output_schema["type"] == "array"
+    kwargs = t.validate({"person": {"name": "a", "addr": None, "tags": [{"street": "s"}]}})
+    assert kwargs["person"]["tags"] == [{"street": "s"}]
+    with pytest.raises(ToolArgumentError, match=r"person\.tags\[0\]\.street"):
+        t.validate({"person": {"name": "a", "addr": None, "tags": [{"zip": "1"}]}})

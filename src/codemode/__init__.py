@@ -34,3 +34,16 @@ __all__ = [
 ]
 
 __version__ = "0.1.0"
+
+
+def load_ipython_extension(ipython: object) -> None:
+    """`%load_ext codemode` in IPython/Jupyter: the `%%codemode` cell magic."""
+    from .adapters.jupyter import load_ipython_extension as load
+
+    load(ipython)
+
+
+def unload_ipython_extension(ipython: object) -> None:
+    from .adapters.jupyter import unload_ipython_extension as unload
+
+    unload(ipython)

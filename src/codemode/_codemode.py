@@ -10,7 +10,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from ._errors import RegistrationError
-from ._program import offer, parse, precheck, strip_fences
+from ._program import parse, precheck, show_line, strip_fences
 from ._prompt import render_prompt
 from ._result import ExecuteError, ExecuteResult, Limits
 from ._stubs import render_stubs
@@ -93,8 +93,8 @@ class Codemode:
             problem: ExecuteError | None = tree
         else:
             problem = precheck(tree, self._tools)
-            if problem is None:
-                offer(source, tree)  # the executor takes it instead of parsing again
+            if problem is not None:
+                problem = show_line(problem, source)
         if len(self._prechecked) >= 512:
             self._prechecked.pop(next(iter(self._prechecked)))
         self._prechecked[source] = problem
@@ -145,7 +145,9 @@ class Codemode:
         source = strip_fences(code) if isinstance(code, str) else ""
         if not isinstance(code, str):
             return bridge.finish(error=_not_code(code))
-        problem = self._precheck(source)
+        problem = (
+            None if getattr(self.executor, "checks_tool_uses", False) else self._precheck(source)
+        )
         if problem is not None:
             return bridge.finish(error=problem)
         try:
@@ -187,6 +189,16 @@ class Codemode:
     def __repr__(self) -> str:
         names = ", ".join(self._tools)
         return f"Codemode(tools=[{names}], executor={type(self.executor).__name__})"
+
+    def _repr_html_(self) -> str:
+        from .adapters.jupyter import codemode_html  # rich display in notebooks, loaded on use
+
+        return codemode_html(self)
+
+    def _repr_markdown_(self) -> str:
+        from .adapters.jupyter import codemode_markdown
+
+        return codemode_markdown(self)
 
 
 def _not_code(value: Any) -> ExecuteError:

@@ -11,6 +11,7 @@ tool does not take, so that a typo costs no run.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import difflib
 import re
 from collections.abc import Mapping
@@ -23,6 +24,7 @@ if TYPE_CHECKING:  # not at run time: the subprocess worker imports this module 
     from ._tools import Tool
 
 RESULT_NAME = "_codemode_result_"
+RETURN_NAME = "_codemode_return_"
 FILENAME = "<codemode>"
 
 _FENCE = re.compile(
@@ -69,24 +71,6 @@ def parse(source: str) -> ast.Module | ExecuteError:
         return ExecuteError(type="syntax", message=f"cannot parse the code: {exc}")
 
 
-# Trees parsed for the pre-check, waiting for an executor in this process to take them, so that
-# new code is parsed once. Each tree is handed out once (executors reshape trees in place).
-_HANDOFF: dict[str, ast.Module] = {}
-
-
-def offer(source: str, tree: ast.Module) -> None:
-    """Leave a parsed tree for `take_parsed`; the oldest are dropped past a few."""
-    if len(_HANDOFF) >= 8:
-        _HANDOFF.pop(next(iter(_HANDOFF)))
-    _HANDOFF[source] = tree
-
-
-def take_parsed(source: str) -> ast.Module | ExecuteError:
-    """The tree offered for `source`, or a fresh parse."""
-    tree = _HANDOFF.pop(source, None)
-    return tree if tree is not None else parse(source)
-
-
 def syntax_error(exc: SyntaxError, source: str) -> ExecuteError:
     line = exc.lineno
     text = exc.text if exc.text is not None else _line(source, line)
@@ -119,6 +103,7 @@ def prepare(tree: ast.Module) -> ast.Module:
     """
     body = _unwrap_main_guard(tree.body)
     body = [_rewrite_asyncio_run(stmt) for stmt in body]
+    _rewrite_returns(body)
     functions = {
         stmt.name: stmt for stmt in body if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef)
     }
@@ -128,23 +113,51 @@ def prepare(tree: ast.Module) -> ast.Module:
         body.pop()
         entry = last.value
     called = _called_at_top_level(body, entry)
-    if entry is None or (isinstance(entry, ast.Constant) and entry.value is None):
-        name = _entry_function(functions)
-        if name is not None and name not in called:
-            if entry is not None:
-                body.append(ast.Expr(entry))
-            entry = ast.Call(ast.Name(name, ast.Load()), [], [])
-    if entry is None:
-        entry = ast.Constant(None)
     line = (body[-1].end_lineno or 1) if body else 1
-    store = ast.Assign([ast.Name(RESULT_NAME, ast.Store())], entry)
-    ast.copy_location(store, entry) if hasattr(entry, "lineno") else None
-    store.lineno = store.end_lineno = getattr(entry, "lineno", line)
-    store.col_offset = store.end_col_offset = 0
-    body.append(store)
+    name = _entry_function(functions)
+    if name is not None and name not in called:
+        # A `main` nobody calls is the program; a trailing expression still runs before it.
+        if entry is not None:
+            body.append(_located(ast.Expr(entry), entry.lineno))
+        entry = _located(ast.Call(_located(ast.Name(name, ast.Load()), line), [], []), line)
+    if entry is None:
+        entry = _located(ast.Constant(None), line)
+    store = ast.Assign([_located(ast.Name(RESULT_NAME, ast.Store()), entry.lineno)], entry)
+    body.append(_located(store, entry.lineno))
     tree.body = body
-    ast.fix_missing_locations(tree)
     return tree
+
+
+class EarlyReturn(BaseException):
+    """`return value` at the top level of model code: the program's answer, given early."""
+
+    def __init__(self, value: Any = None) -> None:
+        super().__init__()
+        self.value = value
+
+
+def _rewrite_returns(body: list[ast.stmt]) -> None:
+    """`return x` outside any function -> `raise _codemode_return_(x)` (models write it)."""
+    for index, stmt in enumerate(body):
+        if isinstance(stmt, ast.Return):
+            value = stmt.value or _located(ast.Constant(None), stmt.lineno)
+            call = ast.Call(_located(ast.Name(RETURN_NAME, ast.Load()), stmt.lineno), [value], [])
+            body[index] = _located(ast.Raise(_located(call, stmt.lineno), None), stmt.lineno)
+        elif not isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+                block = getattr(stmt, field, None)
+                if isinstance(block, list):
+                    if field in ("handlers", "cases"):
+                        for part in block:
+                            _rewrite_returns(part.body)
+                    else:
+                        _rewrite_returns(block)
+
+
+def _located(node: Any, line: int) -> Any:
+    node.lineno = node.end_lineno = line
+    node.col_offset = node.end_col_offset = 0
+    return node
 
 
 def _entry_function(functions: Mapping[str, ast.FunctionDef | ast.AsyncFunctionDef]) -> str | None:
@@ -215,77 +228,112 @@ def _rewrite_asyncio_run(stmt: ast.stmt) -> ast.stmt:
 # -- the static pre-check ---------------------------------------------------------------------
 
 
-def precheck(
-    tree: ast.Module, tools: Mapping[str, Tool], proxy_name: str = "codemode"
-) -> ExecuteError | None:
-    """Find `codemode.<tool>(...)` calls that cannot work, before anything runs.
+@dataclass(frozen=True, slots=True)
+class ToolUse:
+    """`codemode.<name>` in the code: a call when `call`; `keywords` when the call spells out
+    all its arguments as keywords (None when it passes a dict or `**kwargs`)."""
 
-    Reports an unknown tool (with the closest names) and, where the call spells out its keywords,
-    keywords the schema does not take and required ones that are missing. Code that rebinds the
-    proxy name is not checked. One pass over the tree.
-    """
-    unknown: ast.Attribute | None = None
-    bad_call: tuple[ast.Call, str, str] | None = None
+    name: str
+    line: int
+    column: int
+    keywords: tuple[str, ...] | None
+    call: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ToolUses:
+    """Every use of the tool proxy in a program; `rebound` if the code assigns the name."""
+
+    uses: tuple[ToolUse, ...]
+    rebound: bool
+
+
+def find_tool_uses(tree: ast.Module, proxy_name: str = "codemode") -> ToolUses:
+    """One walk over the tree collecting the uses of the proxy (executors that walk the tree
+    anyway collect the same while they transform it)."""
+    uses: list[ToolUse] = []
+    rebound = False
     for node in ast.walk(tree):
         kind = type(node)
         if kind is ast.Attribute:
-            assert isinstance(node, ast.Attribute)
-            value = node.value
-            if (
-                unknown is None
-                and type(value) is ast.Name
-                and value.id == proxy_name
-                and not node.attr.startswith("_")  # the policy speaks to these
-                and node.attr not in tools
-                and node.attr not in ("ToolError", "ToolArgumentError")
-            ):
-                unknown = node
+            value = node.value  # type: ignore[attr-defined]
+            if type(value) is ast.Name and value.id == proxy_name:
+                uses.append(ToolUse(node.attr, node.lineno, node.col_offset + 1, None))  # type: ignore[attr-defined]
         elif kind is ast.Call:
-            assert isinstance(node, ast.Call)
-            func = node.func
+            func = node.func  # type: ignore[attr-defined]
             if (
-                bad_call is None
-                and type(func) is ast.Attribute
+                type(func) is ast.Attribute
                 and type(func.value) is ast.Name
                 and func.value.id == proxy_name
             ):
-                tool = tools.get(func.attr)
-                problem = _check_call(node, tool) if tool is not None else None
-                if problem:
-                    bad_call = (node, func.attr, problem)
+                args, keywords = node.args, node.keywords  # type: ignore[attr-defined]
+                opaque = bool(args) or any(k.arg is None for k in keywords)
+                names = None if opaque else tuple(k.arg for k in keywords if k.arg)
+                uses.append(ToolUse(func.attr, node.lineno, node.col_offset + 1, names, True))  # type: ignore[attr-defined]
         elif kind is ast.Name:
             if node.id == proxy_name and type(node.ctx) is not ast.Load:  # type: ignore[attr-defined]
-                return None
-        elif kind is ast.arg and node.arg == proxy_name:  # type: ignore[attr-defined]
-            return None
-    if unknown is not None:
-        close = difflib.get_close_matches(unknown.attr, list(tools), n=3, cutoff=0.5)
+                rebound = True
+        elif kind in (ast.arg, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef) and (
+            getattr(node, "arg", None) == proxy_name or getattr(node, "name", None) == proxy_name
+        ):
+            rebound = True
+    return ToolUses(tuple(uses), rebound)
+
+
+def check_tool_uses(
+    found: ToolUses, tools: Mapping[str, Tool], proxy_name: str = "codemode"
+) -> ExecuteError | None:
+    """The first call that cannot work: an unknown tool (with the closest names), or keywords
+    the tool does not take, or a required one missing. Nothing when the code rebinds the proxy."""
+    if found.rebound:
+        return None
+    for use in found.uses:
+        if use.name.startswith("_") or use.name in tools:
+            continue  # the policy speaks to `_` names
+        if use.name in ("ToolError", "ToolArgumentError"):
+            continue
+        close = difflib.get_close_matches(use.name, list(tools), n=3, cutoff=0.5)
         hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
         return ExecuteError(
             type="validation",
-            message=f"unknown tool {proxy_name}.{unknown.attr}{hint}",
-            line=unknown.lineno,
-            column=unknown.col_offset + 1,
+            message=f"unknown tool {proxy_name}.{use.name}{hint}",
+            line=use.line,
+            column=use.column,
         )
-    if bad_call is not None:
-        call, name, problem = bad_call
-        return ExecuteError(
-            type="validation",
-            message=f"{proxy_name}.{name}(): {problem}",
-            line=call.lineno,
-            column=call.col_offset + 1,
-        )
+    for use in found.uses:
+        if use.call and use.keywords is not None:
+            problem = _check_call(use.keywords, tools[use.name])
+            if problem:
+                return ExecuteError(
+                    type="validation",
+                    message=f"{proxy_name}.{use.name}(): {problem}",
+                    line=use.line,
+                    column=use.column,
+                )
     return None
 
 
-def _check_call(call: ast.Call, tool: Tool) -> str | None:
-    if call.args or any(kw.arg is None for kw in call.keywords):
-        return None  # a dict argument or **kwargs: checked when it runs
+def show_line(error: ExecuteError, source: str) -> ExecuteError:
+    """`error` with the line it names quoted as its traceback, when it has none."""
+    text = _line(source, error.line)
+    if error.traceback or text is None:
+        return error
+    return dataclasses.replace(error, traceback=f"  line {error.line}: {text.strip()}")
+
+
+def precheck(
+    tree: ast.Module, tools: Mapping[str, Tool], proxy_name: str = "codemode"
+) -> ExecuteError | None:
+    """Find `codemode.<tool>(...)` uses that cannot work, before anything runs."""
+    return check_tool_uses(find_tool_uses(tree, proxy_name), tools, proxy_name)
+
+
+def _check_call(names_given: tuple[str, ...], tool: Tool) -> str | None:
     schema: dict[str, Any] = tool.input_schema
     properties = schema.get("properties")
     if not isinstance(properties, dict):
         return None
-    names = {kw.arg for kw in call.keywords if kw.arg is not None}
+    names = set(names_given)
     accepted = tool.keywords
     if schema.get("additionalProperties") is False:
         unknown = sorted(n for n in names if n not in accepted)

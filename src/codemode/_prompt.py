@@ -7,10 +7,11 @@ from collections.abc import Iterable
 PROMPT_TEMPLATE = """\
 Use the tools by writing one Python program. Write `async def main():` that calls the tools with
 `await codemode.<tool>(...)` (keyword arguments, as typed below), and `return` the answer; it comes
-back to you as JSON. Run independent calls at once with `await asyncio.gather(...)`. `print()` for
-notes you want to see. A failing tool raises `ToolError` (catch it with `except ToolError as e:`).
-`codemode` and `asyncio` need no import; you may also import: {modules}. Nothing else is available:
-no files, network, environment or subprocesses.
+back to you as JSON. The types below are for reading: pass and read TypedDicts as plain dicts
+(`{{"city": "Paris"}}`), not by their names. Run independent calls at once with
+`await asyncio.gather(...)`. `print()` for notes you want to see. A failing tool raises `ToolError`
+(catch it with `except ToolError as e:`). `codemode` and `asyncio` need no import; you may also
+import: {modules}. Nothing else is available: no files, network, environment or subprocesses.
 
 ```python
 {stubs}

@@ -147,6 +147,16 @@ class ExecuteResult:
         text = "\n\n".join(parts)
         return truncate_text(text, max_chars)
 
+    def _repr_html_(self) -> str:
+        from .adapters.jupyter import result_html  # rich display in notebooks, loaded on use
+
+        return result_html(self)
+
+    def _repr_markdown_(self) -> str:
+        from .adapters.jupyter import result_markdown
+
+        return result_markdown(self)
+
 
 def truncate_text(text: str, max_chars: int) -> str:
     """Cut `text` to at most `max_chars`, keeping head and tail with a marker in between."""

@@ -64,7 +64,8 @@ def normalize_schema(schema: Any) -> dict[str, Any]:
     """Return a standard copy of `schema`; the input is not changed.
 
     Non-standard type names become standard ones (or are dropped where they mean "any"), a
-    non-dict schema becomes `{}`, and a legacy boolean `required` on a property is dropped.
+    non-dict schema becomes `{}`, a legacy boolean `required` on a property is dropped, and
+    OpenAPI's `nullable: true` becomes a `null` the validator and the stubs both understand.
     """
     if not isinstance(schema, dict):
         return {}
@@ -80,6 +81,8 @@ def _normalize(node: dict[str, Any]) -> dict[str, Any]:
             node["type"] = mapped
     if isinstance(node.get("required"), bool):
         del node["required"]
+    if node.get("nullable") is True:
+        _allow_null(node)
     for key in _SUBSCHEMA:
         value = node.get(key)
         if isinstance(value, dict):
@@ -97,6 +100,27 @@ def _normalize(node: dict[str, Any]) -> dict[str, Any]:
                 name: _normalize(v) if isinstance(v, dict) else v for name, v in value.items()
             }
     return node
+
+
+def _allow_null(node: dict[str, Any]) -> None:
+    """OpenAPI 3.0 `nullable: true`: null is allowed besides what the schema says."""
+    del node["nullable"]
+    kind = node.get("type")
+    if isinstance(kind, str) and kind != "null":
+        node["type"] = [kind, "null"]
+    elif isinstance(kind, list) and "null" not in kind:
+        node["type"] = [*kind, "null"]
+    if isinstance(node.get("enum"), list) and None not in node["enum"]:
+        node["enum"] = [*node["enum"], None]
+    if "type" in node or "enum" in node:
+        return
+    for key in ("anyOf", "oneOf"):
+        if isinstance(node.get(key), list):
+            node[key] = [*node[key], {"type": "null"}]
+            return
+    if "$ref" in node:
+        # Keywords beside a `$ref` are an intersection; null has to be an alternative.
+        node["anyOf"] = [{"$ref": node.pop("$ref")}, {"type": "null"}]
 
 
 def _map_type(value: Any) -> str | list[str] | None:

@@ -12,7 +12,10 @@ import asyncio
 import functools
 import inspect
 import keyword
+import operator
 import re
+import sys
+import types
 import typing
 import unicodedata
 from collections.abc import Callable, Mapping
@@ -21,6 +24,7 @@ from typing import Any, overload
 import docstring_parser
 import jsonschema_rs
 import pydantic
+import typing_extensions
 from pydantic.json_schema import GenerateJsonSchema
 
 from ._errors import RegistrationError, ToolArgumentError
@@ -185,7 +189,7 @@ class Tool:
                     f"tool {target.__name__!r}: positional-only parameter {param.name!r} cannot "
                     "be passed by keyword"
                 )
-            annotation = hints.get(param.name, Any)
+            annotation = _portable(hints.get(param.name, Any))
             default = ... if param.default is param.empty else param.default
             info = pydantic.Field(default, description=param_docs.get(param.name) or None)
             fields[param.name] = (annotation, info)
@@ -198,7 +202,7 @@ class Tool:
         except (pydantic.PydanticUserError, pydantic.PydanticSchemaGenerationError) as exc:
             raise RegistrationError(f"tool {tool_name!r}: {exc}") from exc
         input_schema.pop("title", None)
-        output_schema = _output_schema(hints.get("return", inspect.Signature.empty))
+        output_schema = _output_schema(_portable(hints.get("return", inspect.Signature.empty)))
         text = description
         if text is None:
             text = "\n\n".join(
@@ -244,12 +248,13 @@ class Tool:
         """
         if self._arguments_model is not None:
             try:
-                parsed = self._arguments_model.model_validate(args)
+                parsed = self._arguments_model.__pydantic_validator__.validate_python(args)
             except pydantic.ValidationError as exc:
                 raise ToolArgumentError(
                     _pydantic_message(self, exc), tool=self.python_name
                 ) from None
-            return {key: getattr(parsed, key) for key in parsed.model_fields_set}
+            values = parsed.__dict__
+            return {key: values[key] for key in parsed.__pydantic_fields_set__}
         if self._validator is not None and not self._validator.is_valid(args):
             raise ToolArgumentError(_schema_message(self, args), tool=self.python_name)
         return dict(args)
@@ -259,6 +264,15 @@ class Tool:
         kwargs = self.validate(args)
         if self._is_async:
             return await self.fn(**kwargs)
+        return await self.call_sync(kwargs)
+
+    @property
+    def is_async(self) -> bool:
+        """Whether `fn` is a coroutine function (awaited directly on the caller's loop)."""
+        return self._is_async
+
+    async def call_sync(self, kwargs: dict[str, Any]) -> Any:
+        """Call a sync `fn` with validated keywords: in a worker thread if `threaded`."""
         if self.threaded:
             return await asyncio.to_thread(self.fn, **kwargs)
         result = self.fn(**kwargs)
@@ -279,6 +293,52 @@ def _is_async_callable(fn: Any) -> bool:
     return inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(
         getattr(fn, "__call__", None)  # noqa: B004 - async __call__ on callable objects
     )
+
+
+def _portable(annotation: Any) -> Any:
+    """`typing.TypedDict` classes (anywhere in `annotation`) as `typing_extensions.TypedDict`.
+
+    On Python < 3.12 pydantic accepts only the latter; users reasonably write the former.
+    """
+    if sys.version_info >= (3, 12):
+        return annotation
+    return _convert_typeddicts(annotation, {})
+
+
+def _convert_typeddicts(annotation: Any, seen: dict[Any, Any]) -> Any:
+    if typing.is_typeddict(annotation) and type(annotation).__module__ == "typing":
+        if annotation in seen:
+            return seen[annotation]
+        hints = typing.get_type_hints(annotation, include_extras=True)
+        fields = {}
+        for key, value in hints.items():
+            value = _convert_typeddicts(value, seen)
+            marker = (
+                typing_extensions.Required
+                if key in annotation.__required_keys__
+                else typing_extensions.NotRequired
+            )
+            fields[key] = marker[value]
+        converted = typing_extensions.TypedDict(annotation.__name__, fields)  # type: ignore[misc]
+        converted.__doc__ = annotation.__doc__
+        converted.__module__ = annotation.__module__
+        seen[annotation] = converted
+        return converted
+    args = typing.get_args(annotation)
+    origin = typing.get_origin(annotation)
+    if not args or origin is None or origin is typing.Literal:
+        return annotation
+    new_args = tuple(_convert_typeddicts(arg, seen) for arg in args)
+    if new_args == args:
+        return annotation
+    if origin is typing.Annotated:
+        return typing.Annotated[(new_args[0], *annotation.__metadata__)]
+    if origin in (typing.Union, types.UnionType):
+        return functools.reduce(operator.or_, new_args)
+    try:
+        return annotation.copy_with(new_args)  # typing generics: List[X], Optional[X]
+    except AttributeError:
+        return origin[new_args if len(new_args) > 1 else new_args[0]]  # list[X], dict[K, V]
 
 
 def _output_schema(annotation: Any) -> dict[str, Any] | None:

@@ -183,6 +183,43 @@ total += p.x + p.y
 """,
         [{"x": 1, "y": 2, "tags": []}, "BLUE", "RED", 3, "a"],
     ),
+    "decorators": (
+        """
+import functools
+from typing import final
+
+def logged(fn):
+    @functools.wraps(fn)
+    def inner(*args):
+        return ("logged", fn(*args))
+    return inner
+
+@logged
+def double(x):
+    \"\"\"Double it.\"\"\"
+    return 2 * x
+
+@functools.total_ordering
+class Version:
+    def __init__(self, n):
+        self.n = n
+    def __eq__(self, other):
+        return self.n == other.n
+    def __lt__(self, other):
+        return self.n < other.n
+
+@final
+class Leaf:
+    pass
+
+@functools.lru_cache(maxsize=None)
+def fib(n):
+    return n if n < 2 else fib(n - 1) + fib(n - 2)
+
+[double(4), double.__name__, double.__doc__, Version(2) >= Version(1), fib(30)]
+""",
+        [["logged", 8], "double", "Double it.", True, 832040],
+    ),
     "match-walrus": (
         """
 def describe(value):

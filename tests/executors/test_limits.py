@@ -219,3 +219,31 @@ async def test_caller_cancellation_is_not_swallowed(run: Run) -> None:
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
+
+
+async def test_catastrophic_regex_stops_at_the_deadline(run: Run) -> None:
+    result = await run("import re\nre.match(r'(a|aa)+$', 'a' * 40 + 'b')", timeout=0.5)
+    assert result.error is not None and result.error.type == "timeout"
+
+
+async def test_re_facade_behaves_like_re(run: Run) -> None:
+    code = (
+        "import re\n"
+        "p = re.compile(r'(?P<n>\\d+)', re.I)\n"
+        "[re.findall(r'\\d+', 'a1b22'), re.sub(r'(\\w)', lambda m: m.group(1).upper(), 'ab'),\n"
+        " p.pattern, p.search('x42').group('n'), [m.span() for m in re.finditer('a', 'aba')],\n"
+        " re.split(',', 'a,b'), isinstance(p, re.Pattern), re.escape('a.b'), bool(re.IGNORECASE)]"
+    )
+    result = await run(code)
+    assert result.ok, result.error
+    assert result.value == [
+        ["1", "22"],
+        "AB",
+        "(?P<n>\\d+)",
+        "42",
+        [[0, 1], [2, 3]],
+        ["a", "b"],
+        True,
+        "a\\.b",
+        True,
+    ]

@@ -3,9 +3,11 @@ fail without touching the canary file, and no secret may appear in what comes ba
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import random
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +78,21 @@ ATTACKS: dict[str, str] = {
     "task-internals": "import asyncio\nasync def c():\n    pass\nt = asyncio.create_task(c())\nt._cm_task_",
     "decimal-context": "import decimal\ndecimal.getcontext()",
     "time-sleep": "import time\ntime.sleep(5)",
+    "abc-register": "import collections.abc\ncollections.abc.Sequence.register(dict)",
+    "abc-register-getattr": "from collections.abc import Sized\ngetattr(Sized, 'register')(int)",
+    "facade-reinit": "import json\ntype(json).__init__(json, 'json', {'loads': len})",
+    "facade-reinit-getattr": "import json\ngetattr(type(json), '__init__')(json, 'j', {})",
+    "proxy-reinit": "codemode.__init__(1, 2)",
+    "host-set-mutation": "import hashlib\nhashlib.algorithms_available.clear()",
+    "host-class-dict": "import textwrap\ntextwrap.TextWrapper.unicode_whitespace_trans[32] = 65",
+    "dataclass-host-class": "import dataclasses, json\ndataclasses.dataclass(json.JSONEncoder)",
+    "dataclass-decorator-host": "from dataclasses import dataclass\nimport json\ndataclass(order=True)(json.JSONDecoder)",
+    "total-ordering-host": "import functools, json\nfunctools.total_ordering(json.JSONEncoder)",
+    "update-wrapper-host": "import functools, json\nfunctools.update_wrapper(json.loads, len)",
+    "wraps-host": "import functools, json\nfunctools.wraps(len)(json.dumps)",
+    "typing-final-host": "import typing, json\ntyping.final(json.loads)",
+    "typing-clear-overloads": "import typing\ntyping.clear_overloads()",
+    "enum-global": "import enum, re\nenum.global_enum(re.RegexFlag)",
     "define-del": "class X:\n    def __del__(self):\n        pass",
     "reserved-guard-name": "_cm_tick_ = None",
     "star-import": "from json import *",
@@ -86,6 +103,10 @@ ATTACKS: dict[str, str] = {
 }
 
 FORBIDDEN_BUT_CATCHABLE = {
+    "enum-global",
+    "typing-clear-overloads",
+    "host-set-mutation",
+    "host-class-dict",
     "json-codecs",
     "json-codecs-sys",
     "re-enum",
@@ -119,6 +140,7 @@ async def test_attack_is_refused(run: Run, name: str, canary: Path) -> None:
     else:
         assert result.error.type == "policy", f"{name}: {result.error}"
     assert not canary.exists()
+    assert hashlib.algorithms_available and textwrap.TextWrapper.unicode_whitespace_trans[32] == 32
     dumped = json.dumps(result.to_dict())
     assert SECRET not in dumped
     assert os.environ.get("CODEMODE_TEST_SECRET") == SECRET

@@ -83,6 +83,8 @@ class ToolBridge:
         "_log_chars",
         "_log_truncated",
         "_logs",
+        "_max_arg_chars",
+        "_max_calls",
         "_on_event",
         "_started",
         "limits",
@@ -103,65 +105,62 @@ class ToolBridge:
         self._log_chars = 0
         self._log_truncated = False
         self._started = time.perf_counter()
+        self._max_calls = limits.max_tool_calls if limits.max_tool_calls is not None else 1 << 62
+        self._max_arg_chars = limits.max_tool_arg_chars
 
     @property
     def calls_made(self) -> int:
         return len(self._calls)
 
     async def call(self, name: str, args: Mapping[str, Any]) -> Any:
-        """Run tool `name` with `args`; return its JSON-safe result or raise a `ToolError`."""
+        """Run tool `name` with `args`; return its JSON-safe result or raise a `ToolError`.
+
+        This is the hot path of every tool call: keep it lean.
+        """
+        calls = self._calls
+        index = len(calls)
         tool = self.tools.get(name)
-        index = len(self._calls)
         if tool is None:
             message = unknown_tool_message(name, self.tools)
-            self._record(index, name, args, 0.0, message)
+            self._record(index, ToolCall(name, _snapshot(args), False, 0.0, message))
             raise ToolArgumentError(message, tool=name)
-        limit = self.limits.max_tool_calls
-        if limit is not None and index >= limit:
-            message = f"tool call limit reached: at most {limit} calls per execution"
+        if index >= self._max_calls:
+            message = f"tool call limit reached: at most {self._max_calls} calls per execution"
             raise ToolCallLimitError(message, tool=name)
-        cap = self.limits.max_tool_arg_chars
-        if _too_big(args, cap):
-            message = f"{name}(): the arguments are larger than {cap} characters"
-            self._record(index, name, {"size": "too large"}, 0.0, message)
+        if _too_big(args, self._max_arg_chars):
+            message = f"{name}(): the arguments are larger than {self._max_arg_chars} characters"
+            self._record(index, ToolCall(name, {}, False, 0.0, message))
             raise ToolArgumentError(message, tool=name)
-        self._calls.append(None)  # keep the trace in the order calls started
+        recorded = _snapshot(args)  # as called, before anything can change it
+        calls.append(None)  # keep the trace in the order calls started
         started = time.perf_counter()
         try:
-            value = await tool.invoke(args)
-        except ToolError as exc:
-            self._record(index, name, args, started, exc.message)
-            raise
-        except Exception as exc:
+            kwargs = tool.validate(args)
+            value = await (tool.fn(**kwargs) if tool.is_async else tool.call_sync(kwargs))
+        except BaseException as exc:
+            elapsed = (time.perf_counter() - started) * 1000
+            if isinstance(exc, ToolError):
+                self._record(index, ToolCall(name, recorded, False, elapsed, exc.message))
+                raise
+            if not isinstance(exc, Exception):  # cancelled: the execution is being stopped
+                self._record(index, ToolCall(name, recorded, False, elapsed, "cancelled"))
+                raise
             message = _tool_exception_message(exc)
-            self._record(index, name, args, started, message)
+            self._record(index, ToolCall(name, recorded, False, elapsed, message))
             raise ToolError(f"{name}() failed: {message}", tool=name) from None
-        except BaseException:  # cancelled: the execution is being stopped
-            self._record(index, name, args, started, "cancelled")
-            raise
-        self._record(index, name, args, started, None)
+        call = ToolCall(name, recorded, True, (time.perf_counter() - started) * 1000, None)
+        calls[index] = call
+        if self._on_event is not None:
+            self._emit(call)
+        if type(value) in _SCALARS:
+            return value
         notes: list[str] = []
         result = to_jsonable(value, notes)
         for note in notes:
             self.log("system", f"{name}(): {note}")
         return result
 
-    def _record(
-        self,
-        index: int,
-        name: str,
-        args: Mapping[str, Any],
-        started: float,
-        error: str | None,
-    ) -> None:
-        duration = (time.perf_counter() - started) * 1000 if started else 0.0
-        call = ToolCall(
-            name,
-            to_jsonable(args) if type(args) is dict else to_jsonable(dict(args)),
-            error is None,
-            duration,
-            error,
-        )
+    def _record(self, index: int, call: ToolCall) -> None:
         if index < len(self._calls):
             self._calls[index] = call
         else:
@@ -230,6 +229,16 @@ class ToolBridge:
             tool_calls=calls,
             duration_ms=round((time.perf_counter() - self._started) * 1000, 3),
         )
+
+
+_SCALARS = frozenset({str, int, bool, float, type(None)})
+
+
+def _snapshot(args: Any) -> dict[str, Any]:
+    if isinstance(args, Mapping):
+        copied: dict[str, Any] = to_jsonable(args if type(args) is dict else dict(args))
+        return copied
+    return {"args": repr(args)}
 
 
 def _too_big(value: Any, budget: int) -> bool:

@@ -13,11 +13,23 @@ import time
 import traceback
 import weakref
 from collections.abc import Iterable
+from dataclasses import dataclass
 from types import CodeType
 from typing import Any
 
 from .._errors import ToolArgumentError, ToolCallLimitError, ToolError
-from .._program import FILENAME, RESULT_NAME, prepare, take_parsed
+from .._program import (
+    FILENAME,
+    RESULT_NAME,
+    RETURN_NAME,
+    EarlyReturn,
+    ToolUses,
+    check_tool_uses,
+    parse,
+    prepare,
+    show_line,
+    syntax_error,
+)
 from .._result import ExecuteError, ExecuteResult, Limits, to_jsonable
 from ._base import Executor, ToolBridge, unknown_tool_message
 from ._policy import TICK, PolicyViolation, transform
@@ -65,10 +77,11 @@ class InProcessExecutor(Executor):
         self.allowed_modules = frozenset(
             DEFAULT_MODULES if allowed_modules is None else allowed_modules
         )
-        self._cache: collections.OrderedDict[str, CodeType | ExecuteError] = (
+        self._cache: collections.OrderedDict[str, Compiled | ExecuteError] = (
             collections.OrderedDict()
         )
         self._cache_size = cache_size
+        self._cache_lock = threading.Lock()
         builtins = base_builtins()
         builtins["__import__"] = Importer(self.allowed_modules)
         self._globals: dict[str, Any] = {
@@ -76,22 +89,27 @@ class InProcessExecutor(Executor):
             "__name__": "__codemode__",
             "asyncio": builtins["__import__"]("asyncio"),
             TICK: tuple,  # a no-op that returns a false value, until the deadline passes
+            RETURN_NAME: EarlyReturn,
             **GUARDS,
         }
         install_unraisable_filter()
 
     # -- compiling ---------------------------------------------------------------------------
 
-    def compile(self, source: str) -> CodeType | ExecuteError:
+    checks_tool_uses = True  # compiling walks the tree anyway: Codemode leaves the pre-check here
+
+    def compile(self, source: str) -> Compiled | ExecuteError:
         """The policy-checked code object for `source`, or the syntax/policy error. Cached."""
-        cached = self._cache.get(source)
-        if cached is not None:
-            self._cache.move_to_end(source)
-            return cached
+        with self._cache_lock:  # execute_sync may run executions on helper threads
+            cached = self._cache.get(source)
+            if cached is not None:
+                self._cache.move_to_end(source)
+                return cached
         result = _compile(source)
-        self._cache[source] = result
-        if len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
+        with self._cache_lock:
+            self._cache[source] = result
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
         return result
 
     # -- running -----------------------------------------------------------------------------
@@ -100,32 +118,34 @@ class InProcessExecutor(Executor):
         compiled = self.compile(code)
         if isinstance(compiled, ExecuteError):
             return tools.finish(error=compiled)
+        problem = check_tool_uses(compiled.uses, tools.tools)
+        if problem is not None:
+            return tools.finish(error=show_line(problem, code))
         value, error = await self.run(compiled, code, tools, limits)
         return tools.finish(value=value, error=error)
 
     async def run(
-        self, compiled: CodeType, code: str, tools: ToolBridge, limits: Limits
+        self, compiled: Compiled, code: str, tools: ToolBridge, limits: Limits
     ) -> tuple[Any, ExecuteError | None]:
         """Run `compiled` (from `self.compile(code)`): the JSON-safe value, or the error.
 
-        `execute` is `compile`, `run`, `tools.finish`; the subprocess worker calls `run` with a
-        bridge of its own that forwards tool calls and output to the host.
+        `execute` is `compile`, the tool pre-check, `run`, `tools.finish`; the subprocess worker
+        calls `run` with a bridge of its own that forwards tool calls and output to the host.
         """
-        execution = Execution()
+        deadline = None if limits.timeout is None else time.monotonic() + limits.timeout
+        execution = Execution(deadline)
         namespace = self._namespace(execution, tools)
         token = CURRENT.set(execution)
         task = asyncio.current_task()
         loop = asyncio.get_running_loop()
         timer = None
-        if limits.timeout is not None:
-            WATCHDOG.watch(
-                time.monotonic() + limits.timeout, execution
-            )  # dropped when due, or swept once dead
+        if deadline is not None and limits.timeout is not None:
+            WATCHDOG.watch(deadline, execution)  # dropped when due, or swept once dead
             timer = loop.call_at(loop.time() + limits.timeout, _expire_and_cancel, execution, task)
         value: Any = None
         error: ExecuteError | None = None
         try:
-            value = await _run(compiled, namespace)
+            value = await _run(compiled.code, namespace)
             value = _settle(value)
         except BaseException as exc:
             if isinstance(exc, asyncio.CancelledError) and not _ours(task, execution):
@@ -157,41 +177,46 @@ class InProcessExecutor(Executor):
         return namespace
 
 
-def _compile(source: str) -> CodeType | ExecuteError:
-    tree = take_parsed(source)
+@dataclass(frozen=True, slots=True)
+class Compiled:
+    """Policy-checked code, and how it uses the tool proxy (for the pre-check)."""
+
+    code: CodeType
+    uses: ToolUses
+
+
+def _compile(source: str) -> Compiled | ExecuteError:
+    tree = parse(source)
     if isinstance(tree, ExecuteError):
         return tree
     try:
-        tree = transform(prepare(tree))
+        uses = transform(prepare(tree))
     except PolicyViolation as violation:
         line, column, message = violation.problems[0]
         more = len(violation.problems) - 1
         suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
-        return ExecuteError(
-            type="policy",
-            message=f"{message}{suffix}",
-            line=line,
-            column=column,
-            traceback=_source_line(source, line),
-        )
+        error = ExecuteError(type="policy", message=f"{message}{suffix}", line=line, column=column)
+        return show_line(error, source)
     try:
         code: CodeType = compile(
             tree, FILENAME, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True
         )
-        return code
+        return Compiled(code, uses)
     except SyntaxError as exc:  # e.g. `return` outside a function, found only by the compiler
-        from .._program import syntax_error
-
         return syntax_error(exc, source)
     except (ValueError, RecursionError, MemoryError) as exc:
         return ExecuteError(type="syntax", message=f"cannot compile the code: {exc}")
 
 
 async def _run(code: CodeType, namespace: dict[str, Any]) -> Any:
-    started = eval(code, namespace)
-    if started is not None and inspect.isawaitable(started):
-        await started
-    result = namespace.get(RESULT_NAME)
+    try:
+        started = eval(code, namespace)  # policy-checked code in its own namespace
+        if started is not None and inspect.isawaitable(started):
+            await started
+    except EarlyReturn as early:
+        result = early.value
+    else:
+        result = namespace.get(RESULT_NAME)
     if inspect.isawaitable(result):
         result = await result
     return result
@@ -310,15 +335,11 @@ def _model_traceback(exc: BaseException, source: str) -> tuple[int | None, str |
         where = "<module>" if name == "<module>" else name
         text = lines[lineno - 1].strip() if lineno and 0 < lineno <= len(lines) else ""
         out.append(f"  line {lineno}, in {where}: {text}")
-    out.append(f"{type(exc).__name__}: {_exception_text(exc).split(': ', 1)[-1]}")
+    if isinstance(exc, Timeout | asyncio.CancelledError):
+        out.append("TimeoutError: stopped here when the time limit was reached")
+    else:
+        out.append(f"{type(exc).__name__}: {_exception_text(exc).split(': ', 1)[-1]}")
     return frames[-1][0], "\n".join(out)
-
-
-def _source_line(source: str, line: int) -> str | None:
-    lines = source.splitlines()
-    if 0 < line <= len(lines):
-        return f"  line {line}: {lines[line - 1].strip()}"
-    return None
 
 
 # -- the tool proxy ---------------------------------------------------------------------------
@@ -332,14 +353,17 @@ class ToolProxy:
     function, anything else an AttributeError that suggests the closest tool.
     """
 
-    __slots__ = ("_cm_lookup_",)
     _cm_lookup_: Any
 
     def __init__(self, bridge: ToolBridge, execution: Execution) -> None:
+        if "_cm_lookup_" in self.__dict__:
+            raise PolicyError("the codemode object cannot be changed")
         object.__setattr__(self, "_cm_lookup_", _tool_lookup(bridge, execution))
 
     def __getattr__(self, name: str) -> Any:
-        return self._cm_lookup_(name)
+        function = self._cm_lookup_(name)
+        object.__setattr__(self, name, function)  # found directly next time
+        return function
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise PolicyError("the codemode object cannot be changed")

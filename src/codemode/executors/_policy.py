@@ -31,6 +31,8 @@ import re
 import unicodedata
 from typing import Any
 
+from .._program import ToolUse, ToolUses
+
 GUARD_PREFIX = "_cm_"
 TICK = "_cm_tick_"
 WRITE = "_cm_write_"
@@ -38,6 +40,7 @@ PRIVATE = "_cm_private_"
 ATTR = "_cm_attr_"
 FORMAT = "_cm_format_"
 OPCHECK = "_cm_opcheck_"
+INIT = "_cm_init_"
 BINOP_GUARDS = {"Mult": "_cm_mult_", "Pow": "_cm_pow_", "LShift": "_cm_lshift_", "Mod": "_cm_mod_"}
 
 # Dunder attributes model code may read: strings, or methods it needs through super().
@@ -72,7 +75,6 @@ ALLOWED_DUNDERS = frozenset(
         "__aexit__",
         "__call__",
         "__bool__",
-        "__init_subclass__",
     }
 )
 
@@ -128,6 +130,7 @@ GUARDED_METHODS = frozenset(
         "expandtabs",
         "replace",
         "to_bytes",
+        "register",
     }
 )
 
@@ -163,24 +166,113 @@ def check_attribute(name: str) -> str | None:
     return None
 
 
-def _call(name: str, *args: ast.expr) -> ast.Call:
-    return ast.Call(ast.Name(name, ast.Load()), list(args), [])
+def _at(node: Any, ref: ast.AST) -> Any:
+    """Give a node made here the source position of the node it stands for."""
+    node.lineno = ref.lineno  # type: ignore[attr-defined]
+    node.col_offset = ref.col_offset  # type: ignore[attr-defined]
+    node.end_lineno = ref.end_lineno  # type: ignore[attr-defined]
+    node.end_col_offset = ref.end_col_offset  # type: ignore[attr-defined]
+    return node
 
 
-def _tick() -> ast.stmt:
-    return ast.Expr(_call(TICK))
+def _call(name: str, ref: ast.AST, *args: ast.expr) -> ast.Call:
+    return _at(ast.Call(_at(ast.Name(name, ast.Load()), ref), list(args), []), ref)  # type: ignore[no-any-return]
 
 
-class Transformer(ast.NodeTransformer):
-    """One pass over the module: collect violations, insert guards."""
+def _const(value: Any, ref: ast.AST) -> ast.Constant:
+    return _at(ast.Constant(value), ref)  # type: ignore[no-any-return]
 
-    def __init__(self) -> None:
+
+def _tick(ref: ast.AST) -> ast.stmt:
+    return _at(ast.Expr(_call(TICK, ref)), ref)  # type: ignore[no-any-return]
+
+
+# Node fields that never hold nodes to visit (names, numbers, strings, load/store contexts).
+_SCALAR_FIELDS = frozenset(
+    {
+        "ctx",
+        "id",
+        "attr",
+        "name",
+        "arg",
+        "names",
+        "module",
+        "level",
+        "conversion",
+        "kind",
+        "type_comment",
+        "asname",
+        "is_async",
+        "simple",
+        "rest",
+        "kwd_attrs",
+        "op",
+    }
+)
+
+
+class Transformer:
+    """One pass over the module: collect policy violations and uses of the tool proxy, and
+    insert the guards. A hand-rolled walk rather than `ast.NodeTransformer`: it skips fields
+    that hold no nodes, which makes compiling new code noticeably cheaper."""
+
+    def __init__(self, proxy_name: str = "codemode") -> None:
         self.problems: list[tuple[int, int, str]] = []
+        self.proxy_name = proxy_name
+        self.uses: list[ToolUse] = []
+        self.proxy_rebound = False
+        self._fields: dict[type, tuple[str, ...]] = {}
+        self._dispatch: dict[type, Any] = {
+            getattr(ast, name[6:]): getattr(self, name)
+            for name in dir(self)
+            if name.startswith("visit_") and hasattr(ast, name[6:])
+        }
 
     def refuse(self, node: ast.AST, message: str) -> None:
         self.problems.append(
             (getattr(node, "lineno", 0), getattr(node, "col_offset", 0) + 1, message)
         )
+
+    # -- the walk -----------------------------------------------------------------------------
+
+    def visit(self, node: Any) -> Any:
+        method = self._dispatch.get(type(node))
+        if method is not None:
+            return method(node)
+        self.generic_visit(node)
+        return node
+
+    def generic_visit(self, node: Any) -> None:
+        kind = type(node)
+        fields = self._fields.get(kind)
+        if fields is None:
+            fields = tuple(f for f in kind._fields if f not in _SCALAR_FIELDS)
+            if kind is ast.Constant or kind is ast.MatchSingleton:
+                fields = ()
+            self._fields[kind] = fields
+        for field in fields:
+            value = getattr(node, field, None)
+            if type(value) is list:
+                changed = False
+                out: list[Any] = []
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        result = self.visit(item)
+                        if type(result) is list:
+                            out.extend(result)
+                            changed = True
+                            continue
+                        if result is not item:
+                            changed = True
+                        out.append(result)
+                    else:
+                        out.append(item)
+                if changed:
+                    setattr(node, field, out)
+            elif isinstance(value, ast.AST):
+                result = self.visit(value)
+                if result is not value:
+                    setattr(node, field, result)
 
     # -- names --------------------------------------------------------------------------------
 
@@ -188,12 +280,16 @@ class Transformer(ast.NodeTransformer):
         problem = check_name(node.id)
         if problem:
             self.refuse(node, problem)
+        if node.id == self.proxy_name and type(node.ctx) is not ast.Load:
+            self.proxy_rebound = True
         return node
 
     def visit_arg(self, node: ast.arg) -> ast.AST:
         problem = check_name(node.arg)
         if problem:
             self.refuse(node, problem)
+        if node.arg == self.proxy_name:
+            self.proxy_rebound = True
         if node.annotation is not None:
             node.annotation = self.visit(node.annotation)
         return node
@@ -218,7 +314,7 @@ class Transformer(ast.NodeTransformer):
             if problem:
                 self.refuse(node, problem)
         self.generic_visit(node)
-        node.body.insert(0, _tick())
+        node.body.insert(0, _tick(node))
         return node
 
     def visit_Import(self, node: ast.Import) -> ast.AST:
@@ -250,19 +346,39 @@ class Transformer(ast.NodeTransformer):
     # -- attributes ---------------------------------------------------------------------------
 
     def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
-        problem = check_attribute(node.attr)
+        attr = node.attr
+        problem = check_attribute(attr)
         if problem:
             self.refuse(node, problem)
             return node
-        node.value = self.visit(node.value)
-        if isinstance(node.ctx, ast.Load):
-            if node.attr.startswith("_") and not node.attr.startswith("__"):
-                return ast.copy_location(_call(PRIVATE, node.value, ast.Constant(node.attr)), node)
-            if node.attr in GUARDED_METHODS:
-                return ast.copy_location(_call(ATTR, node.value, ast.Constant(node.attr)), node)
+        value = node.value
+        if type(value) is ast.Name and value.id == self.proxy_name:
+            self.uses.append(ToolUse(attr, node.lineno, node.col_offset + 1, None))
+        node.value = self.visit(value)
+        if type(node.ctx) is ast.Load:
+            if attr[0] == "_":
+                if attr == "__init__":  # re-running a host object's __init__ would reset it
+                    return _call(INIT, node, node.value)
+                if not attr.startswith("__"):
+                    return _call(PRIVATE, node, node.value, _const(attr, node))
+            if attr in GUARDED_METHODS:
+                return _call(ATTR, node, node.value, _const(attr, node))
             return node
         # Store or Del: only objects the program made may change.
-        node.value = ast.copy_location(_call(WRITE, node.value, ast.Constant(node.attr)), node)
+        node.value = _call(WRITE, node, node.value, _const(attr, node))
+        return node
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        func = node.func
+        if (
+            type(func) is ast.Attribute
+            and type(func.value) is ast.Name
+            and func.value.id == self.proxy_name
+        ):
+            opaque = bool(node.args) or any(k.arg is None for k in node.keywords)
+            keywords = None if opaque else tuple(k.arg for k in node.keywords if k.arg)
+            self.uses.append(ToolUse(func.attr, node.lineno, node.col_offset + 1, keywords, True))
+        self.generic_visit(node)
         return node
 
     def visit_MatchClass(self, node: ast.MatchClass) -> ast.AST:
@@ -308,9 +424,11 @@ class Transformer(ast.NodeTransformer):
             name.startswith("__") and not (name.endswith("__") and len(name) > 4)
         ):
             self.refuse(node, f"the function name {name!r} is not allowed")
+        if name == self.proxy_name:
+            self.proxy_rebound = True
         self.generic_visit(node)
         at = 1 if _has_docstring(node.body) else 0
-        node.body.insert(at, _tick())
+        node.body.insert(at, _tick(node.body[0]))
         return node
 
     visit_FunctionDef = _function
@@ -319,13 +437,15 @@ class Transformer(ast.NodeTransformer):
     def visit_Lambda(self, node: ast.Lambda) -> ast.AST:
         self.generic_visit(node)
         # `_cm_tick_()` returns a false value, so `tick() or body` is `body`.
-        node.body = ast.BoolOp(ast.Or(), [_call(TICK), node.body])
+        node.body = _at(ast.BoolOp(ast.Or(), [_call(TICK, node.body), node.body]), node.body)
         return node
 
     def visit_ClassDef(self, node: ast.ClassDef) -> ast.AST:
         problem = check_name(node.name)
         if problem:
             self.refuse(node, problem)
+        if node.name == self.proxy_name:
+            self.proxy_rebound = True
         self.generic_visit(node)
         return node
 
@@ -333,7 +453,7 @@ class Transformer(ast.NodeTransformer):
 
     def _loop(self, node: ast.For | ast.AsyncFor | ast.While) -> ast.AST:
         self.generic_visit(node)
-        node.body.insert(0, _tick())
+        node.body.insert(0, _tick(node.body[0]))
         return node
 
     visit_For = _loop
@@ -342,20 +462,17 @@ class Transformer(ast.NodeTransformer):
 
     def visit_comprehension(self, node: ast.comprehension) -> ast.AST:
         self.generic_visit(node)
-        node.ifs.insert(0, ast.UnaryOp(ast.Not(), _call(TICK)))
+        node.ifs.insert(0, _at(ast.UnaryOp(ast.Not(), _call(TICK, node.iter)), node.iter))
         return node
 
-    def visit_Try(self, node: ast.Try) -> ast.AST:
+    def _try(self, node: ast.Try | ast.TryStar) -> ast.AST:
         self.generic_visit(node)
         if node.finalbody:
-            node.finalbody.insert(0, _tick())
+            node.finalbody.insert(0, _tick(node.finalbody[0]))
         return node
 
-    def visit_TryStar(self, node: ast.TryStar) -> ast.AST:
-        self.generic_visit(node)
-        if node.finalbody:
-            node.finalbody.insert(0, _tick())
-        return node
+    visit_Try = _try
+    visit_TryStar = _try
 
     # -- operators that can make huge objects from small ones ---------------------------------
 
@@ -363,24 +480,23 @@ class Transformer(ast.NodeTransformer):
         self.generic_visit(node)
         if _needs_guard(node.op, node.left, node.right):
             guard = BINOP_GUARDS[type(node.op).__name__]
-            return ast.copy_location(_call(guard, node.left, node.right), node)
+            return _call(guard, node, node.left, node.right)
         return node
 
-    def visit_AugAssign(self, node: ast.AugAssign) -> ast.AST:
+    def visit_AugAssign(self, node: ast.AugAssign) -> Any:
         self.generic_visit(node)
         if not _needs_guard(node.op, node.target, node.value):
             return node
-        # `x *= n` -> `x = _cm_binop_("Mult", x, n)`; targets with side effects keep their form
-        # but read through the guard once.
         target = node.target
         op = type(node.op).__name__
         if isinstance(target, ast.Name):
-            load = ast.Name(target.id, ast.Load())
-            value = _call(BINOP_GUARDS[op], load, node.value)
-            return ast.copy_location(ast.Assign([target], value), node)
-        # Attribute or subscript: check the operation size first, then do it in place.
-        check = _call(OPCHECK, ast.Constant(op), _load_copy(target), node.value)
-        return [ast.copy_location(ast.Expr(check), node), node]  # type: ignore[return-value]
+            # `x *= n` -> `x = _cm_mult_(x, n)`
+            load = _at(ast.Name(target.id, ast.Load()), target)
+            value = _call(BINOP_GUARDS[op], node, load, node.value)
+            return _at(ast.Assign([target], value), node)
+        # Attribute or subscript: check the size first, then do the operation in place.
+        check = _call(OPCHECK, node, _const(op, node), _load_copy(target), node.value)
+        return [_at(ast.Expr(check), node), node]
 
     def visit_FormattedValue(self, node: ast.FormattedValue) -> ast.AST:
         self.generic_visit(node)
@@ -393,8 +509,8 @@ class Transformer(ast.NodeTransformer):
             text = "".join(str(v.value) for v in spec.values if isinstance(v, ast.Constant))
             if format_spec_width(text) <= SMALL_CONSTANT:
                 return node
-        formatted = _call(FORMAT, node.value, ast.Constant(node.conversion), spec)
-        return ast.copy_location(ast.FormattedValue(formatted, -1, None), node)
+        formatted = _call(FORMAT, node, node.value, _const(node.conversion, node), spec)
+        return _at(ast.FormattedValue(formatted, -1, None), node)  # type: ignore[no-any-return]
 
 
 def _has_docstring(body: list[ast.stmt]) -> bool:
@@ -411,7 +527,9 @@ def _load_copy(node: ast.expr) -> ast.expr:
     for sub in ast.walk(copy):
         if hasattr(sub, "ctx"):
             sub.ctx = ast.Load()
-    return ast.copy_location(copy, node)
+        if hasattr(sub, "lineno"):
+            _at(sub, node)
+    return copy
 
 
 def _small_number(node: ast.expr) -> bool:
@@ -457,13 +575,16 @@ def _needs_guard(op: ast.operator, left: ast.expr, right: ast.expr) -> bool:
     return False
 
 
-def transform(tree: ast.Module) -> ast.Module:
-    """Check `tree` against the policy and insert the guards. Raises `PolicyViolation`."""
+def transform(tree: ast.Module) -> ToolUses:
+    """Check `tree` against the policy and insert the guards, in place.
+
+    Returns how the code uses the tool proxy (for the pre-check); raises `PolicyViolation`.
+    """
     transformer = Transformer()
-    tree = transformer.visit(tree)
+    transformer.visit(tree)
     if transformer.problems:
         raise PolicyViolation(transformer.problems)
-    return ast.fix_missing_locations(tree)
+    return ToolUses(tuple(transformer.uses), transformer.proxy_rebound)
 
 
 # -- sizes of format operations ---------------------------------------------------------------

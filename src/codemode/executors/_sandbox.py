@@ -9,6 +9,7 @@ shared function needs it.
 from __future__ import annotations
 
 import _string  # type: ignore[import-not-found]  # CPython's format-field parser
+import abc
 import asyncio
 import builtins
 import contextvars
@@ -19,8 +20,10 @@ import math
 import operator
 import os
 import random
+import re
 import string
 import sys
+import time
 import types
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -89,6 +92,7 @@ class Execution:
         "__weakref__",
         "cancelled",
         "dead",
+        "deadline",
         "expired",
         "globals",
         "modules",
@@ -96,7 +100,8 @@ class Execution:
         "tasks",
     )
 
-    def __init__(self) -> None:
+    def __init__(self, deadline: float | None = None) -> None:
+        self.deadline = deadline  # time.monotonic() value, or None for no limit
         self.expired = False
         self.cancelled = False
         self.modules: dict[str, ModuleFacade] = {}
@@ -184,6 +189,15 @@ def write_guard(obj: Any, name: str) -> Any:
     raise PolicyError(
         f"cannot change attribute {name!r} of a {type(obj).__name__} object: only objects of "
         "classes defined in your code can be changed"
+    )
+
+
+def init_guard(obj: Any) -> Any:
+    """`obj.__init__`, for `super()`, the program's own objects and builtin types only."""
+    if type(obj) is super or owned(obj) or (isinstance(obj, type) and obj.__module__ == "builtins"):
+        return obj.__init__
+    raise PolicyError(
+        f"calling __init__ of a {type(obj).__name__} object the program did not make is not allowed"
     )
 
 
@@ -422,10 +436,19 @@ def attr_guard(obj: Any, name: str) -> Any:
         return functools.partial(_to_bytes, obj)
     elif obj is int and name == "to_bytes":
         return _to_bytes
+    elif name == "register" and isinstance(obj, abc.ABCMeta) and not owned(obj):
+        # `collections.abc.Sequence.register(dict)` would change isinstance() for the host.
+        raise PolicyError(f"cannot register classes with {obj.__name__}: it belongs to the host")
     return getattr(obj, name)
 
 
 # -- builtins ---------------------------------------------------------------------------------
+
+
+def dir_builtin(*args: Any) -> list[str]:
+    if len(args) != 1:
+        raise PolicyError("dir() needs an object: dir(x)")
+    return [name for name in dir(args[0]) if not name.startswith(GUARD_PREFIX)]
 
 
 def _check_getattr_name(name: Any) -> str:
@@ -446,9 +469,11 @@ _MISSING = object()
 def getattr_builtin(obj: Any, name: str, default: Any = _MISSING) -> Any:
     _check_getattr_name(name)
     try:
+        if name == "__init__":
+            return init_guard(obj)
         if name.startswith("_") and not name.startswith("__"):
             return private_guard(obj, name)
-        if name in _TEXT_METHODS or name == "to_bytes":
+        if name in _TEXT_METHODS or name in ("to_bytes", "register"):
             return attr_guard(obj, name)
         return getattr(obj, name)
     except AttributeError:
@@ -707,6 +732,7 @@ def base_builtins() -> dict[str, Any]:
         names[name] = getattr(builtins, name)
     names.update(
         getattr=getattr_builtin,
+        dir=dir_builtin,
         hasattr=hasattr_builtin,
         setattr=setattr_builtin,
         delattr=delattr_builtin,
@@ -739,6 +765,7 @@ GUARDS: dict[str, Any] = {
     policy.ATTR: attr_guard,
     policy.FORMAT: format_guard,
     policy.OPCHECK: opcheck_guard,
+    policy.INIT: init_guard,
     policy.BINOP_GUARDS["Mult"]: mul_guard,
     policy.BINOP_GUARDS["Pow"]: pow_guard,
     policy.BINOP_GUARDS["LShift"]: lshift_guard,
@@ -749,12 +776,25 @@ GUARDS: dict[str, Any] = {
 # -- module facades ---------------------------------------------------------------------------
 
 
+def _frozen(value: Any) -> Any:
+    """Module-level containers are shared by every execution: hand out read-only copies."""
+    if isinstance(value, set | frozenset):
+        return frozenset(value)
+    if isinstance(value, list | tuple):
+        return tuple(value)
+    if isinstance(value, dict):
+        return types.MappingProxyType(dict(value))
+    return value
+
+
 class ModuleFacade:
     """A module as model code sees it: its public computation API and nothing else."""
 
     def __init__(self, name: str, members: Mapping[str, Any]) -> None:
+        if "_cm_name_" in self.__dict__:
+            raise PolicyError(f"module {name!r} cannot be changed")
         object.__setattr__(self, "_cm_name_", name)
-        self.__dict__.update(members)
+        self.__dict__.update({key: _frozen(value) for key, value in members.items()})
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise PolicyError(f"module {self._cm_name_!r} cannot be changed")
@@ -818,7 +858,8 @@ _EXCLUDED: dict[str, frozenset[str]] = {
     ),
     "hashlib": frozenset({"pbkdf2_hmac", "scrypt", "file_digest", "shake_128", "shake_256"}),
     "string": frozenset({"Formatter"}),
-    "typing": frozenset({"get_type_hints"}),  # evaluates strings as code
+    # get_type_hints evaluates strings as code; clear_overloads empties a host-wide registry
+    "typing": frozenset({"get_type_hints", "clear_overloads"}),
     "uuid": frozenset({"uuid1", "getnode"}),
     "time": frozenset(
         {
@@ -1086,7 +1127,201 @@ def _unwrap(aw: Any) -> Any:
     return object.__getattribute__(aw, "_cm_task_") if isinstance(aw, TaskHandle) else aw
 
 
+def _remaining() -> float | None:
+    execution = CURRENT.get(None)
+    if execution is None or execution.deadline is None:
+        return None
+    return max(execution.deadline - time.monotonic(), 0.001)
+
+
+def _regex_call(method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    try:
+        return method(*args, timeout=_remaining(), **kwargs)
+    except TimeoutError:
+        raise Timeout() from None
+
+
+class Pattern:
+    """A compiled pattern whose every match runs against the execution's deadline."""
+
+    __slots__ = ("_cm_pattern_",)
+    _cm_pattern_: Any
+
+    def __init__(self, compiled: Any) -> None:
+        object.__setattr__(self, "_cm_pattern_", compiled)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise PolicyError("patterns cannot be changed")
+
+    pattern = property(lambda self: self._cm_pattern_.pattern)
+    flags = property(lambda self: self._cm_pattern_.flags)
+    groups = property(lambda self: self._cm_pattern_.groups)
+    groupindex = property(lambda self: self._cm_pattern_.groupindex)
+
+    def search(self, string: Any, *args: Any) -> Any:
+        return _regex_call(self._cm_pattern_.search, string, *args)
+
+    def match(self, string: Any, *args: Any) -> Any:
+        return _regex_call(self._cm_pattern_.match, string, *args)
+
+    def fullmatch(self, string: Any, *args: Any) -> Any:
+        return _regex_call(self._cm_pattern_.fullmatch, string, *args)
+
+    def findall(self, string: Any, *args: Any) -> Any:
+        return _regex_call(self._cm_pattern_.findall, string, *args)
+
+    def finditer(self, string: Any, *args: Any) -> Any:
+        return iter(
+            _regex_call(lambda *a, **k: list(self._cm_pattern_.finditer(*a, **k)), string, *args)
+        )
+
+    def split(self, string: Any, maxsplit: int = 0) -> Any:
+        return _regex_call(self._cm_pattern_.split, string, maxsplit)
+
+    def sub(self, repl: Any, string: Any, count: int = 0) -> Any:
+        return _regex_call(self._cm_pattern_.sub, repl, string, count)
+
+    def subn(self, repl: Any, string: Any, count: int = 0) -> Any:
+        return _regex_call(self._cm_pattern_.subn, repl, string, count)
+
+    def __repr__(self) -> str:
+        return f"re.compile({self._cm_pattern_.pattern!r})"
+
+    def __eq__(self, other: Any) -> bool:
+        return isinstance(other, Pattern) and self._cm_pattern_ == other._cm_pattern_
+
+    def __hash__(self) -> int:
+        return hash(self._cm_pattern_)
+
+
+def _re_module() -> dict[str, Any]:
+    """`re`, backed by the `regex` package so that no match can outrun the deadline (a
+    catastrophic pattern in CPython's `re` holds the GIL until it is done)."""
+    import regex
+
+    def compile(pattern: Any, flags: int = 0) -> Pattern:
+        if isinstance(pattern, Pattern):
+            return pattern
+        return Pattern(regex.compile(pattern, flags))
+
+    def module_function(name: str) -> Callable[..., Any]:
+        def call(pattern: Any, *args: Any, **kwargs: Any) -> Any:
+            flags = kwargs.pop("flags", 0)
+            return getattr(compile(pattern, flags), name)(*args, **kwargs)
+
+        call.__name__ = name
+        return call
+
+    members = _public_members(re, _EXCLUDED["re"])
+    members.update(
+        {
+            name: module_function(name)
+            for name in (
+                "search",
+                "match",
+                "fullmatch",
+                "findall",
+                "finditer",
+                "split",
+                "sub",
+                "subn",
+            )
+        }
+    )
+    members.update(
+        compile=compile, Pattern=Pattern, error=regex.error, escape=re.escape, purge=lambda: None
+    )
+    return members
+
+
+def _owned_only(function: Callable[..., Any], what: str) -> Callable[..., Any]:
+    """A decorator from the standard library that changes the object it is given, made to
+    refuse objects the program did not make (`dataclass(json.JSONEncoder)` would rewrite the
+    host's class)."""
+
+    @functools.wraps(function)
+    def guarded(target: Any, /, *args: Any, **kwargs: Any) -> Any:
+        if not owned(target):
+            raise PolicyError(f"{what} can only be applied to classes and functions of the program")
+        return function(target, *args, **kwargs)
+
+    return guarded
+
+
+def _dataclasses_module() -> dict[str, Any]:
+    import dataclasses
+
+    members = _public_members(dataclasses, frozenset())
+    guarded = _owned_only(dataclasses.dataclass, "@dataclass")
+
+    def dataclass(cls: Any = None, /, **kwargs: Any) -> Any:
+        if cls is None:
+            return lambda target: guarded(target, **kwargs)
+        return guarded(cls, **kwargs)
+
+    members["dataclass"] = dataclass
+    return members
+
+
+def _functools_module() -> dict[str, Any]:
+    members = _public_members(functools, _EXCLUDED["functools"])
+    update_wrapper = _owned_only(functools.update_wrapper, "update_wrapper")
+
+    def wraps(wrapped: Any, *args: Any, **kwargs: Any) -> Callable[[Any], Any]:
+        return lambda wrapper: update_wrapper(wrapper, wrapped, *args, **kwargs)
+
+    members.update(
+        update_wrapper=update_wrapper,
+        wraps=wraps,
+        total_ordering=_owned_only(functools.total_ordering, "@total_ordering"),
+    )
+    return members
+
+
+def _typing_module() -> dict[str, Any]:
+    import typing
+
+    members = _public_members(typing, _EXCLUDED["typing"])
+    for name in ("final", "runtime_checkable", "no_type_check", "overload"):
+        members[name] = _owned_only(getattr(typing, name), f"@typing.{name}")
+
+    def dataclass_transform(**kwargs: Any) -> Callable[[Any], Any]:
+        return _owned_only(typing.dataclass_transform(**kwargs), "@dataclass_transform")
+
+    members["dataclass_transform"] = dataclass_transform
+    return members
+
+
+def _enum_module() -> dict[str, Any]:
+    import enum
+
+    excluded = frozenset(
+        name for name in dir(enum) if name.startswith("global_") or name == "pickle_by_global_name"
+    )
+    return _public_members(enum, excluded)
+
+
+def _textwrap_module() -> dict[str, Any]:
+    import textwrap
+
+    class TextWrapper(textwrap.TextWrapper):
+        # The class-level translation table is a dict the host's textwrap shares.
+        unicode_whitespace_trans = types.MappingProxyType(  # type: ignore[assignment]
+            dict(textwrap.TextWrapper.unicode_whitespace_trans)
+        )
+
+    members = _public_members(textwrap, frozenset())
+    members["TextWrapper"] = TextWrapper
+    return members
+
+
 _SPECIAL: dict[str, Callable[[], dict[str, Any]]] = {
+    "dataclasses": _dataclasses_module,
+    "functools": _functools_module,
+    "typing": _typing_module,
+    "enum": _enum_module,
+    "re": _re_module,
+    "textwrap": _textwrap_module,
     "math": _guarded_math,
     "itertools": _guarded_itertools,
     "operator": _guarded_operator,

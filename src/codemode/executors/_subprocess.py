@@ -983,7 +983,8 @@ def _worker_paths(allowed_modules: Iterable[str]) -> dict[str, Any]:
     stdlib = {os.path.dirname(os.__file__)}
     stdlib |= {sysconfig.get_path(key, vars=base) for key in ("stdlib", "platstdlib")}
     readable |= stdlib
-    for name in ("RestrictedPython", *sorted({m.partition(".")[0] for m in allowed_modules})):
+    packages = ("RestrictedPython", "regex")  # what the policy itself imports (regex backs `re`)
+    for name in (*packages, *sorted({m.partition(".")[0] for m in allowed_modules})):
         try:
             spec = importlib.util.find_spec(name)
         except (ImportError, ValueError):

@@ -1,0 +1,205 @@
+"""LangChain: codemode as one LangChain tool, and LangChain tools as codemode tools.
+
+Needs langchain-core (`pip install "codemode[langchain]"`); importing `codemode` alone never
+imports it.
+
+    cm = Codemode(from_langchain([search, get_weather]))   # LangChain tools in
+    run_code = as_langchain_tool(cm)                       # one LangChain tool out
+    agent = create_agent(model, tools=[run_code])          # or model.bind_tools([run_code])
+"""
+
+from __future__ import annotations
+
+import inspect
+import typing
+from collections.abc import Iterable
+from typing import Any, Literal
+
+try:
+    from langchain_core.messages import ToolMessage
+    from langchain_core.tools import BaseTool, StructuredTool, ToolException
+    from langchain_core.utils.function_calling import convert_to_openai_function
+except ImportError as exc:  # pragma: no cover - exercised only without the extra
+    raise ImportError(
+        "codemode.adapters.langchain needs langchain-core: pip install 'codemode[langchain]'"
+    ) from exc
+import pydantic
+
+from .._codemode import Codemode
+from .._errors import RegistrationError, ToolError
+from .._result import ExecuteResult
+from .._tools import Tool, python_name
+from .._tools import _output_schema as output_schema_of
+
+# -- codemode as a LangChain tool ---------------------------------------------------------------
+
+
+class _RunCodeInput(pydantic.BaseModel):
+    code: str = pydantic.Field(
+        description="A Python program: `async def main()` that calls the tools and returns the "
+        "answer."
+    )
+
+
+class _RunCode(BaseTool):
+    """The LangChain face of a `Codemode`: one argument, `code`; the answer is
+    `ExecuteResult.to_text()` and the artifact is the `ExecuteResult` itself."""
+
+    name: str = "run_code"
+    description: str = ""
+    args_schema: type[pydantic.BaseModel] = _RunCodeInput
+    response_format: Literal["content", "content_and_artifact"] = "content_and_artifact"
+    codemode: Codemode = pydantic.Field(exclude=True)
+
+    def _run(self, code: str) -> tuple[str, ExecuteResult]:
+        # Inside a running event loop (a sync `invoke` from async code, Jupyter) execute_sync
+        # runs the program on a private loop in a helper thread.
+        result = self.codemode.execute_sync(code)
+        return result.to_text(), result
+
+    async def _arun(self, code: str) -> tuple[str, ExecuteResult]:
+        result = await self.codemode.execute(code)
+        return result.to_text(), result
+
+
+def as_langchain_tool(cm: Codemode, name: str = "run_code") -> BaseTool:
+    """A LangChain tool that runs the model's program against `cm`'s tools.
+
+    Its description is `cm.prompt()` (how to write the program, then the typed stubs) and its only
+    argument is `code`. `invoke` and `ainvoke` both work, also under a running event loop; `ainvoke`
+    runs async tools on the caller's loop. Whatever the code does, the tool does not raise: the
+    `ToolMessage` carries `ExecuteResult.to_text()` and its `artifact` is the full `ExecuteResult`
+    (`response_format="content_and_artifact"`). A call without a string `code` comes back as an
+    error message for the model rather than an exception.
+
+    The description is taken when the tool is made: make it again after adding tools to `cm`.
+
+    >>> run_code = as_langchain_tool(cm)
+    >>> message = run_code.invoke({"type": "tool_call", "id": "1", "name": "run_code",
+    ...                            "args": {"code": "async def main():\\n    return 42"}})
+    >>> message.content, message.artifact.value
+    ('Result:\\n42', 42)
+    """
+    return _RunCode(
+        name=name,
+        description=cm.prompt(),
+        codemode=cm,
+        handle_validation_error=lambda exc: _missing_code_message(name, exc),
+    )
+
+
+def _missing_code_message(name: str, exc: Exception) -> str:
+    problems = []
+    if isinstance(exc, pydantic.ValidationError):
+        problems = [str(error["msg"]) for error in exc.errors(include_url=False)]
+    detail = "; ".join(problems) or str(exc)
+    return (
+        f"Error: {name} takes one argument, `code`: a string holding the Python program "
+        f"({detail}). Nothing was run."
+    )
+
+
+# -- LangChain tools as codemode tools ----------------------------------------------------------
+
+
+def from_langchain(tools: Iterable[BaseTool]) -> list[Tool]:
+    """Codemode tools that call existing LangChain tools.
+
+    Takes any `BaseTool`: `@tool` functions, `StructuredTool`, subclasses with an `args_schema`,
+    async-only tools. Each keeps its exact name, its description and the argument schema LangChain
+    would show a model (`convert_to_openai_function`). A call goes through the tool's own
+    `ainvoke` with the arguments as a dict, so LangChain's validation and callbacks run.
+
+    A failing tool raises `ToolError` inside the model's code, carrying the tool's message. Where a
+    tool sets `handle_tool_error`, that setting still decides the message (`True`: the exception's
+    text, a string: that string, a callable: what it returns), but the model's code sees it as a
+    `ToolError` it can catch, not as a return value it might mistake for data.
+
+    `cm = Codemode(from_langchain([search, get_weather]))`
+    """
+    out = []
+    for item in tools:
+        if not isinstance(item, BaseTool):
+            raise RegistrationError(
+                f"from_langchain takes LangChain tools (BaseTool instances), got {item!r}"
+            )
+        spec = convert_to_openai_function(item)
+        out.append(
+            Tool.from_schema(
+                name=item.name,
+                description=item.description or "",
+                input_schema=spec.get("parameters") or {"type": "object", "properties": {}},
+                fn=_LangChainCall(item),
+                output_schema=_output_schema(item),
+            )
+        )
+    return out
+
+
+class _LangChainCall:
+    """Calls one LangChain tool through its `ainvoke`, turning failures into `ToolError`."""
+
+    def __init__(self, tool: BaseTool) -> None:
+        self.tool = tool
+        self.label = python_name(tool.name)
+        # A copy that raises instead of returning handled errors, so that failures stay
+        # distinguishable from results; the original's settings still shape the message.
+        handled = tool.handle_tool_error or tool.handle_validation_error
+        self.runner = (
+            tool.model_copy(update={"handle_tool_error": False, "handle_validation_error": False})
+            if handled
+            else tool
+        )
+
+    async def __call__(self, **kwargs: Any) -> Any:
+        try:
+            result = await self.runner.ainvoke(kwargs)
+        except ToolException as exc:
+            message = _handled(exc, self.tool.handle_tool_error, _exception_text(exc))
+            raise ToolError(f"{self.label}() failed: {message}", tool=self.label) from None
+        except pydantic.ValidationError as exc:
+            message = _handled(exc, self.tool.handle_validation_error, _validation_text(exc))
+            raise ToolError(f"{self.label}(): {message}", tool=self.label) from None
+        if isinstance(result, ToolMessage):  # a tool may build its own message
+            if result.status == "error":
+                text = result.content if isinstance(result.content, str) else str(result.content)
+                raise ToolError(f"{self.label}() failed: {text}", tool=self.label)
+            return result.content
+        return result
+
+
+def _exception_text(exc: Exception) -> str:
+    return str(exc.args[0]) if exc.args else type(exc).__name__
+
+
+def _validation_text(exc: pydantic.ValidationError) -> str:
+    parts = []
+    for error in exc.errors(include_url=False)[:3]:
+        where = ".".join(str(part) for part in error["loc"])
+        parts.append(f"argument {where!r}: {error['msg']}" if where else str(error["msg"]))
+    return "; ".join(parts) or str(exc)
+
+
+def _handled(exc: Exception, flag: Any, default: str) -> str:
+    """The message a LangChain `handle_tool_error` / `handle_validation_error` setting gives."""
+    if isinstance(flag, str):
+        return flag
+    if callable(flag):
+        content = flag(exc)
+        return content if isinstance(content, str) else str(content)
+    return default
+
+
+def _output_schema(tool: BaseTool) -> dict[str, Any] | None:
+    """The return type of a function tool as JSON Schema, when LangChain passes it on unchanged."""
+    if not isinstance(tool, StructuredTool) or tool.response_format != "content":
+        return None
+    function = tool.coroutine or tool.func
+    try:
+        hints = typing.get_type_hints(function) if function is not None else {}
+        return output_schema_of(hints.get("return", inspect.Signature.empty))
+    except Exception:  # unresolvable hints or an unusual type: the stub says Any
+        return None
+
+
+__all__ = ["as_langchain_tool", "from_langchain"]

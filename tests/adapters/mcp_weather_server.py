@@ -1,0 +1,101 @@
+"""A small MCP server for the tests, on the SDK's own server class, run as `python <this file>`.
+
+Tools with nested input schemas and output schemas, plain-text and JSON-text results, one that
+fails, and one that only returns once several calls are in flight at the same time. Runs on mcp 2.x
+(`MCPServer`) and 1.x (`FastMCP`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Literal, NotRequired
+
+from pydantic import BaseModel, Field
+from typing_extensions import TypedDict  # pydantic needs it on 3.11
+
+try:
+    from mcp.server.mcpserver import MCPServer
+    from mcp.server.mcpserver.exceptions import ToolError
+except ImportError:  # mcp 1.x
+    from mcp.server.fastmcp import FastMCP as MCPServer  # type: ignore[no-redef]
+    from mcp.server.fastmcp.exceptions import ToolError  # type: ignore[no-redef]
+
+server = MCPServer("weather")
+
+_CLIMATE = {"paris": 14.0, "lisbon": 21.0, "oslo": 3.0}
+
+
+class Place(TypedDict):
+    city: str
+    country: NotRequired[str]
+
+
+class Window(BaseModel):
+    start_day: int = Field(0, ge=0, description="Days from today.")
+    days: int = Field(3, ge=1, le=7)
+
+
+class Day(TypedDict):
+    day: int
+    temperature: float
+
+
+class Forecast(TypedDict):
+    city: str
+    units: Literal["c", "f"]
+    days: list[Day]
+
+
+@server.tool()
+def get_forecast(place: Place, window: Window, units: Literal["c", "f"] = "c") -> Forecast:
+    """Daily forecast for a place."""
+    base = _CLIMATE.get(place["city"].lower())
+    if base is None:
+        raise ToolError(f"no forecast for {place['city']}")
+    days: list[Day] = []
+    for offset in range(window.start_day, window.start_day + window.days):
+        celsius = base + offset
+        days.append(
+            {"day": offset, "temperature": celsius if units == "c" else celsius * 9 / 5 + 32}
+        )
+    return {"city": place["city"], "units": units, "days": days}
+
+
+@server.tool(name="list-cities", structured_output=False)
+def list_cities() -> str:
+    """Cities with a weather station, as JSON text."""
+    return '["Paris", "Lisbon", "Oslo"]'
+
+
+@server.tool(structured_output=False)
+def greet(name: str) -> str:
+    """A greeting, as plain text."""
+    return f"Hello, {name}!"
+
+
+@server.tool()
+def fail(reason: str) -> str:
+    """Always fails with `reason` (the SDK's ToolError passes its message to the client)."""
+    raise ToolError(reason)
+
+
+_groups: dict[str, tuple[list[str], asyncio.Event]] = {}
+
+
+@server.tool()
+async def rendezvous(group: str, label: str, parties: int) -> dict[str, object]:
+    """Returns once `parties` calls of `group` are in flight at once (or after 10 s, met=False)."""
+    arrived, everyone_here = _groups.setdefault(group, ([], asyncio.Event()))
+    arrived.append(label)
+    if len(arrived) >= parties:
+        everyone_here.set()
+    try:
+        await asyncio.wait_for(everyone_here.wait(), 10)
+        met = True
+    except TimeoutError:
+        met = False
+    return {"label": label, "met": met}
+
+
+if __name__ == "__main__":
+    server.run("stdio")
