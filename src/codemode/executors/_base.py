@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
@@ -271,11 +272,17 @@ def _too_big(value: Any, budget: int) -> bool:
     return False
 
 
-def _json_size(value: Any) -> int:
-    import json
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
 
+
+def _json_size(value: Any) -> int:
+    kind = type(value)
+    if kind is int or kind is bool or value is None:
+        return 8 if kind is not int else len(str(value))
+    if kind is str and len(value) < 1000:
+        return len(value) + 2  # close enough below the limit: quotes and no escapes
     try:
-        return len(json.dumps(value, ensure_ascii=False))
+        return len(_ENCODER.encode(value))
     except (TypeError, ValueError):
         return len(repr(value))
 

@@ -8,6 +8,7 @@ import collections
 import heapq
 import inspect
 import itertools
+import os
 import threading
 import time
 import traceback
@@ -353,15 +354,18 @@ class ToolProxy:
     function, anything else an AttributeError that suggests the closest tool.
     """
 
-    _cm_lookup_: Any
+    _cm_state_: tuple[ToolBridge, Execution]
 
     def __init__(self, bridge: ToolBridge, execution: Execution) -> None:
-        if "_cm_lookup_" in self.__dict__:
+        if "_cm_state_" in self.__dict__:
             raise PolicyError("the codemode object cannot be changed")
-        object.__setattr__(self, "_cm_lookup_", _tool_lookup(bridge, execution))
+        object.__setattr__(self, "_cm_state_", (bridge, execution))
 
     def __getattr__(self, name: str) -> Any:
-        function = self._cm_lookup_(name)
+        bridge, execution = self._cm_state_
+        if name not in bridge.tools:
+            raise AttributeError(unknown_tool_message(name, bridge.tools))
+        function = _tool_function(name, bridge, execution)
         object.__setattr__(self, name, function)  # found directly next time
         return function
 
@@ -372,52 +376,37 @@ class ToolProxy:
         raise PolicyError("the codemode object cannot be changed")
 
     def __dir__(self) -> list[str]:
-        return sorted(self._cm_lookup_(None))
+        return sorted(self._cm_state_[0].tools)
 
     def __repr__(self) -> str:
-        return f"<codemode tools: {', '.join(sorted(self._cm_lookup_(None)))}>"
+        return f"<codemode tools: {', '.join(sorted(self._cm_state_[0].tools))}>"
 
 
-def _tool_lookup(bridge: ToolBridge, execution: Execution) -> Any:
-    functions: dict[str, Any] = {}
-    tools = bridge.tools
+def _tool_function(name: str, bridge: ToolBridge, execution: Execution) -> Any:
+    """The async function model code calls as `codemode.<name>`."""
+    tool = bridge.tools[name]
+    renames = {kw: prop for kw, prop in tool.keywords.items() if kw != prop}
+    call_tool = bridge.call
 
-    def make(name: str) -> Any:
-        tool = tools[name]
-        renames = {kw: prop for kw, prop in tool.keywords.items() if kw != prop}
-        call_tool = bridge.call
+    async def call(*args: Any, **kwargs: Any) -> Any:
+        if execution.expired:
+            raise Timeout()
+        if args:
+            if len(args) == 1 and isinstance(args[0], dict) and not kwargs:
+                kwargs = dict(args[0])
+            else:
+                raise ToolArgumentError(
+                    f"{name}() takes keyword arguments (or one dict), "
+                    f"not {len(args)} positional argument{'s' if len(args) > 1 else ''}",
+                    tool=name,
+                )
+        elif renames:
+            kwargs = {renames.get(key, key): value for key, value in kwargs.items()}
+        return await call_tool(name, kwargs)
 
-        async def call(*args: Any, **kwargs: Any) -> Any:
-            if execution.expired:
-                raise Timeout()
-            if args:
-                if len(args) == 1 and isinstance(args[0], dict) and not kwargs:
-                    kwargs = dict(args[0])
-                else:
-                    raise ToolArgumentError(
-                        f"{name}() takes keyword arguments (or one dict), "
-                        f"not {len(args)} positional argument{'s' if len(args) > 1 else ''}",
-                        tool=name,
-                    )
-            elif renames:
-                kwargs = {renames.get(key, key): value for key, value in kwargs.items()}
-            return await call_tool(name, kwargs)
-
-        call.__name__ = call.__qualname__ = name
-        call.__doc__ = tool.description
-        return call
-
-    def lookup(name: str | None) -> Any:
-        if name is None:
-            return list(tools)
-        function = functions.get(name)
-        if function is None:
-            if name not in tools:
-                raise AttributeError(unknown_tool_message(name, tools))
-            function = functions[name] = make(name)
-        return function
-
-    return lookup
+    call.__name__ = call.__qualname__ = name
+    call.__doc__ = tool.description
+    return call
 
 
 # -- the watchdog -----------------------------------------------------------------------------
@@ -436,6 +425,13 @@ class _Watchdog:
         self._condition = threading.Condition()
         self._counter = itertools.count()
         self._thread: threading.Thread | None = None
+        # A forked child (the subprocess executor's workers) has no watchdog thread yet.
+        os.register_at_fork(after_in_child=self._forget_thread)
+
+    def _forget_thread(self) -> None:
+        self._thread = None
+        self._condition = threading.Condition()
+        self._heap = []
 
     def watch(self, deadline: float, execution: Execution) -> None:
         with self._condition:
@@ -445,7 +441,7 @@ class _Watchdog:
             heapq.heappush(self._heap, entry)
             if self._heap[0] is entry:
                 self._condition.notify()
-            if self._thread is None or not self._thread.is_alive():
+            if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._run, name="codemode-watchdog", daemon=True
                 )
