@@ -24,7 +24,6 @@ import resource
 import selectors
 import signal
 import socket
-import sys
 import threading
 import time
 from collections.abc import Mapping
@@ -434,7 +433,3 @@ def _memory_error() -> dict[str, Any]:
         "message": "MemoryError: the program ran out of memory (the worker's memory limit)",
         "exception": "MemoryError",
     }
-
-
-if sys.platform == "win32":  # pragma: no cover - the executor refuses to start there
-    raise ImportError("codemode's subprocess worker needs a POSIX system")
