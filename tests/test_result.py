@@ -92,3 +92,12 @@ def test_to_text_truncates_with_marker() -> None:
 
 def test_truncate_text_keeps_short_text() -> None:
     assert truncate_text("abc", 10) == "abc"
+
+
+def test_integers_too_long_for_json_become_hex_strings() -> None:
+    notes: list[str] = []
+    value = to_jsonable({"n": 10**5000, "items": [2**20000]}, notes)
+    assert value["n"] == hex(10**5000)
+    assert value["items"][0] == hex(2**20000)
+    assert len(notes) == 2 and "hexadecimal" in notes[0]
+    json.dumps(value)

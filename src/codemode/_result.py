@@ -194,7 +194,7 @@ def to_jsonable(value: Any, notes: list[str] | None = None) -> Any:
     their repr); NaN and infinities strings; anything else its repr.
     """
     kind = type(value)
-    if kind in _SCALARS:
+    if kind in _SCALARS and (kind is not int or value.bit_length() <= _MAX_INT_BITS):
         return value
     if kind is dict or kind is list:
         fast = _plain_copy(value, 0)
@@ -206,6 +206,7 @@ def to_jsonable(value: Any, notes: list[str] | None = None) -> Any:
 
 
 _SCALARS = frozenset({str, int, bool, type(None)})
+_MAX_INT_BITS = 14_000  # about 4,200 digits: CPython will not write longer ints as decimal
 _NOT_PLAIN = object()
 
 
@@ -219,7 +220,7 @@ def _plain_copy(value: Any, depth: int) -> Any:
             if type(key) is not str:
                 return _NOT_PLAIN
             kind = type(item)
-            if kind not in _SCALARS:
+            if kind not in _SCALARS or (kind is int and item.bit_length() > _MAX_INT_BITS):
                 if kind is float and math.isfinite(item):
                     pass
                 elif kind is dict or kind is list:
@@ -233,7 +234,7 @@ def _plain_copy(value: Any, depth: int) -> Any:
     items = []
     for item in value:
         kind = type(item)
-        if kind not in _SCALARS:
+        if kind not in _SCALARS or (kind is int and item.bit_length() > _MAX_INT_BITS):
             if kind is float and math.isfinite(item):
                 pass
             elif kind is dict or kind is list:
@@ -247,6 +248,12 @@ def _plain_copy(value: Any, depth: int) -> Any:
 
 
 def _convert(value: Any, notes: list[str], depth: int, seen: set[int]) -> Any:
+    if type(value) is int and value.bit_length() > _MAX_INT_BITS:
+        notes.append(
+            f"an integer of about {int(value.bit_length() * 0.30103)} digits was returned as "
+            "a hexadecimal string (too long for JSON)"
+        )
+        return hex(value)
     if value is None or type(value) in (bool, int, str):
         return value
     if isinstance(value, enum.Enum):
