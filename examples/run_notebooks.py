@@ -2,11 +2,16 @@
 
     python examples/run_notebooks.py             # run them all (what .ci/run does)
     python examples/run_notebooks.py mcp.ipynb   # run some
+    python examples/run_notebooks.py --online    # keep OPENAI_* for the kernel
     python examples/run_notebooks.py --strip     # clear stored outputs before committing
 
 The kernel is an ipykernel on this very interpreter (a kernel spec written to a temporary
 directory), so the notebooks see the codemode installed here whatever other kernels the machine
 has. Each notebook runs in its own folder, as in Jupyter. Outputs are never written back.
+
+The LangChain and OpenAI notebooks talk to a real endpoint when OPENAI_API_KEY or OPENAI_BASE_URL
+is set; the kernel gets no OPENAI_* variables unless --online is given, so a run is offline and
+repeatable wherever it happens.
 """
 
 from __future__ import annotations
@@ -66,6 +71,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("notebooks", nargs="*", help="names in examples/notebooks (default: all)")
     parser.add_argument("--strip", action="store_true", help="clear stored outputs instead")
+    parser.add_argument(
+        "--online", action="store_true", help="let the kernel see OPENAI_* (a real endpoint)"
+    )
     args = parser.parse_args(argv)
     paths = [NOTEBOOKS / name for name in args.notebooks] or sorted(NOTEBOOKS.glob("*.ipynb"))
     if not paths:
@@ -75,6 +83,9 @@ def main(argv: list[str] | None = None) -> int:
         for path in paths:
             print(f"{'stripped' if strip(path) else 'clean   '} {path.name}")
         return 0
+    if not args.online:  # the kernel inherits this environment
+        for name in [name for name in os.environ if name.startswith("OPENAI_")]:
+            del os.environ[name]
     with tempfile.TemporaryDirectory() as jupyter_path:
         write_kernel_spec(Path(jupyter_path, "kernels", KERNEL))
         os.environ["JUPYTER_PATH"] = os.pathsep.join(

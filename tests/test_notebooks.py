@@ -14,7 +14,12 @@ NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "examples" / "notebook
 
 
 def test_there_are_notebooks() -> None:
-    assert {path.name for path in NOTEBOOKS} >= {"quickstart.ipynb", "mcp.ipynb"}
+    assert {path.name for path in NOTEBOOKS} >= {
+        "quickstart.ipynb",
+        "langchain.ipynb",
+        "openai_loop.ipynb",
+        "mcp.ipynb",
+    }
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[path.name for path in NOTEBOOKS])

@@ -1,8 +1,10 @@
 """A small MCP server for the tests, on the SDK's own server class, run as `python <this file>`.
 
 Tools with nested input schemas and output schemas, plain-text and JSON-text results, one that
-fails, and one that only returns once several calls are in flight at the same time. Runs on mcp 2.x
-(`MCPServer`) and 1.x (`FastMCP`).
+fails, and one that only returns once several calls are in flight at the same time; a list and a
+scalar result, wrapped as `{"result": ...}` by the SDK, once as the SDK publishes them and once
+marked the way the standalone `fastmcp` package marks them. Runs on mcp 2.x (`MCPServer`) and 1.x
+(`FastMCP`).
 """
 
 from __future__ import annotations
@@ -16,11 +18,11 @@ from typing_extensions import TypedDict  # pydantic needs it on 3.11
 try:
     from mcp.server.mcpserver import MCPServer
     from mcp.server.mcpserver.exceptions import ToolError
+    from mcp.server.mcpserver.tools import Tool
 except ImportError:  # mcp 1.x
     from mcp.server.fastmcp import FastMCP as MCPServer  # type: ignore[no-redef]
     from mcp.server.fastmcp.exceptions import ToolError  # type: ignore[no-redef]
-
-server = MCPServer("weather")
+    from mcp.server.fastmcp.tools import Tool  # type: ignore[no-redef]
 
 _CLIMATE = {"paris": 14.0, "lisbon": 21.0, "oslo": 3.0}
 
@@ -44,6 +46,39 @@ class Forecast(TypedDict):
     city: str
     units: Literal["c", "f"]
     days: list[Day]
+
+
+def week(city: str) -> list[Day]:
+    """Seven days of temperatures for a city (a list: sent as {"result": [...]})."""
+    base = _CLIMATE.get(city.lower(), 10.0)
+    return [{"day": offset, "temperature": base + offset} for offset in range(7)]
+
+
+def station_count() -> int:
+    """How many weather stations there are (a scalar: sent as {"result": n})."""
+    return len(_CLIMATE)
+
+
+def _marked_as_fastmcp_does(fn: object) -> Tool:
+    """A tool whose wrapped output schema carries the marker the standalone `fastmcp` package
+    adds (`x-fastmcp-wrap-result`); the SDK's own server wraps the same way without it."""
+    tool = Tool.from_function(fn)  # type: ignore[arg-type]
+    schema = dict(tool.fn_metadata.output_schema or {})
+    schema.pop("title", None)  # fastmcp prunes titles
+    tool.fn_metadata.output_schema = {**schema, "x-fastmcp-wrap-result": True}
+    return tool
+
+
+server = MCPServer(
+    "weather", tools=[_marked_as_fastmcp_does(week), _marked_as_fastmcp_does(station_count)]
+)
+
+
+@server.tool()
+def recent_highs(city: str) -> list[float]:
+    """The last three daily highs, wrapped by the SDK without the FastMCP marker."""
+    base = _CLIMATE.get(city.lower(), 10.0)
+    return [base + 1, base + 2, base + 3]
 
 
 @server.tool()

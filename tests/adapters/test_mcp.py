@@ -7,6 +7,7 @@ for the module and the SDK's `ClientSession` calls its `run_code` tool.
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import contextlib
 import json
@@ -22,7 +23,13 @@ import pytest
 import pytest_asyncio
 
 from codemode import Codemode, Tool, ToolError
-from codemode.adapters.mcp import from_mcp, serve_target, stdio_tools, unwrap_result
+from codemode.adapters.mcp import (
+    from_mcp,
+    serve_target,
+    stdio_tools,
+    unwrap_result,
+    wrapped_result_schema,
+)
 
 HERE = Path(__file__).resolve().parent
 SERVER = HERE / "mcp_weather_server.py"
@@ -93,7 +100,10 @@ async def test_every_server_tool_becomes_a_tool_with_its_schemas(north: list[Too
         "north_get_forecast",
         "north_greet",
         "north_list-cities",
+        "north_recent_highs",
         "north_rendezvous",
+        "north_station_count",
+        "north_week",
     ]
     assert by_name["north_list-cities"].python_name == "north_list_cities"
     forecast = by_name["north_get_forecast"]
@@ -128,6 +138,42 @@ async def main():
         "north_greet",
     ]
     assert result.tool_calls[0].args["place"] == {"city": "Lisbon", "country": "PT"}
+
+
+@in_module_loop
+async def test_fastmcp_result_wrapper_is_unwrapped(north: list[Tool], cm: Codemode) -> None:
+    by_name = {tool.name: tool for tool in north}
+    # the inner schema, with the root's definitions its $ref points at
+    assert by_name["north_week"].output_schema == {
+        "type": "array",
+        "title": "Result",
+        "items": {"$ref": "#/$defs/Day"},
+        "$defs": {"Day": by_name["north_get_forecast"].output_schema["$defs"]["Day"]},
+    }
+    stubs = cm.stubs()
+    assert "async def north_week(*, city: str) -> list[Day]:" in stubs
+    assert "async def north_station_count() -> int:" in stubs
+    code = """
+week = await codemode.north_week(city="Oslo")
+count = await codemode.north_station_count()
+[week[:2], count]
+"""
+    result = await cm.execute(code)
+    assert result.ok, result.error
+    assert result.value == [[{"day": 0, "temperature": 3.0}, {"day": 1, "temperature": 4.0}], 3]
+
+
+@in_module_loop
+async def test_unmarked_result_wrapper_stays_a_wrapper(north: list[Tool], cm: Codemode) -> None:
+    # The SDK's own server wraps a list without the marker; nothing tells it from an object
+    # with a `result` field, so the stub and the value both keep the wrapper, and agree.
+    highs = {tool.name: tool for tool in north}["north_recent_highs"]
+    assert highs.output_schema is not None
+    assert list(highs.output_schema["properties"]) == ["result"]
+    assert "-> RecentHighsOutput:" in cm.stubs()
+    result = await cm.execute('await codemode.north_recent_highs(city="Oslo")')
+    assert result.ok, result.error
+    assert result.value == {"result": [4.0, 5.0, 6.0]}
 
 
 @in_module_loop
@@ -252,6 +298,114 @@ def test_unwrap_keeps_other_content_as_dicts() -> None:
         "data": "aGk=",
         "mimeType": "image/png",
     }
+
+
+def test_unwrap_takes_the_value_out_of_a_wrapper() -> None:
+    wrapped = mcp_types.CallToolResult(
+        content=[_text("[1, 2]")], structured_content={"result": [1, 2]}
+    )
+    assert unwrap_result(wrapped, wrapped=True) == [1, 2]
+    assert unwrap_result(wrapped) == {"result": [1, 2]}
+    # a server that breaks its own schema: the value as it came
+    odd = mcp_types.CallToolResult(content=[], structured_content={"value": 1})
+    assert unwrap_result(odd, wrapped=True) == {"value": 1}
+    # text only: FastMCP's text holds the inner value already
+    assert unwrap_result(mcp_types.CallToolResult(content=[_text("[1, 2]")]), wrapped=True) == [
+        1,
+        2,
+    ]
+
+
+MARK = "x-fastmcp-wrap-result"
+
+
+def test_wrapped_result_schema_needs_the_marker_and_one_result_property() -> None:
+    inner = {"type": "array", "items": {"type": "string"}}
+    wrapper = {"type": "object", "properties": {"result": inner}, "required": ["result"]}
+    assert wrapped_result_schema({**wrapper, MARK: True}) == inner
+    assert wrapped_result_schema(wrapper) is None
+    assert wrapped_result_schema({**wrapper, MARK: "yes"}) is None
+    two = {**wrapper, "properties": {"result": inner, "next": {"type": "string"}}, MARK: True}
+    assert wrapped_result_schema(two) is None
+    assert (
+        wrapped_result_schema({"type": "object", "properties": {"value": inner}, MARK: True})
+        is None
+    )
+    assert wrapped_result_schema(None) is None
+    assert (
+        wrapped_result_schema({"type": "object", "properties": {"result": True}, MARK: True})
+        is None
+    )
+
+
+def test_wrapped_result_schema_keeps_the_definitions() -> None:
+    day = {"type": "object", "properties": {"high": {"type": "number"}}}
+    schema = {
+        "type": "object",
+        "properties": {"result": {"type": "array", "items": {"$ref": "#/$defs/Day"}}},
+        "required": ["result"],
+        "$defs": {"Day": day},
+        MARK: True,
+    }
+    assert wrapped_result_schema(schema) == {
+        "type": "array",
+        "items": {"$ref": "#/$defs/Day"},
+        "$defs": {"Day": day},
+    }
+    tool = Tool.from_schema(
+        name="days",
+        description="",
+        input_schema={"type": "object", "properties": {}},
+        output_schema=wrapped_result_schema(schema),
+        fn=lambda: [],
+    )
+    assert "async def days() -> list[Day]:" in Codemode([tool]).stubs()
+
+
+@in_module_loop
+async def test_marked_corpus_tools_return_their_inner_type() -> None:
+    """The tools in the real-tools corpus whose schemas carry the marker, through `from_mcp`:
+    no stub returns a one-field wrapper TypedDict."""
+    from conftest import load_corpus  # tests/ is on sys.path under pytest's default import mode
+
+    rows = [
+        row
+        for row in load_corpus()
+        if isinstance(row.get("output_schema"), dict) and row["output_schema"].get(MARK)
+    ]
+    assert rows
+    listed = mcp_types.ListToolsResult(
+        tools=[
+            mcp_types.Tool(
+                name=row["name"],
+                description=row["description"],
+                input_schema=row["input_schema"],
+                output_schema=row["output_schema"],
+            )
+            for row in rows
+        ]
+    )
+
+    class Listing:
+        async def list_tools(self) -> Any:
+            return listed
+
+        async def call_tool(self, name: str, arguments: dict[str, Any]) -> Any:
+            raise AssertionError("not called")
+
+    tools = await from_mcp(Listing())
+    assert all(
+        tool.output_schema == row["output_schema"]["properties"]["result"]
+        for tool, row in zip(tools, rows, strict=True)
+    )
+    wrappers = [
+        node.name
+        for node in ast.parse(Codemode(tools).stubs()).body
+        if isinstance(node, ast.ClassDef)
+        and [ast.unparse(field.target) for field in node.body if isinstance(field, ast.AnnAssign)]
+        == ["result"]
+    ]
+    assert wrappers == []
 
 
 def test_unwrap_error_raises_tool_error_with_the_message() -> None:

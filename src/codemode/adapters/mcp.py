@@ -68,6 +68,11 @@ async def from_mcp(session: MCPSession, prefix: str | None = None) -> list[Tool]
     model's code. `prefix="north"` names the tools `north_<tool>`, so several servers can share
     one `Codemode` without clashes.
 
+    The `fastmcp` package sends a list or a scalar as `{"result": ...}` and marks that wrapper in
+    the output schema (`"x-fastmcp-wrap-result": true`); such a tool returns what is inside, and
+    its stub the inner type (`-> list[Forecast]`, not a one-key TypedDict). The official SDK's
+    server wraps the same way without the marker: those results keep their `result` key.
+
     The session must stay open while the tools are used, and the calls run on the event loop the
     session belongs to: use `await cm.execute(...)` on that loop (not `execute_sync` from inside it).
     """
@@ -77,6 +82,7 @@ async def from_mcp(session: MCPSession, prefix: str | None = None) -> list[Tool]
         name: str = spec.name
         input_schema = _field(spec, "input_schema", "inputSchema") or {"type": "object"}
         output_schema = _field(spec, "output_schema", "outputSchema")
+        inner = wrapped_result_schema(output_schema)
         description = spec.description or getattr(spec, "title", None) or ""
         full_name = f"{prefix}_{name}" if prefix else name
         tools.append(
@@ -84,8 +90,8 @@ async def from_mcp(session: MCPSession, prefix: str | None = None) -> list[Tool]
                 name=full_name,
                 description=description,
                 input_schema=input_schema,
-                output_schema=output_schema,
-                fn=_caller(session, name, python_name(full_name)),
+                output_schema=output_schema if inner is None else inner,
+                fn=_caller(session, name, python_name(full_name), wrapped=inner is not None),
             )
         )
     return tools
@@ -109,7 +115,35 @@ async def _list_all_tools(session: MCPSession) -> list[Any]:
     return tools
 
 
-def _caller(session: MCPSession, name: str, shown_as: str) -> Any:
+_FASTMCP_WRAP_MARKER = "x-fastmcp-wrap-result"
+
+
+def wrapped_result_schema(schema: Any) -> dict[str, Any] | None:
+    """The schema of the value inside a FastMCP result wrapper, or None for any other schema.
+
+    MCP output schemas must be objects, so the `fastmcp` package sends a list or a scalar as
+    `{"result": ...}` and marks the schema with `"x-fastmcp-wrap-result": true`. Only a marked
+    schema whose one property is `result` counts: nothing else tells a wrapper from an object
+    that merely has a `result` field (the official SDK's server wraps without the marker).
+    """
+    if not isinstance(schema, Mapping) or schema.get(_FASTMCP_WRAP_MARKER) is not True:
+        return None
+    properties = schema.get("properties")
+    if not isinstance(properties, Mapping) or list(properties) != ["result"]:
+        return None
+    inner = properties["result"]
+    if not isinstance(inner, Mapping):
+        return None
+    unwrapped = dict(inner)
+    # Definitions live at the root, where the inner schema's local `$ref`s point.
+    for key in ("$defs", "definitions"):
+        definitions = schema.get(key)
+        if isinstance(definitions, Mapping):
+            unwrapped[key] = {**(unwrapped.get(key) or {}), **definitions}
+    return unwrapped
+
+
+def _caller(session: MCPSession, name: str, shown_as: str, *, wrapped: bool = False) -> Any:
     home = asyncio.get_running_loop()
 
     async def call(**arguments: Any) -> Any:
@@ -121,15 +155,17 @@ def _caller(session: MCPSession, name: str, shown_as: str) -> Any:
                 tool=shown_as,
             )
         result = await session.call_tool(name, arguments)
-        return unwrap_result(result, shown_as)
+        return unwrap_result(result, shown_as, wrapped=wrapped)
 
     call.__name__ = shown_as
     return call
 
 
-def unwrap_result(result: Any, tool: str = "") -> Any:
+def unwrap_result(result: Any, tool: str = "", *, wrapped: bool = False) -> Any:
     """The value of an MCP `CallToolResult`: `structuredContent` when present, else the text
     content parsed as JSON, else the text; non-text blocks (images, resources) as dicts.
+    `wrapped=True` (a marked `{"result": ...}` wrapper, see `wrapped_result_schema`) takes the
+    value out of the structured content's `result`.
 
     Raises `ToolError` with the server's message when the result is flagged `isError`.
     """
@@ -140,6 +176,8 @@ def unwrap_result(result: Any, tool: str = "") -> Any:
         raise ToolError(f"{tool}() failed: {message}" if tool else message, tool=tool)
     structured = _field(result, "structured_content", "structuredContent")
     if structured is not None:
+        if wrapped and isinstance(structured, Mapping) and "result" in structured:
+            return structured["result"]
         return structured
     values = [_block_value(block) for block in blocks]
     if not values:
