@@ -219,32 +219,29 @@ def _plain_copy(value: Any, depth: int) -> Any:
         for key, item in value.items():
             if type(key) is not str:
                 return _NOT_PLAIN
-            kind = type(item)
-            if kind not in _SCALARS or (kind is int and item.bit_length() > _MAX_INT_BITS):
-                if kind is float and math.isfinite(item):
-                    pass
-                elif kind is dict or kind is list:
-                    item = _plain_copy(item, depth + 1)
-                    if item is _NOT_PLAIN:
-                        return _NOT_PLAIN
-                else:
-                    return _NOT_PLAIN
+            item = _plain_item(item, depth)
+            if item is _NOT_PLAIN:
+                return _NOT_PLAIN
             out[key] = item
         return out
     items = []
     for item in value:
-        kind = type(item)
-        if kind not in _SCALARS or (kind is int and item.bit_length() > _MAX_INT_BITS):
-            if kind is float and math.isfinite(item):
-                pass
-            elif kind is dict or kind is list:
-                item = _plain_copy(item, depth + 1)
-                if item is _NOT_PLAIN:
-                    return _NOT_PLAIN
-            else:
-                return _NOT_PLAIN
+        item = _plain_item(item, depth)
+        if item is _NOT_PLAIN:
+            return _NOT_PLAIN
         items.append(item)
     return items
+
+
+def _plain_item(item: Any, depth: int) -> Any:
+    kind = type(item)
+    if kind in _SCALARS:
+        return item if kind is not int or item.bit_length() <= _MAX_INT_BITS else _NOT_PLAIN
+    if kind is float:
+        return item if math.isfinite(item) else _NOT_PLAIN
+    if kind is dict or kind is list:
+        return _plain_copy(item, depth + 1)
+    return _NOT_PLAIN
 
 
 def _convert(value: Any, notes: list[str], depth: int, seen: set[int]) -> Any:
