@@ -294,39 +294,30 @@ class Transformer:
             node.annotation = self.visit(node.annotation)
         return node
 
-    def visit_Global(self, node: ast.Global) -> ast.AST:
-        for name in node.names:
-            problem = check_name(name)
+    def check_names(self, node: ast.AST, *names: str | None) -> None:
+        """Refuse the names model code may not bind (each with `node`'s position)."""
+        for name in names:
+            problem = check_name(name) if name else None
             if problem:
                 self.refuse(node, problem)
+
+    def visit_Global(self, node: ast.Global) -> ast.AST:
+        self.check_names(node, *node.names)
         return node
 
     def visit_Nonlocal(self, node: ast.Nonlocal) -> ast.AST:
-        for name in node.names:
-            problem = check_name(name)
-            if problem:
-                self.refuse(node, problem)
+        self.check_names(node, *node.names)
         return node
 
     def visit_ExceptHandler(self, node: ast.ExceptHandler) -> ast.AST:
-        if node.name:
-            problem = check_name(node.name)
-            if problem:
-                self.refuse(node, problem)
+        self.check_names(node, node.name)
         self.generic_visit(node)
         node.body.insert(0, _tick(node))
         return node
 
     def visit_Import(self, node: ast.Import) -> ast.AST:
         for alias in node.names:
-            for part in alias.name.split("."):
-                problem = check_name(part)
-                if problem:
-                    self.refuse(node, problem)
-            if alias.asname:
-                problem = check_name(alias.asname)
-                if problem:
-                    self.refuse(node, problem)
+            self.check_names(node, *alias.name.split("."), alias.asname)
         return node
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> ast.AST:
@@ -392,25 +383,16 @@ class Transformer:
         return node
 
     def visit_MatchAs(self, node: ast.MatchAs) -> ast.AST:
-        if node.name:
-            problem = check_name(node.name)
-            if problem:
-                self.refuse(node, problem)
+        self.check_names(node, node.name)
         self.generic_visit(node)
         return node
 
     def visit_MatchStar(self, node: ast.MatchStar) -> ast.AST:
-        if node.name:
-            problem = check_name(node.name)
-            if problem:
-                self.refuse(node, problem)
+        self.check_names(node, node.name)
         return node
 
     def visit_MatchMapping(self, node: ast.MatchMapping) -> ast.AST:
-        if node.rest:
-            problem = check_name(node.rest)
-            if problem:
-                self.refuse(node, problem)
+        self.check_names(node, node.rest)
         self.generic_visit(node)
         return node
 
@@ -441,9 +423,7 @@ class Transformer:
         return node
 
     def visit_ClassDef(self, node: ast.ClassDef) -> ast.AST:
-        problem = check_name(node.name)
-        if problem:
-            self.refuse(node, problem)
+        self.check_names(node, node.name)
         if node.name == self.proxy_name:
             self.proxy_rebound = True
         self.generic_visit(node)
