@@ -44,6 +44,9 @@ RUNAWAYS: dict[str, str] = {
     "itertools-count": "import itertools\nsum(itertools.count())",
     "itertools-product": "import itertools\nfor _ in itertools.product(range(1000), repeat=5):\n    pass",
     "comprehension": "[x for x in iter(int, 1)]",
+    "regex-through-match": (
+        "import re\nm = re.match(r'(a|aa)+$', 'aa')\nm.re.match('a' * 40 + 'b')"
+    ),
     "gather-swallowing": (
         "async def spin():\n    while True:\n        try:\n            await asyncio.sleep(10)\n"
         "        except BaseException:\n            pass\n"
@@ -111,6 +114,8 @@ HUGE: dict[str, str] = {
     "factorial": "import math\nmath.factorial(10**9)",
     "getrandbits": "import random\nrandom.getrandbits(10**10)",
     "operator-mul": "import operator\noperator.mul('a', 10**10)",
+    "sum-of-lists": "sum([[0] * 1000] * 100_000, [])",
+    "math-prod": "import math\nmath.prod([10**1000] * 10_000)",
 }
 
 

@@ -131,6 +131,7 @@ GUARDED_METHODS = frozenset(
         "replace",
         "to_bytes",
         "register",
+        "re",
     }
 )
 

@@ -44,7 +44,7 @@ from ._policy import (
 
 # Sizes past which a single operation is refused before it runs.
 MAX_ITEMS = 10_000_000  # characters of a string, items of a list
-MAX_INT_BITS = 1 << 24  # about 5 million decimal digits
+MAX_INT_BITS = 1 << 22  # about 1.3 million decimal digits
 BIG_RANGE = 100_000  # ranges longer than this iterate in checked chunks
 CHUNK = 4096
 
@@ -436,6 +436,9 @@ def attr_guard(obj: Any, name: str) -> Any:
         return functools.partial(_to_bytes, obj)
     elif obj is int and name == "to_bytes":
         return _to_bytes
+    elif name == "re" and type(obj) is _REGEX_MATCH:
+        match: Any = obj  # the pattern behind a match keeps the deadline too
+        return Pattern(match.re)
     elif name == "register" and isinstance(obj, abc.ABCMeta) and not owned(obj):
         # `collections.abc.Sequence.register(dict)` would change isinstance() for the host.
         raise PolicyError(f"cannot register classes with {obj.__name__}: it belongs to the host")
@@ -443,6 +446,22 @@ def attr_guard(obj: Any, name: str) -> Any:
 
 
 # -- builtins ---------------------------------------------------------------------------------
+
+
+def sum_builtin(iterable: Iterable[Any], /, start: Any = 0) -> Any:
+    if start == 0 and type(start) is int:
+        return sum(iterable)
+    if isinstance(start, str | bytes | bytearray | list | tuple):
+        # Adding sequences copies the growing result at every step: refuse the quadratic case.
+        items = list(iterable)
+        total = len(start) + sum(len(x) for x in items if isinstance(x, _SEQUENCES))
+        if total > MAX_ITEMS or total * len(items) > 100 * MAX_ITEMS:
+            raise _refuse(
+                f"sum() of {len(items)} sequences ({total} items); use itertools.chain or "
+                "list.extend instead"
+            )
+        return sum(items, start)
+    return sum(iterable, start)
 
 
 def dir_builtin(*args: Any) -> list[str]:
@@ -473,7 +492,7 @@ def getattr_builtin(obj: Any, name: str, default: Any = _MISSING) -> Any:
             return init_guard(obj)
         if name.startswith("_") and not name.startswith("__"):
             return private_guard(obj, name)
-        if name in _TEXT_METHODS or name in ("to_bytes", "register"):
+        if name in _TEXT_METHODS or name in ("to_bytes", "register", "re"):
             return attr_guard(obj, name)
         return getattr(obj, name)
     except AttributeError:
@@ -596,9 +615,12 @@ def checked(iterator: Iterable[Any]) -> Iterator[Any]:
     it = iter(iterator)
 
     def chunks() -> Iterator[tuple[Any, ...]]:
-        while True:
+        baseline = resident_memory()
+        for number in itertools.count():
             if execution is not None and execution.expired:
                 raise Timeout()
+            if number % 256 == 255 and resident_memory() - baseline > MAX_MEMORY_GROWTH:
+                raise _refuse(f"iterating grew memory by more than {MAX_MEMORY_GROWTH >> 20} MB")
             chunk = tuple(itertools.islice(it, 256))
             if not chunk:
                 return
@@ -733,6 +755,7 @@ def base_builtins() -> dict[str, Any]:
     names.update(
         getattr=getattr_builtin,
         dir=dir_builtin,
+        sum=sum_builtin,
         hasattr=hasattr_builtin,
         setattr=setattr_builtin,
         delattr=delattr_builtin,
@@ -910,7 +933,16 @@ def _guarded_math() -> dict[str, Any]:
             raise _refuse(f"perm({n}, {k})")
         return math.perm(n, k)
 
-    members.update(factorial=factorial, comb=comb, perm=perm)
+    def prod(iterable: Iterable[Any], /, *, start: Any = 1) -> Any:
+        items = list(iterable)
+        bits = sum(x.bit_length() for x in items if isinstance(x, int))
+        if isinstance(start, int):
+            bits += start.bit_length()
+        if bits > MAX_INT_BITS:
+            raise _refuse(f"prod() of integers totalling {bits} bits")
+        return math.prod(items, start=start)
+
+    members.update(factorial=factorial, comb=comb, perm=perm, prod=prod)
     return members
 
 
@@ -1192,6 +1224,15 @@ class Pattern:
 
     def __hash__(self) -> int:
         return hash(self._cm_pattern_)
+
+
+def _regex_match_type() -> type:
+    import regex
+
+    return type(regex.match("", ""))
+
+
+_REGEX_MATCH = _regex_match_type()
 
 
 def _re_module() -> dict[str, Any]:
