@@ -123,16 +123,19 @@ class ToolBridge:
         tool = self.tools.get(name)
         if tool is None:
             message = unknown_tool_message(name, self.tools)
-            self._record(index, ToolCall(name, _snapshot(args), False, 0.0, message))
+            self._record(
+                index,
+                ToolCall(name, _snapshot(args, self._max_arg_chars) or {}, False, 0.0, message),
+            )
             raise ToolArgumentError(message, tool=name)
         if index >= self._max_calls:
             message = f"tool call limit reached: at most {self._max_calls} calls per execution"
             raise ToolCallLimitError(message, tool=name)
-        if _too_big(args, self._max_arg_chars):
+        recorded = _snapshot(args, self._max_arg_chars)  # as called, before anything changes it
+        if recorded is None:
             message = f"{name}(): the arguments are larger than {self._max_arg_chars} characters"
             self._record(index, ToolCall(name, {}, False, 0.0, message))
             raise ToolArgumentError(message, tool=name)
-        recorded = _snapshot(args)  # as called, before anything can change it
         calls.append(None)  # keep the trace in the order calls started
         started = time.perf_counter()
         try:
@@ -235,24 +238,33 @@ class ToolBridge:
 _SCALARS = frozenset({str, int, bool, float, type(None)})
 
 
-def _snapshot(args: Any) -> dict[str, Any]:
+def _snapshot(args: Any, budget: int) -> dict[str, Any] | None:
+    """The arguments as the trace keeps them (JSON-safe, not shared with anything that may
+    change them), or None when they are larger than `budget` characters."""
+    if type(args) is dict and len(args) < 64:
+        # The common case: a few scalar keyword arguments in a dict made for this call
+        # (the proxy builds a fresh one), which nothing else holds: keep it as it is.
+        for key, item in args.items():
+            kind = type(item)
+            if kind is str:
+                budget -= len(item)
+            elif type(key) is not str or kind not in _PLAIN_SCALARS:
+                break
+        else:
+            return args if budget >= 0 else None
+    if _too_big(args, budget):
+        return None
     if isinstance(args, Mapping):
         copied: dict[str, Any] = to_jsonable(args if type(args) is dict else dict(args))
         return copied
     return {"args": repr(args)}
 
 
+_PLAIN_SCALARS = frozenset({int, bool, type(None)})
+
+
 def _too_big(value: Any, budget: int) -> bool:
     """Whether `value` is larger than `budget` characters, counting strings and items cheaply."""
-    if type(value) is dict and len(value) < 64:  # the common case: a few scalar arguments
-        for item in value.values():
-            kind = type(item)
-            if kind is str:
-                budget -= len(item)
-            elif kind is not int and kind is not float and kind is not bool and item is not None:
-                break
-        else:
-            return budget < 0
     stack = [value]
     while stack:
         item = stack.pop()
