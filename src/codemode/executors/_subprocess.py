@@ -18,6 +18,7 @@ import contextlib
 import importlib.util
 import itertools
 import json
+import math
 import os
 import shutil
 import signal
@@ -177,6 +178,11 @@ class SubprocessExecutor(Executor):
         self._crash_times: collections.deque[float] = collections.deque()
         self._open_until = 0.0
         self._isolation: tuple[str, ...] = ()
+        # One timer for every run's deadline and liveness check, armed for the earliest and moved
+        # only when a run needs it sooner (not a timer set and cancelled for every run).
+        self._clock: asyncio.TimerHandle | None = None
+        self._clock_due = math.inf
+        self._ref = weakref.ref(self)
         # Interpreter exit (or losing the executor) stops the processes, closed or not. The
         # zygotes reach the executor only through weak references, so it can be collected.
         self._zygotes: list[_Zygote] = []
@@ -210,23 +216,15 @@ class SubprocessExecutor(Executor):
             worker = await self._acquire(loop)
         except _Refused as refused:
             return tools.finish(error=refused.error)
-        run = _Run(tools, limits, loop)
-        timers = []
+        run = _Run(tools, limits, loop, self.grace)
         try:
             worker.start(run, code, self._tool_table(worker, tools))
-            if limits.timeout is not None:
-                timers.append(loop.call_later(limits.timeout + self.grace, self._expire, worker))
-            if limits.timeout is None or limits.timeout + self.grace > self.unresponsive_after:
-                timers.append(
-                    loop.call_later(self.unresponsive_after, self._check_alive, worker, run)
-                )
+            self._watch(run)
             value, error = await run.future
         except BaseException:  # our caller was cancelled: the worker's state is unknown
             self._discard(worker)
             raise
         finally:
-            for timer in timers:
-                timer.cancel()
             run.cancel_calls()
         self._release(worker, error)
         return tools.finish(value=value, error=error)
@@ -235,6 +233,7 @@ class SubprocessExecutor(Executor):
         if self._closed:
             return
         self._closed = True
+        self._stop_clock()
         error = ExecuteError(type="overloaded", message="the executor was closed")
         while self._waiters:
             waiter = self._waiters.popleft()
@@ -271,6 +270,7 @@ class SubprocessExecutor(Executor):
         for waiter in self._waiters:
             waiter.cancel()
         self._waiters.clear()
+        self._stop_clock()
         self._loop = loop
         if self._zygote is not None:
             self._zygote.attach(old, loop)
@@ -435,6 +435,38 @@ class SubprocessExecutor(Executor):
         else:
             self._crashed(worker, error.message.removeprefix("the worker "))
 
+    def _watch(self, run: _Run) -> None:
+        """Make sure the clock ticks by the time `run` is due to be killed or checked on."""
+        due = min(run.deadline, run.seen + self.unresponsive_after)
+        if due < self._clock_due:
+            if self._clock is not None:
+                self._clock.cancel()
+            self._clock_due = due
+            self._clock = run.loop.call_at(due, _tick, self._ref)
+
+    def _stop_clock(self) -> None:
+        if self._clock is not None:
+            self._clock.cancel()
+        self._clock = None
+        self._clock_due = math.inf
+
+    def _tick(self) -> None:
+        """Kill the runs past their deadline and the workers silent for too long."""
+        self._clock = None
+        self._clock_due = math.inf
+        for worker in list(self._workers):
+            run = worker.run
+            if run is None or run.future.done():
+                continue
+            now = run.loop.time()
+            silent = now - run.seen
+            if now >= run.deadline:
+                self._expire(worker)
+            elif silent >= self.unresponsive_after:
+                self._crashed(worker, f"stopped answering (no sign of life for {silent:.1f} s)")
+            else:
+                self._watch(run)
+
     def _expire(self, worker: _Worker) -> None:
         run = worker.run
         if run is None:
@@ -452,15 +484,6 @@ class SubprocessExecutor(Executor):
             ),
         )
         self._discard(worker)
-
-    def _check_alive(self, worker: _Worker, run: _Run) -> None:
-        if worker.run is not run or run.future.done():
-            return
-        silent = run.loop.time() - run.seen
-        if silent >= self.unresponsive_after:
-            self._crashed(worker, f"stopped answering (no sign of life for {silent:.1f} s)")
-        else:
-            run.loop.call_later(self.unresponsive_after - silent, self._check_alive, worker, run)
 
     def _violation(self, worker: _Worker, reason: str) -> None:
         self._crashed(worker, f"broke the protocol ({reason}) and was killed")
@@ -488,16 +511,20 @@ class _Refused(Exception):
 class _Run:
     """One execution on one worker: the bridge, the pending tool calls, the outcome."""
 
-    __slots__ = ("bridge", "calls", "future", "last_id", "limits", "loop", "seen")
+    __slots__ = ("bridge", "calls", "deadline", "future", "last_id", "limits", "loop", "seen")
 
-    def __init__(self, bridge: ToolBridge, limits: Limits, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(
+        self, bridge: ToolBridge, limits: Limits, loop: asyncio.AbstractEventLoop, grace: float
+    ) -> None:
         self.bridge = bridge
         self.limits = limits
         self.loop = loop
         self.future: asyncio.Future[tuple[Any, ExecuteError | None]] = loop.create_future()
         self.calls: dict[int, asyncio.Task[None]] = {}
         self.last_id = 0
-        self.seen = loop.time()
+        self.seen = loop.time()  # the last sign of life from the worker
+        # when the worker is killed (loop time): the timeout, then `grace` for its own deadline
+        self.deadline = math.inf if limits.timeout is None else self.seen + limits.timeout + grace
 
     def settle(self, value: Any, error: ExecuteError | None) -> None:
         if not self.future.done():
@@ -909,6 +936,12 @@ class _Zygote:
                 self.process.wait(1)
         self._lost()
         self._cleanup()
+
+
+def _tick(ref: weakref.ref[SubprocessExecutor]) -> None:
+    executor = ref()  # the clock must not keep a lost executor alive
+    if executor is not None:
+        executor._tick()
 
 
 def _terminate_all(zygotes: list[_Zygote]) -> None:
