@@ -24,9 +24,10 @@ import resource
 import selectors
 import signal
 import socket
+import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
 from typing import Any, cast
 
 from .._errors import ToolArgumentError, ToolCallLimitError, ToolError
@@ -271,6 +272,8 @@ class Worker:
         self.bridge: WorkerBridge | None = None
         self.active = False
         self.collect: asyncio.TimerHandle | None = None
+        self.idle_since = 0.0
+        self.limits: tuple[dict[str, Any], Limits] | None = None  # the last run's, as sent
         self.reserve: bytearray | None = bytearray(1 << 20)  # freed to report running out
         self.loop = asyncio.new_event_loop()
         asyncio.set_event_loop(self.loop)
@@ -320,9 +323,7 @@ class Worker:
                     future.set_result(message)
             elif kind == "run" and not self.active:
                 self.active = True
-                if self.collect is not None:
-                    self.collect.cancel()
-                self.loop.create_task(self._run(message))
+                _start_task(self.loop, self._run(message))
             elif kind == "exit":
                 os._exit(0)
 
@@ -346,14 +347,31 @@ class Worker:
         finally:
             self.bridge = None
             self.active = False
+            self.idle_since = self.loop.time()
         # Collect what the program left in cycles once the worker is idle, not while the host
         # waits for the next result (a full collection costs as much as a trivial run).
-        self.collect = self.loop.call_later(0.005, gc.collect)
+        if self.collect is None:
+            self.collect = self.loop.call_later(_COLLECT_AFTER, self._collect)
         if self.reserve is None:
             self.reserve = bytearray(1 << 20)
 
+    def _collect(self) -> None:
+        """`gc.collect()` once the worker has been idle for `_COLLECT_AFTER` seconds. One timer,
+        moved on while runs keep coming, rather than one set and cancelled for every run."""
+        idle = 0.0 if self.active else self.loop.time() - self.idle_since
+        if self.active or idle < _COLLECT_AFTER:
+            self.collect = self.loop.call_later(_COLLECT_AFTER - idle, self._collect)
+            return
+        self.collect = None
+        gc.collect()
+
     async def _execute(self, message: dict[str, Any]) -> None:
-        limits = Limits(**message["limits"])
+        sent = message["limits"]
+        if self.limits is not None and self.limits[0] == sent:
+            limits = self.limits[1]  # as usual, the same as last time
+        else:
+            limits = Limits(**sent)
+            self.limits = (sent, limits)
         table = message.get("tools")
         if table is not None:
             self.tools = {name: RemoteTool(kw, desc) for name, (kw, desc) in table.items()}
@@ -395,6 +413,35 @@ class Worker:
             time.sleep(interval)
             if self.active:
                 self.channel.send_frame(beat)
+
+
+_COLLECT_AFTER = 0.005
+
+
+def _start_task(loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, None]) -> None:
+    """A task for `coro` whose first step runs now, not on the loop's next turn: a trivial
+    program then runs and answers within the callback that read it (Python 3.12's eager tasks)."""
+    if sys.version_info >= (3, 12):
+        asyncio.Task(coro, loop=loop, eager_start=True)
+        return
+    # 3.11: a task schedules its first step with `loop.call_soon`; take that step and run it
+    # here (this is our own loop, and no task is running in a reader callback).
+    steps: list[tuple[Any, tuple[Any, ...], Any]] = []
+
+    def take(callback: Any, *args: Any, context: Any = None) -> None:
+        steps.append((callback, args, context))
+
+    loop.call_soon = take  # type: ignore[method-assign,assignment]
+    try:
+        asyncio.Task(coro, loop=loop)
+    finally:
+        del loop.call_soon
+    if len(steps) == 1 and steps[0][2] is not None:
+        callback, args, context = steps[0]
+        context.run(callback, *args)
+        return
+    for callback, args, context in steps:  # not what 3.11 does: leave it to the loop
+        loop.call_soon(callback, *args, context=context)
 
 
 def _keep_only(fd_in: int, fd_out: int) -> None:
