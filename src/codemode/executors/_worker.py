@@ -16,18 +16,19 @@ it must not import pydantic or anything else the worker does not need.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import gc
 import itertools
 import os
 import resource
+import select
 import selectors
 import signal
 import socket
-import sys
 import threading
 import time
-from collections.abc import Coroutine, Mapping
+from collections.abc import Mapping
 from typing import Any, cast
 
 from .._errors import ToolArgumentError, ToolCallLimitError, ToolError
@@ -271,8 +272,7 @@ class Worker:
         self.tools: dict[str, RemoteTool] = {}
         self.bridge: WorkerBridge | None = None
         self.active = False
-        self.collect: asyncio.TimerHandle | None = None
-        self.idle_since = 0.0
+        self.runs: collections.deque[dict[str, Any]] = collections.deque()  # run frames not begun
         self.limits: tuple[dict[str, Any], Limits] | None = None  # the last run's, as sent
         self.reserve: bytearray | None = bytearray(1 << 20)  # freed to report running out
         self.loop = asyncio.new_event_loop()
@@ -304,8 +304,43 @@ class Worker:
 
     def serve(self) -> None:
         self.channel.send({"t": "ready", "pid": os.getpid(), "layers": self.layers})
-        self.loop.add_reader(IN_FD, self._readable)
-        self.loop.run_forever()
+        self.loop.add_reader(IN_FD, self._readable)  # what comes while the loop runs
+        self.loop.run_until_complete(self._serve())
+
+    async def _serve(self) -> None:
+        """Run programs one after another, all in this one task.
+
+        Between runs the worker has nothing to do but wait for the next one, so it waits in
+        `poll` on its pipe rather than in the event loop: a run frame then starts the program
+        at once, without the loop's dispatch and a new task (a good part of a trivial run).
+        Before it blocks, a loop iteration lets whatever the last program left (tasks it
+        spawned, now cancelled) wind down, if the loop has anything ready; anything pending
+        after that waits for the next run, and a finished execution's leftovers can do nothing
+        but stop.
+        """
+        runs = self.runs
+        poller = select.poll()
+        poller.register(IN_FD, select.POLLIN)
+        task = asyncio.current_task()
+        ready = getattr(self.loop, "_ready", None)  # BaseEventLoop's queue of callbacks due now
+        while True:
+            try:
+                if ready is None or ready:
+                    await asyncio.sleep(0)
+                while not runs:
+                    # Collect what programs left in cycles once idle for a moment, not while
+                    # the host waits for a result (a full collection costs a trivial run).
+                    if not poller.poll(_COLLECT_AFTER_MS):
+                        gc.collect()
+                        poller.poll()
+                    self._readable()
+                await self._run(runs.popleft())
+            except asyncio.CancelledError:
+                pass  # meant for a program that is over (it may have caught its own timeout)
+            # This task outlives every program: none may leave a cancellation behind for the next
+            # (the in-process executor tells its own deadline's cancellation by the count).
+            while task is not None and task.cancelling():
+                task.uncancel()
 
     def _readable(self) -> None:
         try:
@@ -322,12 +357,12 @@ class Worker:
                 if future is not None and not future.done():
                     future.set_result(message)
             elif kind == "run" and not self.active:
-                self.active = True
-                _start_task(self.loop, self._run(message))
+                self.runs.append(message)
             elif kind == "exit":
                 os._exit(0)
 
     async def _run(self, message: dict[str, Any]) -> None:
+        self.active = True
         try:
             await self._execute(message)
         except MemoryError:
@@ -347,23 +382,8 @@ class Worker:
         finally:
             self.bridge = None
             self.active = False
-            self.idle_since = self.loop.time()
-        # Collect what the program left in cycles once the worker is idle, not while the host
-        # waits for the next result (a full collection costs as much as a trivial run).
-        if self.collect is None:
-            self.collect = self.loop.call_later(_COLLECT_AFTER, self._collect)
         if self.reserve is None:
             self.reserve = bytearray(1 << 20)
-
-    def _collect(self) -> None:
-        """`gc.collect()` once the worker has been idle for `_COLLECT_AFTER` seconds. One timer,
-        moved on while runs keep coming, rather than one set and cancelled for every run."""
-        idle = 0.0 if self.active else self.loop.time() - self.idle_since
-        if self.active or idle < _COLLECT_AFTER:
-            self.collect = self.loop.call_later(_COLLECT_AFTER - idle, self._collect)
-            return
-        self.collect = None
-        gc.collect()
 
     async def _execute(self, message: dict[str, Any]) -> None:
         sent = message["limits"]
@@ -415,33 +435,7 @@ class Worker:
                 self.channel.send_frame(beat)
 
 
-_COLLECT_AFTER = 0.005
-
-
-def _start_task(loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, None]) -> None:
-    """A task for `coro` whose first step runs now, not on the loop's next turn: a trivial
-    program then runs and answers within the callback that read it (Python 3.12's eager tasks)."""
-    if sys.version_info >= (3, 12):
-        asyncio.Task(coro, loop=loop, eager_start=True)
-        return
-    # 3.11: a task schedules its first step with `loop.call_soon`; take that step and run it
-    # here (this is our own loop, and no task is running in a reader callback).
-    steps: list[tuple[Any, tuple[Any, ...], Any]] = []
-
-    def take(callback: Any, *args: Any, context: Any = None) -> None:
-        steps.append((callback, args, context))
-
-    loop.call_soon = take  # type: ignore[method-assign,assignment]
-    try:
-        asyncio.Task(coro, loop=loop)
-    finally:
-        del loop.call_soon
-    if len(steps) == 1 and steps[0][2] is not None:
-        callback, args, context = steps[0]
-        context.run(callback, *args)
-        return
-    for callback, args, context in steps:  # not what 3.11 does: leave it to the loop
-        loop.call_soon(callback, *args, context=context)
+_COLLECT_AFTER_MS = 5
 
 
 def _keep_only(fd_in: int, fd_out: int) -> None:
