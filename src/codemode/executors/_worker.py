@@ -408,10 +408,13 @@ class Worker:
             bridge.closed = True  # its leftover tasks are cancelled after the result is sent
         frame = None
         if error is None:  # the value is JSON-safe already; small enough needs no measuring
-            with contextlib.suppress(ValueError, TypeError):
+            try:
                 frame = encode({"t": "done", "value": value, "error": None})
-            if frame is not None and len(frame) > limits.max_result_chars:
-                frame = None
+            except (ValueError, TypeError):
+                pass
+            else:
+                if len(frame) > limits.max_result_chars:
+                    frame = None
         if frame is None:
             try:  # a value JSON cannot carry (an int past 4300 digits) is an output error
                 result = bridge.finish(value=value, error=error)
@@ -455,8 +458,7 @@ def _cpu_budget(timeout: float | None) -> None:
     if timeout is None:
         wanted = hard
     else:
-        used = resource.getrusage(resource.RUSAGE_SELF)
-        wanted = int(used.ru_utime + used.ru_stime + timeout) + 3
+        wanted = int(time.process_time() + timeout) + 3  # this process's user + system time
         if hard != resource.RLIM_INFINITY:
             wanted = min(wanted, hard)
     if wanted != soft:
