@@ -705,9 +705,13 @@ class _Worker:
             if not isinstance(name, str) or not isinstance(args, dict):
                 raise FrameError("a malformed tool call")
             run.last_id = call_id
-            task = self.loop.create_task(self._call(run, call_id, name, args))
-            run.calls[call_id] = task
-            task.add_done_callback(lambda _: run.calls.pop(call_id, None))
+            call = self._call(run, call_id, name, args)
+            if sys.version_info >= (3, 12):  # the tool starts now, not on the loop's next turn
+                task = asyncio.Task(call, loop=self.loop, eager_start=True)
+            else:
+                task = self.loop.create_task(call)
+            if not task.done():
+                run.calls[call_id] = task
         elif kind == "cancel":
             cancelled = message.get("id")
             pending = run.calls.get(cancelled) if type(cancelled) is int else None
@@ -734,6 +738,8 @@ class _Worker:
                 else "tool"
             )
             reply = {"t": "ret", "id": call_id, "ok": False, "kind": kind, "message": exc.message}
+        finally:  # here, not in a done callback: that would cost the loop another turn per call
+            run.calls.pop(call_id, None)
         if self.run is not run:
             return
         try:
