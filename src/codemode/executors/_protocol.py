@@ -50,15 +50,26 @@ class FrameError(Exception):
 
 def encode(message: dict[str, Any]) -> bytes:
     """One frame. Raises `ValueError`/`TypeError` for data JSON cannot carry (a NaN, a huge int)."""
+    return frame(dumps(message))
+
+
+def dumps(value: Any) -> str:
+    """`value` as compact JSON text (what `encode` puts in a frame)."""
     if _c_encode is None:
-        text = _encoder.encode(message)
-    else:
-        try:
-            text = "".join(_c_encode(message, 0))
-        except RecursionError:
-            raise ValueError("Circular reference detected (or nesting too deep)") from None
+        return _encoder.encode(value)
+    try:
+        return "".join(_c_encode(value, 0))
+    except RecursionError:
+        raise ValueError("Circular reference detected (or nesting too deep)") from None
+
+
+def frame(text: str) -> bytes:
+    """A frame of JSON text made by `dumps` (or pieced together from its output)."""
     body = text.encode("utf-8", "surrogatepass")
     return HEADER.pack(len(body)) + body
+
+
+json_string = json.encoder.encode_basestring  # a str as a JSON string, as `dumps` writes it
 
 
 class FrameReader:

@@ -37,7 +37,7 @@ from typing import Any
 from .._errors import ToolArgumentError, ToolCallLimitError, ToolError
 from .._result import ErrorType, ExecuteError, ExecuteResult, Limits
 from ._base import Executor, ToolBridge
-from ._protocol import FrameError, FrameReader, decode, encode
+from ._protocol import FrameError, FrameReader, decode, dumps, encode, frame, json_string
 from ._sandbox import DEFAULT_MODULES
 
 # The zygote's first lines: no site, no codemode/__init__ (so no pydantic), just the worker module.
@@ -212,10 +212,12 @@ class SubprocessExecutor(Executor):
         refusal = self._refusal()
         if refusal is not None:
             return tools.finish(error=refusal)
-        try:
-            worker = await self._acquire(loop)
-        except _Refused as refused:
-            return tools.finish(error=refused.error)
+        worker = self._idle_worker()
+        if worker is None:
+            try:
+                worker = await self._acquire(loop)
+            except _Refused as refused:
+                return tools.finish(error=refused.error)
         run = _Run(tools, limits, loop, self.grace)
         try:
             worker.start(run, code, self._tool_table(worker, tools))
@@ -294,12 +296,18 @@ class SubprocessExecutor(Executor):
             self._crash_times.clear()
         return None
 
-    async def _acquire(self, loop: asyncio.AbstractEventLoop) -> _Worker:
+    def _idle_worker(self) -> _Worker | None:
         while self._idle:
             worker = self._idle.popleft()
             if worker.alive:
                 worker.busy = True
                 return worker
+        return None
+
+    async def _acquire(self, loop: asyncio.AbstractEventLoop) -> _Worker:
+        worker = self._idle_worker()
+        if worker is not None:
+            return worker
         starting = sum(1 for w in self._workers if w.pid is None)
         if len(self._waiters) - starting >= self.max_queue:
             raise _Refused(
@@ -603,21 +611,11 @@ class _Worker:
 
     def start(self, run: _Run, code: str, table: dict[str, Any] | None) -> None:
         self.run = run
-        limits = run.limits
+        tools = "null" if table is None else dumps(table)
         self.write(
-            encode(
-                {
-                    "t": "run",
-                    "code": code,
-                    "tools": table,
-                    "limits": {
-                        "timeout": limits.timeout,
-                        "max_tool_calls": limits.max_tool_calls,
-                        "max_log_chars": limits.max_log_chars,
-                        "max_result_chars": limits.max_result_chars,
-                        "memory_mb": limits.memory_mb,
-                    },
-                }
+            frame(
+                f'{{"t":"run","code":{json_string(code)},"tools":{tools},'
+                f'"limits":{_limits_json(run.limits)}}}'
             )
         )
 
@@ -954,6 +952,29 @@ def _terminate_all(zygotes: list[_Zygote]) -> None:
     for zygote in zygotes:
         zygote.terminate()
     zygotes.clear()
+
+
+def _limits_json(limits: Limits) -> str:
+    """The limits as the worker takes them, in JSON; the same object as last time costs nothing
+    (`Codemode` passes its own `Limits` to every run that does not override one)."""
+    global _last_limits
+    last = _last_limits
+    if last is not None and last[0] is limits:
+        return last[1]
+    text = dumps(
+        {
+            "timeout": limits.timeout,
+            "max_tool_calls": limits.max_tool_calls,
+            "max_log_chars": limits.max_log_chars,
+            "max_result_chars": limits.max_result_chars,
+            "memory_mb": limits.memory_mb,
+        }
+    )
+    _last_limits = (limits, text)
+    return text
+
+
+_last_limits: tuple[Limits, str] | None = None
 
 
 def _parse_done(message: dict[str, Any]) -> tuple[Any, ExecuteError | None]:
