@@ -4,8 +4,10 @@
 
 Floors:
 - round trip: a persistent child `python -I -S` that echoes length-prefixed frames over two pipes;
-  the host writes a frame and waits for the echo on its event loop (`add_reader`), as the executor
-  does. (The same round trip with a blocking host is printed too, for reference.)
+  the host writes a frame (a run frame of the trivial program) and waits for the echo on its
+  event loop, as the executor does: one reader callback kept for the child's life decodes the
+  frame and wakes the waiting coroutine. (The same round trip with a blocking host is printed
+  too, for reference.)
 - spawn: `python -I -S -c 'import asyncio'`, start to exit.
 
 Each figure is the median of several rounds. The machine's other load moves all of them; the
@@ -133,7 +135,12 @@ def row(label: str, ours: float, floor: float, target: str) -> None:
 
 
 class EchoChild:
-    """A persistent Python child that echoes frames: the cheapest request/response there is."""
+    """A persistent Python child that echoes frames: the cheapest request/response there is.
+
+    On the host it is handled as the executor handles a worker: one reader callback on the loop
+    for the child's pipe, kept for the child's life, that splits frames and decodes the JSON, and
+    wakes the coroutine waiting for the answer.
+    """
 
     def __init__(self) -> None:
         self.process = subprocess.Popen(
@@ -146,22 +153,23 @@ class EchoChild:
         self.down = self.process.stdin.fileno()
         self.up = self.process.stdout.fileno()
         self.frame = encode({"t": "run", "code": TRIVIAL, "tools": None})
+        self.reader = FrameReader(1 << 20)
+        self.waiter: asyncio.Future[None] | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    def _readable(self) -> None:
+        if self.reader.feed(os.read(self.up, 65536)) and self.waiter is not None:
+            self.waiter.set_result(None)
+            self.waiter = None
 
     async def round_trip(self) -> None:
         loop = asyncio.get_running_loop()
-        reader = FrameReader(1 << 20)
-        done: asyncio.Future[None] = loop.create_future()
-
-        def readable() -> None:
-            if reader.feed(os.read(self.up, 65536)):
-                done.set_result(None)
-
-        loop.add_reader(self.up, readable)
-        try:
-            os.write(self.down, self.frame)
-            await done
-        finally:
-            loop.remove_reader(self.up)
+        if self.loop is not loop:
+            self.loop = loop
+            loop.add_reader(self.up, self._readable)
+        self.waiter = loop.create_future()
+        os.write(self.down, self.frame)
+        await self.waiter
 
     def blocking_round_trip(self) -> None:
         os.write(self.down, self.frame)
@@ -171,6 +179,8 @@ class EchoChild:
             got += len(os.read(self.up, size - got))
 
     def close(self) -> None:
+        if self.loop is not None and not self.loop.is_closed():
+            self.loop.remove_reader(self.up)
         self.process.kill()
         self.process.wait()
 
@@ -210,7 +220,7 @@ async def cold_and_spawn(rounds: int = 11) -> tuple[float, float]:
 
 async def codec() -> None:
     """JSON (what the protocol uses) against msgpack, on the frames a run exchanges."""
-    frames = [
+    frames: list[dict[str, Any]] = [
         {"t": "run", "code": REALISTIC, "tools": None, "limits": {"timeout": 30.0}},
         {"t": "call", "id": 7, "tool": "lookup", "args": {"city": "Paris"}},
         {"t": "ret", "id": 7, "ok": True, "value": {"city": "Paris", "temp": 15, "wind": 5}},
