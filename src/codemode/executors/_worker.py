@@ -28,7 +28,7 @@ import signal
 import socket
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, cast
 
 from .._errors import ToolArgumentError, ToolCallLimitError, ToolError
@@ -212,11 +212,18 @@ class Channel:
 class WorkerBridge(ToolBridge):
     """The worker's end of one execution: tool calls and output go up the pipe as frames."""
 
-    __slots__ = ("_channel", "_ids", "closed", "pending")
+    __slots__ = ("_channel", "_ids", "_wait", "closed", "pending")
 
-    def __init__(self, tools: Mapping[str, RemoteTool], limits: Limits, channel: Channel) -> None:
+    def __init__(
+        self,
+        tools: Mapping[str, RemoteTool],
+        limits: Limits,
+        channel: Channel,
+        wait: Callable[[asyncio.Future[dict[str, Any]]], None],
+    ) -> None:
         super().__init__(cast(Any, tools), limits)
         self._channel = channel
+        self._wait = wait
         self._ids = itertools.count(1)
         self.pending: dict[int, asyncio.Future[dict[str, Any]]] = {}
         self.closed = False  # the run is over: whatever its leftovers do stays here
@@ -240,7 +247,8 @@ class WorkerBridge(ToolBridge):
         self.pending[call_id] = future
         try:
             self._channel.send_frame(frame)
-            reply = await future
+            self._wait(future)  # the reply, if nothing else in the program could run meanwhile
+            reply = future.result() if future.done() else await future
         except asyncio.CancelledError:
             if not self.closed:
                 self._channel.send({"t": "cancel", "id": call_id})
@@ -275,8 +283,18 @@ class Worker:
         self.runs: collections.deque[dict[str, Any]] = collections.deque()  # run frames not begun
         self.limits: tuple[dict[str, Any], Limits] | None = None  # the last run's, as sent
         self.reserve: bytearray | None = bytearray(1 << 20)  # freed to report running out
-        self.loop = asyncio.new_event_loop()
+        self.loop = asyncio.SelectorEventLoop()
         asyncio.set_event_loop(self.loop)
+        # The loop's own queues, read to know when nothing but a frame from the host can wake
+        # the program (see `_wait`); without them (another asyncio) every wait is the loop's.
+        self.ready: collections.deque[Any] | None = getattr(self.loop, "_ready", None)
+        self.timers: list[Any] | None = getattr(self.loop, "_scheduled", None)
+        wake = getattr(self.loop, "_ssock", None)  # written by call_soon_threadsafe
+        self.replies: select.poll | None = None
+        if self.ready is not None and self.timers is not None and wake is not None:
+            self.replies = select.poll()
+            self.replies.register(IN_FD, select.POLLIN)
+            self.replies.register(wake.fileno(), select.POLLIN)
         self.layers = [*zygote.layers, "fds", "env"]
         self.layers += isolation.set_limits(
             memory_mb=config.get("memory_mb"),
@@ -322,7 +340,7 @@ class Worker:
         poller = select.poll()
         poller.register(IN_FD, select.POLLIN)
         task = asyncio.current_task()
-        ready = getattr(self.loop, "_ready", None)  # BaseEventLoop's queue of callbacks due now
+        ready = self.ready
         while True:
             try:
                 if ready is None or ready:
@@ -341,6 +359,23 @@ class Worker:
             # (the in-process executor tells its own deadline's cancellation by the count).
             while task is not None and task.cancelling():
                 task.uncancel()
+
+    def _wait(self, future: asyncio.Future[dict[str, Any]]) -> None:
+        """Wait for a tool's reply in `poll`, not in the event loop, while nothing else in the
+        program can run: no callback ready, no timer pending (a sleep, an `asyncio.timeout`).
+        That saves the loop two turns per tool call. It stops as soon as the reply is in, a
+        frame made something else ready (another call's reply), or the loop is woken from
+        another thread (the watchdog at the deadline): the loop takes over from there.
+        """
+        replies, ready = self.replies, self.ready
+        if replies is None or ready or self.timers:
+            return
+        while not future.done():
+            if any(fd != IN_FD for fd, _ in replies.poll()):
+                return  # the loop was woken from another thread
+            self._readable()
+            if ready:
+                return
 
     def _readable(self) -> None:
         try:
@@ -396,7 +431,7 @@ class Worker:
         if table is not None:
             self.tools = {name: RemoteTool(kw, desc) for name, (kw, desc) in table.items()}
         _cpu_budget(limits.timeout)
-        bridge = self.bridge = WorkerBridge(self.tools, limits, self.channel)
+        bridge = self.bridge = WorkerBridge(self.tools, limits, self.channel, self._wait)
         code: str = message["code"]
         compiled = self.executor.compile(code)
         value: Any = None
