@@ -212,17 +212,19 @@ class Channel:
 class WorkerBridge(ToolBridge):
     """The worker's end of one execution: tool calls and output go up the pipe as frames."""
 
-    __slots__ = ("_channel", "_ids", "_wait", "closed", "pending")
+    __slots__ = ("_channel", "_ids", "_loop", "_wait", "closed", "pending")
 
     def __init__(
         self,
         tools: Mapping[str, RemoteTool],
         limits: Limits,
         channel: Channel,
+        loop: asyncio.AbstractEventLoop,
         wait: Callable[[asyncio.Future[dict[str, Any]]], None],
     ) -> None:
         super().__init__(cast(Any, tools), limits)
         self._channel = channel
+        self._loop = loop  # the worker's one loop (asyncio.get_running_loop() calls getpid())
         self._wait = wait
         self._ids = itertools.count(1)
         self.pending: dict[int, asyncio.Future[dict[str, Any]]] = {}
@@ -243,7 +245,7 @@ class WorkerBridge(ToolBridge):
                 f"{self._channel.max_frame_bytes}",
                 tool=name,
             )
-        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[dict[str, Any]] = self._loop.create_future()
         self.pending[call_id] = future
         try:
             self._channel.send_frame(frame)
@@ -431,7 +433,7 @@ class Worker:
         if table is not None:
             self.tools = {name: RemoteTool(kw, desc) for name, (kw, desc) in table.items()}
         _cpu_budget(limits.timeout)
-        bridge = self.bridge = WorkerBridge(self.tools, limits, self.channel, self._wait)
+        bridge = self.bridge = WorkerBridge(self.tools, limits, self.channel, self.loop, self._wait)
         code: str = message["code"]
         compiled = self.executor.compile(code)
         value: Any = None
