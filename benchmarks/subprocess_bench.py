@@ -10,8 +10,18 @@ Floors:
   too, for reference.)
 - spawn: `python -I -S -c 'import asyncio'`, start to exit.
 
-Each figure is the median of several rounds. The machine's other load moves all of them; the
-ratios, measured side by side, move less.
+Each figure is the median of many short rounds (a few milliseconds each), ours and the floor's
+alternating, so that both meet the same states of the machine. The machine's other load moves
+all of them; the ratios, measured side by side, move less. Medians rather than the best round:
+on a virtual machine a round trip between two processes is fast or slow depending on whether the
+two share a CPU and on the host's load, and the best rounds of the two sides would compare
+different states of the machine.
+
+On the 2-core virtual machine this was tuned on, waking a process on the other CPU is cheap
+after a pause and several times dearer under sustained back-to-back round trips (the floor goes
+from ~25 us to ~90 us). The main figures are of sustained use (rounds back to back), where those
+wake-ups dominate; the figures "after idleness" repeat the first two with a pause before every
+round, where they cost little and the ratio shows mostly the CPU work of both ends.
 """
 
 from __future__ import annotations
@@ -65,7 +75,8 @@ async def main():
     return json.dumps(result, sort_keys=True)
 """
 
-TOOL_CALLS = 2000
+TOOL_CALLS = 200
+REST = 0.02  # seconds of idleness before each round, for the second set of figures
 TOOL_LOOP = (
     f"async def main():\n    for i in range({TOOL_CALLS}):\n        await codemode.noop(x=i)\n"
 )
@@ -115,14 +126,29 @@ async def paired(
     ours: Callable[[], Awaitable[Any]],
     floor: Callable[[], Awaitable[Any]],
     number: int,
-    rounds: int = 9,
+    rounds: int = 41,
+    rest: float = 0.0,
 ) -> tuple[float, float]:
-    """Medians of alternating rounds, so that the machine's other load hits both alike."""
+    """Medians of short alternating rounds, so that the machine's other load hits both alike;
+    with `rest`, each round starts after that many seconds of idleness."""
     a, b = [], []
     for _ in range(rounds):
+        await asyncio.sleep(rest)
         a.append(await timed(ours, number))
+        await asyncio.sleep(rest)
         b.append(await timed(floor, number))
     return median_of(a), median_of(b)
+
+
+async def trivial_and_call(
+    cm: Codemode, echo: EchoChild, rest: float = 0.0
+) -> tuple[float, float, float, float]:
+    """A warm trivial run and one tool call, each with its floor: (ours, floor) twice."""
+    warm, raw = await paired(lambda: cm.execute(TRIVIAL), echo.round_trip, 50, rest=rest)
+    loop_time, raw_calls = await paired(
+        lambda: cm.execute(TOOL_LOOP), lambda: timed(echo.round_trip, TOOL_CALLS), 1, rest=rest
+    )
+    return warm, raw, (loop_time - warm) / TOOL_CALLS, raw_calls / TOOL_CALLS
 
 
 def row(label: str, ours: float, floor: float, target: str) -> None:
@@ -278,17 +304,13 @@ async def main() -> None:
         assert result.ok and len(result.tool_calls) == TOOL_CALLS, result.error
         print(f"{'':<46} {'codemode':>13} {'floor':>13} {'ratio':>8}   target")
 
-        warm, raw = await paired(lambda: cm.execute(TRIVIAL), echo.round_trip, 300)
+        warm, raw, per_call, raw_call = await trivial_and_call(cm, echo)
         row("warm run, trivial program", warm, raw, "< 2x of a raw round trip")
-        loop_time, raw_calls = await paired(
-            lambda: cm.execute(TOOL_LOOP), lambda: timed(echo.round_trip, TOOL_CALLS), 1
-        )
-        per_call = (loop_time - warm) / TOOL_CALLS
-        row("tool call from model code, host and back", per_call, raw_calls / TOOL_CALLS,
+        row("tool call from model code, host and back", per_call, raw_call,
             "< 1.5x of a raw round trip")  # fmt: skip
-        realistic, raw_again = await paired(lambda: cm.execute(REALISTIC), echo.round_trip, 100)
+        realistic, raw_again = await paired(lambda: cm.execute(REALISTIC), echo.round_trip, 20)
         row("warm run, 30-line realistic program", realistic, raw_again, "(for reference)")
-        local, _ = await paired(lambda: inprocess.execute(TRIVIAL), echo.round_trip, 300)
+        local, _ = await paired(lambda: inprocess.execute(TRIVIAL), echo.round_trip, 50)
         row("(in-process executor, trivial program)", local, raw, "(what a worker spends)")
         cold, spawned = await cold_and_spawn()
         row("cold start: new executor + first run", cold, spawned, "< 1.5x of spawning python")
@@ -309,6 +331,10 @@ async def main() -> None:
             f"\nfloors: raw round trip {raw * 1e6:.0f} us on the event loop "
             f"({blocking * 1e6:.0f} us with a blocking host); spawn {spawned * 1e3:.1f} ms"
         )
+        rested = await trivial_and_call(cm, echo, rest=REST)
+        print(f"\nthe same, each round after {REST * 1e3:.0f} ms of idleness (see the docstring):")
+        row("warm run, trivial program", rested[0], rested[1], "")
+        row("tool call from model code, host and back", rested[2], rested[3], "")
         print("\nthroughput with the default pool (max_workers=2), 8 runs in flight:")
         for label, code, runs in (("trivial", TRIVIAL, 2000), ("realistic", REALISTIC, 1000)):
             rate = await throughput(cm, code, runs, 8)
