@@ -138,11 +138,12 @@ class InProcessExecutor(Executor):
         execution = Execution(deadline)
         namespace = self._namespace(execution, tools)
         token = CURRENT.set(execution)
-        task = asyncio.current_task()
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task(loop)
         if deadline is not None:
             # The watchdog expires the execution at the deadline and has the loop cancel the
             # task (if it is awaiting): no loop timer to set and cancel for every run.
-            execution.waker = (asyncio.get_running_loop(), task)
+            execution.waker = (loop, task)
             WATCHDOG.watch(deadline, execution)  # dropped when due, or swept once dead
         value: Any = None
         error: ExecuteError | None = None
