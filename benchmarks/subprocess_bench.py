@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import json
 import os
 import statistics
 import struct
@@ -40,7 +39,7 @@ from typing import Any
 
 from codemode import Codemode, Tool
 from codemode.executors import InProcessExecutor, SubprocessExecutor
-from codemode.executors._protocol import FrameReader, encode
+from codemode.executors._protocol import FrameReader, decode, encode
 
 TRIVIAL = "async def main():\n    return 1\n"
 
@@ -257,7 +256,7 @@ async def codec() -> None:
 
     def json_round() -> None:
         for frame in frames:
-            json.loads(encode(frame)[4:])
+            decode(encode(frame)[4:])
 
     start = time.perf_counter()
     for _ in range(number):
