@@ -127,15 +127,17 @@ async def paired(
     number: int,
     rounds: int = 41,
     rest: float = 0.0,
+    floor_number: int | None = None,
 ) -> tuple[float, float]:
     """Medians of short alternating rounds, so that the machine's other load hits both alike;
-    with `rest`, each round starts after that many seconds of idleness."""
+    with `rest`, each round starts after that many seconds of idleness. Seconds per call of
+    `ours` (`number` calls a round) and of `floor` (`floor_number` calls, `number` by default)."""
     a, b = [], []
     for _ in range(rounds):
         await asyncio.sleep(rest)
         a.append(await timed(ours, number))
         await asyncio.sleep(rest)
-        b.append(await timed(floor, number))
+        b.append(await timed(floor, floor_number or number))
     return median_of(a), median_of(b)
 
 
@@ -144,10 +146,10 @@ async def trivial_and_call(
 ) -> tuple[float, float, float, float]:
     """A warm trivial run and one tool call, each with its floor: (ours, floor) twice."""
     warm, raw = await paired(lambda: cm.execute(TRIVIAL), echo.round_trip, 50, rest=rest)
-    loop_time, raw_calls = await paired(
-        lambda: cm.execute(TOOL_LOOP), lambda: timed(echo.round_trip, TOOL_CALLS), 1, rest=rest
+    loop_time, raw_call = await paired(
+        lambda: cm.execute(TOOL_LOOP), echo.round_trip, 1, rest=rest, floor_number=TOOL_CALLS
     )
-    return warm, raw, (loop_time - warm) / TOOL_CALLS, raw_calls / TOOL_CALLS
+    return warm, raw, (loop_time - warm) / TOOL_CALLS, raw_call
 
 
 def row(label: str, ours: float, floor: float, target: str) -> None:
