@@ -4,19 +4,30 @@
 
 Floors:
 - round trip: a persistent child `python -I -S` that echoes length-prefixed frames over two pipes;
-  the host writes a frame and waits for the echo on its event loop (`add_reader`), as the executor
-  does. (The same round trip with a blocking host is printed too, for reference.)
+  the host writes a frame (a run frame of the trivial program) and waits for the echo on its
+  event loop, as the executor does: one reader callback kept for the child's life decodes the
+  frame and wakes the waiting coroutine. (The same round trip with a blocking host is printed
+  too, for reference.)
 - spawn: `python -I -S -c 'import asyncio'`, start to exit.
 
-Each figure is the median of several rounds. The machine's other load moves all of them; the
-ratios, measured side by side, move less.
+Each figure is the median of many short rounds (a few milliseconds each), ours and the floor's
+alternating, so that both meet the same states of the machine. The machine's other load moves
+all of them; the ratios, measured side by side, move less. Medians rather than the best round:
+on a virtual machine a round trip between two processes is fast or slow depending on whether the
+two share a CPU and on the host's load, and the best rounds of the two sides would compare
+different states of the machine.
+
+On the 2-core virtual machine this was tuned on, waking a process on the other CPU is cheap
+after a pause and several times dearer under sustained back-to-back round trips (the floor goes
+from ~25 us to ~90 us). The main figures are of sustained use (rounds back to back), where those
+wake-ups dominate; the figures "after idleness" repeat the first two with a pause before every
+round, where they cost little and the ratio shows mostly the CPU work of both ends.
 """
 
 from __future__ import annotations
 
 import asyncio
 import gc
-import json
 import os
 import statistics
 import struct
@@ -28,7 +39,7 @@ from typing import Any
 
 from codemode import Codemode, Tool
 from codemode.executors import InProcessExecutor, SubprocessExecutor
-from codemode.executors._protocol import FrameReader, encode
+from codemode.executors._protocol import FrameReader, decode, encode
 
 TRIVIAL = "async def main():\n    return 1\n"
 
@@ -63,7 +74,8 @@ async def main():
     return json.dumps(result, sort_keys=True)
 """
 
-TOOL_CALLS = 2000
+TOOL_CALLS = 200
+REST = 0.02  # seconds of idleness before each round, for the second set of figures
 TOOL_LOOP = (
     f"async def main():\n    for i in range({TOOL_CALLS}):\n        await codemode.noop(x=i)\n"
 )
@@ -113,14 +125,31 @@ async def paired(
     ours: Callable[[], Awaitable[Any]],
     floor: Callable[[], Awaitable[Any]],
     number: int,
-    rounds: int = 9,
+    rounds: int = 41,
+    rest: float = 0.0,
+    floor_number: int | None = None,
 ) -> tuple[float, float]:
-    """Medians of alternating rounds, so that the machine's other load hits both alike."""
+    """Medians of short alternating rounds, so that the machine's other load hits both alike;
+    with `rest`, each round starts after that many seconds of idleness. Seconds per call of
+    `ours` (`number` calls a round) and of `floor` (`floor_number` calls, `number` by default)."""
     a, b = [], []
     for _ in range(rounds):
+        await asyncio.sleep(rest)
         a.append(await timed(ours, number))
-        b.append(await timed(floor, number))
+        await asyncio.sleep(rest)
+        b.append(await timed(floor, floor_number or number))
     return median_of(a), median_of(b)
+
+
+async def trivial_and_call(
+    cm: Codemode, echo: EchoChild, rest: float = 0.0
+) -> tuple[float, float, float, float]:
+    """A warm trivial run and one tool call, each with its floor: (ours, floor) twice."""
+    warm, raw = await paired(lambda: cm.execute(TRIVIAL), echo.round_trip, 50, rest=rest)
+    loop_time, raw_call = await paired(
+        lambda: cm.execute(TOOL_LOOP), echo.round_trip, 1, rest=rest, floor_number=TOOL_CALLS
+    )
+    return warm, raw, (loop_time - warm) / TOOL_CALLS, raw_call
 
 
 def row(label: str, ours: float, floor: float, target: str) -> None:
@@ -133,7 +162,12 @@ def row(label: str, ours: float, floor: float, target: str) -> None:
 
 
 class EchoChild:
-    """A persistent Python child that echoes frames: the cheapest request/response there is."""
+    """A persistent Python child that echoes frames: the cheapest request/response there is.
+
+    On the host it is handled as the executor handles a worker: one reader callback on the loop
+    for the child's pipe, kept for the child's life, that splits frames and decodes the JSON, and
+    wakes the coroutine waiting for the answer.
+    """
 
     def __init__(self) -> None:
         self.process = subprocess.Popen(
@@ -146,22 +180,23 @@ class EchoChild:
         self.down = self.process.stdin.fileno()
         self.up = self.process.stdout.fileno()
         self.frame = encode({"t": "run", "code": TRIVIAL, "tools": None})
+        self.reader = FrameReader(1 << 20)
+        self.waiter: asyncio.Future[None] | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    def _readable(self) -> None:
+        if self.reader.feed(os.read(self.up, 65536)) and self.waiter is not None:
+            self.waiter.set_result(None)
+            self.waiter = None
 
     async def round_trip(self) -> None:
         loop = asyncio.get_running_loop()
-        reader = FrameReader(1 << 20)
-        done: asyncio.Future[None] = loop.create_future()
-
-        def readable() -> None:
-            if reader.feed(os.read(self.up, 65536)):
-                done.set_result(None)
-
-        loop.add_reader(self.up, readable)
-        try:
-            os.write(self.down, self.frame)
-            await done
-        finally:
-            loop.remove_reader(self.up)
+        if self.loop is not loop:
+            self.loop = loop
+            loop.add_reader(self.up, self._readable)
+        self.waiter = loop.create_future()
+        os.write(self.down, self.frame)
+        await self.waiter
 
     def blocking_round_trip(self) -> None:
         os.write(self.down, self.frame)
@@ -171,6 +206,8 @@ class EchoChild:
             got += len(os.read(self.up, size - got))
 
     def close(self) -> None:
+        if self.loop is not None and not self.loop.is_closed():
+            self.loop.remove_reader(self.up)
         self.process.kill()
         self.process.wait()
 
@@ -210,7 +247,7 @@ async def cold_and_spawn(rounds: int = 11) -> tuple[float, float]:
 
 async def codec() -> None:
     """JSON (what the protocol uses) against msgpack, on the frames a run exchanges."""
-    frames = [
+    frames: list[dict[str, Any]] = [
         {"t": "run", "code": REALISTIC, "tools": None, "limits": {"timeout": 30.0}},
         {"t": "call", "id": 7, "tool": "lookup", "args": {"city": "Paris"}},
         {"t": "ret", "id": 7, "ok": True, "value": {"city": "Paris", "temp": 15, "wind": 5}},
@@ -221,7 +258,7 @@ async def codec() -> None:
 
     def json_round() -> None:
         for frame in frames:
-            json.loads(encode(frame)[4:])
+            decode(encode(frame)[4:])
 
     start = time.perf_counter()
     for _ in range(number):
@@ -268,17 +305,13 @@ async def main() -> None:
         assert result.ok and len(result.tool_calls) == TOOL_CALLS, result.error
         print(f"{'':<46} {'codemode':>13} {'floor':>13} {'ratio':>8}   target")
 
-        warm, raw = await paired(lambda: cm.execute(TRIVIAL), echo.round_trip, 300)
+        warm, raw, per_call, raw_call = await trivial_and_call(cm, echo)
         row("warm run, trivial program", warm, raw, "< 2x of a raw round trip")
-        loop_time, raw_calls = await paired(
-            lambda: cm.execute(TOOL_LOOP), lambda: timed(echo.round_trip, TOOL_CALLS), 1
-        )
-        per_call = (loop_time - warm) / TOOL_CALLS
-        row("tool call from model code, host and back", per_call, raw_calls / TOOL_CALLS,
+        row("tool call from model code, host and back", per_call, raw_call,
             "< 1.5x of a raw round trip")  # fmt: skip
-        realistic, raw_again = await paired(lambda: cm.execute(REALISTIC), echo.round_trip, 100)
+        realistic, raw_again = await paired(lambda: cm.execute(REALISTIC), echo.round_trip, 20)
         row("warm run, 30-line realistic program", realistic, raw_again, "(for reference)")
-        local, _ = await paired(lambda: inprocess.execute(TRIVIAL), echo.round_trip, 300)
+        local, _ = await paired(lambda: inprocess.execute(TRIVIAL), echo.round_trip, 50)
         row("(in-process executor, trivial program)", local, raw, "(what a worker spends)")
         cold, spawned = await cold_and_spawn()
         row("cold start: new executor + first run", cold, spawned, "< 1.5x of spawning python")
@@ -299,6 +332,10 @@ async def main() -> None:
             f"\nfloors: raw round trip {raw * 1e6:.0f} us on the event loop "
             f"({blocking * 1e6:.0f} us with a blocking host); spawn {spawned * 1e3:.1f} ms"
         )
+        rested = await trivial_and_call(cm, echo, rest=REST)
+        print(f"\nthe same, each round after {REST * 1e3:.0f} ms of idleness (see the docstring):")
+        row("warm run, trivial program", rested[0], rested[1], "")
+        row("tool call from model code, host and back", rested[2], rested[3], "")
         print("\nthroughput with the default pool (max_workers=2), 8 runs in flight:")
         for label, code, runs in (("trivial", TRIVIAL, 2000), ("realistic", REALISTIC, 1000)):
             rate = await throughput(cm, code, runs, 8)

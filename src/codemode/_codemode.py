@@ -135,12 +135,14 @@ class Codemode:
 
         Async tools run on the caller's event loop, so loop-bound clients work as tools.
         """
-        limits = self.limits.replace(
-            timeout=timeout,
-            max_tool_calls=max_tool_calls,
-            max_log_chars=max_log_chars,
-            max_result_chars=max_result_chars,
-        )
+        limits = self.limits  # the same object for every run that overrides nothing
+        if (timeout, max_tool_calls, max_log_chars, max_result_chars) != (None, None, None, None):
+            limits = limits.replace(
+                timeout=timeout,
+                max_tool_calls=max_tool_calls,
+                max_log_chars=max_log_chars,
+                max_result_chars=max_result_chars,
+            )
         bridge = ToolBridge(self._tools, limits, on_event or self.on_event)
         source = strip_fences(code) if isinstance(code, str) else ""
         if not isinstance(code, str):

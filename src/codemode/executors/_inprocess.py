@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import asyncio
 import collections
+import contextlib
 import heapq
 import inspect
 import itertools
@@ -137,12 +138,13 @@ class InProcessExecutor(Executor):
         execution = Execution(deadline)
         namespace = self._namespace(execution, tools)
         token = CURRENT.set(execution)
-        task = asyncio.current_task()
         loop = asyncio.get_running_loop()
-        timer = None
-        if deadline is not None and limits.timeout is not None:
+        task = asyncio.current_task(loop)
+        if deadline is not None:
+            # The watchdog expires the execution at the deadline and has the loop cancel the
+            # task (if it is awaiting): no loop timer to set and cancel for every run.
+            execution.waker = (loop, task)
             WATCHDOG.watch(deadline, execution)  # dropped when due, or swept once dead
-            timer = loop.call_at(loop.time() + limits.timeout, _expire_and_cancel, execution, task)
         value: Any = None
         error: ExecuteError | None = None
         try:
@@ -154,8 +156,6 @@ class InProcessExecutor(Executor):
                 raise  # the caller's own task was cancelled: honour it
             error = _classify(exc, code, execution, limits)
         finally:
-            if timer is not None:
-                timer.cancel()
             if execution.cancelled and task is not None:
                 task.uncancel()
             if error is None and execution.expired:
@@ -239,6 +239,8 @@ class _Settled:
 
 
 def _expire_and_cancel(execution: Execution, task: asyncio.Task[Any] | None) -> None:
+    if execution.dead:  # finished just before the watchdog's call came round
+        return
     execution.expire()
     if task is not None and not task.done():
         execution.cancelled = True
@@ -257,6 +259,7 @@ def _ours(task: asyncio.Task[Any] | None, execution: Execution) -> bool:
 def _cleanup(execution: Execution) -> None:
     """Whatever the program leaves behind dies with it."""
     execution.kill()  # every check in leftover model code now raises at once
+    execution.waker = None
     for child in execution.tasks:
         if not child.done():
             child.cancel(_CANCEL_MESSAGE)
@@ -462,8 +465,20 @@ class _Watchdog:
                     execution = ref()
                     if execution is not None and not execution.dead:
                         execution.expire()
+                        _wake(execution)
                 wait = self._heap[0][0] - now if self._heap else None
                 self._condition.wait(timeout=wait)
+
+
+def _wake(execution: Execution) -> None:
+    """From the watchdog thread: have the execution's loop cancel its task, which may be waiting
+    on something that never comes (model code that never awaits stops at its next check)."""
+    waker = execution.waker
+    if waker is None:
+        return
+    loop, task = waker
+    with contextlib.suppress(RuntimeError):  # the loop is closed: nothing waits on it
+        loop.call_soon_threadsafe(_expire_and_cancel, execution, task)
 
 
 WATCHDOG = _Watchdog()

@@ -98,6 +98,7 @@ class Execution:
         "modules",
         "spawned",
         "tasks",
+        "waker",
     )
 
     def __init__(self, deadline: float | None = None) -> None:
@@ -109,6 +110,8 @@ class Execution:
         self.globals: dict[str, Any] = {}
         self.tasks: set[asyncio.Task[Any]] = set()
         self.spawned = False
+        # the loop and the task the watchdog wakes at the deadline, until the execution is over
+        self.waker: tuple[asyncio.AbstractEventLoop, asyncio.Task[Any] | None] | None = None
 
     def expire(self) -> None:
         """The deadline passed: from now on every check in model code raises `Timeout`."""

@@ -16,17 +16,19 @@ it must not import pydantic or anything else the worker does not need.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import gc
 import itertools
 import os
 import resource
+import select
 import selectors
 import signal
 import socket
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, cast
 
 from .._errors import ToolArgumentError, ToolCallLimitError, ToolError
@@ -210,11 +212,20 @@ class Channel:
 class WorkerBridge(ToolBridge):
     """The worker's end of one execution: tool calls and output go up the pipe as frames."""
 
-    __slots__ = ("_channel", "_ids", "closed", "pending")
+    __slots__ = ("_channel", "_ids", "_loop", "_wait", "closed", "pending")
 
-    def __init__(self, tools: Mapping[str, RemoteTool], limits: Limits, channel: Channel) -> None:
+    def __init__(
+        self,
+        tools: Mapping[str, RemoteTool],
+        limits: Limits,
+        channel: Channel,
+        loop: asyncio.AbstractEventLoop,
+        wait: Callable[[asyncio.Future[dict[str, Any]]], None],
+    ) -> None:
         super().__init__(cast(Any, tools), limits)
         self._channel = channel
+        self._loop = loop  # the worker's one loop (asyncio.get_running_loop() calls getpid())
+        self._wait = wait
         self._ids = itertools.count(1)
         self.pending: dict[int, asyncio.Future[dict[str, Any]]] = {}
         self.closed = False  # the run is over: whatever its leftovers do stays here
@@ -234,11 +245,12 @@ class WorkerBridge(ToolBridge):
                 f"{self._channel.max_frame_bytes}",
                 tool=name,
             )
-        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[dict[str, Any]] = self._loop.create_future()
         self.pending[call_id] = future
         try:
             self._channel.send_frame(frame)
-            reply = await future
+            self._wait(future)  # the reply, if nothing else in the program could run meanwhile
+            reply = future.result() if future.done() else await future
         except asyncio.CancelledError:
             if not self.closed:
                 self._channel.send({"t": "cancel", "id": call_id})
@@ -270,10 +282,21 @@ class Worker:
         self.tools: dict[str, RemoteTool] = {}
         self.bridge: WorkerBridge | None = None
         self.active = False
-        self.collect: asyncio.TimerHandle | None = None
+        self.runs: collections.deque[dict[str, Any]] = collections.deque()  # run frames not begun
+        self.limits: tuple[dict[str, Any], Limits] | None = None  # the last run's, as sent
         self.reserve: bytearray | None = bytearray(1 << 20)  # freed to report running out
-        self.loop = asyncio.new_event_loop()
+        self.loop = asyncio.SelectorEventLoop()
         asyncio.set_event_loop(self.loop)
+        # The loop's own queues, read to know when nothing but a frame from the host can wake
+        # the program (see `_wait`); without them (another asyncio) every wait is the loop's.
+        self.ready: collections.deque[Any] | None = getattr(self.loop, "_ready", None)
+        self.timers: list[Any] | None = getattr(self.loop, "_scheduled", None)
+        wake = getattr(self.loop, "_ssock", None)  # written by call_soon_threadsafe
+        self.replies: select.poll | None = None
+        if self.ready is not None and self.timers is not None and wake is not None:
+            self.replies = select.poll()
+            self.replies.register(IN_FD, select.POLLIN)
+            self.replies.register(wake.fileno(), select.POLLIN)
         self.layers = [*zygote.layers, "fds", "env"]
         self.layers += isolation.set_limits(
             memory_mb=config.get("memory_mb"),
@@ -301,8 +324,60 @@ class Worker:
 
     def serve(self) -> None:
         self.channel.send({"t": "ready", "pid": os.getpid(), "layers": self.layers})
-        self.loop.add_reader(IN_FD, self._readable)
-        self.loop.run_forever()
+        self.loop.add_reader(IN_FD, self._readable)  # what comes while the loop runs
+        self.loop.run_until_complete(self._serve())
+
+    async def _serve(self) -> None:
+        """Run programs one after another, all in this one task.
+
+        Between runs the worker has nothing to do but wait for the next one, so it waits in
+        `poll` on its pipe rather than in the event loop: a run frame then starts the program
+        at once, without the loop's dispatch and a new task (a good part of a trivial run).
+        Before it blocks, a loop iteration lets whatever the last program left (tasks it
+        spawned, now cancelled) wind down, if the loop has anything ready; anything pending
+        after that waits for the next run, and a finished execution's leftovers can do nothing
+        but stop.
+        """
+        runs = self.runs
+        poller = select.poll()
+        poller.register(IN_FD, select.POLLIN)
+        task = asyncio.current_task()
+        ready = self.ready
+        while True:
+            try:
+                if ready is None or ready:
+                    await asyncio.sleep(0)
+                while not runs:
+                    # Collect what programs left in cycles once idle for a moment, not while
+                    # the host waits for a result (a full collection costs a trivial run).
+                    if not poller.poll(_COLLECT_AFTER_MS):
+                        gc.collect()
+                        poller.poll()
+                    self._readable()
+                await self._run(runs.popleft())
+            except asyncio.CancelledError:
+                pass  # meant for a program that is over (it may have caught its own timeout)
+            # This task outlives every program: none may leave a cancellation behind for the next
+            # (the in-process executor tells its own deadline's cancellation by the count).
+            while task is not None and task.cancelling():
+                task.uncancel()
+
+    def _wait(self, future: asyncio.Future[dict[str, Any]]) -> None:
+        """Wait for a tool's reply in `poll`, not in the event loop, while nothing else in the
+        program can run: no callback ready, no timer pending (a sleep, an `asyncio.timeout`).
+        That saves the loop two turns per tool call. It stops as soon as the reply is in, a
+        frame made something else ready (another call's reply), or the loop is woken from
+        another thread (the watchdog at the deadline): the loop takes over from there.
+        """
+        replies, ready = self.replies, self.ready
+        if replies is None or ready or self.timers:
+            return
+        while not future.done():
+            if any(fd != IN_FD for fd, _ in replies.poll()):
+                return  # the loop was woken from another thread
+            self._readable()
+            if ready:
+                return
 
     def _readable(self) -> None:
         try:
@@ -319,14 +394,12 @@ class Worker:
                 if future is not None and not future.done():
                     future.set_result(message)
             elif kind == "run" and not self.active:
-                self.active = True
-                if self.collect is not None:
-                    self.collect.cancel()
-                self.loop.create_task(self._run(message))
+                self.runs.append(message)
             elif kind == "exit":
                 os._exit(0)
 
     async def _run(self, message: dict[str, Any]) -> None:
+        self.active = True
         try:
             await self._execute(message)
         except MemoryError:
@@ -346,19 +419,21 @@ class Worker:
         finally:
             self.bridge = None
             self.active = False
-        # Collect what the program left in cycles once the worker is idle, not while the host
-        # waits for the next result (a full collection costs as much as a trivial run).
-        self.collect = self.loop.call_later(0.005, gc.collect)
         if self.reserve is None:
             self.reserve = bytearray(1 << 20)
 
     async def _execute(self, message: dict[str, Any]) -> None:
-        limits = Limits(**message["limits"])
+        sent = message["limits"]
+        if self.limits is not None and self.limits[0] == sent:
+            limits = self.limits[1]  # as usual, the same as last time
+        else:
+            limits = Limits(**sent)
+            self.limits = (sent, limits)
         table = message.get("tools")
         if table is not None:
             self.tools = {name: RemoteTool(kw, desc) for name, (kw, desc) in table.items()}
         _cpu_budget(limits.timeout)
-        bridge = self.bridge = WorkerBridge(self.tools, limits, self.channel)
+        bridge = self.bridge = WorkerBridge(self.tools, limits, self.channel, self.loop, self._wait)
         code: str = message["code"]
         compiled = self.executor.compile(code)
         value: Any = None
@@ -370,10 +445,13 @@ class Worker:
             bridge.closed = True  # its leftover tasks are cancelled after the result is sent
         frame = None
         if error is None:  # the value is JSON-safe already; small enough needs no measuring
-            with contextlib.suppress(ValueError, TypeError):
+            try:
                 frame = encode({"t": "done", "value": value, "error": None})
-            if frame is not None and len(frame) > limits.max_result_chars:
-                frame = None
+            except (ValueError, TypeError):
+                pass
+            else:
+                if len(frame) > limits.max_result_chars:
+                    frame = None
         if frame is None:
             try:  # a value JSON cannot carry (an int past 4300 digits) is an output error
                 result = bridge.finish(value=value, error=error)
@@ -397,6 +475,9 @@ class Worker:
                 self.channel.send_frame(beat)
 
 
+_COLLECT_AFTER_MS = 5
+
+
 def _keep_only(fd_in: int, fd_out: int) -> None:
     """Move our pipe ends to IN_FD/OUT_FD and close every other descriptor above stderr."""
     spare_in = os.dup(fd_in)
@@ -414,8 +495,7 @@ def _cpu_budget(timeout: float | None) -> None:
     if timeout is None:
         wanted = hard
     else:
-        used = resource.getrusage(resource.RUSAGE_SELF)
-        wanted = int(used.ru_utime + used.ru_stime + timeout) + 3
+        wanted = int(time.process_time() + timeout) + 3  # this process's user + system time
         if hard != resource.RLIM_INFINITY:
             wanted = min(wanted, hard)
     if wanted != soft:
