@@ -14,41 +14,10 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from programs import REALISTIC, TRIVIAL, lookup, noop
+
 from codemode import Codemode, Tool
 from codemode.executors import InProcessExecutor
-
-TRIVIAL = "async def main():\n    return 1\n"
-
-REALISTIC = """
-import json
-
-def score(item):
-    total = 0
-    for key, value in item.items():
-        if isinstance(value, (int, float)):
-            total += value * 2
-        elif isinstance(value, str):
-            total += len(value)
-    return total
-
-def summarize(rows):
-    out = {}
-    for row in rows:
-        bucket = row["city"].lower()
-        out.setdefault(bucket, []).append(score(row))
-    return {k: sum(v) / len(v) for k, v in out.items()}
-
-async def main():
-    cities = ["Paris", "London", "Berlin", "Madrid"]
-    rows = await asyncio.gather(*[codemode.lookup(city=c) for c in cities])
-    for i, row in enumerate(rows):
-        row["note"] = f"row {i}"
-    best = max(rows, key=lambda r: r["temp"])
-    print(f"best city: {best['city']}")
-    result = summarize(rows)
-    result["best"] = best["city"]
-    return json.dumps(result, sort_keys=True)
-"""
 
 CPU_LOOP = "def main():\n    return sum(i * i for i in range(200_000))\n"
 
@@ -56,14 +25,6 @@ TOOL_LOOP = (
     "async def main():\n    for i in range(N):\n        await codemode.noop(x=i)\n    return N\n"
 )
 TOOL_CALLS = 20_000
-
-
-async def lookup(city: str) -> dict[str, Any]:
-    return {"city": city, "temp": len(city) * 3, "wind": len(city)}
-
-
-async def noop(x: int) -> int:
-    return x
 
 
 def plain_namespace() -> dict[str, Any]:

@@ -37,42 +37,11 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from programs import REALISTIC, TRIVIAL, lookup, noop
+
 from codemode import Codemode, Tool
 from codemode.executors import InProcessExecutor, SubprocessExecutor
 from codemode.executors._protocol import FrameReader, decode, encode
-
-TRIVIAL = "async def main():\n    return 1\n"
-
-REALISTIC = """
-import json
-
-def score(item):
-    total = 0
-    for key, value in item.items():
-        if isinstance(value, (int, float)):
-            total += value * 2
-        elif isinstance(value, str):
-            total += len(value)
-    return total
-
-def summarize(rows):
-    out = {}
-    for row in rows:
-        bucket = row["city"].lower()
-        out.setdefault(bucket, []).append(score(row))
-    return {k: sum(v) / len(v) for k, v in out.items()}
-
-async def main():
-    cities = ["Paris", "London", "Berlin", "Madrid"]
-    rows = await asyncio.gather(*[codemode.lookup(city=c) for c in cities])
-    for i, row in enumerate(rows):
-        row["note"] = f"row {i}"
-    best = max(rows, key=lambda r: r["temp"])
-    print(f"best city: {best['city']}")
-    result = summarize(rows)
-    result["best"] = best["city"]
-    return json.dumps(result, sort_keys=True)
-"""
 
 TOOL_CALLS = 200
 REST = 0.02  # seconds of idleness before each round, for the second set of figures
@@ -96,16 +65,6 @@ while True:
     body = read(size)
     os.write(1, head.pack(size) + body)
 """
-
-
-async def lookup(city: str) -> dict[str, Any]:
-    """Weather-ish data for a city."""
-    return {"city": city, "temp": len(city) * 3, "wind": len(city)}
-
-
-async def noop(x: int) -> int:
-    """Returns x."""
-    return x
 
 
 def median_of(samples: list[float]) -> float:
