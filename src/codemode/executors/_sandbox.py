@@ -1082,10 +1082,11 @@ class TaskHandle:
 
 
 def _asyncio_module() -> dict[str, Any]:
-    async def gather(*aws: Any, return_exceptions: bool = False) -> list[Any]:
+    def gather(*aws: Any, return_exceptions: bool = False) -> TaskHandle:
         execution = current()
         futures = [execution.spawn(_unwrap(aw)) for aw in aws]
-        return list(await asyncio.gather(*futures, return_exceptions=return_exceptions))
+        # The gathering future goes back behind a handle: awaitable, no way to its loop.
+        return TaskHandle(asyncio.gather(*futures, return_exceptions=return_exceptions))
 
     def create_task(coro: Any, *, name: str | None = None) -> TaskHandle:
         task = current().spawn(coro)
