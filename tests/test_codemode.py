@@ -173,3 +173,11 @@ def test_prompt_contains_stubs_and_instructions(cm: Codemode) -> None:
 
 def test_stubs_are_deterministic(tools: list[Any]) -> None:
     assert Codemode(tools).stubs() == Codemode(tools).stubs()
+
+
+async def test_tool_argument_size_is_capped(cm: Codemode) -> None:
+    code = "async def main():\n    return await codemode.echo_tool(text='x' * 2_000_000)\n"
+    result = await cm.execute(code)
+    assert result.error is not None and result.error.type == "validation"
+    assert "larger than 1000000 characters" in result.error.message
+    assert result.tool_calls[0].ok is False  # recorded, never run
