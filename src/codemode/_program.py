@@ -53,14 +53,6 @@ def strip_fences(text: str) -> str:
     return "\n".join(block.rstrip("\n") + "\n" for block in blocks)
 
 
-@dataclass(frozen=True, slots=True)
-class Program:
-    """Model code parsed and reshaped: `tree` ends by storing the answer in `RESULT_NAME`."""
-
-    source: str
-    tree: ast.Module
-
-
 def parse(source: str) -> ast.Module | ExecuteError:
     """Parse model code, or describe the syntax error with its line and column."""
     try:

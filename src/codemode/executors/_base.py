@@ -109,10 +109,6 @@ class ToolBridge:
         self._max_calls = limits.max_tool_calls if limits.max_tool_calls is not None else 1 << 62
         self._max_arg_chars = limits.max_tool_arg_chars
 
-    @property
-    def calls_made(self) -> int:
-        return len(self._calls)
-
     async def call(self, name: str, args: Mapping[str, Any]) -> Any:
         """Run tool `name` with `args`; return its JSON-safe result or raise a `ToolError`.
 

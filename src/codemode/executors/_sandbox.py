@@ -96,7 +96,6 @@ class Execution:
         "expired",
         "globals",
         "modules",
-        "spawned",
         "tasks",
         "waker",
     )
@@ -109,7 +108,6 @@ class Execution:
         self.dead = False
         self.globals: dict[str, Any] = {}
         self.tasks: set[asyncio.Task[Any]] = set()
-        self.spawned = False
         # the loop and the task the watchdog wakes at the deadline, until the execution is over
         self.waker: tuple[asyncio.AbstractEventLoop, asyncio.Task[Any] | None] | None = None
 
@@ -123,15 +121,10 @@ class Execution:
         self.dead = True
         self.globals[TICK_NAME] = _raise_timeout
 
-    def check(self) -> None:
-        if self.expired:
-            raise Timeout()
-
     def spawn(self, awaitable: Any) -> asyncio.Future[Any]:
         future: asyncio.Future[Any] = asyncio.ensure_future(awaitable)
         if isinstance(future, asyncio.Task):
             self.tasks.add(future)
-        self.spawned = True
         return future
 
 
