@@ -203,13 +203,20 @@ class ToolBridge:
                 LogEntry("system", f"on_event callback failed and was dropped: {exc!r}")
             )
 
-    def finish(self, value: Any = None, error: ExecuteError | None = None) -> ExecuteResult:
-        """Build the `ExecuteResult`: JSON-safe value within `max_result_chars`, logs, trace."""
+    def finish(
+        self, value: Any = None, error: ExecuteError | None = None, *, jsonable: bool = False
+    ) -> ExecuteResult:
+        """Build the `ExecuteResult`: JSON-safe value within `max_result_chars`, logs, trace.
+
+        Pass `jsonable=True` when `value` is JSON-safe already (decoded from JSON, or converted
+        by the executor while model code could still run), so it is not converted twice.
+        """
         if error is None:
-            notes: list[str] = []
-            value = to_jsonable(value, notes)
-            for note in notes:
-                self.log("system", f"result: {note}")
+            if not jsonable:
+                notes: list[str] = []
+                value = to_jsonable(value, notes)
+                for note in notes:
+                    self.log("system", f"result: {note}")
             size = _json_size(value)
             if size > self.limits.max_result_chars:
                 preview = truncate_text(repr(value), 200)

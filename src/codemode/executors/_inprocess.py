@@ -124,7 +124,7 @@ class InProcessExecutor(Executor):
         if problem is not None:
             return tools.finish(error=show_line(problem, code))
         value, error = await self.run(compiled, code, tools, limits)
-        return tools.finish(value=value, error=error)
+        return tools.finish(value=value, error=error, jsonable=True)
 
     async def run(
         self, compiled: Compiled, code: str, tools: ToolBridge, limits: Limits
@@ -149,7 +149,7 @@ class InProcessExecutor(Executor):
         error: ExecuteError | None = None
         try:
             value = await _run(compiled.code, namespace)
-            value = _settle(value)
+            value = _Settled(value)
         except BaseException as exc:
             if isinstance(exc, asyncio.CancelledError) and not _ours(task, execution):
                 _cleanup(execution)
@@ -223,13 +223,9 @@ async def _run(code: CodeType, namespace: dict[str, Any]) -> Any:
     return result
 
 
-def _settle(value: Any) -> Any:
-    """Make the value JSON-safe while model code (a `__repr__`) may still run."""
-    return value if value is None or type(value) in (int, str, bool, float) else _Settled(value)
-
-
 class _Settled:
-    """A value converted inside the execution, carried out with the notes of the conversion."""
+    """The value made JSON-safe while model code (a `__repr__`) may still run, carried out
+    with the notes of the conversion."""
 
     __slots__ = ("notes", "value")
 

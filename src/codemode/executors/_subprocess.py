@@ -229,7 +229,7 @@ class SubprocessExecutor(Executor):
         finally:
             run.cancel_calls()
         self._release(worker, error)
-        return tools.finish(value=value, error=error)
+        return tools.finish(value=value, error=error, jsonable=True)  # decoded from JSON
 
     async def aclose(self) -> None:
         if self._closed:

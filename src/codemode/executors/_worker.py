@@ -454,7 +454,7 @@ class Worker:
                     frame = None
         if frame is None:
             try:  # a value JSON cannot carry (an int past 4300 digits) is an output error
-                result = bridge.finish(value=value, error=error)
+                result = bridge.finish(value=value, error=error, jsonable=True)
                 frame = encode(
                     {
                         "t": "done",
