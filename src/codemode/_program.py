@@ -240,36 +240,49 @@ class ToolUses:
     rebound: bool
 
 
-def find_tool_uses(tree: ast.Module, proxy_name: str = "codemode") -> ToolUses:
-    """One walk over the tree collecting the uses of the proxy (executors that walk the tree
-    anyway collect the same while they transform it)."""
-    uses: list[ToolUse] = []
-    rebound = False
-    for node in ast.walk(tree):
-        kind = type(node)
-        if kind is ast.Attribute:
-            value = node.value  # type: ignore[attr-defined]
-            if type(value) is ast.Name and value.id == proxy_name:
-                uses.append(ToolUse(node.attr, node.lineno, node.col_offset + 1, None))  # type: ignore[attr-defined]
-        elif kind is ast.Call:
-            func = node.func  # type: ignore[attr-defined]
+class ToolUseFinder:
+    """Collects the uses of the tool proxy from the nodes it is shown (any order, any kind), so
+    that a pass that walks the tree anyway can collect them on the way."""
+
+    def __init__(self, proxy_name: str = "codemode") -> None:
+        self.proxy_name = proxy_name
+        self.uses: list[ToolUse] = []
+        self.rebound = False
+
+    def see(self, node: ast.AST) -> None:
+        proxy = self.proxy_name
+        if isinstance(node, ast.Attribute):
+            value = node.value
+            if isinstance(value, ast.Name) and value.id == proxy:
+                self.uses.append(ToolUse(node.attr, node.lineno, node.col_offset + 1, None))
+        elif isinstance(node, ast.Call):
+            func = node.func
             if (
-                type(func) is ast.Attribute
-                and type(func.value) is ast.Name
-                and func.value.id == proxy_name
+                isinstance(func, ast.Attribute)
+                and isinstance(func.value, ast.Name)
+                and func.value.id == proxy
             ):
-                args, keywords = node.args, node.keywords  # type: ignore[attr-defined]
-                opaque = bool(args) or any(k.arg is None for k in keywords)
-                names = None if opaque else tuple(k.arg for k in keywords if k.arg)
-                uses.append(ToolUse(func.attr, node.lineno, node.col_offset + 1, names, True))  # type: ignore[attr-defined]
-        elif kind is ast.Name:
-            if node.id == proxy_name and type(node.ctx) is not ast.Load:  # type: ignore[attr-defined]
-                rebound = True
-        elif kind in (ast.arg, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef) and (
-            getattr(node, "arg", None) == proxy_name or getattr(node, "name", None) == proxy_name
-        ):
-            rebound = True
-    return ToolUses(tuple(uses), rebound)
+                opaque = bool(node.args) or any(k.arg is None for k in node.keywords)
+                names = None if opaque else tuple(k.arg for k in node.keywords if k.arg)
+                self.uses.append(ToolUse(func.attr, node.lineno, node.col_offset + 1, names, True))
+        elif isinstance(node, ast.Name):
+            if node.id == proxy and not isinstance(node.ctx, ast.Load):
+                self.rebound = True
+        elif isinstance(node, ast.arg):
+            self.rebound = self.rebound or node.arg == proxy
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            self.rebound = self.rebound or node.name == proxy
+
+    def result(self) -> ToolUses:
+        return ToolUses(tuple(self.uses), self.rebound)
+
+
+def find_tool_uses(tree: ast.Module, proxy_name: str = "codemode") -> ToolUses:
+    """One walk over the tree collecting the uses of the proxy."""
+    finder = ToolUseFinder(proxy_name)
+    for node in ast.walk(tree):
+        finder.see(node)
+    return finder.result()
 
 
 def check_tool_uses(

@@ -31,7 +31,7 @@ import re
 import unicodedata
 from typing import Any
 
-from .._program import ToolUse, ToolUses
+from .._program import ToolUseFinder, ToolUses
 
 GUARD_PREFIX = "_cm_"
 TICK = "_cm_tick_"
@@ -219,9 +219,7 @@ class Transformer:
 
     def __init__(self, proxy_name: str = "codemode") -> None:
         self.problems: list[tuple[int, int, str]] = []
-        self.proxy_name = proxy_name
-        self.uses: list[ToolUse] = []
-        self.proxy_rebound = False
+        self.tool_uses = ToolUseFinder(proxy_name)
         self._fields: dict[type, tuple[str, ...]] = {}
         self._dispatch: dict[type, Any] = {
             getattr(ast, name[6:]): getattr(self, name)
@@ -281,16 +279,14 @@ class Transformer:
         problem = check_name(node.id)
         if problem:
             self.refuse(node, problem)
-        if node.id == self.proxy_name and type(node.ctx) is not ast.Load:
-            self.proxy_rebound = True
+        self.tool_uses.see(node)
         return node
 
     def visit_arg(self, node: ast.arg) -> ast.AST:
         problem = check_name(node.arg)
         if problem:
             self.refuse(node, problem)
-        if node.arg == self.proxy_name:
-            self.proxy_rebound = True
+        self.tool_uses.see(node)
         if node.annotation is not None:
             node.annotation = self.visit(node.annotation)
         return node
@@ -343,10 +339,8 @@ class Transformer:
         if problem:
             self.refuse(node, problem)
             return node
-        value = node.value
-        if type(value) is ast.Name and value.id == self.proxy_name:
-            self.uses.append(ToolUse(attr, node.lineno, node.col_offset + 1, None))
-        node.value = self.visit(value)
+        self.tool_uses.see(node)
+        node.value = self.visit(node.value)
         if type(node.ctx) is ast.Load:
             if attr[0] == "_":
                 if attr == "__init__":  # re-running a host object's __init__ would reset it
@@ -361,15 +355,7 @@ class Transformer:
         return node
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
-        func = node.func
-        if (
-            type(func) is ast.Attribute
-            and type(func.value) is ast.Name
-            and func.value.id == self.proxy_name
-        ):
-            opaque = bool(node.args) or any(k.arg is None for k in node.keywords)
-            keywords = None if opaque else tuple(k.arg for k in node.keywords if k.arg)
-            self.uses.append(ToolUse(func.attr, node.lineno, node.col_offset + 1, keywords, True))
+        self.tool_uses.see(node)
         self.generic_visit(node)
         return node
 
@@ -407,8 +393,7 @@ class Transformer:
             name.startswith("__") and not (name.endswith("__") and len(name) > 4)
         ):
             self.refuse(node, f"the function name {name!r} is not allowed")
-        if name == self.proxy_name:
-            self.proxy_rebound = True
+        self.tool_uses.see(node)
         self.generic_visit(node)
         at = 1 if _has_docstring(node.body) else 0
         node.body.insert(at, _tick(node.body[0]))
@@ -425,8 +410,7 @@ class Transformer:
 
     def visit_ClassDef(self, node: ast.ClassDef) -> ast.AST:
         self.check_names(node, node.name)
-        if node.name == self.proxy_name:
-            self.proxy_rebound = True
+        self.tool_uses.see(node)
         self.generic_visit(node)
         return node
 
@@ -565,7 +549,7 @@ def transform(tree: ast.Module) -> ToolUses:
     transformer.visit(tree)
     if transformer.problems:
         raise PolicyViolation(transformer.problems)
-    return ToolUses(tuple(transformer.uses), transformer.proxy_rebound)
+    return transformer.tool_uses.result()
 
 
 # -- sizes of format operations ---------------------------------------------------------------
