@@ -181,3 +181,12 @@ async def test_tool_argument_size_is_capped(cm: Codemode) -> None:
     assert result.error is not None and result.error.type == "validation"
     assert "larger than 1000000 characters" in result.error.message
     assert result.tool_calls[0].ok is False  # recorded, never run
+
+
+async def test_with_executor_keeps_tools_and_limits(cm: Codemode) -> None:
+    from codemode.executors import InProcessExecutor
+
+    other = cm.with_executor(InProcessExecutor())
+    assert other.executor is not cm.executor
+    assert other.limits == cm.limits and other.stubs() == cm.stubs()
+    assert (await other.execute("await codemode.add(a=1)")).value == 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import copy
 import functools
 from collections.abc import Iterable
 from types import TracebackType
@@ -172,6 +173,14 @@ class Codemode:
         with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="codemode") as pool:
             run = functools.partial(asyncio.run, self.execute(code, **options))
             return pool.submit(run).result()
+
+    def with_executor(self, executor: Executor) -> Codemode:
+        """The same tools, limits and `on_event`, run by `executor` (this one is unchanged)."""
+        other = copy.copy(self)
+        other._tools = dict(self._tools)
+        other._prechecked = {}
+        other.executor = executor
+        return other
 
     async def aclose(self) -> None:
         """Close the executor (worker processes, if any)."""

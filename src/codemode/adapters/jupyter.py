@@ -395,16 +395,7 @@ def _prepare(line: str, namespace: dict[str, Any]) -> _Cell:
     if isinstance(target, Codemode):
         cm = target
         if owned is not None:  # the same tools and limits on the executor asked for
-            limits = target.limits
-            cm = Codemode(
-                target.tools,
-                executor=owned,
-                timeout=limits.timeout,
-                max_tool_calls=limits.max_tool_calls,
-                max_log_chars=limits.max_log_chars,
-                max_result_chars=limits.max_result_chars,
-                on_event=target.on_event,
-            )
+            cm = target.with_executor(owned)
     else:
         items = [target] if callable(target) else target
         if isinstance(items, str | bytes) or not isinstance(items, Iterable):
