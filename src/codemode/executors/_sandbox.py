@@ -488,7 +488,7 @@ def getattr_builtin(obj: Any, name: str, default: Any = _MISSING) -> Any:
             return init_guard(obj)
         if name.startswith("_") and not name.startswith("__"):
             return private_guard(obj, name)
-        if name in _TEXT_METHODS or name in ("to_bytes", "register", "re"):
+        if name in policy.GUARDED_METHODS:  # the same routing as `obj.name` in model code
             return attr_guard(obj, name)
         return getattr(obj, name)
     except AttributeError:
