@@ -16,7 +16,7 @@ from ._prompt import render_prompt
 from ._result import ExecuteError, ExecuteResult, Limits
 from ._stubs import render_stubs
 from ._tools import Tool, ToolFunction, as_tool
-from .executors._base import EventHandler, Executor, ToolBridge
+from .executors._base import CheckOutputs, EventHandler, Executor, ToolBridge
 
 
 class Codemode:
@@ -30,6 +30,9 @@ class Codemode:
     3
 
     Limits given here are the defaults for every execution; `execute` can override them per call.
+    `check_outputs` checks every tool result against the tool's output schema (its return
+    annotation): `"warn"` (the default) traces the call with a warning and logs it for the model,
+    `"error"` raises `ToolError` in the program, `"off"` passes results through unchecked.
     The executor defaults to a new `InProcessExecutor`; pass `SubprocessExecutor()` for isolation.
     """
 
@@ -43,7 +46,13 @@ class Codemode:
         max_log_chars: int = 20_000,
         max_result_chars: int = 100_000,
         on_event: EventHandler | None = None,
+        check_outputs: CheckOutputs = "warn",
     ) -> None:
+        if check_outputs not in ("error", "warn", "off"):
+            raise ValueError(
+                f"check_outputs must be 'error', 'warn' or 'off', not {check_outputs!r}"
+            )
+        self.check_outputs: CheckOutputs = check_outputs
         self._tools: dict[str, Tool] = {}
         self._prechecked: dict[str, ExecuteError | None] = {}
         for item in tools:
@@ -144,7 +153,9 @@ class Codemode:
                 max_log_chars=max_log_chars,
                 max_result_chars=max_result_chars,
             )
-        bridge = ToolBridge(self._tools, limits, on_event or self.on_event)
+        bridge = ToolBridge(
+            self._tools, limits, on_event or self.on_event, check_outputs=self.check_outputs
+        )
         source = strip_fences(code) if isinstance(code, str) else ""
         if not isinstance(code, str):
             return bridge.finish(error=_not_code(code))

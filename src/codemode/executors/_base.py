@@ -7,7 +7,7 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Literal, Self
 
 from .._errors import ToolArgumentError, ToolCallLimitError, ToolError
 from .._result import (
@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # not at run time: the subprocess worker imports this module 
     from .._tools import Tool
 
 Event = LogEntry | ToolCall
+CheckOutputs = Literal["error", "warn", "off"]
 EventHandler = Callable[[Event], Any]
 
 
@@ -76,11 +77,14 @@ class ToolBridge:
     """The host end of one execution: dispatches tool calls and collects the trace and the logs.
 
     One bridge serves one execution. Executors call `call`, `log` and `finish`; model code never
-    sees the bridge itself.
+    sees the bridge itself. `check_outputs` says what happens when a tool's result does not fit
+    its output schema: `"warn"` traces the call with a `warning` and logs it where the model reads
+    it, `"error"` fails the call with a `ToolError`, `"off"` does not check.
     """
 
     __slots__ = (
         "_calls",
+        "_check_outputs",
         "_log_chars",
         "_log_truncated",
         "_logs",
@@ -97,8 +101,12 @@ class ToolBridge:
         tools: Mapping[str, Tool],
         limits: Limits,
         on_event: EventHandler | None = None,
+        *,
+        check_outputs: CheckOutputs = "warn",
     ) -> None:
         self.tools = tools  # keyed by python name
+        # "warn" and "error" check results against the tool's output schema; "" skips the check
+        self._check_outputs = "" if check_outputs == "off" else check_outputs
         self.limits = limits
         self._on_event = on_event
         self._calls: list[ToolCall | None] = []
@@ -148,16 +156,31 @@ class ToolBridge:
             message = _tool_exception_message(exc)
             self._record(index, ToolCall(name, recorded, False, elapsed, message))
             raise ToolError(f"{name}() failed: {message}", tool=name) from None
-        call = ToolCall(name, recorded, True, (time.perf_counter() - started) * 1000, None)
+        elapsed = (time.perf_counter() - started) * 1000
+        notes: list[str] | tuple[()] = ()
+        if type(value) in _SCALARS:
+            result = value
+        else:
+            notes = []
+            result = to_jsonable(value, notes)
+        warning = None
+        if self._check_outputs and tool.output_schema is not None:
+            mismatch = tool.check_output(result)
+            if mismatch is not None:
+                warning = (
+                    f"{name}() returned a result that does not match its return type: {mismatch}"
+                )
+                if self._check_outputs == "error":
+                    self._record(index, ToolCall(name, recorded, False, elapsed, warning))
+                    raise ToolError(warning, tool=name)
+        call = ToolCall(name, recorded, True, elapsed, None, warning)
         calls[index] = call
         if self._on_event is not None:
             self._emit(call)
-        if type(value) in _SCALARS:
-            return value
-        notes: list[str] = []
-        result = to_jsonable(value, notes)
         for note in notes:
             self.log("system", f"{name}(): {note}")
+        if warning is not None:
+            self.log("system", warning)  # where the model reads it
         return result
 
     def _record(self, index: int, call: ToolCall) -> None:
