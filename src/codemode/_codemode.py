@@ -16,6 +16,13 @@ from ._prompt import render_prompt
 from ._result import ExecuteError, ExecuteResult, Limits
 from ._stubs import render_stubs
 from ._tools import Tool, ToolFunction, as_tool
+from ._typecheck import (
+    Diagnostic,
+    TypeChecker,
+    TypeCheckUnavailable,
+    find_checker,
+    validation_error,
+)
 from .executors._base import CheckOutputs, EventHandler, Executor, ToolBridge
 
 
@@ -33,6 +40,8 @@ class Codemode:
     `check_outputs` checks every tool result against the tool's output schema (its return
     annotation): `"warn"` (the default) traces the call with a warning and logs it for the model,
     `"error"` raises `ToolError` in the program, `"off"` passes results through unchecked.
+    `typecheck=True` type-checks every program against the stubs (with ty, the `typecheck` extra)
+    before it runs: what the checker finds comes back as a `validation` error and nothing runs.
     The executor defaults to a new `InProcessExecutor`; pass `SubprocessExecutor()` for isolation.
     """
 
@@ -47,12 +56,18 @@ class Codemode:
         max_result_chars: int = 100_000,
         on_event: EventHandler | None = None,
         check_outputs: CheckOutputs = "warn",
+        typecheck: bool = False,
     ) -> None:
         if check_outputs not in ("error", "warn", "off"):
             raise ValueError(
                 f"check_outputs must be 'error', 'warn' or 'off', not {check_outputs!r}"
             )
         self.check_outputs: CheckOutputs = check_outputs
+        self.typecheck = typecheck
+        if typecheck:
+            find_checker()  # not installed: say so now, not at the first run
+        self._checker: TypeChecker | None = None
+        self._checked: dict[tuple[str, tuple[str, ...]], list[Diagnostic]] = {}
         self._tools: dict[str, Tool] = {}
         self._prechecked: dict[str, ExecuteError | None] = {}
         for item in tools:
@@ -92,6 +107,11 @@ class Codemode:
     def _invalidate(self) -> None:
         self.__dict__.pop("_stubs_text", None)
         self._prechecked = {}
+        self._checked = {}
+        checker = self.__dict__.get("_checker")
+        if checker is not None:
+            checker.close()
+            self._checker = None
 
     def _precheck(self, source: str) -> ExecuteError | None:
         """The syntax or pre-check error for `source`, remembered per source."""
@@ -127,6 +147,45 @@ class Codemode:
         """What the model needs: how to write the program, then the stubs."""
         modules = getattr(self.executor, "allowed_modules", ())
         return render_prompt(self.stubs(), modules)
+
+    # -- the type check -----------------------------------------------------------------------
+
+    def check(self, code: str) -> list[Diagnostic]:
+        """Type-check model code against the stubs, without running it: the problems found, in
+        the order of their lines (empty when there are none). Needs the `typecheck` extra.
+
+        >>> cm.check("w = await codemode.get_weather(city=1)")  # doctest: +SKIP
+        [Diagnostic(line=1, column=37, rule='invalid-argument-type', message='...')]
+        """
+        source = strip_fences(code)
+        problem = parse(source)
+        if isinstance(problem, ExecuteError):
+            return [Diagnostic(problem.line or 1, problem.column or 1, "syntax", problem.message)]
+        return self._type_checker().check(source)
+
+    def _type_checker(self) -> TypeChecker:
+        if self._checker is None:
+            self._checker = TypeChecker(self.stubs())
+        return self._checker
+
+    async def _typecheck_error(
+        self, source: str, bridge: ToolBridge, names: tuple[str, ...] = ()
+    ) -> ExecuteError | None:
+        """The `validation` error for a program the type check rejects, or None."""
+        if isinstance(parse(source), ExecuteError):
+            return None  # the executor reports the syntax error as usual
+        key = (source, names)
+        found = self._checked.get(key)
+        if found is None:
+            try:
+                found = await self._type_checker().acheck(source, names)
+            except TypeCheckUnavailable as exc:
+                bridge.log("system", f"type check skipped: {exc}")
+                return None
+            if len(self._checked) >= 256:
+                self._checked.pop(next(iter(self._checked)))
+            self._checked[key] = found
+        return validation_error(found, source) if found else None
 
     # -- running code -------------------------------------------------------------------------
 
@@ -164,6 +223,10 @@ class Codemode:
         )
         if problem is not None:
             return bridge.finish(error=problem)
+        if self.typecheck:
+            problem = await self._typecheck_error(source, bridge)
+            if problem is not None:
+                return bridge.finish(error=problem)
         try:
             return await self.executor.execute(source, bridge, limits)
         except Exception as exc:  # an executor broke its contract: still no raise to the caller
@@ -190,11 +253,15 @@ class Codemode:
         other = copy.copy(self)
         other._tools = dict(self._tools)
         other._prechecked = {}
+        other._checker, other._checked = None, {}  # its own: closing one leaves the other be
         other.executor = executor
         return other
 
     async def aclose(self) -> None:
-        """Close the executor (worker processes, if any)."""
+        """Close the executor (worker processes, if any) and the type checker's files."""
+        if self._checker is not None:
+            self._checker.close()
+            self._checker = None
         await self.executor.aclose()
 
     async def __aenter__(self) -> Self:
