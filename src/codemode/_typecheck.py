@@ -12,8 +12,8 @@ memory, without a daemon. It is an optional extra: `pip install "codemode[typech
 What is kept: ty's errors, and its `unused-awaitable` warning (a tool call without `await`) as an
 error. What is dropped, because the program is still correct as the sandbox runs it: `invalid-syntax`
 (top-level `await` and `return` are allowed here; real syntax errors are found by the parser before
-the check), and "unresolved attribute" on an attribute the program assigns (Python allows a new
-attribute on an instance of the program's own class).
+the check), and what `_Leeway` excuses (new attributes and keys being written, attributes of the
+program's own classes, tool calls given one dict or `**kwargs`).
 """
 
 from __future__ import annotations
@@ -190,15 +190,13 @@ class TypeChecker:
             reported: Any = json.loads(stdout or b"[]")
         except ValueError as exc:
             raise TypeCheckUnavailable(f"cannot read the type checker's report: {exc}") from exc
-        assigned = _assigned_attributes(source)
+        leeway = _Leeway(source)
         found: list[Diagnostic] = []
         for item in reported if isinstance(reported, list) else ():
             diagnostic = _diagnostic(item)
             if diagnostic is None or diagnostic.rule in _DROPPED_RULES:
                 continue
-            if diagnostic.rule in ("missing-attribute", "unresolved-attribute") and (
-                (diagnostic.line, diagnostic.column) in assigned
-            ):
+            if leeway.excuses(diagnostic):
                 continue
             found.append(diagnostic)
         found.sort(key=lambda d: (d.line, d.column))
@@ -232,19 +230,63 @@ def _diagnostic(item: Any) -> Diagnostic | None:
     return Diagnostic(line, column, rule, message)
 
 
-def _assigned_attributes(source: str) -> set[tuple[int, int]]:
-    """Where the program assigns an attribute (`obj.name = ...`): (line, column), 1-based."""
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError, MemoryError, RecursionError):
-        return set()
-    found: set[tuple[int, int]] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
-            found.add((node.lineno, node.col_offset + 1))  # where ty puts it: the whole target
-            end = node.end_col_offset or 0
-            found.add((node.end_lineno or node.lineno, end - len(node.attr) + 1))
-    return found
+class _Leeway:
+    """Where a diagnostic is about code that runs correctly in the sandbox, found from the AST:
+    a new attribute or key being written (`box.label = ...`, `result["note"] = ...`), a tool
+    called with one dict or `**kwargs` (checked against the schema when it runs), an attribute
+    of an instance of the program's own class (Python lets any code add one)."""
+
+    def __init__(self, source: str) -> None:
+        self.writes: set[tuple[int, int]] = set()
+        self.opaque_calls: list[tuple[int, int, int, int]] = []
+        self.own_classes: set[str] = set()
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError, MemoryError, RecursionError):
+            return
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and not isinstance(node.ctx, ast.Load):
+                self.writes.add((node.lineno, node.col_offset + 1))  # ty: the whole target
+                end = node.end_col_offset or 0
+                self.writes.add((node.end_lineno or node.lineno, end - len(node.attr) + 1))
+            elif isinstance(node, ast.Subscript) and not isinstance(node.ctx, ast.Load):
+                self.writes.add((node.slice.lineno, node.slice.col_offset + 1))  # ty: the key
+                self.writes.add((node.lineno, node.col_offset + 1))
+            elif isinstance(node, ast.ClassDef):
+                self.own_classes.add(node.name)
+            elif (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == "codemode"
+                and (node.args or any(k.arg is None for k in node.keywords))
+            ):
+                self.opaque_calls.append(
+                    (
+                        node.lineno,
+                        node.col_offset + 1,
+                        node.end_lineno or node.lineno,
+                        (node.end_col_offset or 0) + 1,
+                    )
+                )
+
+    def excuses(self, diagnostic: Diagnostic) -> bool:
+        where = (diagnostic.line, diagnostic.column)
+        if diagnostic.rule in _ATTRIBUTE_RULES:
+            if where in self.writes:
+                return True
+            if any(f"type `{name}`" in diagnostic.message for name in self.own_classes):
+                return True
+        if diagnostic.rule in _KEY_RULES and where in self.writes:
+            return True
+        return any(
+            (line, column) <= where <= (end_line, end_column)
+            for line, column, end_line, end_column in self.opaque_calls
+        )
+
+
+_ATTRIBUTE_RULES = frozenset({"missing-attribute", "unresolved-attribute"})
+_KEY_RULES = frozenset({"invalid-typed-dict-key", "invalid-key", "invalid-assignment"})
 
 
 def _remove(path: str) -> None:
