@@ -16,15 +16,19 @@ result.ok, result.value, result.logs, result.tool_calls
 from ._codemode import Codemode
 from ._errors import RegistrationError, ToolArgumentError, ToolCallLimitError, ToolError
 from ._result import ExecuteError, ExecuteResult, Limits, LogEntry, ToolCall
+from ._session import Session
 from ._tools import Tool, tool
+from ._typecheck import Diagnostic
 
 __all__ = [
     "Codemode",
+    "Diagnostic",
     "ExecuteError",
     "ExecuteResult",
     "Limits",
     "LogEntry",
     "RegistrationError",
+    "Session",
     "Tool",
     "ToolArgumentError",
     "ToolCall",

@@ -6,7 +6,7 @@ import asyncio
 import concurrent.futures
 import copy
 import functools
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from types import TracebackType
 from typing import Any, Self
 
@@ -14,6 +14,7 @@ from ._errors import RegistrationError
 from ._program import parse, precheck, show_line, strip_fences
 from ._prompt import render_prompt
 from ._result import ExecuteError, ExecuteResult, Limits
+from ._session import Session
 from ._stubs import render_stubs
 from ._tools import Tool, ToolFunction, as_tool
 from ._typecheck import (
@@ -143,10 +144,24 @@ class Codemode:
             self.__dict__["_stubs_text"] = text
         return text
 
-    def prompt(self) -> str:
-        """What the model needs: how to write the program, then the stubs."""
+    def prompt(self, *, session: bool = False) -> str:
+        """What the model needs: how to write the program, then the stubs. `session=True` tells
+        the model that what its programs define stays for the next one (see `session()`)."""
         modules = getattr(self.executor, "allowed_modules", ())
-        return render_prompt(self.stubs(), modules)
+        return render_prompt(self.stubs(), modules, session=session)
+
+    def session(
+        self, *, idle_timeout: float | None = 600.0, max_lifetime: float | None = 3600.0
+    ) -> Session:
+        """A `Session`: runs whose top-level names (variables, functions, classes, imports)
+        stay for the next run. Use it as `async with cm.session() as s:`, or keep it and
+        `await s.aclose()` when done. Raises `NotImplementedError` for an executor without
+        sessions.
+
+        After `idle_timeout` seconds without a run, or `max_lifetime` seconds, the session lets
+        go of its state; its next run starts clean and says so in its logs.
+        """
+        return Session(self, idle_timeout=idle_timeout, max_lifetime=max_lifetime)
 
     # -- the type check -----------------------------------------------------------------------
 
@@ -204,6 +219,31 @@ class Codemode:
 
         Async tools run on the caller's event loop, so loop-bound clients work as tools.
         """
+        return await self._execute(
+            code,
+            self.executor.execute,
+            timeout=timeout,
+            max_tool_calls=max_tool_calls,
+            max_log_chars=max_log_chars,
+            max_result_chars=max_result_chars,
+            on_event=on_event,
+        )
+
+    async def _execute(
+        self,
+        code: str,
+        run: Callable[[str, ToolBridge, Limits], Awaitable[ExecuteResult]],
+        *,
+        names: tuple[str, ...] = (),
+        notes: Iterable[str] = (),
+        timeout: float | None = None,
+        max_tool_calls: int | None = None,
+        max_log_chars: int | None = None,
+        max_result_chars: int | None = None,
+        on_event: EventHandler | None = None,
+    ) -> ExecuteResult:
+        """`execute` with `run` (an executor's or a session's) running the code; `names` bound
+        by earlier runs of a session, `notes` logged first (why a session starts clean)."""
         limits = self.limits  # the same object for every run that overrides nothing
         if (timeout, max_tool_calls, max_log_chars, max_result_chars) != (None, None, None, None):
             limits = limits.replace(
@@ -215,6 +255,8 @@ class Codemode:
         bridge = ToolBridge(
             self._tools, limits, on_event or self.on_event, check_outputs=self.check_outputs
         )
+        for note in notes:
+            bridge.log("system", note)
         source = strip_fences(code) if isinstance(code, str) else ""
         if not isinstance(code, str):
             return bridge.finish(error=_not_code(code))
@@ -224,11 +266,11 @@ class Codemode:
         if problem is not None:
             return bridge.finish(error=problem)
         if self.typecheck:
-            problem = await self._typecheck_error(source, bridge)
+            problem = await self._typecheck_error(source, bridge, names)
             if problem is not None:
                 return bridge.finish(error=problem)
         try:
-            return await self.executor.execute(source, bridge, limits)
+            return await run(source, bridge, limits)
         except Exception as exc:  # an executor broke its contract: still no raise to the caller
             return bridge.finish(
                 error=ExecuteError(

@@ -18,6 +18,20 @@ import: {modules}. Nothing else is available: no files, network, environment or 
 ```"""
 
 
-def render_prompt(stubs: str, modules: Iterable[str]) -> str:
-    """The prompt: how to write the program, then the stubs in a fenced block."""
-    return PROMPT_TEMPLATE.format(modules=", ".join(sorted(modules)), stubs=stubs.rstrip())
+SESSION_NOTE = """\
+Your programs run in one session: names a program binds at top level (variables, functions,
+classes, imports) are still there for your next program; names inside a function are not. So
+here you may write top-level statements instead of `main()` (top-level `await` works) and end
+with an expression: its value is the answer. Keep results you will need in top-level variables
+and reuse them rather than calling the tools again. If a run's output says the session started
+clean, earlier names are gone."""
+
+
+def render_prompt(stubs: str, modules: Iterable[str], *, session: bool = False) -> str:
+    """The prompt: how to write the program (and, in a session, that names stay), then the
+    stubs in a fenced block."""
+    text = PROMPT_TEMPLATE.format(modules=", ".join(sorted(modules)), stubs=stubs.rstrip())
+    if session:
+        head, fence, rest = text.partition("\n\n```python\n")
+        text = f"{head}\n\n{SESSION_NOTE}{fence}{rest}"
+    return text

@@ -156,7 +156,7 @@ class TypeChecker:
         declared = sorted({n for n in names if n.isidentifier()} - _BOUND)
         if declared:  # names an earlier run of the session left: anything, as far as we know
             header += "; from typing import Any as _cm_Any; " + "; ".join(
-                f"{name}: _cm_Any" for name in declared
+                f"{name}: _cm_Any = ..." for name in declared
             )
         text = header + "\n" + source
         path = os.path.join(self.directory, f"program_{os.getpid()}_{next(self._ids)}.py")

@@ -2,7 +2,7 @@
 isolated worker processes; write your own by subclassing `Executor` (see its docstring for the
 contract)."""
 
-from ._base import Event, EventHandler, Executor, ToolBridge
+from ._base import Event, EventHandler, Executor, ExecutorSession, ToolBridge
 from ._inprocess import InProcessExecutor
 from ._subprocess import PoolStats, SubprocessExecutor
 
@@ -10,6 +10,7 @@ __all__ = [
     "Event",
     "EventHandler",
     "Executor",
+    "ExecutorSession",
     "InProcessExecutor",
     "PoolStats",
     "SubprocessExecutor",

@@ -46,6 +46,8 @@ class Executor(ABC):
       `memory_mb`); an executor honours the ones it can and documents the rest.
     - An executor may hold resources (worker processes). `aclose()` releases them; `async with`
       does it for you. Executing after `aclose()` is a programming error and may raise.
+    - Sessions (optional): `session()` returns an `ExecutorSession` whose runs share the names
+      programs bind at top level. An executor without them raises `NotImplementedError`.
 
     A test double is a few lines:
 
@@ -57,6 +59,10 @@ class Executor(ABC):
     @abstractmethod
     async def execute(self, code: str, tools: ToolBridge, limits: Limits) -> ExecuteResult:
         """Run `code`; see the class docstring for the contract."""
+
+    def session(self) -> ExecutorSession:
+        """A new `ExecutorSession` on this executor (see its docstring for the contract)."""
+        raise NotImplementedError(f"{type(self).__name__} does not support sessions")
 
     async def aclose(self) -> None:  # noqa: B027 - optional hook, a no-op by default
         """Release whatever the executor holds. Safe to call more than once."""
@@ -71,6 +77,39 @@ class Executor(ABC):
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+
+class ExecutorSession(ABC):
+    """Runs of one caller that share state: what a program binds at top level (variables,
+    functions, classes, imports) is there for the session's next run.
+
+    The contract, beside `Executor`'s (every run still never raises, and still gets its own
+    bridge and limits):
+
+    - `execute(code, tools, limits)` runs like `Executor.execute`, in the session's namespace.
+      The caller serialises runs (`codemode.Session` does): two runs of one session never
+      overlap, so an executor session need not guard against it.
+    - `reset()` forgets the state: the next run starts with a fresh namespace.
+    - `generation` counts fresh starts: it goes up whenever the state is lost, by `reset()` or
+      because the executor lost it (a worker died). A session that lost its state says so in the
+      logs of its next result (a `system` line) and starts clean.
+    - `aclose()` releases what the session holds (a pinned worker); safe to call more than
+      once. Executing after it is a programming error and may raise.
+    """
+
+    generation: int = 0
+
+    @abstractmethod
+    async def execute(self, code: str, tools: ToolBridge, limits: Limits) -> ExecuteResult:
+        """Run `code` in the session's namespace; see the class docstring."""
+
+    @abstractmethod
+    async def reset(self) -> None:
+        """Start the next run with a fresh namespace."""
+
+    @abstractmethod
+    async def aclose(self) -> None:
+        """Release what the session holds."""
 
 
 class ToolBridge:

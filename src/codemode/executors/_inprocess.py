@@ -33,7 +33,7 @@ from .._program import (
     syntax_error,
 )
 from .._result import ExecuteError, ExecuteResult, Limits, to_jsonable
-from ._base import Executor, ToolBridge, unknown_tool_message
+from ._base import Executor, ExecutorSession, ToolBridge, unknown_tool_message
 from ._policy import TICK, PolicyViolation, transform
 from ._sandbox import (
     CURRENT,
@@ -116,27 +116,47 @@ class InProcessExecutor(Executor):
 
     # -- running -----------------------------------------------------------------------------
 
-    async def execute(self, code: str, tools: ToolBridge, limits: Limits) -> ExecuteResult:
+    async def execute(
+        self,
+        code: str,
+        tools: ToolBridge,
+        limits: Limits,
+        *,
+        namespace: dict[str, Any] | None = None,
+    ) -> ExecuteResult:
+        """See `Executor.execute`; `namespace` is a session's, kept from one run to the next."""
         compiled = self.compile(code)
         if isinstance(compiled, ExecuteError):
             return tools.finish(error=compiled)
         problem = check_tool_uses(compiled.uses, tools.tools)
         if problem is not None:
             return tools.finish(error=show_line(problem, code))
-        value, error = await self.run(compiled, code, tools, limits)
+        value, error = await self.run(compiled, code, tools, limits, namespace=namespace)
         return tools.finish(value=value, error=error, jsonable=True)
 
+    def session(self) -> InProcessSession:
+        """A session whose runs share one namespace, in this process."""
+        return InProcessSession(self)
+
     async def run(
-        self, compiled: Compiled, code: str, tools: ToolBridge, limits: Limits
+        self,
+        compiled: Compiled,
+        code: str,
+        tools: ToolBridge,
+        limits: Limits,
+        *,
+        namespace: dict[str, Any] | None = None,
     ) -> tuple[Any, ExecuteError | None]:
         """Run `compiled` (from `self.compile(code)`): the JSON-safe value, or the error.
 
         `execute` is `compile`, the tool pre-check, `run`, `tools.finish`; the subprocess worker
         calls `run` with a bridge of its own that forwards tool calls and output to the host.
+        `namespace` (a session's, empty at first) is run in and kept instead of a fresh one.
         """
         deadline = None if limits.timeout is None else time.monotonic() + limits.timeout
         execution = Execution(deadline)
-        namespace = self._namespace(execution, tools)
+        kept = namespace
+        namespace = self._namespace(execution, tools, kept)
         token = CURRENT.set(execution)
         loop = asyncio.get_running_loop()
         task = asyncio.current_task(loop)
@@ -161,6 +181,10 @@ class InProcessExecutor(Executor):
             if error is None and execution.expired:
                 error = _timeout_error(limits)
             _cleanup(execution)
+            if kept is not None:
+                # A session's namespace outlives this execution: a late expiry of this one must
+                # not reach the next run's check.
+                execution.globals = {}
             CURRENT.reset(token)
         if isinstance(value, _Settled):
             for note in value.notes:
@@ -168,14 +192,46 @@ class InProcessExecutor(Executor):
             value = value.value
         return value, error
 
-    def _namespace(self, execution: Execution, bridge: ToolBridge) -> dict[str, Any]:
+    def _namespace(
+        self, execution: Execution, bridge: ToolBridge, kept: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         # The builtins are shared (model code cannot reach the dict); what belongs to this
         # execution sits in its globals, which names resolve in first.
-        namespace = dict(self._globals)
+        if kept is None:
+            namespace = dict(self._globals)
+        else:  # a session's: the same dict every run, so functions defined earlier see this run
+            namespace = kept
+            namespace.pop(RESULT_NAME, None)
+            namespace.update(self._globals)  # the check back to a no-op, the guards as they were
         namespace["codemode"] = ToolProxy(bridge, execution)
         namespace["print"] = make_print(bridge.log)
         execution.globals = namespace
         return namespace
+
+
+class InProcessSession(ExecutorSession):
+    """One namespace kept across runs, in this process. What the names hold stays in the host's
+    memory until `reset()` or `aclose()`: in-process, nothing bounds it (the subprocess
+    executor's session bounds it with the worker's memory limit)."""
+
+    def __init__(self, executor: InProcessExecutor) -> None:
+        self._executor = executor
+        self._namespace: dict[str, Any] = {}
+        self._closed = False
+        self.generation = 0
+
+    async def execute(self, code: str, tools: ToolBridge, limits: Limits) -> ExecuteResult:
+        if self._closed:
+            raise RuntimeError("this session is closed")
+        return await self._executor.execute(code, tools, limits, namespace=self._namespace)
+
+    async def reset(self) -> None:
+        self._namespace = {}
+        self.generation += 1
+
+    async def aclose(self) -> None:
+        self._closed = True
+        self._namespace = {}
 
 
 @dataclass(frozen=True, slots=True)
