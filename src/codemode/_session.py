@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import concurrent.futures
 import contextlib
+import threading
 import time
+from collections.abc import Awaitable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
@@ -53,6 +56,7 @@ class Session:
         self.max_lifetime = max_lifetime
         self._inner: ExecutorSession | None = cm.executor.session()
         self._lock = asyncio.Lock()
+        self._sync_lock = threading.Lock()  # sync callers run on loops of their own
         self._closed = False
         self._started = self._used = time.monotonic()
         self._lost: str | None = None  # why the state was let go, for the next run's logs
@@ -75,7 +79,9 @@ class Session:
             if self._closed:
                 raise RuntimeError("this session is closed")
             self._cancel_timer()
-            self._expire_if_due()
+            reason = self._due(time.monotonic())
+            if reason is not None:
+                await self._let_go(reason)
             notes = []
             if self._lost is not None:
                 notes.append(self._lost)
@@ -118,16 +124,36 @@ class Session:
         if inner is not None:
             await inner.aclose()
 
+    def execute_sync(self, code: str, **options: Any) -> ExecuteResult:
+        """`execute` for synchronous callers, like `Codemode.execute_sync` (inside a running
+        event loop the run goes to a private loop in a helper thread). Calls from several
+        threads take turns."""
+        with self._sync_lock:
+            try:
+                asyncio.get_running_loop()
+            except RuntimeError:
+                return asyncio.run(self.execute(code, **options))
+            with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="codemode") as pool:
+                return pool.submit(asyncio.run, self.execute(code, **options)).result()
+
     def close(self) -> None:
-        """`aclose()` for synchronous callers: at once, or on the running loop soon."""
+        """`aclose()` for synchronous callers: closed at once; what the executor holds is
+        released now, or on the running loop soon."""
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
             asyncio.run(self.aclose())
             return
-        task = loop.create_task(self.aclose())
-        _PENDING.add(task)
-        task.add_done_callback(_PENDING.discard)
+        if self._closed:
+            return
+        self._closed = True
+        self._cancel_timer()
+        inner, self._inner = self._inner, None
+        self._names.clear()
+        if inner is not None:
+            task = loop.create_task(inner.aclose())
+            _PENDING.add(task)
+            task.add_done_callback(_PENDING.discard)
 
     async def __aenter__(self) -> Self:
         return self
@@ -156,19 +182,12 @@ class Session:
             return f"it reached its maximum lifetime of {self.max_lifetime:g} s"
         return None
 
-    def _expire_if_due(self) -> None:
-        reason = self._due(time.monotonic())
-        if reason is not None:
-            self._expire(reason)
-
-    def _expire(self, reason: str) -> None:
+    def _let_go(self, reason: str) -> Awaitable[None]:
+        """Drop the state (closing the executor's session); the next run starts clean."""
         inner, self._inner = self._inner, None
         self._names.clear()
         self._lost = f"the session expired ({reason}): names from earlier runs are gone"
-        if inner is not None:
-            task = asyncio.get_running_loop().create_task(inner.aclose())
-            _PENDING.add(task)
-            task.add_done_callback(_PENDING.discard)
+        return inner.aclose() if inner is not None else asyncio.sleep(0)
 
     def _arm_timer(self) -> None:
         """Let go of the state when it falls due even if no run comes to notice."""
@@ -187,8 +206,12 @@ class Session:
         self._timer = None
         if self._closed or self._lock.locked():
             return  # a run is on: it checks when it starts and re-arms when it ends
-        with contextlib.suppress(RuntimeError):  # the loop is closing
-            self._expire_if_due()
+        reason = self._due(time.monotonic())
+        if reason is not None:
+            with contextlib.suppress(RuntimeError):  # the loop is closing
+                task = asyncio.ensure_future(self._let_go(reason))
+                _PENDING.add(task)
+                task.add_done_callback(_PENDING.discard)
 
     def _cancel_timer(self) -> None:
         if self._timer is not None:

@@ -1,0 +1,178 @@
+"""Sessions on every executor: state across runs, reset, expiry, serialised runs, limits."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from codemode import Codemode, Session
+from codemode.executors import Executor
+
+MARKS: list[str] = []
+
+
+async def mark(label: str) -> str:
+    """Record a label, in the order the calls arrive."""
+    MARKS.append(label)
+    return label
+
+
+async def double(x: int) -> int:
+    return 2 * x
+
+
+@pytest.fixture
+def cm(executor: Executor) -> Codemode:
+    return Codemode([mark, double], executor=executor, timeout=10)
+
+
+def system_lines(result: Any) -> str:
+    return "\n".join(entry.text for entry in result.logs if entry.stream == "system")
+
+
+async def test_top_level_names_stay_for_the_next_run(cm: Codemode) -> None:
+    async with cm.session() as session:
+        first = await session.execute(
+            "import json\n"
+            "total = await codemode.double(x=21)\n"
+            "def describe(v):\n"
+            "    n = 0\n"
+            "    for _ in range(3):\n"
+            "        n += 1\n"
+            "    return json.dumps({'v': v, 'n': n})\n"
+            "class Box:\n"
+            "    size = 3\n"
+            "async def more(v):\n"
+            "    return await codemode.double(x=v)\n"
+            "total"
+        )
+        assert first.ok and first.value == 42, first.error
+        second = await session.execute("[describe(total), Box.size, await more(total)]")
+        assert second.ok, second.error
+        assert second.value == ['{"v": 42, "n": 3}', 3, 84]
+        assert [call.name for call in second.tool_calls] == ["double"]  # traced in this run
+        third = await session.execute("total = total + 1\ntotal")
+        assert third.value == 43
+        fourth = await session.execute("async def main():\n    return total * 2")
+        assert fourth.value == 86, fourth.error
+
+
+async def test_sessions_do_not_share_names(cm: Codemode) -> None:
+    async with cm.session() as one, cm.session() as two:
+        await one.execute("secret = 1")
+        result = await two.execute("secret")
+        assert result.error is not None and "NameError" in result.error.message
+        plain = await cm.execute("secret")
+        assert plain.error is not None and "NameError" in plain.error.message
+
+
+async def test_reset_starts_over(cm: Codemode) -> None:
+    async with cm.session() as session:
+        await session.execute("x = 1")
+        await session.reset()
+        result = await session.execute("x")
+        assert result.error is not None and "NameError" in result.error.message
+        again = await session.execute("x = 2\nx")
+        assert again.value == 2
+
+
+async def test_a_failed_run_keeps_what_ran_before_it(cm: Codemode) -> None:
+    async with cm.session() as session:
+        await session.execute("kept = [1]")
+        failed = await session.execute("kept.append(2)\n1 / 0")
+        assert failed.error is not None and failed.error.type == "runtime"
+        result = await session.execute("kept")
+        assert result.value == [1, 2]
+
+
+async def test_idle_timeout_lets_go_and_the_next_run_says_so(cm: Codemode) -> None:
+    session = cm.session(idle_timeout=0.3)
+    try:
+        await session.execute("x = 1")
+        await asyncio.sleep(0.6)
+        result = await session.execute("x")
+        assert result.error is not None and "NameError" in result.error.message
+        assert "idle for more than 0.3 s" in system_lines(result)
+        assert "names from earlier runs are gone" in system_lines(result)
+        again = await session.execute("x = 5\nx")
+        assert again.ok and again.value == 5 and "expired" not in system_lines(again)
+    finally:
+        await session.aclose()
+
+
+async def test_max_lifetime_lets_go_even_when_busy(cm: Codemode) -> None:
+    session = cm.session(idle_timeout=None, max_lifetime=0.5)
+    try:
+        await session.execute("x = 1")
+        for _ in range(4):
+            await asyncio.sleep(0.2)
+            result = await session.execute("x")
+            if not result.ok:
+                break
+        assert result.error is not None and "NameError" in result.error.message
+        assert "maximum lifetime of 0.5 s" in system_lines(result)
+    finally:
+        await session.aclose()
+
+
+async def test_runs_of_one_session_never_overlap(cm: Codemode) -> None:
+    MARKS.clear()
+    program = (
+        "await codemode.mark(label='{0} start')\n"
+        "await asyncio.sleep(0.2)\n"
+        "await codemode.mark(label='{0} end')"
+    )
+    async with cm.session() as session:
+        results = await asyncio.gather(
+            session.execute(program.format("a")), session.execute(program.format("b"))
+        )
+    assert all(result.ok for result in results), [r.error for r in results]
+    assert MARKS in (
+        ["a start", "a end", "b start", "b end"],
+        ["b start", "b end", "a start", "a end"],
+    )
+
+
+async def test_a_function_from_an_earlier_run_is_bound_by_this_runs_limits(
+    cm: Codemode,
+) -> None:
+    async with cm.session() as session:
+        await session.execute("def spin():\n    while True:\n        pass")
+        result = await session.execute("spin()", timeout=0.5)
+        assert result.error is not None and result.error.type == "timeout"
+        after = await session.execute("n = 0\nfor i in range(10):\n    n += i\nn")
+        assert after.ok and after.value == 45, after.error
+
+
+async def test_a_refused_allocation_leaves_the_session_usable(cm: Codemode) -> None:
+    async with cm.session() as session:
+        await session.execute("rows = [1, 2, 3]")
+        big = await session.execute("huge = 'a' * (10 ** 12)")
+        assert big.error is not None and big.error.type in ("memory", "policy")
+        result = await session.execute("sum(rows)")
+        assert result.value == 6 or "started clean" in system_lines(result)
+
+
+async def test_closed_session_refuses_to_run(cm: Codemode) -> None:
+    session = cm.session()
+    await session.execute("x = 1")
+    await session.aclose()
+    await session.aclose()  # idempotent
+    assert session.closed
+    with pytest.raises(RuntimeError, match="closed"):
+        await session.execute("x")
+
+
+def test_session_limits_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="idle_timeout"):
+        Session(Codemode([]), idle_timeout=0)
+
+
+def test_the_prompt_says_when_the_model_is_in_a_session() -> None:
+    cm = Codemode([mark])
+    assert "one session" not in cm.prompt()
+    assert "one session" in cm.prompt(session=True)
+    assert cm.session().prompt() == cm.prompt(session=True)
+    assert cm.prompt(session=True).endswith(cm.prompt().partition("```python")[2])
