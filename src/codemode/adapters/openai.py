@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 
 from .._codemode import Codemode
 from .._errors import RegistrationError
+from .._session import Session
 from .._tools import Tool
 
 if TYPE_CHECKING:
@@ -47,10 +48,13 @@ _PARAMETERS: dict[str, Any] = {
 }
 
 
-def openai_tool(cm: Codemode, api: Api = "chat", *, name: str = "run_code") -> dict[str, Any]:
+def openai_tool(
+    cm: Codemode, api: Api = "chat", *, name: str = "run_code", session: bool = False
+) -> dict[str, Any]:
     """The function tool that lets the model run a program against `cm`'s tools.
 
-    Its description is `cm.prompt()` (how to write the program, then the typed stubs); its one
+    Its description is `cm.prompt(session=session)` (how to write the program, then the typed
+    stubs; with `session=True`, that names stay from one program to the next); its one
     parameter is `code`, under a strict schema.
 
     - `api="chat"` (Chat Completions): `{"type": "function", "function": {"name", "description",
@@ -60,7 +64,7 @@ def openai_tool(cm: Codemode, api: Api = "chat", *, name: str = "run_code") -> d
     """
     function = {
         "name": name,
-        "description": cm.prompt(),
+        "description": cm.prompt(session=session),
         "parameters": copy.deepcopy(_PARAMETERS),
         "strict": True,
     }
@@ -94,9 +98,12 @@ class _Call:
 
 
 def handle_tool_calls(
-    cm: Codemode, message_or_response: Any, *, name: str = "run_code"
+    cm: Codemode | Session, message_or_response: Any, *, name: str = "run_code"
 ) -> list[dict[str, Any]]:
     """Run every `name` call in a model turn and return the results to append, in call order.
+
+    `cm` is a `Codemode`, or a `Session` (`cm.session()`) whose programs keep their names from
+    one turn to the next.
 
     Takes a Chat Completions `ChatCompletionMessage` (or its dict form), or a Responses `Response`
     (or its `output` list). Returns JSON-safe dicts: `{"role": "tool", "tool_call_id", "content"}`
@@ -113,7 +120,7 @@ def handle_tool_calls(
 
 
 async def ahandle_tool_calls(
-    cm: Codemode, message_or_response: Any, *, name: str = "run_code"
+    cm: Codemode | Session, message_or_response: Any, *, name: str = "run_code"
 ) -> list[dict[str, Any]]:
     """`handle_tool_calls` for async code: programs run on the caller's event loop, so async
     tools bound to that loop work."""
@@ -199,12 +206,12 @@ def _json_type(value: Any) -> str:
     return names.get(type(value), "an object")
 
 
-def _run_sync(cm: Codemode, call: _Call) -> str:
+def _run_sync(cm: Codemode | Session, call: _Call) -> str:
     code, problem = _code_of(call)
     return problem if code is None else cm.execute_sync(code).to_text()
 
 
-async def _run_async(cm: Codemode, call: _Call) -> str:
+async def _run_async(cm: Codemode | Session, call: _Call) -> str:
     code, problem = _code_of(call)
     return problem if code is None else (await cm.execute(code)).to_text()
 
@@ -233,7 +240,9 @@ def _as_dict(value: Any) -> dict[str, Any]:
 class _Loop:
     """The state of one conversation: what to send next and what came back."""
 
-    def __init__(self, cm: Codemode, api: Api, messages: Any, name: str, max_turns: int) -> None:
+    def __init__(
+        self, cm: Codemode, api: Api, messages: Any, name: str, max_turns: int, session: bool
+    ) -> None:
         if api not in ("chat", "responses"):
             raise ValueError(f"api must be 'chat' or 'responses', got {api!r}")
         if max_turns < 1:
@@ -243,7 +252,7 @@ class _Loop:
         if isinstance(messages, str):
             messages = [{"role": "user", "content": messages}]
         self.transcript: list[dict[str, Any]] = [_as_dict(m) for m in messages]
-        self.tools = [openai_tool(cm, api, name=name)]
+        self.tools = [openai_tool(cm, api, name=name, session=session)]
 
     def create(self, client: Any) -> Callable[..., Any]:
         if self.api == "chat":
@@ -286,6 +295,7 @@ def run_loop(
     api: Literal["chat"] = "chat",
     max_turns: int = 10,
     name: str = "run_code",
+    session: bool = True,
     **create_args: Any,
 ) -> tuple[ChatCompletionMessage, list[dict[str, Any]]]: ...
 
@@ -300,6 +310,7 @@ def run_loop(
     api: Literal["responses"],
     max_turns: int = 10,
     name: str = "run_code",
+    session: bool = True,
     **create_args: Any,
 ) -> tuple[Response, list[dict[str, Any]]]: ...
 
@@ -313,6 +324,7 @@ def run_loop(
     api: Api = "chat",
     max_turns: int = 10,
     name: str = "run_code",
+    session: bool = True,
     **create_args: Any,
 ) -> tuple[Any, list[dict[str, Any]]]:
     """Talk to the model until it answers without calling a tool; return that answer and the
@@ -329,18 +341,27 @@ def run_loop(
     every turn after them as JSON-safe dicts, ready to send again. After `max_turns` model calls
     that all asked for tools, the last one is returned, with its calls answered in the transcript.
     Errors from the API itself (authentication, rate limits) raise as the client raises them.
+
+    With `session=True` (the default) the loop's programs run in one `Session`: what one
+    program binds at top level is there for the next, the prompt says so, and the session is
+    closed when the loop returns. `session=False` runs every program afresh.
     """
-    loop = _Loop(cm, api, messages, name, max_turns)
+    loop = _Loop(cm, api, messages, name, max_turns, session)
     create = loop.create(client)
+    runner: Codemode | Session = cm.session() if session else cm
     final: Any = None
-    for _ in range(max_turns):
-        final, calls = loop.receive(create(model=model, **loop.request(), **create_args))
-        if not calls:
-            break
-        loop.transcript.extend(
-            call.reply(_run_sync(cm, call) if call.is_for(name) else loop.unknown(call))
-            for call in calls
-        )
+    try:
+        for _ in range(max_turns):
+            final, calls = loop.receive(create(model=model, **loop.request(), **create_args))
+            if not calls:
+                break
+            loop.transcript.extend(
+                call.reply(_run_sync(runner, call) if call.is_for(name) else loop.unknown(call))
+                for call in calls
+            )
+    finally:
+        if isinstance(runner, Session):
+            runner.close()
     return final, loop.transcript
 
 
@@ -354,6 +375,7 @@ async def arun_loop(
     api: Literal["chat"] = "chat",
     max_turns: int = 10,
     name: str = "run_code",
+    session: bool = True,
     **create_args: Any,
 ) -> tuple[ChatCompletionMessage, list[dict[str, Any]]]: ...
 
@@ -368,6 +390,7 @@ async def arun_loop(
     api: Literal["responses"],
     max_turns: int = 10,
     name: str = "run_code",
+    session: bool = True,
     **create_args: Any,
 ) -> tuple[Response, list[dict[str, Any]]]: ...
 
@@ -381,19 +404,27 @@ async def arun_loop(
     api: Api = "chat",
     max_turns: int = 10,
     name: str = "run_code",
+    session: bool = True,
     **create_args: Any,
 ) -> tuple[Any, list[dict[str, Any]]]:
-    """`run_loop` for `AsyncOpenAI`; programs run on the caller's event loop."""
-    loop = _Loop(cm, api, messages, name, max_turns)
+    """`run_loop` for `AsyncOpenAI`; programs run on the caller's event loop (in one `Session`
+    unless `session=False`)."""
+    loop = _Loop(cm, api, messages, name, max_turns, session)
     create: Callable[..., Awaitable[Any]] = loop.create(client)
+    runner: Codemode | Session = cm.session() if session else cm
     final: Any = None
-    for _ in range(max_turns):
-        final, calls = loop.receive(await create(model=model, **loop.request(), **create_args))
-        if not calls:
-            break
-        for call in calls:
-            text = await _run_async(cm, call) if call.is_for(name) else loop.unknown(call)
-            loop.transcript.append(call.reply(text))
+    try:
+        for _ in range(max_turns):
+            request = loop.request()
+            final, calls = loop.receive(await create(model=model, **request, **create_args))
+            if not calls:
+                break
+            for call in calls:
+                text = await _run_async(runner, call) if call.is_for(name) else loop.unknown(call)
+                loop.transcript.append(call.reply(text))
+    finally:
+        if isinstance(runner, Session):
+            await runner.aclose()
     return final, loop.transcript
 
 
