@@ -566,7 +566,7 @@ SECOND_TURN = "max(reports, key=lambda r: r['temperature'])['city']"
 
 
 def check_state_kept(server: ScriptedOpenAI, handlers: Handlers) -> None:
-    first, second, third = server.requests
+    first, _, third = server.requests
     assert "one session" in first.tools[0]["function"]["description"]
     outputs = third.tool_outputs()
     assert outputs[-1] == "Result:\nlisbon", outputs  # the second turn read the first's names
