@@ -176,3 +176,16 @@ def test_the_prompt_says_when_the_model_is_in_a_session() -> None:
     assert "one session" in cm.prompt(session=True)
     assert cm.session().prompt() == cm.prompt(session=True)
     assert cm.prompt(session=True).endswith(cm.prompt().partition("```python")[2])
+
+
+async def test_an_earlier_runs_codemode_object_cannot_call_tools(cm: Codemode) -> None:
+    async with cm.session() as session:
+        first = await session.execute("kept = codemode\nfn = codemode.double\nawait fn(x=1)")
+        assert first.value == 2
+        for code in ("await kept.double(x=2)", "await fn(x=3)"):
+            result = await session.execute(code)
+            assert result.error is not None and result.error.type == "policy", result.error
+            assert "earlier run" in result.error.message
+            assert result.tool_calls == ()
+        fine = await session.execute("await codemode.double(x=4)")
+        assert fine.value == 8

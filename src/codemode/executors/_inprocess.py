@@ -444,8 +444,11 @@ def _tool_function(name: str, bridge: ToolBridge, execution: Execution) -> Any:
     call_tool = bridge.call
 
     async def call(*args: Any, **kwargs: Any) -> Any:
-        if execution.expired:
-            raise Timeout()
+        if execution.expired or execution.dead:
+            if execution.expired:
+                raise Timeout()
+            # kept in a session's namespace from an earlier run: its bridge is that run's
+            raise PolicyError("this is an earlier run's codemode object; call tools on `codemode`")
         if args:
             if len(args) == 1 and isinstance(args[0], dict) and not kwargs:
                 kwargs = dict(args[0])
