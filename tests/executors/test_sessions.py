@@ -189,3 +189,77 @@ async def test_an_earlier_runs_codemode_object_cannot_call_tools(cm: Codemode) -
             assert result.tool_calls == ()
         fine = await session.execute("await codemode.double(x=4)")
         assert fine.value == 8
+
+
+# -- the subprocess executor: one pinned worker per session -------------------------------------
+
+SUBPROCESS_ONLY = pytest.mark.parametrize("executor", ["subprocess"], indirect=True)
+
+
+@SUBPROCESS_ONLY
+async def test_a_session_keeps_one_worker_and_the_pool_does_not_reuse_it(
+    executor: Executor,
+) -> None:
+    cm = Codemode([double], executor=executor, timeout=10)
+    async with cm.session() as one, cm.session() as two:
+        await one.execute("x = 1")
+        await two.execute("x = 2")
+        assert (await one.execute("x")).value == 1
+        assert (await two.execute("x")).value == 2
+        pids = {one._inner.pid, two._inner.pid}  # type: ignore[union-attr]
+        assert len(pids) == 2 and None not in pids
+        plain = await cm.execute("x")  # a run outside the sessions gets another worker
+        assert plain.error is not None and "NameError" in plain.error.message
+
+
+@SUBPROCESS_ONLY
+async def test_a_killed_worker_is_reported_and_the_session_starts_clean(
+    executor: Executor,
+) -> None:
+    import os
+    import signal
+
+    cm = Codemode([double], executor=executor, timeout=10)
+    async with cm.session() as session:
+        await session.execute("x = await codemode.double(x=4)")
+        pid = session._inner.pid  # type: ignore[union-attr]
+        assert pid is not None
+        os.kill(pid, signal.SIGKILL)
+        await asyncio.sleep(0.3)
+        result = await session.execute("x")
+        assert result.error is not None and "NameError" in result.error.message
+        assert "worker" in system_lines(result) and "started clean" in system_lines(result)
+        again = await session.execute("y = await codemode.double(x=5)\ny")
+        assert again.ok and again.value == 10, again.error
+        assert session._inner.pid != pid  # type: ignore[union-attr]
+
+
+@SUBPROCESS_ONLY
+async def test_a_run_that_kills_the_worker_ends_the_state(executor: Executor) -> None:
+    cm = Codemode([double], executor=executor, timeout=10)
+    async with cm.session() as session:
+        await session.execute("x = 1")
+        stuck = await session.execute("while True:\n    pass", timeout=0.5)
+        assert stuck.error is not None and stuck.error.type == "timeout"
+        result = await session.execute("x")
+        assert result.error is not None and "NameError" in result.error.message
+        assert "started clean" in system_lines(result)
+
+
+async def test_the_memory_limit_holds_across_runs() -> None:
+    from codemode.executors import SubprocessExecutor
+
+    async with SubprocessExecutor(memory_mb=400) as executor:
+        cm = Codemode([double], executor=executor, timeout=20)
+        async with cm.session() as session:
+            await session.execute("keep = []")
+            grow = "keep.extend(['x' * 9_000_000 + str(i) for i in range(10)])\nlen(keep)"
+            for _ in range(12):  # 90 MB a run: no single run is near the limit
+                result = await session.execute(grow)
+                if not result.ok:
+                    break
+            assert result.error is not None and result.error.type == "memory", result.error
+            after = await session.execute("keep")
+            assert after.error is not None and "NameError" in after.error.message
+            assert "started clean" in system_lines(after)
+            assert (await session.execute("await codemode.double(x=1)")).value == 2
