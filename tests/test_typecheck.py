@@ -399,3 +399,21 @@ def test_the_model_reads_every_problem_with_its_line(cm: Codemode) -> None:
     trace = result.error.traceback or ""
     assert "line 1:" in trace and "line 2:" in trace and "line 3:" in trace
     assert "_codemode_tools" not in trace
+
+
+async def test_in_a_session_names_from_earlier_runs_are_known(cm: Codemode) -> None:
+    async with cm.session() as session:
+        assert session.check("rows") != []  # nothing bound yet
+        first = await session.execute(
+            "rows = await codemode.search(query='x', limit=2)\ndef top(n):\n    return rows[:n]"
+        )
+        assert first.ok, first.error
+        assert session.check("top(1) + rows") == []
+        second = await session.execute("[r['title'] for r in top(1)]")
+        assert second.ok and second.value == ["x 0"], second.error
+        wrong = await session.execute("total = len(rows)\nawait codemode.add(a=str(total))")
+        assert wrong.error is not None and wrong.error.type == "validation"
+        assert wrong.error.line == 2 and wrong.tool_calls == ()  # checked, nothing ran
+        await session.reset()
+        gone = await session.execute("rows")
+        assert gone.error is not None and gone.error.type == "validation"

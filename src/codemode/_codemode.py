@@ -172,11 +172,14 @@ class Codemode:
         >>> cm.check("w = await codemode.get_weather(city=1)")  # doctest: +SKIP
         [Diagnostic(line=1, column=37, rule='invalid-argument-type', message='...')]
         """
+        return self._check(code)
+
+    def _check(self, code: str, names: tuple[str, ...] = ()) -> list[Diagnostic]:
         source = strip_fences(code)
         problem = parse(source)
         if isinstance(problem, ExecuteError):
             return [Diagnostic(problem.line or 1, problem.column or 1, "syntax", problem.message)]
-        return self._type_checker().check(source)
+        return self._type_checker().check(source, names)
 
     def _type_checker(self) -> TypeChecker:
         if self._checker is None:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 from ._program import parse, strip_fences
 from ._result import ExecuteResult
+from ._typecheck import Diagnostic
 
 if TYPE_CHECKING:
     from ._codemode import Codemode
@@ -71,6 +72,10 @@ class Session:
     def prompt(self) -> str:
         """The prompt for a model whose programs run in this session."""
         return self.cm.prompt(session=True)
+
+    def check(self, code: str) -> list[Diagnostic]:
+        """`Codemode.check` for this session: names earlier runs bound are known (as `Any`)."""
+        return self.cm._check(code, tuple(sorted(self._names)))
 
     async def execute(self, code: str, **options: Any) -> ExecuteResult:
         """Run `code` in the session, like `Codemode.execute` (same options). Never raises for
