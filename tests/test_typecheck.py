@@ -332,6 +332,18 @@ CORRECT: dict[str, str] = {
         {"mean": statistics.mean(numbers), "first": first, "pairs": pairs,
          "common": counts.most_common(1), "today": today}
         """,
+    "regex-match-without-none-check": """
+        import re
+        m = re.search(r"(?P<n>\\d+)", "order 42")
+        [m.group("n"), re.match(r"(a)", "ab").group(1)]
+        """,
+    "import-that-may-fail": """
+        try:
+            import numpy
+        except ImportError as e:
+            numpy = None
+        numpy is None
+        """,
     "globals-in-helpers": """
         seen = []
         counter = 0

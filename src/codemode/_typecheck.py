@@ -12,8 +12,9 @@ memory, without a daemon. It is an optional extra: `pip install "codemode[typech
 What is kept: ty's errors, and its `unused-awaitable` warning (a tool call without `await`) as an
 error. What is dropped, because the program is still correct as the sandbox runs it: `invalid-syntax`
 (top-level `await` and `return` are allowed here; real syntax errors are found by the parser before
-the check), and what `_Leeway` excuses (new attributes and keys being written, attributes of the
-program's own classes, tool calls given one dict or `**kwargs`).
+the check), imports (the sandbox's allowlist decides), and what `_Leeway` excuses (new attributes
+and keys being written, attributes of the program's own classes, tool calls given one dict or
+`**kwargs`, a regular expression match used without a `None` check).
 """
 
 from __future__ import annotations
@@ -47,7 +48,10 @@ class ToolError(Exception):
 
 class ToolArgumentError(ToolError): ...
 """
-_DROPPED_RULES = frozenset({"invalid-syntax"})
+# `invalid-syntax`: top-level `await` and `return` are allowed here, and real syntax errors are
+# found by the parser first. Imports: the sandbox's allowlist decides, and a program may catch
+# the ImportError of one it tries.
+_DROPPED_RULES = frozenset({"invalid-syntax", "unresolved-import", "import-not-found"})
 _PROMOTED_RULES = ("unused-awaitable",)  # warnings ty gives that are errors here
 _MAX_SHOWN = 10
 
@@ -272,6 +276,8 @@ class _Leeway:
 
     def excuses(self, diagnostic: Diagnostic) -> bool:
         where = (diagnostic.line, diagnostic.column)
+        if "`Match[" in diagnostic.message and "None" in diagnostic.message:
+            return True  # `re.search(...).group(1)`: the idiom, where the pattern is known to match
         if diagnostic.rule in _ATTRIBUTE_RULES:
             if where in self.writes:
                 return True
