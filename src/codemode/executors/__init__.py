@@ -3,8 +3,8 @@ isolated worker processes; write your own by subclassing `Executor` (see its doc
 contract)."""
 
 from ._base import Event, EventHandler, Executor, ExecutorSession, ToolBridge
-from ._inprocess import InProcessExecutor
-from ._subprocess import PoolStats, SubprocessExecutor
+from ._inprocess import InProcessExecutor, InProcessSession
+from ._subprocess import PoolStats, SubprocessExecutor, SubprocessSession
 
 __all__ = [
     "Event",
@@ -12,7 +12,9 @@ __all__ = [
     "Executor",
     "ExecutorSession",
     "InProcessExecutor",
+    "InProcessSession",
     "PoolStats",
     "SubprocessExecutor",
+    "SubprocessSession",
     "ToolBridge",
 ]

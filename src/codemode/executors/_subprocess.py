@@ -36,7 +36,7 @@ from typing import Any
 
 from .._errors import ToolArgumentError, ToolCallLimitError, ToolError
 from .._result import ErrorType, ExecuteError, ExecuteResult, Limits
-from ._base import Executor, ToolBridge
+from ._base import Executor, ExecutorSession, ToolBridge
 from ._protocol import FrameError, FrameReader, decode, dumps, encode, frame, json_string
 from ._sandbox import DEFAULT_MODULES
 
@@ -230,6 +230,10 @@ class SubprocessExecutor(Executor):
             run.cancel_calls()
         self._release(worker, error)
         return tools.finish(value=value, error=error, jsonable=True)  # decoded from JSON
+
+    def session(self) -> SubprocessSession:
+        """A session pinned to one worker of this pool (see `SubprocessSession`)."""
+        return SubprocessSession(self)
 
     async def aclose(self) -> None:
         if self._closed:
@@ -510,6 +514,92 @@ class SubprocessExecutor(Executor):
         return table
 
 
+class SubprocessSession(ExecutorSession):
+    """One worker pinned to a session for its lifetime: the worker keeps the namespace between
+    runs and serves no one else, and the memory limit applies to it across all of them.
+
+    The worker is taken from the pool at the first run (it counts towards `max_workers` while
+    pinned) and killed by `reset()` or `aclose()`. A run that ends in `timeout`, `memory` or
+    `crash` kills it (that run reports the error); a worker that died between runs is found at
+    the next run. Either way the next run starts on a new worker with a fresh namespace and says
+    so in its logs.
+    """
+
+    _ENDS_STATE = frozenset({"memory", "timeout", "crash"})
+
+    def __init__(self, executor: SubprocessExecutor) -> None:
+        self._executor = executor
+        self._worker: _Worker | None = None
+        self._closed = False
+        self._ended: str | None = None  # why the last worker went, for the next run's logs
+        self.generation = 0
+
+    @property
+    def pid(self) -> int | None:
+        """The pinned worker's process id, while it lives."""
+        worker = self._worker
+        return worker.pid if worker is not None and worker.alive else None
+
+    async def execute(self, code: str, tools: ToolBridge, limits: Limits) -> ExecuteResult:
+        if self._closed:
+            raise RuntimeError("this session is closed")
+        executor = self._executor
+        worker = self._worker
+        if worker is not None and not worker.alive:
+            self._worker = worker = None
+            self._ended = self._ended or "the session's worker died"
+        if self._ended is not None:
+            tools.log(
+                "system",
+                f"{self._ended}; this run started clean on a new worker: names from earlier "
+                "runs are gone",
+            )
+            self._ended = None
+            self.generation += 1
+        loop = executor._attach()
+        if worker is None:
+            refusal = executor._refusal()
+            if refusal is not None:
+                return tools.finish(error=refusal)
+            worker = executor._idle_worker()
+            if worker is None:
+                try:
+                    worker = await executor._acquire(loop)
+                except _Refused as refused:
+                    return tools.finish(error=refused.error)
+            self._worker = worker
+        run = _Run(tools, limits, loop, executor.grace)
+        try:
+            worker.start(run, code, executor._tool_table(worker, tools), keep=True)
+            executor._watch(run)
+            value, error = await run.future
+        except BaseException:  # our caller was cancelled: the worker's state is unknown
+            self._let_go("the session's last run was cancelled")
+            raise
+        finally:
+            run.cancel_calls()
+        executor._runs += 1
+        worker.runs += 1
+        if error is not None and (error.type in self._ENDS_STATE or not worker.alive):
+            self._let_go(f"the session's worker was stopped ({error.type} error)")
+        return tools.finish(value=value, error=error, jsonable=True)
+
+    async def reset(self) -> None:
+        self._let_go(None)
+        self.generation += 1
+
+    async def aclose(self) -> None:
+        self._closed = True
+        self._let_go(None)
+
+    def _let_go(self, why: str | None) -> None:
+        """Kill the pinned worker (if any); `why` goes into the next run's logs."""
+        worker, self._worker = self._worker, None
+        self._ended = why
+        if worker is not None and worker.alive and not self._executor._closed:
+            self._executor._discard(worker)
+
+
 class _Refused(Exception):
     def __init__(self, error: ExecuteError) -> None:
         super().__init__(error.message)
@@ -609,12 +699,15 @@ class _Worker:
         if self.out:
             loop.add_writer(self.down, self._flush)
 
-    def start(self, run: _Run, code: str, table: dict[str, Any] | None) -> None:
+    def start(
+        self, run: _Run, code: str, table: dict[str, Any] | None, *, keep: bool = False
+    ) -> None:
         self.run = run
         tools = "null" if table is None else dumps(table)
+        kept = ',"keep":true' if keep else ""  # a session's run: the worker keeps its namespace
         self.write(
             frame(
-                f'{{"t":"run","code":{json_string(code)},"tools":{tools},'
+                f'{{"t":"run"{kept},"code":{json_string(code)},"tools":{tools},'
                 f'"limits":{_limits_json(run.limits)}}}'
             )
         )

@@ -284,6 +284,7 @@ class Worker:
         self.active = False
         self.runs: collections.deque[dict[str, Any]] = collections.deque()  # run frames not begun
         self.limits: tuple[dict[str, Any], Limits] | None = None  # the last run's, as sent
+        self.kept: dict[str, Any] = {}  # the namespace of a session's runs (pinned worker)
         self.reserve: bytearray | None = bytearray(1 << 20)  # freed to report running out
         self.loop = asyncio.SelectorEventLoop()
         asyncio.set_event_loop(self.loop)
@@ -441,7 +442,8 @@ class Worker:
         if isinstance(compiled, ExecuteError):
             error = compiled
         else:
-            value, error = await self.executor.run(compiled, code, bridge, limits)
+            kept = self.kept if message.get("keep") else None  # a session's namespace
+            value, error = await self.executor.run(compiled, code, bridge, limits, namespace=kept)
             bridge.closed = True  # its leftover tasks are cancelled after the result is sent
         frame = None
         if error is None:  # the value is JSON-safe already; small enough needs no measuring
