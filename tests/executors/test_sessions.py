@@ -263,3 +263,26 @@ async def test_the_memory_limit_holds_across_runs() -> None:
             assert after.error is not None and "NameError" in after.error.message
             assert "started clean" in system_lines(after)
             assert (await session.execute("await codemode.double(x=1)")).value == 2
+
+
+@pytest.mark.parametrize("executor", ["inprocess"], indirect=True)
+def test_sync_callers(executor: Executor) -> None:
+    cm = Codemode([double], executor=executor)
+    session = cm.session()
+    session.execute_sync("x = await codemode.double(x=3)")
+    assert session.execute_sync("x + 1").value == 7
+    session.close()
+    assert session.closed
+    with pytest.raises(RuntimeError, match="closed"):
+        session.execute_sync("x")
+
+
+async def test_an_executor_without_sessions_says_so() -> None:
+    from codemode.executors import ToolBridge
+
+    class Echo(Executor):
+        async def execute(self, code: str, tools: ToolBridge, limits: Any) -> Any:
+            return tools.finish(value=code)
+
+    with pytest.raises(NotImplementedError, match="Echo does not support sessions"):
+        Codemode([], executor=Echo()).session()
