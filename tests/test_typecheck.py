@@ -194,6 +194,11 @@ CORRECT: dict[str, str] = {
         total = await codemode.add(a=1, b=2)
         f"{w['city']}: {w['temperature'] + total}"
         """,
+    "one-async-function-of-another-name": """
+        async def warmest():
+            found = [await codemode.get_weather(city=c) for c in ["Paris", "Oslo"]]
+            return max(found, key=lambda w: w["temperature"])["city"]
+        """,
     "asyncio-run-at-the-bottom": """
         async def main():
             return await codemode.add(a=2)
