@@ -434,3 +434,11 @@ async def test_in_a_session_names_from_earlier_runs_are_known(cm: Codemode) -> N
         await session.reset()
         gone = await session.execute("rows")
         assert gone.error is not None and gone.error.type == "validation"
+
+
+def test_a_checker_that_cannot_run_is_said_and_the_program_runs() -> None:
+    broken = Codemode(TOOLS, typecheck=True)
+    broken._type_checker().binary = "/nonexistent/ty"
+    result = broken.execute_sync("await codemode.add(a=1)")
+    assert result.ok and result.value == 2
+    assert "type check skipped" in result.logs[0].text
