@@ -68,6 +68,8 @@ _STOP_WORDS = frozenset(_STOP_TEXT.split())
 
 def words(text: str) -> list[str]:
     """Lower-case words of `text`, identifiers split: `getHTTPResponse_v2` -> get http response v 2."""
+    if text.isascii():  # the common case, in one pass
+        return [part.lower() for part in _PART.findall(text)]
     out: list[str] = []
     for run in _RUN.findall(text):
         if run.isascii():
@@ -126,6 +128,7 @@ _SEGMENT = re.compile(
 _RRF_SEGMENTS = 5  # reciprocal rank fusion of the whole request with its sentences
 _RRF_EMBED = 60  # ... of the lexical ranking with the application's embeddings
 _MAX_DEPTH = 8
+_DISTINCT_FIRST = 5  # results in which a tool's variants wait for the other matches
 
 
 def tool_fields(tool: Tool) -> dict[str, str]:
@@ -195,8 +198,16 @@ class ToolIndex:
             self._vectors = self._embed_all(embed)
 
     def _build(self) -> None:
+        seen: dict[str, Counter[str]] = {}  # variants of a tool repeat most of their text
+
+        def counted(text: str) -> Counter[str]:
+            counts = seen.get(text)
+            if counts is None:
+                counts = seen[text] = Counter(terms(text))
+            return counts
+
         documents = [
-            {field: Counter(terms(text)) for field, text in tool_fields(tool).items()}
+            {field: counted(text) for field, text in tool_fields(tool).items()}
             for tool in self.tools
         ]
         count = len(documents) or 1
@@ -220,6 +231,7 @@ class ToolIndex:
                 idf = math.log(1 + (count - df + 0.5) / (df + 0.5))
                 postings[term][index] = idf * tf / (_K1 + tf)
         self._postings = dict(postings)
+
         for term in self._postings:
             for end in range(_MIN_PREFIX, len(term)):
                 self._by_prefix[term[:end]].append(term)
@@ -281,7 +293,8 @@ class ToolIndex:
         return self._spread(ranked)[:limit]
 
     def _spread(self, ranked: list[int]) -> list[int]:
-        """Each name once before its variants (names equal but for digits and punctuation)."""
+        """The first results with each name once (variants, names equal but for digits and
+        punctuation, wait), then the rest in order, variants included."""
         first: list[int] = []
         later: list[int] = []
         seen: set[str] = set()
@@ -289,7 +302,9 @@ class ToolIndex:
             key = self._keys[index]
             (later if key in seen else first).append(index)
             seen.add(key)
-        return first + later
+        order = {index: rank for rank, index in enumerate(ranked)}
+        rest = sorted(first[_DISTINCT_FIRST:] + later, key=order.__getitem__)
+        return first[:_DISTINCT_FIRST] + rest
 
     def search(self, query: str, limit: int = 5) -> list[Tool]:
         """The tools that best match `query`, best first, at most `limit`."""
@@ -415,7 +430,7 @@ available: no files, network, environment or subprocesses."""
 
 _GROUPS_HEADER = "\n\nTool groups (name prefix and count):\n"
 _GROUP_SPLIT = re.compile(r"[._\-/:]")
-MAX_GROUP_TOKENS = 1_000  # the group list never takes more than this, whatever the budget
+MAX_GROUP_TOKENS = 800  # the group list never takes more than this, whatever the budget
 
 
 def namespaces(tools: Iterable[Tool]) -> list[tuple[str, int]]:
