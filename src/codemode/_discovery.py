@@ -128,6 +128,8 @@ _SEGMENT = re.compile(
 _RRF_SEGMENTS = 5  # reciprocal rank fusion of the whole request with its sentences
 _RRF_EMBED = 60  # ... of the lexical ranking with the application's embeddings
 _MAX_DEPTH = 8
+_DIVERSE = 10  # results chosen to cover the tasks of a request; the rest by rank
+_TASK_SHARE = 0.5  # multi-task requests: how much of a result's worth comes from the whole request
 _DISTINCT_FIRST = 5  # results in which a tool's variants wait for the other matches
 
 
@@ -258,13 +260,16 @@ class ToolIndex:
                     found.setdefault(term[:end], _PREFIX_WEIGHT)
         return found
 
-    def _lexical(self, query: str, depth: int) -> list[int]:
+    def _scores(self, query: str) -> dict[int, float]:
         scores: dict[int, float] = defaultdict(float)
         for term in Counter(terms(query)):
             for match, weight in self._expand(term).items():
                 for index, score in self._postings[match].items():
                     scores[index] += score * weight
-        return sorted(scores, key=lambda i: (-scores[i], i))[:depth]
+        return scores
+
+    def _lexical(self, query: str, depth: int) -> list[int]:
+        return _best(self._scores(query), depth)
 
     def _semantic(self, query: str, depth: int) -> list[int]:
         assert self._embed is not None and self._vectors is not None
@@ -279,18 +284,57 @@ class ToolIndex:
             return []
         depth = max(limit * 8, 40)
         ranked = self._lexical(query, depth)
-        parts = [p for p in _SEGMENT.split(query) if p and len(terms(p)) >= 2]
+        tasks = [self._scores(p) for p in _SEGMENT.split(query) if p and len(terms(p)) >= 2]
         rankings = [(ranked, 1.0, _RRF_SEGMENTS)]
-        if len(parts) > 1:
-            weight = 1 / math.sqrt(len(parts))
-            rankings += [(self._lexical(p, depth // 2), weight, _RRF_SEGMENTS) for p in parts]
+        if len(tasks) > 1:
+            weight = 1 / math.sqrt(len(tasks))
+            rankings += [(_best(task, depth // 2), weight, _RRF_SEGMENTS) for task in tasks]
         if self._embed is not None:
             # fused at the embeddings' usual constant: neither ranking's top dominates
             semantic = self._semantic(query, depth)
             rankings = [(_fuse(rankings)[:depth], 1.0, _RRF_EMBED), (semantic, 1.0, _RRF_EMBED)]
         if len(rankings) > 1:
-            ranked = _fuse(rankings)
+            ranked = _fuse(rankings)[:depth]
+        if len(tasks) > 1:
+            head = self._cover(ranked, tasks, min(limit, _DIVERSE))
+            taken = set(head)
+            return (head + [i for i in ranked if i not in taken])[:limit]
         return self._spread(ranked)[:limit]
+
+    def _cover(self, ranked: list[int], tasks: list[dict[int, float]], count: int) -> list[int]:
+        """The first `count` results for a request with several tasks, chosen one by one for
+        their rank and for the tasks not yet served (xQuAD diversification): each task counts
+        by how well its best tool matches it, so a sentence of small talk counts for little."""
+        tops = [max(task.values(), default=0.0) for task in tasks]
+        strongest = max(tops) or 1.0
+        importance = [(top / strongest) ** 2 for top in tops]
+        # for each candidate, the tasks it serves and how well (0 to 1): few, so few to add up
+        serves = {
+            index: [(t, task[index] / tops[t]) for t, task in enumerate(tasks) if index in task]
+            for index in ranked
+        }
+        unserved = [1.0] * len(tasks)
+        position = {index: rank for rank, index in enumerate(ranked)}
+        chosen: list[int] = []
+        names: set[str] = set()
+        pool = list(ranked)
+
+        def worth(index: int) -> float:
+            value = _TASK_SHARE / (1 + position[index])
+            for t, share in serves[index]:
+                value += (1 - _TASK_SHARE) * importance[t] * unserved[t] * share
+            if self._keys[index] in names and len(chosen) < _DISTINCT_FIRST:
+                value -= 2  # a variant of a tool already shown waits, as in `_spread`
+            return value
+
+        while pool and len(chosen) < count:
+            pick = max(pool, key=worth)
+            pool.remove(pick)
+            chosen.append(pick)
+            names.add(self._keys[pick])
+            for t, share in serves[pick]:
+                unserved[t] *= 1 - share
+        return chosen
 
     def _spread(self, ranked: list[int]) -> list[int]:
         """The first results with each name once (variants, names equal but for digits and
@@ -309,6 +353,10 @@ class ToolIndex:
     def search(self, query: str, limit: int = 5) -> list[Tool]:
         """The tools that best match `query`, best first, at most `limit`."""
         return [self.tools[i] for i in self.rank(query, limit)]
+
+
+def _best(scores: dict[int, float], depth: int) -> list[int]:
+    return sorted(scores, key=lambda i: (-scores[i], i))[:depth]
 
 
 def _fuse(rankings: Iterable[tuple[list[int], float, int]]) -> list[int]:
