@@ -107,6 +107,34 @@ def terms(text: str) -> list[str]:
     return [stem(w) for w in words(text) if w not in _STOP_WORDS]
 
 
+# Words a request uses to ask rather than to say what for ("can you help me ..."): left out of
+# queries, not of the index, where `help` may name a tool.
+_REQUEST_TEXT = "help want need like know tell let hi hello hey thank sure okay ok kindly"
+_QUOTED = re.compile(r"(?<![A-Za-z])'[^']+'(?![A-Za-z])|\"[^\"]+\"")
+_QUOTED_WEIGHT = 0.5  # quoted text is mostly a value to pass ('Hello World'), not what to do
+
+
+def query_terms(query: str) -> dict[str, float]:
+    """The terms of a request with their weights: quoted text counts half, asking words not."""
+    request = _request_terms()
+    weights: dict[str, float] = {}
+    for term in terms(" ".join(_QUOTED.findall(query))):
+        weights[term] = _QUOTED_WEIGHT
+    for term in terms(_QUOTED.sub(" ", query)):
+        weights[term] = 1.0
+    return {term: weight for term, weight in weights.items() if term not in request}
+
+
+_request: frozenset[str] | None = None
+
+
+def _request_terms() -> frozenset[str]:
+    global _request
+    if _request is None:
+        _request = frozenset(terms(_REQUEST_TEXT))
+    return _request
+
+
 # -- the index ----------------------------------------------------------------------------------
 
 # Field weights and length normalisation. A name word is the strongest sign, then the
@@ -262,8 +290,9 @@ class ToolIndex:
 
     def _scores(self, query: str) -> dict[int, float]:
         scores: dict[int, float] = defaultdict(float)
-        for term in Counter(terms(query)):
+        for term, strength in query_terms(query).items():
             for match, weight in self._expand(term).items():
+                weight *= strength
                 for index, score in self._postings[match].items():
                     scores[index] += score * weight
         return scores
@@ -284,7 +313,7 @@ class ToolIndex:
             return []
         depth = max(limit * 8, 40)
         ranked = self._lexical(query, depth)
-        tasks = [self._scores(p) for p in _SEGMENT.split(query) if p and len(terms(p)) >= 2]
+        tasks = [self._scores(p) for p in _SEGMENT.split(query) if p and len(query_terms(p)) >= 2]
         rankings = [(ranked, 1.0, _RRF_SEGMENTS)]
         if len(tasks) > 1:
             weight = 1 / math.sqrt(len(tasks))
