@@ -8,12 +8,13 @@ the two built-in tools, and the discovery prompt.
 
 The ranking is lexical: BM25F (BM25 with per-field weights) over a tool's name (split on
 `snake_case`, `camelCase`, dots, dashes and digits), its description, and its parameters' names and
-descriptions (nested ones included), with English stemming and stop words. Tools whose names
-differ only in digits and punctuation (`Weather_1_GetWeather`, `Weather_2_GetWeather`) are not
-shown side by side while other matches wait: each name comes once in the first results, the
-variants after. A long request with several tasks ("First ..., then ...") is also searched sentence
-by sentence, the rankings fused, so that each task gets its tools. An application with its own
-embeddings passes `embed`; its ranking is fused with the lexical one by reciprocal rank fusion.
+descriptions (nested ones included), with English stemming and stop words; in the request, words
+that only ask ("can you help me") are left out and quoted text counts half. Tools whose names
+differ only in their numbers (`Weather_1_GetWeather`, `Weather_2_GetWeather`) are not shown side
+by side while other matches wait: each name comes once in the first results, the variants after.
+A long request with several tasks ("First ..., then ...") is also searched sentence by sentence,
+and its first results are chosen to cover the tasks. An application with its own embeddings
+passes `embed`; its ranking is fused with the lexical one by reciprocal rank fusion.
 """
 
 from __future__ import annotations
@@ -199,9 +200,13 @@ def _walk_properties(schema: Any, names: list[str], texts: list[str], depth: int
                 _walk_properties(branch, names, texts, depth + 1)
 
 
+_NUMBERED = re.compile(r"[._\-]*\d+")
+
+
 def _name_key(name: str) -> str:
-    """Names equal after dropping digits and punctuation are variants of one tool."""
-    return " ".join(w for w in words(name) if not w.isdigit())
+    """Names equal but for their numbers are variants of one tool: `Weather_1_GetWeather` and
+    `Weather_2_GetWeather`, `search_v1` and `search_v2`, `add_server` and `add_server__2`."""
+    return _NUMBERED.sub("", name)
 
 
 class ToolIndex:
@@ -366,8 +371,8 @@ class ToolIndex:
         return chosen
 
     def _spread(self, ranked: list[int]) -> list[int]:
-        """The first results with each name once (variants, names equal but for digits and
-        punctuation, wait), then the rest in order, variants included."""
+        """The first results with each name once (variants, names equal but for their
+        numbers, wait), then the rest in order, variants included."""
         first: list[int] = []
         later: list[int] = []
         seen: set[str] = set()
