@@ -11,6 +11,8 @@ import pytest
 from codemode import Codemode, RegistrationError, Tool
 from codemode._discovery import (
     ToolIndex,
+    _name_key,
+    query_terms,
     estimate_tokens,
     namespaces,
     signature,
@@ -69,6 +71,22 @@ def test_identifiers_are_split_into_words() -> None:
 def test_terms_drop_stop_words_and_stem() -> None:
     assert terms("What is the weather for the coming days?") == ["weather", "come", "day"]
     assert terms("refunds refunded refunding") == ["refund"] * 3
+
+
+def test_asking_words_are_left_out_and_quoted_text_counts_half() -> None:
+    assert query_terms("Can you help me, please? I want to 'book a table'") == {
+        "book": 0.5,
+        "tabl": 0.5,
+    }
+    assert query_terms("book a table") == {"book": 1.0, "tabl": 1.0}
+
+
+def test_variants_are_names_equal_but_for_their_numbers() -> None:
+    assert _name_key("Weather_1_GetWeather") == _name_key("Weather_2_GetWeather")
+    assert _name_key("add_server") == _name_key("add_server__2")
+    assert _name_key("search_v1") == _name_key("search_v2")
+    assert _name_key("calculate_bmi") != _name_key("calculate_BMI")  # two tools
+    assert _name_key("solve.quadratic") != _name_key("solve_quadratic")
 
 
 # -- ranking ----------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ passes `embed`; its ranking is fused with the lexical one by reciprocal rank fus
 from __future__ import annotations
 
 import math
+import operator
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -309,7 +310,7 @@ class ToolIndex:
         assert self._embed is not None and self._vectors is not None
         (vector,) = self._embed([query])
         q = _unit(vector)
-        scores = [sum(a * b for a, b in zip(q, v, strict=False)) for v in self._vectors]
+        scores = [sum(map(operator.mul, q, v)) for v in self._vectors]
         return sorted(range(len(scores)), key=lambda i: (-scores[i], i))[:depth]
 
     def rank(self, query: str, limit: int) -> list[int]:
