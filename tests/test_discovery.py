@@ -12,9 +12,9 @@ from codemode import Codemode, RegistrationError, Tool
 from codemode._discovery import (
     ToolIndex,
     _name_key,
-    query_terms,
     estimate_tokens,
     namespaces,
+    query_terms,
     signature,
     terms,
     words,
