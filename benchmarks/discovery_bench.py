@@ -181,13 +181,19 @@ def print_table(results: list[dict[str, Any]]) -> None:
             line += "".join(f"{s[f'{kind} any@{k}']:8.3f}" for k in KS) + f"{s[f'{kind} MRR']:8.3f}"
             print(line)
         print()
-    print(f"{'search':28}{'register':>10}{'build':>10}{'p50/query':>12}{'p99/query':>12}")
+    floor = next((r for r in results if r["label"].startswith("BM25")), None)
+    ratios = f"{'build / BM25':>14}{'p50 / BM25':>12}" if floor else ""
+    print(f"{'search':28}{'register':>10}{'build':>10}{'p50/query':>12}{'p99/query':>12}{ratios}")
     for result in results:
         register = f"{result['register']:.2f} s" if "register" in result else "-"
-        print(
+        line = (
             f"{result['label']:28}{register:>10}{result['build']:>8.2f} s"
             f"{result['p50']:>9.2f} ms{result['p99']:>9.2f} ms"
         )
+        if floor and result["build"] > 0:
+            line += f"{result['build'] / floor['build']:>13.1f}x"
+            line += f"{result['p50'] / floor['p50']:>11.1f}x"
+        print(line)
 
 
 def _has(module: str) -> bool:
