@@ -167,7 +167,8 @@ class Codemode:
         return self._index().search(query, limit)
 
     def _lookup(self, name: str) -> Tool | None:
-        tool = self._tools.get(name)
+        """The tool model code calls `name` (the built-ins included), or registered as `name`."""
+        tool = self._callable_tools().get(name)
         if tool is None:
             tool = next((t for t in self._tools.values() if t.name == name), None)
         return tool

@@ -118,3 +118,21 @@ async def test_the_precheck_knows_the_builtins_only_in_discovery_mode(executor: 
     on = await make(executor).execute(code)
     assert on.ok, on.error
     assert on.value[0]["name"] == "refund_order"
+
+
+async def test_an_unknown_name_points_to_search(executor: Executor) -> None:
+    cm = make(executor)
+    static = await cm.execute("async def main():\n    return await codemode.refund_ordr()")
+    assert static.error is not None
+    assert "did you mean 'refund_order'?" in static.error.message
+    assert "codemode.search_tools(...)" in static.error.message
+    dynamic = await cm.execute(
+        "async def main():\n    return await getattr(codemode, 'no_such_tool')()"
+    )
+    assert dynamic.error is not None
+    assert "find tools with codemode.search_tools(...)" in dynamic.error.message
+    described = await cm.execute(
+        "async def main():\n    return await codemode.describe('describe')"
+    )
+    assert described.ok, described.error
+    assert "async def describe(" in described.value
