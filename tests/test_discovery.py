@@ -236,7 +236,7 @@ def test_a_tool_named_like_a_builtin_is_renamed() -> None:
     cm = Codemode([tool], discovery="search")
     result = cm.execute_sync(
         "async def main():\n"
-        "    return [await codemode.describe_(), await codemode.describe('describe')]"
+        "    return [await codemode.describe_(), await codemode.describe('describe_')]"
     )
     assert result.ok, result.error
     assert result.value[0] == {}
