@@ -316,3 +316,9 @@ def test_registry_search_finds_by_meaning(registry: list[Tool]) -> None:
     cm = Codemode(registry)
     top = [t.name for t in cm.search_tools("Calculate the factorial of 5", 5)]
     assert "math.factorial" in top or "calculate_factorial" in top
+
+
+def test_a_huge_request_is_searched_by_its_beginning() -> None:
+    index = ToolIndex(SHOP)
+    huge = "refund the order. " * 100_000 + "weather forecast"
+    assert names(index.search(huge, 1)) == ["refund_order"]  # the tail is past the searched part

@@ -60,11 +60,12 @@ _RUN = re.compile(r"[^\W_]+")  # letters and digits of any script
 _PART = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")  # camelCase, HTTPServer, v2
 
 # Words that say nothing about which tool is meant (general English, not tuned to any registry).
-_STOP_TEXT = """a an the and or of to in on for with by at from as is are was were be been being it its
-    this that these those i me my we our you your he she they them their his her what which who
-    whom whose when where why how can could would should will shall may might must do does did
-    done have has had please also just some any all each into about than then so if not no yes up
-    out get"""
+_STOP_TEXT = """
+    a an the and or of to in on for with by at from as is are was were be been being it its this
+    that these those i me my we our you your he she they them their his her what which who whom
+    whose when where why how can could would should will shall may might must do does did done
+    have has had please also just some any all each into about than then so if not no yes up out
+    get"""
 _STOP_WORDS = frozenset(_STOP_TEXT.split())
 
 
@@ -160,6 +161,8 @@ _RRF_EMBED = 60  # ... of the lexical ranking with the application's embeddings
 _MAX_DEPTH = 8
 _DIVERSE = 10  # results chosen to cover the tasks of a request; the rest by rank
 _TASK_SHARE = 0.5  # multi-task requests: how much of a result's worth comes from the whole request
+_MAX_QUERY = 10_000  # characters of a request that are searched (requests are rarely longer)
+_MAX_TASKS = 16  # sentences of a request searched on their own
 _DISTINCT_FIRST = 5  # results in which a tool's variants wait for the other matches
 
 
@@ -317,9 +320,11 @@ class ToolIndex:
         """Indices into `tools`, best first, at most `limit`."""
         if not self.tools or limit <= 0:
             return []
+        query = query[:_MAX_QUERY]  # model code may send anything: the host's time is bounded
         depth = max(limit * 8, 40)
         ranked = self._lexical(query, depth)
-        tasks = [self._scores(p) for p in _SEGMENT.split(query) if p and len(query_terms(p)) >= 2]
+        parts = [p for p in _SEGMENT.split(query) if p and len(query_terms(p)) >= 2]
+        tasks = [self._scores(p) for p in parts[:_MAX_TASKS]]
         rankings = [(ranked, 1.0, _RRF_SEGMENTS)]
         if len(tasks) > 1:
             weight = 1 / math.sqrt(len(tasks))
