@@ -472,7 +472,15 @@ def builtin_tools(
                 f"search_tools(): limit must be between 1 and {MAX_LIMIT}, got {limit}",
                 tool=SEARCH_TOOLS,
             )
-        return [match(tool) for tool in search(query, limit)]
+        return [shown(tool) for tool in search(query, limit)]
+
+    matches: dict[str, ToolMatch] = {}  # a tool's signature is rendered once per tool set
+
+    def shown(tool: Tool) -> ToolMatch:
+        found = matches.get(tool.python_name)
+        if found is None:
+            found = matches[tool.python_name] = match(tool)
+        return ToolMatch(**found)  # a copy: model code may change what it gets
 
     async def describe(name: str) -> str:
         """The full stub of one tool: its docstring, every argument explained, nested types.
