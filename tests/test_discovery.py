@@ -213,6 +213,21 @@ def test_auto_switches_to_search_past_the_budget() -> None:
     assert under.discovering
 
 
+def test_the_settings_can_change_after_construction() -> None:
+    cm = Codemode(SHOP, discovery="off")
+    assert "async def refund_order(" in cm.prompt()
+    cm.discovery = "search"
+    assert cm.discovering and "codemode.search_tools(" in cm.prompt()
+    cm.discovery = "auto"
+    assert not cm.discovering
+    cm.discovery_budget = 1
+    assert cm.discovering
+    with pytest.raises(ValueError, match="discovery_budget must be a positive int"):
+        cm.discovery_budget = 0
+    with pytest.raises(ValueError, match="discovery_embed must be a callable"):
+        cm.discovery_embed = "model"  # type: ignore[assignment]
+
+
 def test_host_search_returns_tools() -> None:
     cm = Codemode(SHOP)
     assert names(cm.search_tools("refund the order", limit=1)) == ["refund_order"]

@@ -62,19 +62,10 @@ class Codemode:
         discovery_budget: int = 10_000,
         discovery_embed: Embed | None = None,
     ) -> None:
-        if discovery not in DISCOVERY_MODES:
-            raise ValueError(
-                f"discovery must be one of {', '.join(map(repr, DISCOVERY_MODES))}, "
-                f"got {discovery!r}"
-            )
-        if type(discovery_budget) is not int or discovery_budget <= 0:
-            raise ValueError(f"discovery_budget must be a positive int, got {discovery_budget!r}")
-        if discovery_embed is not None and not callable(discovery_embed):
-            raise ValueError("discovery_embed must be a callable: list of texts -> vectors")
-        self.discovery: DiscoveryMode = discovery
+        self._tools: dict[str, Tool] = {}
+        self.discovery = discovery
         self.discovery_budget = discovery_budget
         self.discovery_embed = discovery_embed
-        self._tools: dict[str, Tool] = {}
         self._prechecked: dict[str, ExecuteError | None] = {}
         for item in tools:
             self.add_tool(item)
@@ -116,6 +107,44 @@ class Codemode:
         self._prechecked = {}
 
     # -- discovery ------------------------------------------------------------------------------
+
+    @property
+    def discovery(self) -> DiscoveryMode:
+        """`"off"`, `"search"` or `"auto"`; see the class docstring."""
+        return self._discovery_mode
+
+    @discovery.setter
+    def discovery(self, mode: DiscoveryMode) -> None:
+        if mode not in DISCOVERY_MODES:
+            raise ValueError(
+                f"discovery must be one of {', '.join(map(repr, DISCOVERY_MODES))}, got {mode!r}"
+            )
+        self._discovery_mode: DiscoveryMode = mode
+        self._invalidate()
+
+    @property
+    def discovery_budget(self) -> int:
+        """Tokens (characters / 4) the stubs may take before `"auto"` switches to search."""
+        return self._discovery_budget
+
+    @discovery_budget.setter
+    def discovery_budget(self, tokens: int) -> None:
+        if type(tokens) is not int or tokens <= 0:
+            raise ValueError(f"discovery_budget must be a positive int, got {tokens!r}")
+        self._discovery_budget = tokens
+        self._invalidate()
+
+    @property
+    def discovery_embed(self) -> Embed | None:
+        """The application's embedding function fused into the ranking, if any."""
+        return self._discovery_embed
+
+    @discovery_embed.setter
+    def discovery_embed(self, embed: Embed | None) -> None:
+        if embed is not None and not callable(embed):
+            raise ValueError("discovery_embed must be a callable: list of texts -> vectors")
+        self._discovery_embed = embed
+        self._invalidate()
 
     @property
     def discovering(self) -> bool:
