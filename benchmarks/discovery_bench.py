@@ -11,9 +11,11 @@ with one `Codemode`, and each request of `dev.jsonl` is searched once with `limi
   index; per query: wall time of one `search_tools` call, p50 and p99.
 
 For comparison in the same run: plain BM25 over the same text (bm25s, when installed: it is not
-a dependency), and a random order (the floor).
+a dependency), and a random order (the floor). With `--wordllama`, also `search_tools` with
+`discovery_embed` set to WordLlama static embeddings (`pip install wordllama`: its wheel ships the
+weights and the tokenizer; they are loaded with downloads disabled).
 
-    python benchmarks/discovery_bench.py [path/to/corpus/discovery] [--split dev.jsonl]
+    python benchmarks/discovery_bench.py [path/to/corpus/discovery] [--split dev.jsonl] [--wordllama]
 """
 
 from __future__ import annotations
@@ -50,6 +52,11 @@ def main() -> int:
     print(f"{len(rows)} tools, {len(queries)} queries ({split}) from {folder}\n")
 
     results = [measure("codemode search_tools", lambda: codemode_search(rows), queries)]
+    if "--wordllama" in sys.argv:
+        embed = wordllama_embed()
+        results.append(
+            measure("  + discovery_embed WordLlama", lambda: codemode_search(rows, embed), queries)
+        )
     if _has("bm25s"):
         results.append(measure("BM25 (bm25s, same text)", lambda: bm25s_search(rows), queries))
     results.append(measure("random order", lambda: random_search(rows), queries))
@@ -64,7 +71,9 @@ def _noop(**kwargs: Any) -> None:
     return None
 
 
-def codemode_search(rows: list[dict[str, Any]]) -> tuple[Search, dict[str, float]]:
+def codemode_search(
+    rows: list[dict[str, Any]], embed: Callable[[Any], Any] | None = None
+) -> tuple[Search, dict[str, float]]:
     """The registry in one Codemode; a name that meets another in Python gets a `_` suffix and
     is mapped back to its registry name when scored (see the corpus README)."""
     started = time.perf_counter()
@@ -81,7 +90,7 @@ def codemode_search(rows: list[dict[str, Any]]) -> tuple[Search, dict[str, float
         taken.add(tool.python_name)
         registry_name[tool.name] = row["name"]
         tools.append(tool)
-    cm = Codemode(tools, discovery="search")
+    cm = Codemode(tools, discovery="search", discovery_embed=embed)
     registered = time.perf_counter() - started
     started = time.perf_counter()
     cm.search_tools("", 1)  # builds the index
@@ -91,6 +100,15 @@ def codemode_search(rows: list[dict[str, Any]]) -> tuple[Search, dict[str, float
         return [registry_name[t.name] for t in cm.search_tools(query, k)]
 
     return search, {"register": registered, "build": built}
+
+
+def wordllama_embed() -> Callable[[Any], Any]:
+    import wordllama
+
+    model = wordllama.WordLlama.load(
+        cache_dir=Path(wordllama.__file__).parent, disable_download=True
+    )
+    return lambda texts: model.embed(list(texts)).tolist()
 
 
 def bm25s_search(rows: list[dict[str, Any]]) -> tuple[Search, dict[str, float]]:

@@ -162,6 +162,15 @@ def test_embeddings_are_fused_with_the_lexical_ranking() -> None:
     assert "getWeatherForecast" in names(fused.search("weather forecast", 2))
 
 
+def test_codemode_passes_its_embeddings_to_the_index() -> None:
+    def embed(texts: Any) -> list[list[float]]:
+        return [[1.0, 0.0] if "money" in t or "cash" in t else [0.0, 1.0] for t in texts]
+
+    cm = Codemode(SHOP, discovery_embed=embed)
+    assert names(cm.search_tools("cash", 1)) == ["refund_order"]
+    assert Codemode(SHOP).search_tools("cash") == []
+
+
 def test_an_embedding_that_returns_the_wrong_count_is_an_error() -> None:
     with pytest.raises(ValueError, match="returned 1 vectors for 8 texts"):
         ToolIndex(SHOP, embed=lambda texts: [[1.0]])
