@@ -442,3 +442,14 @@ def test_a_checker_that_cannot_run_is_said_and_the_program_runs() -> None:
     result = broken.execute_sync("await codemode.add(a=1)")
     assert result.ok and result.value == 2
     assert "type check skipped" in result.logs[0].text
+
+
+def test_discovery_mode_checks_the_built_ins_too() -> None:
+    discovering = Codemode(TOOLS, typecheck=True, discovery="search")
+    assert "one session" in discovering.prompt(session=True)
+    found = 'matches = await codemode.search_tools(query="weather", limit=2)\n[m for m in matches]'
+    assert discovering.check(found) == []
+    (problem,) = discovering.check('await codemode.search_tools(query="x", limit="2")')
+    assert problem.rule == "invalid-argument-type"
+    result = discovering.execute_sync(found)
+    assert result.ok, result.error

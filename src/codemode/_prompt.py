@@ -31,7 +31,10 @@ def render_prompt(stubs: str, modules: Iterable[str], *, session: bool = False) 
     """The prompt: how to write the program (and, in a session, that names stay), then the
     stubs in a fenced block."""
     text = PROMPT_TEMPLATE.format(modules=", ".join(sorted(modules)), stubs=stubs.rstrip())
-    if session:
-        head, fence, rest = text.partition("\n\n```python\n")
-        text = f"{head}\n\n{SESSION_NOTE}{fence}{rest}"
-    return text
+    return with_session_note(text) if session else text
+
+
+def with_session_note(prompt: str) -> str:
+    """`prompt` with `SESSION_NOTE` after its instructions (before the first code block)."""
+    head, fence, rest = prompt.partition("\n\n```")
+    return f"{head}\n\n{SESSION_NOTE}{fence}{rest}"
