@@ -50,8 +50,18 @@ _TOOL_ERRORS: dict[Any, type[ToolError]] = {
 
 
 def main(config: dict[str, Any]) -> None:
-    """The zygote: warm up, then fork a worker for every `spawn` request until the host goes."""
-    Zygote(config).serve()
+    """The zygote: warm up, then fork a worker for every `spawn` request until the host goes.
+
+    A zygote that cannot start says why on its control socket (a `failed` message) before it
+    exits, so that the host reports the cause rather than a worker that never came."""
+    try:
+        zygote = Zygote(config)
+    except BaseException as exc:
+        with contextlib.suppress(Exception):
+            control = socket.socket(fileno=int(config["fd"]))
+            control.sendall(encode({"t": "failed", "error": f"{type(exc).__name__}: {exc}"})[4:])
+        raise
+    zygote.serve()
 
 
 class Zygote:
@@ -60,8 +70,8 @@ class Zygote:
         self.control = socket.socket(fileno=int(config["fd"]))
         self.children: set[int] = set()
         self.layers: list[str] = []
-        if config.get("network") and os.geteuid() == 0 and isolation.unshare_network():
-            self.layers.append("netns")
+        if config.get("network"):  # first, while this process has one thread
+            self.layers += isolation.unshare_namespaces()
         self.executor = InProcessExecutor(allowed_modules=config["allowed_modules"])
         _warm(self.executor)
         gc.freeze()  # what is here now is shared with every worker; their GC need not scan it
@@ -97,7 +107,13 @@ class Zygote:
     def handle(self, message: dict[str, Any], fds: list[int]) -> bool:
         kind = message.get("t")
         if kind == "spawn" and len(fds) == 2:
-            pid = self.fork(fds[0], fds[1])
+            try:
+                pid: int | None = self.fork(fds[0], fds[1])
+            except OSError as exc:  # the host counts this against the machinery, not a program
+                for fd in fds:
+                    os.close(fd)
+                self.send({"t": "spawned", "n": message.get("n"), "pid": None, "error": str(exc)})
+                return True
             self.send({"t": "spawned", "n": message.get("n"), "pid": pid})
             return True
         for fd in fds:
@@ -212,7 +228,7 @@ class Channel:
 class WorkerBridge(ToolBridge):
     """The worker's end of one execution: tool calls and output go up the pipe as frames."""
 
-    __slots__ = ("_channel", "_ids", "_loop", "_wait", "closed", "pending")
+    __slots__ = ("_channel", "_ids", "_loop", "_wait", "closed", "pending", "run")
 
     def __init__(
         self,
@@ -221,8 +237,10 @@ class WorkerBridge(ToolBridge):
         channel: Channel,
         loop: asyncio.AbstractEventLoop,
         wait: Callable[[asyncio.Future[dict[str, Any]]], None],
+        run: int,
     ) -> None:
         super().__init__(cast(Any, tools), limits)
+        self.run = run  # the run's id, in every frame it sends: the host takes no other run's
         self._channel = channel
         self._loop = loop  # the worker's one loop (asyncio.get_running_loop() calls getpid())
         self._wait = wait
@@ -235,7 +253,15 @@ class WorkerBridge(ToolBridge):
             raise ToolError(f"{name}(): the execution is over", tool=name)
         call_id = next(self._ids)
         try:
-            frame = encode({"t": "call", "id": call_id, "tool": name, "args": to_jsonable(args)})
+            frame = encode(
+                {
+                    "t": "call",
+                    "run": self.run,
+                    "id": call_id,
+                    "tool": name,
+                    "args": to_jsonable(args),
+                }
+            )
         except (ValueError, TypeError) as exc:
             message = f"{name}(): the arguments cannot be sent: {exc}"
             raise ToolArgumentError(message, tool=name) from None
@@ -253,7 +279,7 @@ class WorkerBridge(ToolBridge):
             reply = future.result() if future.done() else await future
         except asyncio.CancelledError:
             if not self.closed:
-                self._channel.send({"t": "cancel", "id": call_id})
+                self._channel.send({"t": "cancel", "run": self.run, "id": call_id})
             raise
         finally:
             self.pending.pop(call_id, None)
@@ -264,7 +290,9 @@ class WorkerBridge(ToolBridge):
 
     def _emit(self, event: Event) -> None:
         if isinstance(event, LogEntry) and not self.closed:
-            self._channel.send({"t": "log", "stream": event.stream, "text": event.text})
+            self._channel.send(
+                {"t": "log", "run": self.run, "stream": event.stream, "text": event.text}
+            )
 
 
 class Worker:
@@ -284,6 +312,7 @@ class Worker:
         self.active = False
         self.runs: collections.deque[dict[str, Any]] = collections.deque()  # run frames not begun
         self.limits: tuple[dict[str, Any], Limits] | None = None  # the last run's, as sent
+        self.run_id = 0  # the current run's, from its run frame
         self.reserve: bytearray | None = bytearray(1 << 20)  # freed to report running out
         self.loop = asyncio.SelectorEventLoop()
         asyncio.set_event_loop(self.loop)
@@ -314,6 +343,15 @@ class Worker:
                 self.layers.append(applied)
         isolation.prctl(isolation.PR_SET_DUMPABLE, 0)  # no other worker may trace or read us
         isolation.prctl(isolation.PR_SET_NO_NEW_PRIVS, 1)
+        # A zygote in a user namespace holds every capability within it: its workers keep none.
+        if "userns" in self.layers and isolation.drop_capabilities():
+            self.layers.append("nocaps")
+        # After everything above that opens, creates or signals (the event loop's socketpair,
+        # Landlock's rule files); the threads below inherit it.
+        if config.get("seccomp"):
+            applied = isolation.seccomp()
+            if applied:
+                self.layers.append(applied)
         # Threads last but one: they inherit the layers above, and the process limit comes after.
         threading.stack_size(256 * 1024)
         WATCHDOG.watch(0.0, Execution())  # starts the watchdog thread now, while we still may
@@ -354,7 +392,10 @@ class Worker:
                         gc.collect()
                         poller.poll()
                     self._readable()
-                await self._run(runs.popleft())
+                message = runs.popleft()
+                await self._run(message)
+                if message.get("last"):
+                    os._exit(0)  # one run per process: nothing the program left can run on
             except asyncio.CancelledError:
                 pass  # meant for a program that is over (it may have caught its own timeout)
             # This task outlives every program: none may leave a cancellation behind for the next
@@ -400,18 +441,22 @@ class Worker:
 
     async def _run(self, message: dict[str, Any]) -> None:
         self.active = True
+        run_id = self.run_id = message["run"]
         try:
             await self._execute(message)
         except MemoryError:
             self.reserve = None
             try:
-                self.channel.send({"t": "done", "value": None, "error": _memory_error()})
+                self.channel.send(
+                    {"t": "done", "run": run_id, "value": None, "error": _memory_error()}
+                )
             except MemoryError:
                 os._exit(EXIT_MEMORY)
         except BaseException as exc:  # a fault in this machinery, not in model code
             self.channel.send(
                 {
                     "t": "done",
+                    "run": run_id,
                     "value": None,
                     "error": {"type": "crash", "message": f"worker error: {exc!r}"[:2000]},
                 }
@@ -433,7 +478,10 @@ class Worker:
         if table is not None:
             self.tools = {name: RemoteTool(kw, desc) for name, (kw, desc) in table.items()}
         _cpu_budget(limits.timeout)
-        bridge = self.bridge = WorkerBridge(self.tools, limits, self.channel, self.loop, self._wait)
+        run_id = self.run_id
+        bridge = self.bridge = WorkerBridge(
+            self.tools, limits, self.channel, self.loop, self._wait, run_id
+        )
         code: str = message["code"]
         compiled = self.executor.compile(code)
         value: Any = None
@@ -446,7 +494,7 @@ class Worker:
         frame = None
         if error is None:  # the value is JSON-safe already; small enough needs no measuring
             try:
-                frame = encode({"t": "done", "value": value, "error": None})
+                frame = encode({"t": "done", "run": run_id, "value": value, "error": None})
             except (ValueError, TypeError):
                 pass
             else:
@@ -458,13 +506,16 @@ class Worker:
                 frame = encode(
                     {
                         "t": "done",
+                        "run": run_id,
                         "value": result.value,
                         "error": result.error.to_dict() if result.error else None,
                     }
                 )
             except (ValueError, TypeError) as exc:
                 error = ExecuteError(type="output", message=f"the result cannot be sent: {exc}")
-                frame = encode({"t": "done", "value": None, "error": error.to_dict()})
+                frame = encode(
+                    {"t": "done", "run": run_id, "value": None, "error": error.to_dict()}
+                )
         self.channel.send_frame(frame)
 
     def _heartbeat(self, interval: float) -> None:
