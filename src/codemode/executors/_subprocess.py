@@ -451,21 +451,31 @@ class SubprocessExecutor(Executor):
             if time.monotonic() < self._open_until:
                 self._refuse_waiters()
                 return
-            self._spawn()
+            if not self._spawn():
+                return
 
-    def _spawn(self) -> None:
+    def _spawn(self) -> bool:
+        """Fork a worker (starting the zygote if need be); False if the zygote cannot start."""
         assert self._loop is not None
         zygote = self._zygote
         if zygote is None or not zygote.alive:
             if zygote is not None:
                 self._zygotes.remove(zygote)
-            zygote = self._zygote = _Zygote(self, self._config, self._loop)
+                self._zygote = None
+            try:
+                zygote = _Zygote(self, self._config, self._loop)
+            except OSError as exc:  # no interpreter to start, no descriptors, no processes
+                self._zygote_error = f"the template process could not start: {exc}"
+                self._failed(self._zygote_error)
+                return False
+            self._zygote = zygote
             self._zygotes.append(zygote)
         if self._faults > self._restarts:
             self._restarts += 1
         worker = zygote.spawn(next(self._ids), self.max_frame_bytes)
         self._workers.add(worker)
         self._loop.call_later(self.start_timeout, worker.check_started)
+        return True
 
     def _greeted(self, worker: _Worker, layers: tuple[str, ...]) -> None:
         """A worker's `ready` frame: its layers are in place; it may take a run."""
