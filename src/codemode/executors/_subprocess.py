@@ -219,6 +219,7 @@ class SubprocessExecutor(Executor):
         self._failure_times: collections.deque[float] = collections.deque()
         self._open_until = 0.0
         self._zygote_error: str | None = None
+        self._last_failure = ""
         self._isolation: tuple[str, ...] = ()
         self._table: tuple[dict[str, Any], str] | None = None  # the last tool table, as JSON
         # One timer for every run's deadline and liveness check, armed for the earliest and moved
@@ -355,13 +356,12 @@ class SubprocessExecutor(Executor):
     def _refusal(self) -> ExecuteError | None:
         now = time.monotonic()
         if now < self._open_until:
-            cause = f": {self._zygote_error}" if self._zygote_error else ""
             return ExecuteError(
                 type="overloaded",
                 message=(
                     f"the subprocess executor's circuit breaker is open: the machinery failed "
-                    f"{self.breaker_threshold} times within {self.breaker_window:g} s{cause}; "
-                    f"it tries again in {self._open_until - now:.1f} s"
+                    f"{self.breaker_threshold} times within {self.breaker_window:g} s (the last "
+                    f"time: {self._last_failure}); it tries again in {self._open_until - now:.1f} s"
                 ),
             )
         if self._open_until:
@@ -500,6 +500,7 @@ class SubprocessExecutor(Executor):
     def _failed(self, reason: str) -> None:
         """A failure of the machinery (never of a program): the circuit breaker counts these."""
         self._failures += 1
+        self._last_failure = reason
         now = time.monotonic()
         self._failure_times.append(now)
         while self._failure_times and self._failure_times[0] < now - self.breaker_window:
