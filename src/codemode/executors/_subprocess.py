@@ -272,6 +272,7 @@ class SubprocessExecutor(Executor):
         except _Refused as refused:
             raise WorkerUnavailable(refused.error) from None
         worker.leased = True
+        self._replenish()  # a leased worker does not come back: the pool forks a spare now
         return WorkerLease(self, worker)
 
     async def aclose(self) -> None:
@@ -310,8 +311,9 @@ class SubprocessExecutor(Executor):
         worker = self._idle_worker()
         if worker is None:
             worker = await self._acquire(loop)
-        if not self.reuse_workers or worker.leased:
-            self._replenish()  # this one will not come back: fork its successor now
+        # Its successor is forked when this run ends (`_discard`), not now: a fork and a new
+        # worker's start would compete for the CPU with the run in flight (on 2 cores that
+        # made a warm run ~7x slower). Callers that find no spare meanwhile fork their own.
         return worker
 
     async def _run_on(

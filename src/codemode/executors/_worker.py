@@ -361,9 +361,41 @@ class Worker:
             self.layers.append("nproc")
 
     def serve(self) -> None:
+        self.rehearse()
         self.channel.send({"t": "ready", "pid": os.getpid(), "layers": self.layers})
         self.loop.add_reader(IN_FD, self._readable)  # what comes while the loop runs
         self.loop.run_until_complete(self._serve())
+
+    def rehearse(self) -> None:
+        """Run a small program start to finish, its frames dropped, before saying ready.
+
+        A fresh worker shares its memory with the zygote until it writes to it, and a run
+        writes to much of the interpreter (reference counts, caches): each first write copies
+        a page. Done here, while the worker is a spare, rather than while a caller waits for
+        the first (and, by default, only) run of this process.
+        """
+        channel = self.channel
+        self.channel = _Muted(OUT_FD, channel.max_frame_bytes)
+        try:
+            limits = Limits()
+            message = {
+                "run": 0,
+                "code": REHEARSAL,
+                "tools": None,
+                "limits": {
+                    "timeout": limits.timeout,
+                    "max_tool_calls": limits.max_tool_calls,
+                    "max_log_chars": limits.max_log_chars,
+                    "max_result_chars": limits.max_result_chars,
+                    "memory_mb": limits.memory_mb,
+                },
+            }
+            with contextlib.suppress(Exception):  # a rehearsal that fails costs only speed
+                self.loop.run_until_complete(self._execute(message))
+        finally:
+            self.channel = channel
+            self.bridge = None
+            self.limits = None
 
     async def _serve(self) -> None:
         """Run programs one after another, all in this one task.
@@ -527,6 +559,26 @@ class Worker:
 
 
 _COLLECT_AFTER_MS = 5
+
+# What a worker runs before it says ready (see `Worker.rehearse`): the usual paths of a run.
+REHEARSAL = """
+import json
+async def main():
+    rows = [{"n": i, "name": f"row {i}"} for i in range(8)]
+    total = sum(row["n"] for row in rows)
+    print("total", total)
+    await asyncio.sleep(0)
+    return {"rows": rows[:2], "total": total, "text": json.dumps(rows[0])}
+"""
+
+
+class _Muted(Channel):
+    """A channel that sends nothing (for the rehearsal)."""
+
+    __slots__ = ()
+
+    def send_frame(self, frame: bytes) -> None:
+        pass
 
 
 def _keep_only(fd_in: int, fd_out: int) -> None:
