@@ -73,8 +73,12 @@ def unshare_namespaces() -> list[str]:
             return ["netns", "ipcns"]
         return ["netns"] if int(call(CLONE_NEWNET)) == 0 else []
     uid, gid = os.getuid(), os.getgid()
-    if int(call(CLONE_NEWUSER | CLONE_NEWNET | CLONE_NEWIPC)) != 0:
-        return []
+    if int(call(CLONE_NEWUSER | CLONE_NEWNET | CLONE_NEWIPC)) == 0:
+        made = ["userns", "netns", "ipcns"]
+    elif int(call(CLONE_NEWUSER | CLONE_NEWNET)) == 0:
+        made = ["userns", "netns"]
+    else:
+        return []  # no user namespaces for this user here (a sysctl, AppArmor, a container)
     # The same ids inside as outside: files and processes look as they did; only this user's own
     # ids exist in the namespace, so no capability held in it reaches anything of another user.
     try:
@@ -83,8 +87,8 @@ def unshare_namespaces() -> list[str]:
             with open(f"/proc/self/{name}", "w") as file:
                 file.write(text)
     except OSError:
-        return ["userns", "netns", "ipcns"]  # ids unmapped (shown as nobody): still isolated
-    return ["userns", "netns", "ipcns"]
+        pass  # the ids stay unmapped (shown as nobody): still isolated
+    return made
 
 
 class _CapHeader(ctypes.Structure):

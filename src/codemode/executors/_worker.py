@@ -5,9 +5,12 @@ temporary working directory, no inherited descriptors but its control socket). T
 what running model code needs (the policy, the in-process executor, every allowed module) and then
 only forks: each worker it forks is ready in a few milliseconds, with all of that already in memory.
 
-A worker keeps its two pipe ends and nothing else, puts the isolation layers of `_isolation` around
-itself, and then runs programs one at a time with the in-process executor (the same policy,
-checked again here) and a bridge that forwards tool calls and output to the host.
+The zygote enters its namespaces (network, SysV IPC, and a user namespace when not root) before it
+imports anything. A worker keeps its two pipe ends and nothing else, puts the isolation layers of
+`_isolation` around itself, rehearses one small run (see `Worker.rehearse`), says it is ready, and
+then runs programs with the in-process executor (the same policy, checked again here) and a bridge
+that forwards tool calls and output to the host. By default a worker runs one program and exits
+right after sending its result: nothing the program left behind runs on.
 
 This module is imported in the zygote without `codemode/__init__.py` (see `_subprocess.BOOT`), so
 it must not import pydantic or anything else the worker does not need.
