@@ -374,7 +374,7 @@ class SubprocessExecutor(Executor):
     def _idle_worker(self) -> _Worker | None:
         while self._idle:
             worker = self._idle.popleft()
-            if worker.alive:
+            if worker.alive and worker.up >= 0:  # not one whose pipe just closed
                 worker.busy = True
                 return worker
         return None
@@ -487,8 +487,14 @@ class SubprocessExecutor(Executor):
 
     def _check_started(self, worker: _Worker) -> None:
         if worker.alive and not worker.ready:
-            self._failed(f"a worker was not ready within {self.start_timeout:g} s")
-            self._discard(worker)
+            self._never_started(worker, f"a worker was not ready within {self.start_timeout:g} s")
+
+    def _never_started(self, worker: _Worker, reason: str) -> None:
+        """A worker failed before it was ready: the machinery's failure. Forgotten first, so
+        that the waiters it would have served are refused or served by its replacement."""
+        self._discard(worker, replace=False)
+        self._failed(reason)
+        self._replenish()
 
     def _discard(self, worker: _Worker, *, replace: bool = True) -> None:
         """Kill a worker and forget it; start another if the pool needs one."""
@@ -525,10 +531,10 @@ class SubprocessExecutor(Executor):
                 run.settle(None, error)
             self._discard(worker)
             return
-        self._discard(worker, replace=False)
         if worker.zygote.alive:  # a zygote's death is counted once, by `_zygote_lost`
-            self._failed(f"a worker that had run no code: {error.message}")
-        self._replenish()
+            self._never_started(worker, f"a worker that had run no code: {error.message}")
+        else:
+            self._discard(worker)
 
     def _refuse_waiters(self, reason: str | None = None) -> None:
         """Refuse the waiters that no starting worker will serve."""
@@ -556,7 +562,12 @@ class SubprocessExecutor(Executor):
         it, and their runs end in `crash`)."""
         if error:
             self._zygote_error = f"the template process could not start: {error}"[:_MAX_TEXT]
-        if not self._closed and zygote is self._zygote:
+        if self._closed:
+            return
+        for worker in list(self._idle):  # dying with it: no run may be given to them
+            if worker.zygote is zygote:
+                self._discard(worker, replace=False)
+        if zygote is self._zygote:
             self._failed(self._zygote_error or "the template process died")
 
     def _watch(self, run: _Run) -> None:
@@ -1000,8 +1011,7 @@ class _Worker:
 
     def not_forked(self, error: str) -> None:
         with contextlib.suppress(ReferenceError):
-            self.pool._failed(f"a worker could not be forked: {error}")
-            self.pool._discard(self, replace=False)
+            self.pool._never_started(self, f"a worker could not be forked: {error}")
 
     def exited(self, status: int) -> None:
         self.status = status
