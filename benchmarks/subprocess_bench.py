@@ -39,6 +39,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 from programs import REALISTIC, TRIVIAL, lookup, noop
@@ -260,6 +261,29 @@ async def when_spare(executor: SubprocessExecutor) -> None:
         await asyncio.sleep(0.001)
 
 
+def process_cpu(pid: int) -> float:
+    """CPU seconds of a process and of its children it has reaped (from /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+async def cpu_per_run(cm: Codemode, executor: SubprocessExecutor, runs: int = 300) -> float:
+    """CPU seconds per trivial run, counting the host, the zygote and every worker (forking,
+    starting, rehearsing, running, exiting): what the machine pays, whatever its load."""
+    assert executor._zygote is not None
+    zygote = executor._zygote.process.pid
+
+    def total() -> float:
+        host = os.times()
+        return host.user + host.system + process_cpu(zygote)
+
+    before = total()
+    for _ in range(runs):
+        assert (await cm.execute(TRIVIAL)).ok
+    await asyncio.sleep(0.3)  # the last workers exit and are reaped
+    return (total() - before) / runs
+
+
 async def fresh_figures(cm: Codemode, executor: SubprocessExecutor, echo: EchoChild) -> None:
     """A fresh process per run (the default): a run that finds its spare ready, one that does
     not (runs back to back, each waiting for a fork), and a tool call."""
@@ -309,6 +333,7 @@ async def main() -> None:
 
         print("a fresh process per run (the default):")
         await fresh_figures(fresh_cm, fresh, echo)
+        fresh_cpu = await cpu_per_run(fresh_cm, fresh)
 
         print("reuse_workers=True (trusted code), sustained use:")
         warm, raw, per_call, raw_call = await trivial_and_call(cm, echo)
@@ -334,6 +359,11 @@ async def main() -> None:
         print(f"\nreuse_workers=True, each round after {REST * 1e3:.0f} ms of idleness:")
         row("warm run, trivial program", rested[0], rested[1], "")
         row("tool call from model code, host and back", rested[2], rested[3], "")
+        reused_cpu = await cpu_per_run(cm, reused, 3000)
+        print(
+            f"\nCPU per trivial run, all processes: fresh {fresh_cpu * 1e3:.2f} ms, "
+            f"reuse_workers=True {reused_cpu * 1e3:.3f} ms"
+        )
         print("\nthroughput, 8 runs in flight:")
         pools = (
             ("fresh, max_workers=2 (default)", fresh_cm, 1),

@@ -41,6 +41,10 @@ SELF_CHECK = (
 
 CONFIGS: dict[str, dict[str, bool]] = {
     "all-layers": {},
+    # a kernel or a user without namespaces (Ubuntu's AppArmor rule, some containers)
+    "no-namespaces": {"network_namespace": False},
+    "no-landlock": {"landlock": False},  # a kernel without Landlock
+    "no-seccomp": {"seccomp": False},
     "seccomp-alone": {"landlock": False, "network_namespace": False, "drop_privileges": False},
     "namespaces-alone": {"landlock": False, "seccomp": False, "drop_privileges": False},
     "landlock-alone": {"seccomp": False, "network_namespace": False, "drop_privileges": False},

@@ -145,17 +145,23 @@ def set_limits(*, memory_mb: int | None, cpu_seconds: int, open_files: int) -> l
     return held
 
 
-def drop_privileges() -> str | None:
-    """As root, become `nobody` (no supplementary groups); the layer's name, or None."""
-    if os.geteuid() != 0:
-        return None
+def nobody() -> tuple[int, int]:
+    """The uid and gid of `nobody` (looked up once, in the zygote: it reads /etc/passwd)."""
     try:
         import pwd
 
         entry = pwd.getpwnam("nobody")
-        uid, gid = entry.pw_uid, entry.pw_gid
     except (ImportError, KeyError):
-        uid = gid = 65534
+        return 65534, 65534
+    return entry.pw_uid, entry.pw_gid
+
+
+def drop_privileges(ids: tuple[int, int] | None = None) -> str | None:
+    """As root, become `nobody` (`ids`, looked up if not given; no supplementary groups); the
+    layer's name, or None."""
+    if os.geteuid() != 0:
+        return None
+    uid, gid = ids or nobody()
     os.setgroups([])
     os.setresgid(gid, gid, gid)
     os.setresuid(uid, uid, uid)

@@ -453,10 +453,11 @@ class SubprocessExecutor(Executor):
             if time.monotonic() < self._open_until:
                 self._refuse_waiters()
                 return
-            if not self._spawn():
+            # A caller waits for this one: no rehearsal (it would only delay that caller).
+            if not self._spawn(rehearse=len(self._idle) + starting >= len(self._waiters)):
                 return
 
-    def _spawn(self) -> bool:
+    def _spawn(self, *, rehearse: bool = True) -> bool:
         """Fork a worker (starting the zygote if need be); False if the zygote cannot start."""
         assert self._loop is not None
         zygote = self._zygote
@@ -474,7 +475,7 @@ class SubprocessExecutor(Executor):
             self._zygotes.append(zygote)
         if self._faults > self._restarts:
             self._restarts += 1
-        worker = zygote.spawn(next(self._ids), self.max_frame_bytes)
+        worker = zygote.spawn(next(self._ids), self.max_frame_bytes, rehearse)
         self._workers.add(worker)
         self._loop.call_later(self.start_timeout, worker.check_started)
         return True
@@ -1110,12 +1111,13 @@ class _Zygote:
         self.loop = loop
         loop.add_reader(self.sock.fileno(), self._readable)
 
-    def spawn(self, n: int, max_frame_bytes: int) -> _Worker:
+    def spawn(self, n: int, max_frame_bytes: int, rehearse: bool) -> _Worker:
         down_r, down_w = os.pipe()
         up_r, up_w = os.pipe()
         worker = _Worker(self.pool, self, n, down_w, up_r, self.loop, max_frame_bytes)
         try:
-            socket.send_fds(self.sock, [encode({"t": "spawn", "n": n})[4:]], [down_r, up_w])
+            message = encode({"t": "spawn", "n": n, "rehearse": rehearse})[4:]
+            socket.send_fds(self.sock, [message], [down_r, up_w])
             self.pending[n] = worker
         except OSError:
             pass  # the zygote is gone: the worker's pipe reports end of file at once

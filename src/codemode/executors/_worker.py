@@ -76,6 +76,10 @@ class Zygote:
         if config.get("network"):  # first, while this process has one thread
             self.layers += isolation.unshare_namespaces()
         self.executor = InProcessExecutor(allowed_modules=config["allowed_modules"])
+        self.nobody = isolation.nobody() if os.geteuid() == 0 else None
+        # Freed to report running out of memory. Made here, shared by every worker: what it
+        # gives back when freed is address space (what the limit counts), not pages.
+        self.reserve: bytearray | None = bytearray(1 << 20)
         _warm(self.executor)
         gc.freeze()  # what is here now is shared with every worker; their GC need not scan it
 
@@ -111,7 +115,7 @@ class Zygote:
         kind = message.get("t")
         if kind == "spawn" and len(fds) == 2:
             try:
-                pid: int | None = self.fork(fds[0], fds[1])
+                pid: int | None = self.fork(fds[0], fds[1], message.get("rehearse") is True)
             except OSError as exc:  # the host counts this against the machinery, not a program
                 for fd in fds:
                     os.close(fd)
@@ -129,13 +133,13 @@ class Zygote:
             return True
         return kind != "exit"
 
-    def fork(self, fd_in: int, fd_out: int) -> int:
+    def fork(self, fd_in: int, fd_out: int, rehearse: bool) -> int:
         pid = os.fork()
         if pid == 0:  # the worker
             try:
                 signal.set_wakeup_fd(-1)
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-                Worker(self, fd_in, fd_out).serve()
+                Worker(self, fd_in, fd_out).serve(rehearse)
             finally:
                 os._exit(70)
         os.close(fd_in)  # the next worker must not inherit this one's pipes
@@ -190,6 +194,7 @@ def _warm(executor: InProcessExecutor) -> None:
 
         hashlib.sha256(b"").hexdigest()  # OpenSSL reads its configuration on first use
     executor.compile("async def main():\n    return [i for i in range(3)]\n")
+    executor.compile(REHEARSAL)  # cached: each worker's rehearsal finds it compiled
     to_jsonable({"x": (1, 2.5, None)})
 
 
@@ -316,7 +321,8 @@ class Worker:
         self.runs: collections.deque[dict[str, Any]] = collections.deque()  # run frames not begun
         self.limits: tuple[dict[str, Any], Limits] | None = None  # the last run's, as sent
         self.run_id = 0  # the current run's, from its run frame
-        self.reserve: bytearray | None = bytearray(1 << 20)  # freed to report running out
+        self.reserve = zygote.reserve  # freed to report running out
+        self.dirty = False  # a program ran since the last collection of cycles
         self.loop = asyncio.SelectorEventLoop()
         asyncio.set_event_loop(self.loop)
         # The loop's own queues, read to know when nothing but a frame from the host can wake
@@ -337,7 +343,7 @@ class Worker:
         )
         _CPU_LIMIT[:] = resource.getrlimit(resource.RLIMIT_CPU)
         if config.get("drop_privileges"):
-            dropped = isolation.drop_privileges()
+            dropped = isolation.drop_privileges(zygote.nobody)
             if dropped:
                 self.layers.append(dropped)
         if config.get("landlock"):
@@ -363,8 +369,9 @@ class Worker:
         if isolation.limit_processes():
             self.layers.append("nproc")
 
-    def serve(self) -> None:
-        self.rehearse()
+    def serve(self, rehearse: bool) -> None:
+        if rehearse:  # a spare; not when a caller is waiting for this worker
+            self.rehearse()
         self.channel.send({"t": "ready", "pid": os.getpid(), "layers": self.layers})
         self.loop.add_reader(IN_FD, self._readable)  # what comes while the loop runs
         self.loop.run_until_complete(self._serve())
@@ -422,10 +429,12 @@ class Worker:
                     await asyncio.sleep(0)
                 while not runs:
                     # Collect what programs left in cycles once idle for a moment, not while
-                    # the host waits for a result (a full collection costs a trivial run).
-                    if not poller.poll(_COLLECT_AFTER_MS):
+                    # the host waits for a result (a full collection costs a trivial run); a
+                    # spare that has run nothing has nothing to collect.
+                    if self.dirty and not poller.poll(_COLLECT_AFTER_MS):
                         gc.collect()
-                        poller.poll()
+                        self.dirty = False
+                    poller.poll()
                     self._readable()
                 message = runs.popleft()
                 await self._run(message)
@@ -499,6 +508,7 @@ class Worker:
         finally:
             self.bridge = None
             self.active = False
+            self.dirty = True
         if self.reserve is None:
             self.reserve = bytearray(1 << 20)
 
