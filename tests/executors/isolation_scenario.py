@@ -20,6 +20,7 @@ import json
 import os
 import socket
 import stat
+import subprocess
 import sys
 import tempfile
 from typing import Any
@@ -79,6 +80,7 @@ attempt("utime", lambda: os.utime(TARGET, (0, 0)))
 attempt("xattr", lambda: os.setxattr(TARGET, "user.codemode", b"x"))
 attempt("shm", shm)
 attempt("kill", lambda: os.kill(HOST, 0))
+attempt("kill-other", lambda: os.kill(OTHER, 0))
 attempt("write", lambda: os.close(os.open(TARGET, os.O_WRONLY | os.O_TRUNC)))
 attempt("read", lambda: read(SECRET_FILE))
 attempt("environ", lambda: read(f"/proc/{HOST}/environ"))
@@ -118,6 +120,8 @@ class Targets:
         self.unix.bind(self.unix_path)
         self.unix.listen(8)
         self.unix.setblocking(False)
+        # another process of the user's (an agent, an editor)
+        self.other = subprocess.Popen(["sleep", "600"], stdin=subprocess.DEVNULL)
         libc = ctypes.CDLL(None, use_errno=True)
         libc.shmat.restype = ctypes.c_void_p
         self.libc = libc
@@ -136,6 +140,7 @@ class Targets:
             "SECRET_FILE": self.secret_file,
             "SHM_ID": self.shm_id,
             "HOST": os.getpid(),
+            "OTHER": self.other.pid,
             "SECRET": SECRET,
         }
         header = "".join(f"{name} = {value!r}\n" for name, value in values.items())
@@ -179,6 +184,8 @@ class Targets:
                     break
 
     def close(self) -> None:
+        self.other.kill()
+        self.other.wait()
         if self.shm_id >= 0:
             self.libc.shmctl(self.shm_id, IPC_RMID, None)
         for sock in (self.udp, self.tcp, self.unix):

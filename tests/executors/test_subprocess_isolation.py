@@ -59,8 +59,8 @@ CONFIGS: dict[str, dict[str, bool]] = {
 
 # Probes that every machine can make reach their target with no layer in force: if one of these
 # is not reached then, the probe is broken and the test says so.
-ALWAYS_POSSIBLE = ("udp", "tcp", "unix", "chmod", "utime", "write", "read", "kill", "environ",
-                   "execve")  # fmt: skip
+ALWAYS_POSSIBLE = ("udp", "tcp", "unix", "chmod", "utime", "write", "read", "kill", "kill-other",
+                   "environ", "execve")  # fmt: skip
 
 
 def stoppers(probe: str, layers: set[str]) -> list[str]:
@@ -78,6 +78,7 @@ def stoppers(probe: str, layers: set[str]) -> list[str]:
         "xattr": {"uid": uid},
         "shm": {"ipcns": "ipcns" in layers, "uid": uid},
         "kill": {"landlock": abi >= 6, "uid": uid},
+        "kill-other": {"landlock": abi >= 6, "uid": uid},  # another process of the host user
         "write": {"landlock": abi >= 1, "uid": uid},
         "read": {"landlock": abi >= 1, "uid": uid},
         # /proc/<pid>/environ: another user, or (same uid) another user namespace
