@@ -67,6 +67,11 @@ def shm():
         raise OSError(ctypes.get_errno(), "shmat failed")
     return ctypes.string_at(address, len(SECRET)) == SECRET.encode()
 
+def prlimit():  # read the host's open-file limit (setting it needs the same permission)
+    old = (ctypes.c_ulong * 2)()
+    if ctypes.CDLL(None, use_errno=True).prlimit(HOST, 7, None, old) != 0:
+        raise OSError(ctypes.get_errno(), "prlimit failed")
+
 def read(path):
     fd = os.open(path, os.O_RDONLY)
     return SECRET.encode() in os.read(fd, 1 << 20)
@@ -81,6 +86,8 @@ attempt("xattr", lambda: os.setxattr(TARGET, "user.codemode", b"x"))
 attempt("shm", shm)
 attempt("kill", lambda: os.kill(HOST, 0))
 attempt("kill-other", lambda: os.kill(OTHER, 0))
+attempt("prlimit", prlimit)
+attempt("renice", lambda: os.setpriority(os.PRIO_PROCESS, OTHER, 5))
 attempt("write", lambda: os.close(os.open(TARGET, os.O_WRONLY | os.O_TRUNC)))
 attempt("read", lambda: read(SECRET_FILE))
 attempt("environ", lambda: read(f"/proc/{HOST}/environ"))

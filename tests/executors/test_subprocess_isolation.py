@@ -60,7 +60,7 @@ CONFIGS: dict[str, dict[str, bool]] = {
 # Probes that every machine can make reach their target with no layer in force: if one of these
 # is not reached then, the probe is broken and the test says so.
 ALWAYS_POSSIBLE = ("udp", "tcp", "unix", "chmod", "utime", "write", "read", "kill", "kill-other",
-                   "environ", "execve")  # fmt: skip
+                   "prlimit", "renice", "environ", "execve")  # fmt: skip
 
 
 def stoppers(probe: str, layers: set[str]) -> list[str]:
@@ -79,6 +79,8 @@ def stoppers(probe: str, layers: set[str]) -> list[str]:
         "shm": {"ipcns": "ipcns" in layers, "uid": uid},
         "kill": {"landlock": abi >= 6, "uid": uid},
         "kill-other": {"landlock": abi >= 6, "uid": uid},  # another process of the host user
+        "prlimit": {"uid": uid},  # the host's resource limits
+        "renice": {"uid": uid},  # another process's priority
         "write": {"landlock": abi >= 1, "uid": uid},
         "read": {"landlock": abi >= 1, "uid": uid},
         # /proc/<pid>/environ: another user, or (same uid) another user namespace

@@ -21,7 +21,8 @@ resource limits and nothing else.
   some user: new sockets of any family (the worker's pipes and its event loop's socketpair are open
   already), opening files for writing and every call that creates, removes, renames, links or
   truncates a path, the chmod/chown/utime/xattr family, SysV IPC and POSIX message queues, signals
-  to any process but the worker itself, ptrace and reading or writing another process's memory,
+  to any process but the worker itself, changing another process's resource limits, priority or
+  scheduling, ptrace and reading or writing another process's memory,
   namespaces and mounts, `execve`, io_uring (which would run socket calls past the filter),
   keyrings, BPF, perf and userfaultfd. Syscalls of another ABI (i386, x32) are refused whole.
 
@@ -309,11 +310,13 @@ _DENY: dict[str, dict[str, tuple[int | None, int | None]]] = {
         "mq_open": (240, 180), "mq_unlink": (241, 181), "mq_timedsend": (242, 182),
         "mq_timedreceive": (243, 183), "mq_notify": (244, 184), "mq_getsetattr": (245, 185),
     },
-    # other processes: signals by thread id or pidfd, tracing, their memory
+    # other processes: signals by thread id or pidfd, tracing, their memory, their priority
     "processes": {
         "tkill": (200, 130), "pidfd_send_signal": (424, 424), "pidfd_open": (434, 434),
         "pidfd_getfd": (438, 438), "ptrace": (101, 117), "process_vm_readv": (310, 270),
-        "process_vm_writev": (311, 271), "kcmp": (312, 272),
+        "process_vm_writev": (311, 271), "kcmp": (312, 272), "setpriority": (141, 140),
+        "ioprio_set": (251, 30), "migrate_pages": (256, 238), "move_pages": (279, 239),
+        "get_robust_list": (274, 100),
     },
     # the kernel's wider surface: namespaces, mounts, other programs, io_uring, keyrings, ...
     "kernel": {
@@ -330,6 +333,11 @@ _DENY: dict[str, dict[str, tuple[int | None, int | None]]] = {
 # signals: allowed only to this process itself (its pid is written into the filter)
 _SIGNAL_PID_ARG0 = {"kill": (62, 129), "tgkill": (234, 131), "rt_sigqueueinfo": (129, 138),
                     "rt_tgsigqueueinfo": (297, 240)}  # fmt: skip
+# limits and scheduling: of this process only (0 or its pid), never of the host's (a same-uid
+# worker could otherwise set the host's open-file limit to 0)
+_SELF_PID_ARG0 = {"prlimit64": (302, 261), "sched_setaffinity": (203, 122),
+                  "sched_setparam": (142, 118), "sched_setscheduler": (144, 119),
+                  "sched_setattr": (314, 274)}  # fmt: skip
 # open/openat: allowed for reading only (the flags argument's position)
 _OPEN_FLAGS_ARG: dict[str, tuple[tuple[int | None, int], tuple[int | None, int]]] = {
     "open": ((2, 1), (None, 1)),
@@ -348,7 +356,7 @@ _LD_W_ABS, _JEQ_K, _JGE_K, _JSET_K, _RET_K = 0x20, 0x15, 0x35, 0x45, 0x06
 
 def seccomp_program(machine: str, pid: int) -> list[tuple[int, int, int, int]]:
     """The filter as classic BPF instructions (code, jt, jf, k) for `machine`, with `pid` as the
-    only process this one may signal."""
+    only process this one may signal or change the limits or scheduling of."""
     arch = 0 if machine == "x86_64" else 1
     deny = sorted(
         {
@@ -378,6 +386,14 @@ def seccomp_program(machine: str, pid: int) -> list[tuple[int, int, int, int]]:
         # nr == n ? (args[0] == pid ? allow : EPERM) : next; A is reloaded with nr after
         prog.append(_insn(_JEQ_K, 0, 4, numbers[arch]))
         prog.append(_insn(_LD_W_ABS, 0, 0, 16))
+        prog.append(_insn(_JEQ_K, 0, 1, pid))
+        prog.append(_insn(_RET_K, 0, 0, _RET_ALLOW))
+        prog.append(_insn(_RET_K, 0, 0, errno_eperm))
+    for numbers in _SELF_PID_ARG0.values():
+        # nr == n ? (args[0] in (0, pid) ? allow : EPERM) : next
+        prog.append(_insn(_JEQ_K, 0, 5, numbers[arch]))
+        prog.append(_insn(_LD_W_ABS, 0, 0, 16))
+        prog.append(_insn(_JEQ_K, 1, 0, 0))
         prog.append(_insn(_JEQ_K, 0, 1, pid))
         prog.append(_insn(_RET_K, 0, 0, _RET_ALLOW))
         prog.append(_insn(_RET_K, 0, 0, errno_eperm))
