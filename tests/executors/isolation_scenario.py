@@ -91,6 +91,7 @@ attempt("renice", lambda: os.setpriority(os.PRIO_PROCESS, OTHER, 5))
 attempt("write", lambda: os.close(os.open(TARGET, os.O_WRONLY | os.O_TRUNC)))
 attempt("read", lambda: read(SECRET_FILE))
 attempt("environ", lambda: read(f"/proc/{HOST}/environ"))
+attempt("memory", lambda: os.close(os.open(f"/proc/{HOST}/mem", os.O_RDONLY)))  # the host's memory
 out
 """
 

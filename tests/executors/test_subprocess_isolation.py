@@ -85,9 +85,10 @@ def stoppers(probe: str, layers: set[str]) -> list[str]:
         "read": {"landlock": abi >= 1, "uid": uid},
         # /proc/<pid>/environ: another user, or (same uid) another user namespace
         "environ": {"landlock": abi >= 1, "uid": uid, "userns": userns},
+        "memory": {"landlock": abi >= 1, "uid": uid, "userns": userns},  # /proc/<host>/mem
         "execve": {"landlock": abi >= 1},
     }[probe]
-    if probe not in ("read", "environ"):  # seccomp stops every probe but the two reads
+    if probe not in ("read", "environ", "memory"):  # seccomp stops all but the reads
         may["seccomp"] = "seccomp" in layers
     return [name for name, holds in may.items() if holds]
 
