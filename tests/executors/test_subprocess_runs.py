@@ -202,7 +202,7 @@ async def test_reuse_workers_keeps_one_process_with_fresh_namespaces(make: Make)
 
 
 class LeaseExecutor(Executor):
-    """Every run on one lease: what sessions (issue 13) will build on `SubprocessExecutor.lease`."""
+    """Every run on one lease: what sessions (issue 13) will build on `SubprocessExecutor._lease`."""
 
     def __init__(self, lease: WorkerLease) -> None:
         self.lease = lease
@@ -221,7 +221,7 @@ GETPID = "import os\nawait codemode.slow(seconds=0, n=0)\nos.getpid()"
 async def test_a_lease_runs_one_callers_runs_on_one_process(make: Make) -> None:
     executor = make(allowed_modules=RELAXED)
     cm = caller(executor)
-    lease = await executor.lease()
+    lease = await executor._lease()
     leased = on_lease(cm, lease)
     try:
         pids = {(await leased.execute(GETPID)).value for _ in range(3)}
@@ -242,7 +242,7 @@ async def test_a_lease_runs_one_callers_runs_on_one_process(make: Make) -> None:
 
 async def test_a_leases_runs_never_overlap(make: Make) -> None:
     executor = make(allowed_modules=RELAXED)
-    lease = await executor.lease()
+    lease = await executor._lease()
     active: list[int] = []
     overlaps: list[int] = []
 
@@ -275,7 +275,7 @@ LEASE_KILLERS = {
 @pytest.mark.parametrize("killer", sorted(LEASE_KILLERS))
 async def test_a_lease_learns_its_worker_died(make: Make, killer: str) -> None:
     executor = make(allowed_modules=RELAXED, memory_mb=256, grace=0.2, breaker_threshold=1)
-    lease = await executor.lease()
+    lease = await executor._lease()
     cm = on_lease(caller(executor, timeout=0.5), lease)
     code, kind = LEASE_KILLERS[killer]
     result = await cm.execute(code)
@@ -292,19 +292,19 @@ async def test_a_lease_learns_its_worker_died(make: Make, killer: str) -> None:
 
 async def test_closing_the_executor_ends_its_leases(make: Make) -> None:
     executor = make()
-    lease = await executor.lease()
+    lease = await executor._lease()
     pid = lease.pid
     assert pid is not None
     await executor.aclose()
     assert not lease.alive
     assert await asyncio.wait_for(lease.ended, 5) is None
     with pytest.raises(RuntimeError, match="closed"):
-        await executor.lease()
+        await executor._lease()
 
 
 async def test_no_lease_while_the_breaker_is_open(make: Make) -> None:
     executor = make(breaker_threshold=1, breaker_cooldown=30)
     executor._config["heartbeat"] = "not a number"  # workers fail while starting
     with pytest.raises(WorkerUnavailable) as refused:
-        await executor.lease()
+        await executor._lease()
     assert "had run no code" in refused.value.error.message

@@ -262,10 +262,10 @@ class SubprocessExecutor(Executor):
         self._release(worker, error)
         return tools.finish(value=value, error=error, jsonable=True)  # decoded from JSON
 
-    async def lease(self) -> WorkerLease:
+    async def _lease(self) -> WorkerLease:
         """A worker of its own for one caller's runs in sequence (sessions); see `WorkerLease`.
 
-        Private to codemode for now (sessions build on it). Raises `WorkerUnavailable` (with the
+        Private to codemode (the sessions of issue 13 build on it). Raises `WorkerUnavailable` (with the
         error a run would have got) when no worker can be had."""
         try:
             worker = await self._checkout()
@@ -647,7 +647,7 @@ class SubprocessExecutor(Executor):
 
 
 class WorkerUnavailable(Exception):
-    """`SubprocessExecutor.lease()` could not get a worker; `error` says why (as a run would)."""
+    """`SubprocessExecutor._lease()` could not get a worker; `error` says why (as a run would)."""
 
     def __init__(self, error: ExecuteError) -> None:
         super().__init__(error.message)
@@ -656,9 +656,10 @@ class WorkerUnavailable(Exception):
 
 class WorkerLease:
     """One worker of a `SubprocessExecutor` for one caller: its runs, in sequence, on the same
-    process (the program's module-level state is the worker's to keep or not: see issue 13).
+    process. Each run still gets a fresh namespace in the worker; keeping names from one run to
+    the next is the worker-side part of sessions (issue 13).
 
-        lease = await executor.lease()
+        lease = await executor._lease()
         try:
             result = await lease.execute(code, bridge, limits)  # as Executor.execute
             ...
