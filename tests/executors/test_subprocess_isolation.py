@@ -14,6 +14,7 @@ with every layer switched off the probes do reach their targets (they are real p
 from __future__ import annotations
 
 import functools
+import importlib.util
 import json
 import os
 import pwd
@@ -21,6 +22,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +35,12 @@ SCENARIO = HERE / "isolation_scenario.py"
 USER = "codemode-probe"
 SECRET = "codemode-probe-secret-4f1e"
 ROOT = os.geteuid() == 0
+# the packages outside the standard library that the scenario imports, by top-level name
+LIST_PACKAGES = (
+    "import sys, codemode, codemode.executors\n"
+    "names = {m.partition('.')[0] for m in sys.modules} - set(sys.stdlib_module_names)\n"
+    "print(*sorted(names - set(sys.builtin_module_names) - {'__main__', '_distutils_hack'}))"
+)
 # what the scenario needs of an interpreter: codemode, and starting itself again (the zygote)
 SELF_CHECK = (
     "import codemode.executors, subprocess, sys\n"
@@ -120,34 +128,57 @@ def ordinary_user() -> Any:
         subprocess.run(["userdel", USER], check=False, capture_output=True)
 
 
-def user_command(user: Any) -> tuple[list[str], dict[str, str]]:
+def user_command(user: Any, staging: Path) -> tuple[list[str], dict[str, str]]:
     """How to start Python as `user` with this codemode importable, or skip saying why."""
     package = Path(codemode.__file__).resolve().parent.parent
     site = sysconfig.get_paths()["purelib"]
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "PYTHONPATH": os.pathsep.join([str(package), site]),
-        "CODEMODE_PROBE_SECRET": SECRET,
-    }
     prefix = [] if not ROOT else [
         "setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}", "--clear-groups",
     ]  # fmt: skip
     version = f"python{sys.version_info.major}.{sys.version_info.minor}"
     # This interpreter may live where the user cannot go (a root-owned pyenv): the system's
-    # own of the same version then runs the same code.
-    for python in dict.fromkeys(
-        [sys.executable, f"/usr/bin/{version}", f"/usr/local/bin/{version}"]
-    ):
-        check = subprocess.run(
-            [*prefix, python, "-c", SELF_CHECK],
-            env=env,
-            capture_output=True,
-            cwd="/",
-            check=False,
-        )
-        if check.returncode == 0:
-            return [*prefix, python], env
-    pytest.skip(f"no {version} that user {user.pw_name} may run can import codemode from here")
+    # own of the same version then runs the same code. The code may too (a checkout under
+    # /root): then a copy of what it imports, in a directory the user may read.
+    pythons = dict.fromkeys([sys.executable, f"/usr/bin/{version}", f"/usr/local/bin/{version}"])
+    for path in ([str(package), site], None):
+        if path is None:
+            path = [str(stage_packages(staging))]
+        env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": os.pathsep.join(path),
+               "CODEMODE_PROBE_SECRET": SECRET}  # fmt: skip
+        for python in pythons:
+            check = subprocess.run(
+                [*prefix, python, "-c", SELF_CHECK],
+                env=env,
+                capture_output=True,
+                cwd="/",
+                check=False,
+            )
+            if check.returncode == 0:
+                return [*prefix, python], env
+    pytest.skip(f"no {version} that user {user.pw_name} may run can import codemode")
+
+
+def stage_packages(staging: Path) -> Path:
+    """A world-readable copy of codemode and the packages it imports (not the standard
+    library), for a user who cannot read where they are installed."""
+    names = subprocess.run(
+        [sys.executable, "-c", LIST_PACKAGES], capture_output=True, text=True, check=True
+    ).stdout.split()
+    where = staging / "site"
+    where.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.origin in (None, "built-in", "frozen"):
+            continue
+        if spec.submodule_search_locations:
+            source = Path(next(iter(spec.submodule_search_locations)))
+            shutil.copytree(source, where / source.name, dirs_exist_ok=True,
+                            ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
+        else:
+            shutil.copy2(spec.origin, where / Path(spec.origin).name)
+    for item in (staging, where, *where.rglob("*")):
+        item.chmod(0o755 if item.is_dir() else 0o644)
+    return where
 
 
 def scenario(command: list[str], env: dict[str, str]) -> dict[str, Any]:
@@ -175,19 +206,26 @@ def root_report() -> dict[str, Any]:
 _user_reports: dict[int, dict[str, Any]] = {}
 
 
-def user_report(user: Any) -> dict[str, Any]:
+def user_report(user: Any, staging: Path) -> dict[str, Any]:
     if user.pw_uid not in _user_reports:
-        _user_reports[user.pw_uid] = scenario(*user_command(user))
+        _user_reports[user.pw_uid] = scenario(*user_command(user, staging))
     return _user_reports[user.pw_uid]
 
 
+@pytest.fixture(scope="module")
+def staging() -> Any:
+    where = Path(tempfile.mkdtemp(prefix="codemode-probe-packages-"))
+    yield where
+    shutil.rmtree(where, ignore_errors=True)
+
+
 @pytest.fixture(params=["root", "ordinary-user"])
-def report(request: pytest.FixtureRequest, ordinary_user: Any) -> dict[str, Any]:
+def report(request: pytest.FixtureRequest, ordinary_user: Any, staging: Path) -> dict[str, Any]:
     if request.param == "root":
         if not ROOT:
             pytest.skip("the root case needs the tests to run as root (CI does)")
         return root_report()
-    return user_report(ordinary_user)
+    return user_report(ordinary_user, staging)
 
 
 def userns_possible(report: dict[str, Any], user: Any) -> bool:
