@@ -202,7 +202,7 @@ async def test_reuse_workers_keeps_one_process_with_fresh_namespaces(make: Make)
 
 
 class LeaseExecutor(Executor):
-    """Every run on one lease: what sessions (issue 13) will build on `SubprocessExecutor._lease`."""
+    """Every run on one lease: what sessions (issue 13) will build on `executor._lease()`."""
 
     def __init__(self, lease: WorkerLease) -> None:
         self.lease = lease

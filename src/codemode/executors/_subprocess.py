@@ -265,8 +265,8 @@ class SubprocessExecutor(Executor):
     async def _lease(self) -> WorkerLease:
         """A worker of its own for one caller's runs in sequence (sessions); see `WorkerLease`.
 
-        Private to codemode (the sessions of issue 13 build on it). Raises `WorkerUnavailable` (with the
-        error a run would have got) when no worker can be had."""
+        Private to codemode (the sessions of issue 13 build on it). Raises `WorkerUnavailable`
+        (with the error a run would have got) when no worker can be had."""
         try:
             worker = await self._checkout()
         except _Refused as refused:
@@ -603,7 +603,9 @@ class SubprocessExecutor(Executor):
                     worker,
                     ExecuteError(
                         type="crash",
-                        message=f"the worker stopped answering (no sign of life for {silent:.1f} s)",
+                        message=(
+                            f"the worker stopped answering (no sign of life for {silent:.1f} s)"
+                        ),
                     ),
                 )
             else:
@@ -616,7 +618,9 @@ class SubprocessExecutor(Executor):
         timeout = run.limits.timeout
         error = ExecuteError(
             type="timeout",
-            message=f"the code ran past the time limit of {timeout:g} seconds; the worker was killed",
+            message=(
+                f"the code ran past the time limit of {timeout:g} seconds; the worker was killed"
+            ),
             exception="TimeoutError",
         )
         run.settle(None, error)
