@@ -637,7 +637,8 @@ class SubprocessExecutor(Executor):
     def _tool_table(self, worker: _Worker, bridge: ToolBridge) -> str | None:
         """The tools as the worker needs them, as JSON, or None when it has this table already."""
         table = {
-            name: (tool.keywords, tool.description or "") for name, tool in bridge.tools.items()
+            name: (tool.keywords, tool.description or "", tool.positional)
+            for name, tool in bridge.tools.items()
         }
         if table == worker.table:
             return None
