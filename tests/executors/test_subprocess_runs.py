@@ -141,7 +141,7 @@ async def test_a_spare_is_ready_before_the_next_run(make: Make) -> None:
     executor = make(allowed_modules=RELAXED, min_workers=1, max_workers=2)
     cm = caller(executor)
     await cm.execute("1")
-    for _ in range(50):  # the spare forked during that run gets ready
+    for _ in range(250):  # the spare forked when that run ended gets ready
         if executor._idle:
             break
         await asyncio.sleep(0.02)
