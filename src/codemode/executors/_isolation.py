@@ -16,8 +16,8 @@ resource limits and nothing else.
   its own uid and gid), which is what lets an ordinary user make the other two.
 - `drop_capabilities`: no capabilities left (a zygote in a user namespace holds every capability
   within it; its workers give them up).
-- `seccomp`: a syscall filter (hand-written classic BPF: no binding for libseccomp on PyPI is kept
-  up) that refuses what a worker never needs and the layers above leave open on some kernel or for
+- `seccomp`: a syscall filter (hand-written classic BPF: libseccomp's binding is not on PyPI and
+  the packages there are unmaintained or new) that refuses what a worker never needs and the layers above leave open on some kernel or for
   some user: new sockets of any family (the worker's pipes and its event loop's socketpair are open
   already), opening files for writing and every call that creates, removes, renames, links or
   truncates a path, the chmod/chown/utime/xattr family, SysV IPC and POSIX message queues, signals
