@@ -168,7 +168,12 @@ class Codemode:
         caller's loop are not usable there."""
         try:
             asyncio.get_running_loop()
+            in_loop = True
         except RuntimeError:
+            in_loop = False
+        # The run starts outside the `except` block: model code must not see the host's
+        # exception (a bare `raise`, `__context__`).
+        if not in_loop:
             return asyncio.run(self.execute(code, **options))
         with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="codemode") as pool:
             run = functools.partial(asyncio.run, self.execute(code, **options))

@@ -10,6 +10,7 @@ import heapq
 import inspect
 import itertools
 import os
+import sys
 import threading
 import time
 import traceback
@@ -148,7 +149,12 @@ class InProcessExecutor(Executor):
         value: Any = None
         error: ExecuteError | None = None
         try:
-            value = await _run(compiled.code, namespace)
+            runner: Any = _run(compiled.code, namespace)
+            if sys.exc_info()[1] is not None:
+                # Called from inside a host `except` block: a task of its own, so that a bare
+                # `raise` or `__context__` in model code cannot reach the host's exception.
+                runner = asyncio.ensure_future(runner)
+            value = await runner
             value = _Settled(value)
         except BaseException as exc:
             if isinstance(exc, asyncio.CancelledError) and not _ours(task, execution):

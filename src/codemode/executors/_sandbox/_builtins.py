@@ -16,16 +16,20 @@ from .. import _policy as policy
 from .._policy import GUARD_PREFIX, check_attribute
 from ._guards import (
     _SEQUENCES,
-    _TEXT_METHODS,
     _check_width,
     attr_guard,
-    build_class,
     format_builtin,
-    init_guard,
     pow_guard,
+)
+from ._owner import (
+    build_class,
+    init_guard,
+    new_guard,
+    own_dunder_guard,
     private_guard,
     write_guard,
 )
+from ._types import install_stand_ins, stand_in, type_builtin
 from ._runtime import (
     BIG_RANGE,
     CHUNK,
@@ -78,13 +82,21 @@ _MISSING = object()
 
 
 def getattr_builtin(obj: Any, name: str, default: Any = _MISSING) -> Any:
+    """`getattr` for model code: the same routing as `obj.name` compiled by the policy. Every
+    other dynamic route to an attribute (`operator.attrgetter`, `methodcaller`, a stand-in's
+    class attributes) comes through here."""
     _check_getattr_name(name)
     try:
-        if name == "__init__":
-            return init_guard(obj)
-        if name.startswith("_") and not name.startswith("__"):
-            return private_guard(obj, name)
-        if name in policy.GUARDED_METHODS:  # the same routing as `obj.name` in model code
+        if name[0] == "_":
+            if name == "__init__":
+                return init_guard(obj)
+            if name == "__new__":
+                return new_guard(obj)
+            if not name.startswith("__"):
+                return private_guard(obj, name)
+            if name not in policy.ALLOWED_DUNDERS:
+                return own_dunder_guard(obj, name)
+        if name in policy.GUARDED_METHODS:
             return attr_guard(obj, name)
         return getattr(obj, name)
     except AttributeError:
@@ -237,31 +249,21 @@ def _call_until(fn: Callable[[], Any], sentinel: Any, execution: Execution | Non
         yield value
 
 
-class _GuardedType(type):
-    """A stand-in for `bytes`/`bytearray` that checks sizes; isinstance still works."""
+def _sized(real: type) -> Callable[..., Any]:
+    """`bytes(n)` / `bytearray(n)` with `n` checked before anything is allocated."""
 
-    _real: type
-
-    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+    def make(*args: Any, **kwargs: Any) -> Any:
         if args and isinstance(args[0], int) and not isinstance(args[0], bool):
-            _check_width(args[0], cls._real.__name__)
-        return cls._real(*args, **kwargs)
+            _check_width(args[0], real.__name__)
+        return real(*args, **kwargs)
 
-    def __instancecheck__(cls, obj: Any) -> bool:
-        return isinstance(obj, cls._real)
-
-    def __subclasscheck__(cls, sub: Any) -> bool:
-        return issubclass(sub, cls._real)
-
-    def __getattr__(cls, name: str) -> Any:
-        return attr_guard(cls._real, name) if name in _TEXT_METHODS else getattr(cls._real, name)
-
-    def __repr__(cls) -> str:
-        return repr(cls._real)
+    return make
 
 
-def _guarded_type(real: type) -> type:
-    return _GuardedType(real.__name__, (), {"_real": real})
+install_stand_ins(
+    {bytes: _sized(bytes), bytearray: _sized(bytearray), range: range_builtin, type: type_builtin},
+    {BigRange: range},
+)
 
 
 def _unavailable(name: str, hint: str) -> Callable[..., Any]:
@@ -323,7 +325,6 @@ def base_builtins() -> dict[str, Any]:
         "iter",
         "super",
         "object",
-        "type",
         "property",
         "classmethod",
         "staticmethod",
@@ -352,11 +353,12 @@ def base_builtins() -> dict[str, Any]:
         setattr=setattr_builtin,
         delattr=delattr_builtin,
         pow=pow_builtin,
-        range=range_builtin,
+        range=stand_in(range),
+        type=stand_in(type),
         iter=iter_builtin,
         format=format_builtin,
-        bytes=_guarded_type(bytes),
-        bytearray=_guarded_type(bytearray),
+        bytes=stand_in(bytes),
+        bytearray=stand_in(bytearray),
         ToolError=ToolError,
         ToolArgumentError=ToolArgumentError,
         open=_unavailable("open", "there is no file system; use the tools"),

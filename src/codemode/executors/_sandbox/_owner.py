@@ -1,0 +1,244 @@
+"""Ownership: what the program made, and so may change and look inside.
+
+The rule: the program may touch what *it* defined, that is the attributes found in the `__dict__`
+of its own classes and of their instances, and nothing a host class defined. Ownership is not
+inherited: `class Q(asyncio.Queue)` is the program's, but `Q()._get_loop` was defined by the host
+and stays closed. Every guard that asks "may the program do this to that object" asks here.
+"""
+
+from __future__ import annotations
+
+import builtins
+import functools
+import types
+from collections.abc import Callable
+from typing import Any
+
+from ..._program import FILENAME
+from .._policy import FORBIDDEN_DEFINITIONS, GUARD_PREFIX
+from ._runtime import PolicyError
+
+OWNER_MARK = GUARD_PREFIX + "owner_"  # in the own `__dict__` of every class the program made
+NAMES_MARK = GUARD_PREFIX + "names_"  # private names the program wrote on the class's instances
+
+# Host modules whose classes keep no host state in their instances' `__dict__` (C value types,
+# exceptions, typing and ABC markers, enums): a program class built only on these owns all of
+# its instances' state.
+_PLAIN_BASE_MODULES = frozenset(
+    {"builtins", "typing", "abc", "_collections_abc", "collections.abc", "enum", "numbers"}
+)
+
+
+def owned_class(cls: Any) -> bool:
+    """A class the program defined (the mark is looked up in its own `__dict__`: a program
+    subclass does not make its host base the program's)."""
+    try:
+        return OWNER_MARK in type.__dict__["__dict__"].__get__(cls)
+    except TypeError:  # not a class
+        return False
+
+
+def owned(obj: Any) -> bool:
+    """True for the program's classes, their instances and the program's functions."""
+    if OWNER_MARK in type(obj).__dict__:
+        return True
+    if isinstance(obj, type):
+        return owned_class(obj)
+    if type(obj) is types.FunctionType:
+        return obj.__code__.co_filename == FILENAME
+    return False
+
+
+def _definer(mro: tuple[type, ...], name: str) -> type | None:
+    """The first class of `mro` whose own `__dict__` defines `name`."""
+    for klass in mro:
+        if name in klass.__dict__:
+            return klass
+    return None
+
+
+def _plain_bases(cls: type) -> bool:
+    return all(
+        owned_class(klass) or klass.__module__ in _PLAIN_BASE_MODULES for klass in cls.__mro__
+    )
+
+
+def program_defined(obj: Any, name: str) -> bool:
+    """Whether `obj.name` is the program's: the first class of the lookup that defines `name`
+    is a program class, or no class defines it and the program wrote it on its own instance."""
+    if type(obj) is super:
+        # `super()._helper()`: the classes after `__thisclass__` in the instance's MRO decide.
+        self_class = obj.__self_class__
+        if self_class is None:
+            return False
+        mro = self_class.__mro__
+        definer = _definer(mro[mro.index(obj.__thisclass__) + 1 :], name)
+        return definer is not None and owned_class(definer)
+    if isinstance(obj, type):
+        if not owned_class(obj):
+            return False
+        definer = _definer(obj.__mro__, name) or _definer(type(obj).__mro__, name)
+        return definer is not None and owned_class(definer)
+    cls = type(obj)
+    if type(obj) is types.FunctionType:
+        return owned(obj) and name in obj.__dict__
+    if not owned_class(cls):
+        return False
+    definer = _definer(cls.__mro__, name)
+    if definer is not None:
+        return owned_class(definer)
+    # Instance state no class declares: the program's when it wrote the name, or when no host
+    # base has code that could have put host objects there (`asyncio.Queue` keeps its loop).
+    state = getattr(obj, "__dict__", None)
+    if state is None or name not in state:
+        return False
+    return name in cls.__dict__[NAMES_MARK] or _plain_bases(cls)
+
+
+def _refused(obj: Any, name: str) -> PolicyError:
+    kind = type(obj).__name__
+    if owned(obj):
+        return PolicyError(
+            f"access to {name!r} of a {kind} object is not allowed: a host base class defined it"
+        )
+    return PolicyError(f"access to private attribute {name!r} of a {kind} object is not allowed")
+
+
+def private_guard(obj: Any, name: str) -> Any:
+    """`obj._name`: the program's own members only."""
+    if program_defined(obj, name):
+        return getattr(obj, name)
+    if owned(obj) and type(obj) is not super and not hasattr(obj, name):
+        return getattr(obj, name)  # the AttributeError a missing attribute gives in Python
+    raise _refused(obj, name)
+
+
+def own_dunder_guard(obj: Any, name: str) -> Any:
+    """`obj.__annotations__` and the other harmless dunders: on the program's own objects."""
+    if owned(obj) and (program_defined(obj, name) or type(obj) is types.FunctionType):
+        return getattr(obj, name)
+    raise _refused(obj, name)
+
+
+def write_guard(obj: Any, name: str) -> Any:
+    """`obj.name = ...` / `del obj.name`: only the program's objects change, and never in a
+    member a host base class defined (`self._loop = ...` on an `asyncio.Queue` subclass)."""
+    if not owned(obj):
+        raise PolicyError(
+            f"cannot change attribute {name!r} of a {type(obj).__name__} object: only objects "
+            "of classes defined in your code can be changed"
+        )
+    if name[0] == "_":
+        cls = obj if isinstance(obj, type) else type(obj)
+        if name.startswith(GUARD_PREFIX):
+            raise PolicyError(f"the name {name!r} is reserved")
+        if type(obj) is not types.FunctionType:
+            definer = _definer(cls.__mro__, name)
+            if definer is not None and not owned_class(definer) and name[1] != "_":
+                raise _refused(obj, name)
+            if not isinstance(obj, type):
+                cls.__dict__[NAMES_MARK].add(name)
+    return obj
+
+
+def _initialisable(target: Any) -> bool:
+    """An object `__init__` may run on again: the program's own, or a plain builtin value
+    (whose `__init__` does nothing its public methods cannot)."""
+    return owned(target) or type(target).__module__ == "builtins"
+
+
+def init_guard(obj: Any) -> Any:
+    """`obj.__init__`. Judges the object the method would initialise, not where it was read:
+    `Q.__init__(host_queue)` with `Q` a program subclass of `asyncio.Queue` is refused."""
+    if type(obj) is super:
+        target = obj.__self__
+        if target is None or isinstance(target, type) or _initialisable(target):
+            return obj.__init__
+    elif isinstance(obj, type):
+        unbound = obj.__init__
+
+        def init(self: Any, /, *args: Any, **kwargs: Any) -> Any:
+            if not _initialisable(self):
+                raise _init_refused(self)
+            return unbound(self, *args, **kwargs)
+
+        init.__name__ = init.__qualname__ = "__init__"
+        return init
+    elif _initialisable(obj):
+        return obj.__init__
+    raise _init_refused(obj)
+
+
+def _init_refused(target: Any) -> PolicyError:
+    return PolicyError(
+        f"calling __init__ of a {type(target).__name__} object the program did not make is "
+        "not allowed"
+    )
+
+
+def new_guard(obj: Any) -> Any:
+    """`cls.__new__`: makes objects of the program's own classes (or plain builtin values)
+    only; `object.__new__(HostClass)` would skip the host class's own checks."""
+    new = obj.__new__
+
+    def checked_new(cls: Any, /, *args: Any, **kwargs: Any) -> Any:
+        if not (owned_class(cls) or (isinstance(cls, type) and cls.__module__ == "builtins")):
+            raise PolicyError(
+                f"__new__ can only make objects of classes defined in your code, not "
+                f"{getattr(cls, '__name__', type(cls).__name__)}"
+            )
+        return new(cls, *args, **kwargs)
+
+    checked_new.__name__ = checked_new.__qualname__ = "__new__"
+    return checked_new
+
+
+# -- making classes ----------------------------------------------------------------------------
+
+
+def _mark(cls: Any) -> Any:
+    if isinstance(cls, type):
+        type.__setattr__(cls, OWNER_MARK, True)
+        type.__setattr__(cls, NAMES_MARK, set())
+    return cls
+
+
+def check_namespace(namespace: Any) -> None:
+    """Names a class made by `type(name, bases, namespace)` may not bind (a class statement
+    is checked at compile time)."""
+    for key in namespace:
+        if not isinstance(key, str):
+            continue
+        if key.startswith(GUARD_PREFIX) or key in FORBIDDEN_DEFINITIONS:
+            raise PolicyError(f"a class may not define {key!r}")
+
+
+def build_class(func: Callable[..., Any], name: str, *bases: Any, **kwargs: Any) -> Any:
+    """`__build_class__` for `class` statements: the class is marked as the program's."""
+    from ._types import real_bases
+
+    return _mark(builtins.__build_class__(func, name, *real_bases(bases), **kwargs))
+
+
+def make_class(name: Any, bases: Any, namespace: Any, **kwargs: Any) -> Any:
+    """`type(name, bases, namespace)`: a program class like one from a `class` statement."""
+    from ._types import real_bases
+
+    if not isinstance(bases, tuple) or not isinstance(namespace, dict):
+        return type(name, bases, namespace, **kwargs)  # the TypeError CPython gives
+    check_namespace(namespace)
+    return _mark(type(name, real_bases(bases), dict(namespace), **kwargs))
+
+
+def _owned_only(function: Callable[..., Any], what: str) -> Callable[..., Any]:
+    """A decorator from the standard library that changes the object it is given, made to
+    refuse objects the program did not make (`dataclass(json.JSONEncoder)` would rewrite the
+    host's class)."""
+
+    @functools.wraps(function)
+    def guarded(target: Any, /, *args: Any, **kwargs: Any) -> Any:
+        if not owned(target):
+            raise PolicyError(f"{what} can only be applied to classes and functions of the program")
+        return function(target, *args, **kwargs)
+
+    return guarded
