@@ -12,6 +12,7 @@ from typing import Any
 from RestrictedPython.Guards import safe_builtins
 
 from ..._errors import ToolArgumentError, ToolError
+from ..._result import exact_str
 from .. import _policy as policy
 from .._policy import GUARD_PREFIX, check_attribute
 from ._guards import (
@@ -29,7 +30,6 @@ from ._owner import (
     private_guard,
     write_guard,
 )
-from ._types import install_stand_ins, stand_in, type_builtin
 from ._runtime import (
     BIG_RANGE,
     CHUNK,
@@ -42,6 +42,7 @@ from ._runtime import (
     _refuse,
     resident_memory,
 )
+from ._types import install_stand_ins, stand_in, type_builtin
 
 
 def sum_builtin(iterable: Iterable[Any], /, start: Any = 0) -> Any:
@@ -376,6 +377,12 @@ def base_builtins() -> dict[str, Any]:
     return names
 
 
+def _print_text(value: Any, name: str) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be None or a string, not {type(value).__name__}")
+    return exact_str(value)  # type: ignore[no-any-return]
+
+
 def make_print(log: Callable[[Any, str], None]) -> Callable[..., None]:
     def print(
         *args: Any,
@@ -384,7 +391,11 @@ def make_print(log: Callable[[Any, str], None]) -> Callable[..., None]:
         file: Any = None,
         flush: bool = False,
     ) -> None:
-        text = (" " if sep is None else sep).join(map(str, args)) + ("\n" if end is None else end)
+        # Exact strings, joined by `str`'s own methods: a `str` subclass of the program (its
+        # `join`, `__add__`) never decides what the log holds.
+        sep = " " if sep is None else _print_text(sep, "sep")
+        end = "\n" if end is None else _print_text(end, "end")
+        text = str.join(sep, [exact_str(str(arg)) for arg in args]) + end
         if file is not None:
             file.write(text)
         else:

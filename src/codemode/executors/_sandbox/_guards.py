@@ -14,11 +14,14 @@ from typing import Any
 from .. import _policy as policy
 from .._policy import check_attribute, format_spec_width, percent_width
 from ._owner import (
+    class_dict,
+    class_mro,
     init_guard,
     new_guard,
     own_dunder_guard,
     owned,
     private_guard,
+    super_mro,
     write_guard,
 )
 from ._runtime import MAX_INT_BITS, MAX_ITEMS, PolicyError, _refuse
@@ -243,14 +246,13 @@ def _text_method(obj: Any, name: str) -> Any:
     its instance, `super()`, the unbound method); None when the program overrides it."""
     method = _TEXT_METHODS[name]
     if type(obj) is super:
-        bound = obj.__self__
-        mro = obj.__self_class__.__mro__ if obj.__self_class__ is not None else ()
-        mro = mro[mro.index(obj.__thisclass__) + 1 :] if obj.__thisclass__ in mro else mro
+        bound = obj.__self__  # type: ignore[attr-defined]
+        mro = super_mro(obj)
     else:
         bound = None if isinstance(obj, type) else obj
-        mro = (obj if bound is None else type(obj)).__mro__
+        mro = class_mro(obj if bound is None else type(obj))
     for klass in mro:
-        if name in klass.__dict__:
+        if name in class_dict(klass):
             if klass not in _TEXT_TYPES:
                 return None  # the program's own method (or an unrelated class's)
             if name in ("format", "format_map") and klass is not str:

@@ -29,18 +29,32 @@ _PLAIN_BASE_MODULES = frozenset(
 )
 
 
+# A class's own namespace and MRO, read with `type`'s own descriptors: a metaclass of the program
+# may define `__dict__` or `__mro__` properties that would say anything.
+_TYPE_DICT = type.__dict__["__dict__"]
+_TYPE_MRO = type.__dict__["__mro__"]
+_TYPE_MODULE = type.__dict__["__module__"]
+
+
+def class_dict(cls: type) -> types.MappingProxyType[str, Any]:
+    """`cls.__dict__`, as the class really holds it."""
+    return _TYPE_DICT.__get__(cls)  # type: ignore[no-any-return]
+
+
+def class_mro(cls: type) -> tuple[type, ...]:
+    """`cls.__mro__`, as the class really has it."""
+    return _TYPE_MRO.__get__(cls)  # type: ignore[no-any-return]
+
+
 def owned_class(cls: Any) -> bool:
     """A class the program defined (the mark is looked up in its own `__dict__`: a program
     subclass does not make its host base the program's)."""
-    try:
-        return OWNER_MARK in type.__dict__["__dict__"].__get__(cls)
-    except TypeError:  # not a class
-        return False
+    return isinstance(cls, type) and OWNER_MARK in class_dict(cls)
 
 
 def owned(obj: Any) -> bool:
     """True for the program's classes, their instances and the program's functions."""
-    if OWNER_MARK in type(obj).__dict__:
+    if OWNER_MARK in class_dict(type(obj)):
         return True
     if isinstance(obj, type):
         return owned_class(obj)
@@ -49,17 +63,18 @@ def owned(obj: Any) -> bool:
     return False
 
 
-def _definer(mro: tuple[type, ...], name: str) -> type | None:
+def definer(mro: tuple[type, ...], name: str) -> type | None:
     """The first class of `mro` whose own `__dict__` defines `name`."""
     for klass in mro:
-        if name in klass.__dict__:
+        if name in class_dict(klass):
             return klass
     return None
 
 
 def _plain_bases(cls: type) -> bool:
     return all(
-        owned_class(klass) or klass.__module__ in _PLAIN_BASE_MODULES for klass in cls.__mro__
+        owned_class(klass) or _TYPE_MODULE.__get__(klass) in _PLAIN_BASE_MODULES
+        for klass in class_mro(cls)
     )
 
 
@@ -68,39 +83,50 @@ def program_defined(obj: Any, name: str) -> bool:
     is a program class, or no class defines it and the program wrote it on its own instance."""
     if type(obj) is super:
         # `super()._helper()`: the classes after `__thisclass__` in the instance's MRO decide.
-        self_class = obj.__self_class__
-        if self_class is None:
-            return False
-        mro = self_class.__mro__
-        definer = _definer(mro[mro.index(obj.__thisclass__) + 1 :], name)
-        return definer is not None and owned_class(definer)
+        found = definer(super_mro(obj), name)
+        return found is not None and owned_class(found)
     if isinstance(obj, type):
         if not owned_class(obj):
             return False
-        definer = _definer(obj.__mro__, name) or _definer(type(obj).__mro__, name)
-        return definer is not None and owned_class(definer)
+        found = definer(class_mro(obj), name) or definer(class_mro(type(obj)), name)
+        return found is not None and owned_class(found)
     cls = type(obj)
-    if type(obj) is types.FunctionType:
+    if cls is types.FunctionType:
         return owned(obj) and name in obj.__dict__
     if not owned_class(cls):
         return False
-    definer = _definer(cls.__mro__, name)
-    if definer is not None:
-        return owned_class(definer)
+    found = definer(class_mro(cls), name)
+    if found is not None:
+        return owned_class(found)
     # Instance state no class declares: the program's when it wrote the name, or when no host
     # base has code that could have put host objects there (`asyncio.Queue` keeps its loop).
     state = getattr(obj, "__dict__", None)
     if state is None or name not in state:
         return False
-    return name in cls.__dict__[NAMES_MARK] or _plain_bases(cls)
+    return name in class_dict(cls)[NAMES_MARK] or _plain_bases(cls)
+
+
+def super_mro(obj: Any) -> tuple[type, ...]:
+    """The classes a `super()` object looks in: those after `__thisclass__` in the MRO of
+    the object it is bound to."""
+    self_class = obj.__self_class__
+    if self_class is None:
+        return ()
+    mro = class_mro(self_class)
+    start = obj.__thisclass__
+    return mro[mro.index(start) + 1 :] if start in mro else ()
 
 
 def _refused(obj: Any, name: str) -> PolicyError:
     kind = type(obj).__name__
-    if owned(obj):
-        return PolicyError(
-            f"access to {name!r} of a {kind} object is not allowed: a host base class defined it"
-        )
+    if owned(obj) and type(obj) is not types.FunctionType:
+        cls = obj if isinstance(obj, type) else type(obj)
+        found = definer(class_mro(cls), name)
+        if found is not None and not owned_class(found):
+            why = f"{found.__name__}, a host class, defined it"
+        else:
+            why = "a host base class may have set it; only what your code wrote can be read"
+        return PolicyError(f"access to {name!r} of a {kind} object is not allowed: {why}")
     return PolicyError(f"access to private attribute {name!r} of a {kind} object is not allowed")
 
 
@@ -133,11 +159,11 @@ def write_guard(obj: Any, name: str) -> Any:
         if name.startswith(GUARD_PREFIX):
             raise PolicyError(f"the name {name!r} is reserved")
         if type(obj) is not types.FunctionType:
-            definer = _definer(cls.__mro__, name)
-            if definer is not None and not owned_class(definer) and name[1] != "_":
+            found = definer(class_mro(cls), name)
+            if found is not None and not owned_class(found) and name[1:2] != "_":
                 raise _refused(obj, name)
             if not isinstance(obj, type):
-                cls.__dict__[NAMES_MARK].add(name)
+                class_dict(cls)[NAMES_MARK].add(name)
     return obj
 
 
@@ -151,11 +177,11 @@ def init_guard(obj: Any) -> Any:
     """`obj.__init__`. Judges the object the method would initialise, not where it was read:
     `Q.__init__(host_queue)` with `Q` a program subclass of `asyncio.Queue` is refused."""
     if type(obj) is super:
-        target = obj.__self__
+        target = obj.__self__  # type: ignore[attr-defined]
         if target is None or isinstance(target, type) or _initialisable(target):
-            return obj.__init__
+            return obj.__init__  # type: ignore[misc]
     elif isinstance(obj, type):
-        unbound = obj.__init__
+        unbound = obj.__init__  # type: ignore[misc]
 
         def init(self: Any, /, *args: Any, **kwargs: Any) -> Any:
             if not _initialisable(self):

@@ -63,7 +63,7 @@ def _guarded_operator() -> dict[str, Any]:
     return members
 
 
-class attrgetter:  # noqa: N801 - the name model code knows
+class attrgetter:
     """`operator.attrgetter` reading through the policy's `getattr`, exactly as `obj.name`."""
 
     __slots__ = ("_cm_paths_",)
@@ -97,7 +97,7 @@ class attrgetter:  # noqa: N801 - the name model code knows
         return f"operator.attrgetter({names})"
 
 
-class methodcaller:  # noqa: N801 - the name model code knows
+class methodcaller:
     """`operator.methodcaller` finding the method through the policy's `getattr`."""
 
     __slots__ = ("_cm_call_",)
