@@ -282,9 +282,9 @@ class Transformer:
     def __init__(self, proxy_name: str = "codemode") -> None:
         self.problems: list[tuple[int, int, str]] = []
         self.tool_uses = ToolUseFinder(proxy_name)
-        # Per scope being walked: the dunders a class body has bound so far, or None outside
-        # a class body (a function, a lambda, a comprehension, the module).
-        self._class_names: list[set[str] | None] = [None]
+        # Per scope being walked: whether it is a class body, and the dunders it has bound so
+        # far (a class body by assignment or `def`; any other scope by `def` only).
+        self._scopes: list[tuple[bool, set[str]]] = [(False, set())]
         self._fields: dict[type, tuple[str, ...]] = {}
         self._dispatch: dict[type, Any] = {
             getattr(ast, name[6:]): getattr(self, name)
@@ -348,18 +348,19 @@ class Transformer:
         return node
 
     def _dunder_name_allowed(self, node: ast.Name) -> bool:
-        """A class body may bind special methods (`__hash__ = None`, `__repr__ = __str__`) and
-        read back the ones it bound; any code may read `__name__` and `__debug__`."""
+        """A class body may bind special methods (`__hash__ = None`, `__repr__ = __str__`), any
+        scope may read back the dunders it bound itself (`def __init__` in a class decorator),
+        and any code may read `__name__` and `__debug__`."""
         name = unicodedata.normalize("NFKC", node.id)
         if type(node.ctx) is ast.Load and name in READABLE_NAMES:
             return True
-        bound = self._class_names[-1]
-        if bound is None or not is_dunder(name):
+        in_class, bound = self._scopes[-1]
+        if type(node.ctx) is ast.Load:
+            return name in bound
+        if not in_class or not is_dunder(name):
             return False
         if name in FORBIDDEN_DEFINITIONS or name in HOST_DUNDERS:
             return False
-        if type(node.ctx) is ast.Load:
-            return name in bound
         bound.add(name)
         return True
 
@@ -474,12 +475,16 @@ class Transformer:
         name = unicodedata.normalize("NFKC", node.name)
         if name in FORBIDDEN_DEFINITIONS:
             self.refuse(node, f"defining {name!r} is not allowed")
-        elif name.startswith(GUARD_PREFIX) or (name.startswith("__") and not is_dunder(name)):
+        elif (
+            name.startswith(GUARD_PREFIX)
+            or name in HOST_DUNDERS
+            or (name.startswith("__") and not is_dunder(name))
+        ):
             self.refuse(node, f"the function name {name!r} is not allowed")
-        if is_dunder(name):
-            self._bind_in_class(name)
+        elif is_dunder(name):
+            self._scopes[-1][1].add(name)
         self.tool_uses.see(node)
-        self._scoped(node, None)
+        self._scoped(node)
         at = 1 if _has_docstring(node.body) else 0
         node.body.insert(at, _tick(node.body[0]))
         return node
@@ -487,21 +492,16 @@ class Transformer:
     visit_FunctionDef = _function
     visit_AsyncFunctionDef = _function
 
-    def _scoped(self, node: ast.AST, names: set[str] | None) -> None:
-        """Walk `node` as a new scope (a class body binds its own dunders; others none)."""
-        self._class_names.append(names)
+    def _scoped(self, node: ast.AST, in_class: bool = False) -> None:
+        """Walk `node` as a new scope, with the dunders it binds its own."""
+        self._scopes.append((in_class, set()))
         try:
             self.generic_visit(node)
         finally:
-            self._class_names.pop()
-
-    def _bind_in_class(self, name: str) -> None:
-        bound = self._class_names[-1]
-        if bound is not None:
-            bound.add(name)
+            self._scopes.pop()
 
     def visit_Lambda(self, node: ast.Lambda) -> ast.AST:
-        self._scoped(node, None)
+        self._scoped(node)
         # `_cm_tick_()` returns a false value, so `tick() or body` is `body`.
         node.body = _at(ast.BoolOp(ast.Or(), [_call(TICK, node.body), node.body]), node.body)
         return node
@@ -514,7 +514,7 @@ class Transformer:
             for item in getattr(node, field):
                 self.visit(item)
         body = ast.Module(body=node.body, type_ignores=[])
-        self._scoped(body, set())
+        self._scoped(body, in_class=True)
         node.body = body.body
         return node
 
@@ -530,7 +530,7 @@ class Transformer:
     visit_While = _loop
 
     def _comprehension_scope(self, node: ast.AST) -> ast.AST:
-        self._scoped(node, None)
+        self._scoped(node)
         return node
 
     visit_ListComp = _comprehension_scope
