@@ -18,6 +18,13 @@ from .conftest import Run
 # What a leak would put in the result: a globals or builtins dict, the bridge, the event loop.
 SECRET_MARKERS = ("'__builtins__': ", "'None': None", "ToolBridge object", "EventLoop running")
 
+# A `str` subclass whose own methods lie to any check that asks them.
+_LYING_STR = (
+    "class S(str):\n    def startswith(self, *a):\n        return False\n"
+    "    def __eq__(self, o):\n        return False\n    def __hash__(self):\n        return 7\n"
+    "    def split(self, *a):\n        return ['real']\n"
+)
+
 # Cause 1: ownership is not inherited. A program subclass of a host class owns what it defines,
 # never what the host class defined; `__init__`/`__new__` are judged by the object they act on.
 OWNERSHIP_ATTACKS: dict[str, str] = {
@@ -69,6 +76,18 @@ OWNERSHIP_ATTACKS: dict[str, str] = {
     "class-body-builtins": "class A:\n    __builtins__ = 1\n    x = [__builtins__ for _ in [1]]",
     "dunder-name-outside-class": "__builtins__",
     "guard-mark-read": "class A: pass\nA()._cm_names_",
+    "assign-del-hook": "class A: pass\nA.__del__ = lambda self: None",
+    "setattr-del-hook": "class A: pass\nsetattr(A, '__del__', lambda self: None)",
+    "metaclass-new-namespace": (
+        "class M(type):\n    def __new__(mcs, name, bases, ns):\n"
+        "        return super().__new__(mcs, name, bases, ns)\n"
+        "M('X', (), {'__del__': lambda self: None})"
+    ),
+    "str-subclass-name-getattr": f"{_LYING_STR}def f(): pass\ngetattr(f, S('__globals__'))",
+    "str-subclass-name-attrgetter": (
+        f"{_LYING_STR}import operator\ndef f(): pass\noperator.attrgetter(S('__globals__'))(f)"
+    ),
+    "str-subclass-namespace-key": f"{_LYING_STR}type('C', (), {{S('__del__'): lambda s: None}})",
 }
 
 OWNERSHIP_ALLOWED: dict[str, tuple[str, Any]] = {
@@ -127,6 +146,13 @@ OWNERSHIP_ALLOWED: dict[str, tuple[str, Any]] = {
         "class One:\n    def __new__(cls):\n        return object.__new__(cls)\n"
         "[S('ab'), type(One()).__name__, str.__new__(str, 'x')]",
         ["AB", "One", "x"],
+    ),
+    "metaclass-made-classes-owned": (
+        "class M(type):\n    def __new__(mcs, name, bases, ns):\n"
+        "        return super().__new__(mcs, name, bases, ns)\n"
+        "X = M('X', (), {'a': 1})\nx = X()\nx.b = 2\nclass Y(metaclass=M):\n    pass\n"
+        "y = Y()\ny._p = 1\n[x.a, x.b, y._p, type(X) is M]",
+        [1, 2, 1, True],
     ),
     "reinit-own-object": (
         "class A:\n    def __init__(self, x=0):\n        self.x = x\na = A()\na.__init__(4)\n"
@@ -264,9 +290,10 @@ COPY_ALLOWED: dict[str, tuple[str, Any]] = {
         " uuid.UUID(int=5), C.A, P(1, 2), {1, 2}, b'x', bytearray(b'y')]\n"
         "y = copy.deepcopy(x)\nz = copy.copy(x[0])\n"
         "cyc = [1]\ncyc.append(cyc)\nc2 = copy.deepcopy(cyc)\n"
+        "r = range(10 ** 6)\n"
         "[y == x, y[0] is not x[0], y[0].a is not x[0].a, z.a is x[0].a, y[7] is C.A,"
-        " copy.deepcopy(H()).n, c2[1] is c2, c2 is not cyc]",
-        [True] * 5 + [2, True, True],
+        " copy.deepcopy(H()).n, c2[1] is c2, c2 is not cyc, copy.deepcopy(r) == r]",
+        [True] * 5 + [2, True, True, True],
     ),
 }
 

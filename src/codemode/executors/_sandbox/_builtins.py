@@ -68,15 +68,18 @@ def dir_builtin(*args: Any) -> list[str]:
 
 
 def _check_getattr_name(name: Any) -> str:
+    """The attribute name model code passed, as an exact `str` (a `str` subclass's own
+    `startswith` or `__eq__` must not answer the checks), once the policy allows it."""
     if not isinstance(name, str):
         raise TypeError("attribute name must be a string")
-    normal = unicodedata.normalize("NFKC", name)
+    exact: str = str.__str__(name)
+    normal = unicodedata.normalize("NFKC", exact)
     problem = check_attribute(normal) or (
-        f"access to {name!r} is not allowed" if normal.startswith(GUARD_PREFIX) else None
+        f"access to {exact!r} is not allowed" if normal.startswith(GUARD_PREFIX) else None
     )
     if problem:
         raise PolicyError(problem)
-    return name
+    return exact
 
 
 _MISSING = object()
@@ -86,9 +89,9 @@ def getattr_builtin(obj: Any, name: str, default: Any = _MISSING) -> Any:
     """`getattr` for model code: the same routing as `obj.name` compiled by the policy. Every
     other dynamic route to an attribute (`operator.attrgetter`, `methodcaller`, a stand-in's
     class attributes) comes through here."""
-    _check_getattr_name(name)
+    name = _check_getattr_name(name)
     try:
-        if name[0] == "_":
+        if name[:1] == "_":
             if name == "__init__":
                 return init_guard(obj)
             if name == "__new__":
@@ -115,12 +118,12 @@ def hasattr_builtin(obj: Any, name: str) -> bool:
 
 
 def setattr_builtin(obj: Any, name: str, value: Any) -> None:
-    _check_getattr_name(name)
+    name = _check_getattr_name(name)
     setattr(write_guard(obj, name), name, value)
 
 
 def delattr_builtin(obj: Any, name: str) -> None:
-    _check_getattr_name(name)
+    name = _check_getattr_name(name)
     delattr(write_guard(obj, name), name)
 
 
@@ -185,6 +188,12 @@ class BigRange:
 
     def __hash__(self) -> int:
         return hash(self._range)
+
+    def __copy__(self) -> BigRange:
+        return self  # immutable, as `range`
+
+    def __deepcopy__(self, memo: Any) -> BigRange:
+        return self
 
     def __repr__(self) -> str:
         return repr(self._range)

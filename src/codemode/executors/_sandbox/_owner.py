@@ -154,10 +154,12 @@ def write_guard(obj: Any, name: str) -> Any:
             f"cannot change attribute {name!r} of a {type(obj).__name__} object: only objects "
             "of classes defined in your code can be changed"
         )
-    if name[0] == "_":
+    if name[:1] == "_":
         cls = obj if isinstance(obj, type) else type(obj)
         if name.startswith(GUARD_PREFIX):
             raise PolicyError(f"the name {name!r} is reserved")
+        if name in FORBIDDEN_DEFINITIONS:  # `A.__del__ = f` would run at garbage collection
+            raise PolicyError(f"a class may not define {name!r}")
         if type(obj) is not types.FunctionType:
             found = definer(class_mro(cls), name)
             if found is not None and not owned_class(found) and name[1:2] != "_":
@@ -204,7 +206,9 @@ def _init_refused(target: Any) -> PolicyError:
 
 def new_guard(obj: Any) -> Any:
     """`cls.__new__`: makes objects of the program's own classes (or plain builtin values)
-    only; `object.__new__(HostClass)` would skip the host class's own checks."""
+    only; `object.__new__(HostClass)` would skip the host class's own checks. A class made by
+    `type.__new__` (a program metaclass's `super().__new__`) is checked and owned as one from a
+    `class` statement."""
     new = obj.__new__
 
     def checked_new(cls: Any, /, *args: Any, **kwargs: Any) -> Any:
@@ -213,6 +217,13 @@ def new_guard(obj: Any) -> Any:
                 f"__new__ can only make objects of classes defined in your code, not "
                 f"{getattr(cls, '__name__', type(cls).__name__)}"
             )
+        if new is type.__new__ and len(args) == 3:
+            from ._types import real_bases
+
+            name, bases, namespace = args
+            if isinstance(bases, tuple) and isinstance(namespace, dict):
+                args = (name, real_bases(bases), checked_namespace(namespace))
+            return _mark(new(cls, *args, **kwargs))
         return new(cls, *args, **kwargs)
 
     checked_new.__name__ = checked_new.__qualname__ = "__new__"
@@ -229,14 +240,17 @@ def _mark(cls: Any) -> Any:
     return cls
 
 
-def check_namespace(namespace: Any) -> None:
-    """Names a class made by `type(name, bases, namespace)` may not bind (a class statement
-    is checked at compile time)."""
-    for key in namespace:
-        if not isinstance(key, str):
-            continue
-        if key.startswith(GUARD_PREFIX) or key in FORBIDDEN_DEFINITIONS:
-            raise PolicyError(f"a class may not define {key!r}")
+def checked_namespace(namespace: dict[Any, Any]) -> dict[Any, Any]:
+    """The namespace of a class made by `type(name, bases, namespace)`, with exact `str` keys,
+    refusing the names a class may not bind (a class statement is checked at compile time)."""
+    checked = {}
+    for key, value in namespace.items():
+        if isinstance(key, str):
+            key = str.__str__(key)
+            if key.startswith(GUARD_PREFIX) or key in FORBIDDEN_DEFINITIONS:
+                raise PolicyError(f"a class may not define {key!r}")
+        checked[key] = value
+    return checked
 
 
 def build_class(func: Callable[..., Any], name: str, *bases: Any, **kwargs: Any) -> Any:
@@ -252,8 +266,7 @@ def make_class(name: Any, bases: Any, namespace: Any, **kwargs: Any) -> Any:
 
     if not isinstance(bases, tuple) or not isinstance(namespace, dict):
         return type(name, bases, namespace, **kwargs)  # the TypeError CPython gives
-    check_namespace(namespace)
-    return _mark(type(name, real_bases(bases), dict(namespace), **kwargs))
+    return _mark(type(name, real_bases(bases), checked_namespace(namespace), **kwargs))
 
 
 def _owned_only(function: Callable[..., Any], what: str) -> Callable[..., Any]:

@@ -74,9 +74,7 @@ class attrgetter:
         for name in (attr, *attrs):
             if not isinstance(name, str):
                 raise TypeError("attribute name must be a string")
-            path = tuple(name.split("."))
-            for part in path:
-                _check_getattr_name(part)
+            path = tuple(_check_getattr_name(part) for part in str.split(str.__str__(name), "."))
             paths.append(path)
         object.__setattr__(self, "_cm_paths_", tuple(paths))
 
@@ -106,7 +104,7 @@ class methodcaller:
     def __init__(self, name: str, /, *args: Any, **kwargs: Any) -> None:
         if not isinstance(name, str):
             raise TypeError("method name must be a string")
-        _check_getattr_name(name)
+        name = _check_getattr_name(name)
         object.__setattr__(self, "_cm_call_", (name, args, dict(kwargs)))
 
     def __call__(self, obj: Any, /) -> Any:

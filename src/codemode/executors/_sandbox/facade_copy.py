@@ -71,7 +71,10 @@ def _reduce(x: Any) -> Any:
         parts = state if isinstance(state, tuple) else (state,)
         for part in parts:
             for key in part if isinstance(part, dict) else ():
-                if isinstance(key, str) and key[:1] == "_" and not program_defined(x, key):
+                if not isinstance(key, str):
+                    continue
+                key = str.__str__(key)
+                if key[:1] == "_" and not program_defined(x, key):
                     raise PolicyError(
                         f"cannot copy a {cls.__name__} object: its {key!r} was set by a host "
                         "base class"
