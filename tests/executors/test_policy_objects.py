@@ -50,6 +50,14 @@ OWNERSHIP_ATTACKS: dict[str, str] = {
     ),
     "subclass-host-instance-state": "import asyncio\nclass Q(asyncio.Queue): pass\nQ()._getters",
     "subclass-write-host-member": "import asyncio\nclass Q(asyncio.Queue): pass\nQ()._loop = 1",
+    "subclass-shadows-host-state": (
+        "import asyncio\nclass Q(asyncio.Queue):\n    _loop = None\nq = Q()\n"
+        "t = asyncio.create_task(q.get())\nawait asyncio.sleep(0)\nq.put_nowait(1)\nq._loop"
+    ),
+    "subclass-writes-then-host-sets": (
+        "import asyncio\nclass Q(asyncio.Queue):\n    _loop = None\nq = Q()\nq._loop = None\n"
+        "t = asyncio.create_task(q.get())\nawait asyncio.sleep(0)\nq.put_nowait(1)\nq._loop"
+    ),
     "type3-subclass": "import asyncio\nQ = type('Q', (asyncio.Queue,), {})\nQ()._get_loop()",
     "metaclass-fake-dict": (
         "import asyncio\nclass M(type):\n    @property\n    def __dict__(cls):\n"

@@ -19,11 +19,10 @@ from .._policy import FORBIDDEN_DEFINITIONS, GUARD_PREFIX
 from ._runtime import PolicyError
 
 OWNER_MARK = GUARD_PREFIX + "owner_"  # in the own `__dict__` of every class the program made
-NAMES_MARK = GUARD_PREFIX + "names_"  # private names the program wrote on the class's instances
 
-# Host modules whose classes keep no host state in their instances' `__dict__` (C value types,
-# exceptions, typing and ABC markers, enums): a program class built only on these owns all of
-# its instances' state.
+# Host modules whose classes keep no host objects in their instances' `__dict__` (C value types,
+# exceptions, typing and ABC markers, enums): their code's names do not make instance state the
+# host's.
 _PLAIN_BASE_MODULES = frozenset(
     {"builtins", "typing", "abc", "_collections_abc", "collections.abc", "enum", "numbers"}
 )
@@ -71,16 +70,45 @@ def definer(mro: tuple[type, ...], name: str) -> type | None:
     return None
 
 
-def _plain_bases(cls: type) -> bool:
-    return all(
-        owned_class(klass) or _TYPE_MODULE.__get__(klass) in _PLAIN_BASE_MODULES
-        for klass in class_mro(cls)
-    )
+@functools.cache
+def _host_code_names(cls: type) -> frozenset[str]:
+    """Every name the code of host class `cls` uses (its methods' `co_names`, nested code
+    included): the instance attributes its code may set or read. Host classes never change,
+    so this is worked out once per class."""
+    names: set[str] = set()
+    codes = []
+    for value in class_dict(cls).values():
+        for part in (value, getattr(value, "__func__", None), getattr(value, "fget", None)):
+            code = getattr(part, "__code__", None) if part is not None else None
+            if isinstance(code, types.CodeType):
+                codes.append(code)
+        for part in (getattr(value, "fset", None), getattr(value, "fdel", None)):
+            code = getattr(part, "__code__", None) if part is not None else None
+            if isinstance(code, types.CodeType):
+                codes.append(code)
+    while codes:
+        code = codes.pop()
+        names.update(code.co_names)
+        codes.extend(c for c in code.co_consts if isinstance(c, types.CodeType))
+    return frozenset(names)
+
+
+def _host_managed(cls: type, name: str) -> bool:
+    """Whether a host base class of `cls` (outside the plain ones) has code that uses `name`:
+    then the instance's `name` may hold what that code put there (`asyncio.Queue` keeps its
+    event loop in `self._loop`), whoever wrote it last."""
+    for klass in class_mro(cls):
+        if owned_class(klass) or _TYPE_MODULE.__get__(klass) in _PLAIN_BASE_MODULES:
+            continue
+        if name in _host_code_names(klass):
+            return True
+    return False
 
 
 def program_defined(obj: Any, name: str) -> bool:
-    """Whether `obj.name` is the program's: the first class of the lookup that defines `name`
-    is a program class, or no class defines it and the program wrote it on its own instance."""
+    """Whether `obj.name` is the program's. The value comes from the first class of the lookup
+    that defines `name`, unless the instance's own `__dict__` holds it: a host class's member
+    never is; a program class's is; instance state is, unless a host base's code manages it."""
     if type(obj) is super:
         # `super()._helper()`: the classes after `__thisclass__` in the instance's MRO decide.
         found = definer(super_mro(obj), name)
@@ -97,13 +125,15 @@ def program_defined(obj: Any, name: str) -> bool:
         return False
     found = definer(class_mro(cls), name)
     if found is not None:
-        return owned_class(found)
-    # Instance state no class declares: the program's when it wrote the name, or when no host
-    # base has code that could have put host objects there (`asyncio.Queue` keeps its loop).
+        if not owned_class(found):
+            return False
+        member = class_dict(found)[name]
+        if hasattr(type(member), "__set__") or hasattr(type(member), "__delete__"):
+            return True  # the program's own descriptor (a property, a slot) answers
     state = getattr(obj, "__dict__", None)
     if state is None or name not in state:
-        return False
-    return name in class_dict(cls)[NAMES_MARK] or _plain_bases(cls)
+        return found is not None  # the program's class attribute
+    return not _host_managed(cls, name)
 
 
 def super_mro(obj: Any) -> tuple[type, ...]:
@@ -125,7 +155,7 @@ def _refused(obj: Any, name: str) -> PolicyError:
         if found is not None and not owned_class(found):
             why = f"{found.__name__}, a host class, defined it"
         else:
-            why = "a host base class may have set it; only what your code wrote can be read"
+            why = "a host base class manages it"
         return PolicyError(f"access to {name!r} of a {kind} object is not allowed: {why}")
     return PolicyError(f"access to private attribute {name!r} of a {kind} object is not allowed")
 
@@ -160,12 +190,12 @@ def write_guard(obj: Any, name: str) -> Any:
             raise PolicyError(f"the name {name!r} is reserved")
         if name in FORBIDDEN_DEFINITIONS:  # `A.__del__ = f` would run at garbage collection
             raise PolicyError(f"a class may not define {name!r}")
-        if type(obj) is not types.FunctionType:
+        if type(obj) is not types.FunctionType and name[1:2] != "_":
             found = definer(class_mro(cls), name)
-            if found is not None and not owned_class(found) and name[1:2] != "_":
+            if (found is not None and not owned_class(found)) or (
+                not isinstance(obj, type) and _host_managed(cls, name)
+            ):
                 raise _refused(obj, name)
-            if not isinstance(obj, type):
-                class_dict(cls)[NAMES_MARK].add(name)
     return obj
 
 
@@ -236,7 +266,6 @@ def new_guard(obj: Any) -> Any:
 def _mark(cls: Any) -> Any:
     if isinstance(cls, type):
         type.__setattr__(cls, OWNER_MARK, True)
-        type.__setattr__(cls, NAMES_MARK, set())
     return cls
 
 
