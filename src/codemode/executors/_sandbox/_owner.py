@@ -46,14 +46,15 @@ def class_mro(cls: type) -> tuple[type, ...]:
 
 
 def owned_class(cls: Any) -> bool:
-    """A class the program defined (the mark is looked up in its own `__dict__`: a program
-    subclass does not make its host base the program's)."""
-    return isinstance(cls, type) and OWNER_MARK in class_dict(cls)
+    """A class the program defined, or one derived from such a class. (Only a program class
+    carries the mark, and a host class never derives from one: a program subclass does not make
+    its host base the program's. A metaclass of the program cannot answer for a host class.)"""
+    return isinstance(cls, type) and getattr(cls, OWNER_MARK, False) is True
 
 
 def owned(obj: Any) -> bool:
     """True for the program's classes, their instances and the program's functions."""
-    if OWNER_MARK in class_dict(type(obj)):
+    if getattr(type(obj), OWNER_MARK, False) is True:
         return True
     if isinstance(obj, type):
         return owned_class(obj)
@@ -105,6 +106,48 @@ def _host_managed(cls: type, name: str) -> bool:
     return False
 
 
+# How a name resolves on instances of a program class, worked out once per class and name (the
+# answer depends on the classes only; `_GENERATION` moves on whenever the program changes one of
+# its classes, which makes every answer worked out before stale). A verdict is (generation, may
+# read when the instance's `__dict__` holds the name, may read otherwise, may write).
+LOOKUP_MARK = GUARD_PREFIX + "lookup_"
+_GENERATION = [0]
+Verdict = tuple[int, bool, bool, bool]
+
+
+def _verdict(cls: type, name: str) -> Verdict:
+    found = definer(class_mro(cls), name)
+    managed = _host_managed(cls, name)
+    if found is None:  # instance state: the program's unless a host base's code manages it
+        verdict = (_GENERATION[0], not managed, False, not managed)
+    elif not owned_class(found):  # a host class's member, whatever the instance holds
+        verdict = (_GENERATION[0], False, False, False)
+    else:
+        member = class_dict(found)[name]
+        if hasattr(type(member), "__set__") or hasattr(type(member), "__delete__"):
+            verdict = (_GENERATION[0], True, True, True)  # the program's property or slot
+        else:  # the program's class attribute, unless the instance holds host state there
+            verdict = (_GENERATION[0], not managed, True, not managed)
+    cache = class_dict(cls).get(LOOKUP_MARK)
+    if cache is not None:  # (a class derived from a program class by host code has none)
+        cache[name] = verdict
+    return verdict
+
+
+def _instance_verdict(cls: type, name: str) -> Verdict:
+    cache = _TYPE_DICT.__get__(cls).get(LOOKUP_MARK)
+    if cache is not None:
+        known: Verdict | None = cache.get(name)
+        if known is not None and known[0] == _GENERATION[0]:
+            return known
+    return _verdict(cls, name)
+
+
+def class_changed() -> None:
+    """The program changed one of its classes: name lookups are worked out again."""
+    _GENERATION[0] += 1
+
+
 def program_defined(obj: Any, name: str) -> bool:
     """Whether `obj.name` is the program's. The value comes from the first class of the lookup
     that defines `name`, unless the instance's own `__dict__` holds it: a host class's member
@@ -121,19 +164,10 @@ def program_defined(obj: Any, name: str) -> bool:
     cls = type(obj)
     if cls is types.FunctionType:
         return owned(obj) and name in obj.__dict__
-    if not owned_class(cls):
+    if getattr(cls, OWNER_MARK, False) is not True:
         return False
-    found = definer(class_mro(cls), name)
-    if found is not None:
-        if not owned_class(found):
-            return False
-        member = class_dict(found)[name]
-        if hasattr(type(member), "__set__") or hasattr(type(member), "__delete__"):
-            return True  # the program's own descriptor (a property, a slot) answers
-    state = getattr(obj, "__dict__", None)
-    if state is None or name not in state:
-        return found is not None  # the program's class attribute
-    return not _host_managed(cls, name)
+    verdict = _instance_verdict(cls, name)
+    return verdict[1] if name in getattr(obj, "__dict__", ()) else verdict[2]
 
 
 def super_mro(obj: Any) -> tuple[type, ...]:
@@ -162,7 +196,13 @@ def _refused(obj: Any, name: str) -> PolicyError:
 
 def private_guard(obj: Any, name: str) -> Any:
     """`obj._name`: the program's own members only."""
-    if program_defined(obj, name):
+    cls = type(obj)
+    if getattr(cls, OWNER_MARK, False) is True and not isinstance(obj, type):
+        # the common case, `self._x` on the program's own instance, inline
+        verdict = _instance_verdict(cls, name)
+        if verdict[1] if name in getattr(obj, "__dict__", ()) else verdict[2]:
+            return getattr(obj, name)
+    elif program_defined(obj, name):
         return getattr(obj, name)
     if owned(obj) and type(obj) is not super and not hasattr(obj, name):
         return getattr(obj, name)  # the AttributeError a missing attribute gives in Python
@@ -184,18 +224,25 @@ def write_guard(obj: Any, name: str) -> Any:
             f"cannot change attribute {name!r} of a {type(obj).__name__} object: only objects "
             "of classes defined in your code can be changed"
         )
+    if isinstance(obj, type) and name[:1] != "_":
+        class_changed()
     if name[:1] == "_":
         cls = obj if isinstance(obj, type) else type(obj)
         if name.startswith(GUARD_PREFIX):
             raise PolicyError(f"the name {name!r} is reserved")
         if name in FORBIDDEN_DEFINITIONS:  # `A.__del__ = f` would run at garbage collection
             raise PolicyError(f"a class may not define {name!r}")
-        if type(obj) is not types.FunctionType and name[1:2] != "_":
+        if isinstance(obj, type):
+            class_changed()
             found = definer(class_mro(cls), name)
-            if (found is not None and not owned_class(found)) or (
-                not isinstance(obj, type) and _host_managed(cls, name)
-            ):
+            if found is not None and not owned_class(found) and name[1:2] != "_":
                 raise _refused(obj, name)
+        elif (
+            type(obj) is not types.FunctionType
+            and name[1:2] != "_"
+            and not _instance_verdict(cls, name)[3]
+        ):
+            raise _refused(obj, name)
     return obj
 
 
@@ -248,11 +295,9 @@ def new_guard(obj: Any) -> Any:
                 f"{getattr(cls, '__name__', type(cls).__name__)}"
             )
         if new is type.__new__ and len(args) == 3:
-            from ._types import real_bases
-
             name, bases, namespace = args
             if isinstance(bases, tuple) and isinstance(namespace, dict):
-                args = (name, real_bases(bases), checked_namespace(namespace))
+                args = (name, _types.real_bases(bases), checked_namespace(namespace))
             return _mark(new(cls, *args, **kwargs))
         return new(cls, *args, **kwargs)
 
@@ -266,6 +311,7 @@ def new_guard(obj: Any) -> Any:
 def _mark(cls: Any) -> Any:
     if isinstance(cls, type):
         type.__setattr__(cls, OWNER_MARK, True)
+        type.__setattr__(cls, LOOKUP_MARK, {})
     return cls
 
 
@@ -284,18 +330,14 @@ def checked_namespace(namespace: dict[Any, Any]) -> dict[Any, Any]:
 
 def build_class(func: Callable[..., Any], name: str, *bases: Any, **kwargs: Any) -> Any:
     """`__build_class__` for `class` statements: the class is marked as the program's."""
-    from ._types import real_bases
-
-    return _mark(builtins.__build_class__(func, name, *real_bases(bases), **kwargs))
+    return _mark(builtins.__build_class__(func, name, *_types.real_bases(bases), **kwargs))
 
 
 def make_class(name: Any, bases: Any, namespace: Any, **kwargs: Any) -> Any:
     """`type(name, bases, namespace)`: a program class like one from a `class` statement."""
-    from ._types import real_bases
-
     if not isinstance(bases, tuple) or not isinstance(namespace, dict):
         return type(name, bases, namespace, **kwargs)  # the TypeError CPython gives
-    return _mark(type(name, real_bases(bases), checked_namespace(namespace), **kwargs))
+    return _mark(type(name, _types.real_bases(bases), checked_namespace(namespace), **kwargs))
 
 
 def _owned_only(function: Callable[..., Any], what: str) -> Callable[..., Any]:
@@ -310,3 +352,6 @@ def _owned_only(function: Callable[..., Any], what: str) -> Callable[..., Any]:
         return function(target, *args, **kwargs)
 
     return guarded
+
+
+from . import _types  # noqa: E402  (`_types` uses this module's ownership test)

@@ -14,6 +14,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+from ._owner import make_class, owned_class
 from ._runtime import PolicyError
 
 
@@ -111,19 +112,23 @@ def _public_classes() -> frozenset[type]:
     return frozenset(found)
 
 
+_VISIBLE: dict[type, Any] = {}  # host class -> what `type()` gives for it (host classes stay)
+
+
 def visible_type(obj: Any) -> Any:
     """`type(obj)` as model code gets it."""
     cls = type(obj)
-    if cls is StandIn:
-        return _STAND_INS[type]
-    known = _STAND_INS.get(cls)
+    known = _VISIBLE.get(cls)
     if known is not None:
         return known
-    from ._owner import owned_class
-
-    if owned_class(cls) or cls in _public_classes():
-        return cls
-    return _view(cls)
+    if owned_class(cls):
+        return cls  # not remembered: a program class dies with its run
+    if cls is StandIn:
+        known = _STAND_INS[type]
+    else:
+        known = _STAND_INS.get(cls) or (cls if cls in _public_classes() else _view(cls))
+    _VISIBLE[cls] = known
+    return known
 
 
 def type_builtin(*args: Any, **kwargs: Any) -> Any:
@@ -131,8 +136,6 @@ def type_builtin(*args: Any, **kwargs: Any) -> Any:
     if len(args) == 1 and not kwargs:
         return visible_type(args[0])
     if len(args) == 3:
-        from ._owner import make_class
-
         return make_class(*args, **kwargs)
     return type(*args, **kwargs)  # the TypeError CPython gives
 
