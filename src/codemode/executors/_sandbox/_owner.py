@@ -129,17 +129,29 @@ def _verdict(cls: type, name: str) -> Verdict:
         else:  # the program's class attribute, unless the instance holds host state there
             verdict = (_GENERATION[0], not managed, True, not managed)
     cache = class_dict(cls).get(LOOKUP_MARK)
-    if cache is not None:  # (a class derived from a program class by host code has none)
-        cache[name] = verdict
+    if cache is not None and cache.get(None) is cls:
+        cache[name] = verdict  # (a class host code derived from a program class has none)
     return verdict
 
 
+_NO_CACHE: dict[Any, Any] = {}  # stays empty
+
+
+def _cache(cls: type) -> dict[Any, Any]:
+    """The verdicts of program class `cls` (empty when it has none of its own). Read as a plain
+    attribute when no metaclass of the program can answer for it; each cache names its class, so
+    a class host code derived from a program class does not borrow its parent's."""
+    if type(cls) is type:
+        cache: dict[Any, Any] = getattr(cls, LOOKUP_MARK, _NO_CACHE)
+    else:
+        cache = _TYPE_DICT.__get__(cls).get(LOOKUP_MARK, _NO_CACHE)
+    return cache if cache.get(None) is cls else _NO_CACHE
+
+
 def _instance_verdict(cls: type, name: str) -> Verdict:
-    cache = _TYPE_DICT.__get__(cls).get(LOOKUP_MARK)
-    if cache is not None:
-        known: Verdict | None = cache.get(name)
-        if known is not None and known[0] == _GENERATION[0]:
-            return known
+    known: Verdict | None = _cache(cls).get(name)
+    if known is not None and known[0] == _GENERATION[0]:
+        return known
     return _verdict(cls, name)
 
 
@@ -219,6 +231,14 @@ def own_dunder_guard(obj: Any, name: str) -> Any:
 def write_guard(obj: Any, name: str) -> Any:
     """`obj.name = ...` / `del obj.name`: only the program's objects change, and never in a
     member a host base class defined (`self._loop = ...` on an `asyncio.Queue` subclass)."""
+    cls = type(obj)
+    if getattr(cls, OWNER_MARK, False) is True and not isinstance(obj, type):
+        # the common case, `self.x = ...` on the program's own instance, inline
+        if name[:1] != "_" or name[1:2] == "_":
+            return obj
+        if _instance_verdict(cls, name)[3]:
+            return obj
+        raise _refused(obj, name)
     if not owned(obj):
         raise PolicyError(
             f"cannot change attribute {name!r} of a {type(obj).__name__} object: only objects "
@@ -311,7 +331,7 @@ def new_guard(obj: Any) -> Any:
 def _mark(cls: Any) -> Any:
     if isinstance(cls, type):
         type.__setattr__(cls, OWNER_MARK, True)
-        type.__setattr__(cls, LOOKUP_MARK, {})
+        type.__setattr__(cls, LOOKUP_MARK, {None: cls})
     return cls
 
 

@@ -50,6 +50,17 @@ class StandIn(type):
         return repr(cls._cm_real_)
 
 
+class TypeStandIn(StandIn):
+    """The metaclass of the `type` stand-in: `type(x)` answers from `_VISIBLE` at once."""
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        if len(args) == 1 and not kwargs:
+            known = _VISIBLE.get(type(args[0]))
+            if known is not None:
+                return known
+        return type_builtin(*args, **kwargs)
+
+
 def _stand_in(real: type, make: Callable[..., Any] | None) -> StandIn:
     namespace = {
         "_cm_real_": real,
@@ -58,7 +69,8 @@ def _stand_in(real: type, make: Callable[..., Any] | None) -> StandIn:
         "__qualname__": real.__qualname__,
         "__doc__": real.__doc__,
     }
-    return StandIn(real.__name__, (), namespace)
+    meta = TypeStandIn if real is type else StandIn
+    return meta(real.__name__, (), namespace)
 
 
 def real_class(cls: Any) -> Any:
@@ -123,7 +135,7 @@ def visible_type(obj: Any) -> Any:
         return known
     if owned_class(cls):
         return cls  # not remembered: a program class dies with its run
-    if cls is StandIn:
+    if cls is StandIn or cls is TypeStandIn:
         known = _STAND_INS[type]
     else:
         known = _STAND_INS.get(cls) or (cls if cls in _public_classes() else _view(cls))
