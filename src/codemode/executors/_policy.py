@@ -8,8 +8,9 @@ call; this pass accepts modern async Python and guards only where a guard is nee
 ordinary code runs at close to CPython's speed.
 
 What it refuses at compile time:
-- names and attributes starting with `__` (dunders), except a few harmless ones (`__init__` for
-  `super().__init__()`, `__name__`, ...); names starting with the guards' prefix;
+- the dunders that lead to a host's internals (`HOST_DUNDERS`: `__class__`, `__globals__`,
+  `__dict__`, ...); names starting with `__` (a class body may bind and read back special
+  methods; any code may read `__name__`, `__debug__`); names starting with the guards' prefix;
 - the attributes that reach frames and code objects (`gi_frame`, `cr_frame`, `f_globals`, `tb_frame`,
   `f_back`, ...), and the ones that reach an event loop (`get_loop`, `get_stack`, ...);
 - `from x import *`, relative imports, and defining `__del__` or `__reduce__`-style hooks.
@@ -19,7 +20,8 @@ What it inserts:
   handler and `finally` block. It is a no-op until the deadline passes; then the executor swaps in
   one that raises, so a runaway loop, a swallowed cancellation or a looping `finally` all stop;
 - guards on `*`, `**`, `<<` and `%` where the operands could make a huge object, on attribute writes
-  (only objects of classes the program defined can change), on `_private` attribute reads, on the
+  (only objects of classes the program defined can change), on `_private` attribute reads and on
+  other dunders, `__init__` and `__new__` (the program's own members only: `_sandbox/_owner.py`), on the
   string methods that can make huge strings (`join`, `zfill`, `ljust`, `format`, ...), and on format
   specs computed at run time.
 """
