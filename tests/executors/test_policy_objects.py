@@ -120,10 +120,25 @@ OWNERSHIP_ALLOWED: dict[str, tuple[str, Any]] = {
         "from dataclasses import dataclass\n@dataclass\nclass D:\n    x: int\n    _y: int = 2\n"
         "class M(dict):\n    def __missing__(self, key):\n        return key * 2\n"
         "def f(a: int) -> str:\n    pass\n"
+        "import enum\nclass C(enum.Enum):\n    R = 1\n"
+        "class G:\n    def get(self):\n        if getattr(self, '_c', None) is None:\n"
+        "            self._c = 5\n        return [hasattr(self, '_o'), self._c]\n"
         "[list(D.__annotations__), D.__module__, list(D.__dataclass_fields__), D(1)._y, "
         "M()['ab'], M().__missing__('c'), f.__annotations__['a'].__name__, __name__ != '', "
-        "__debug__]",
-        [["x", "_y"], "__codemode__", ["x", "_y"], 2, "abab", "cc", "int", True, True],
+        "__debug__, list(C.__members__), G().get()]",
+        [
+            ["x", "_y"],
+            "__codemode__",
+            ["x", "_y"],
+            2,
+            "abab",
+            "cc",
+            "int",
+            True,
+            True,
+            ["R"],
+            [False, 5],
+        ],
     ),
     "type3-instances-owned": (
         "C = type('C', (), {'a': 1})\nc = C()\nc.b = 2\nc._p = 3\n[c.a, c.b, c._p]",

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..._program import FILENAME
-from .._policy import FORBIDDEN_DEFINITIONS, GUARD_PREFIX
+from .._policy import FORBIDDEN_DEFINITIONS, GUARD_PREFIX, OWN_DUNDERS
 from ._runtime import PolicyError
 
 OWNER_MARK = GUARD_PREFIX + "owner_"  # in the own `__dict__` of every class the program made
@@ -222,10 +222,15 @@ def private_guard(obj: Any, name: str) -> Any:
 
 
 def own_dunder_guard(obj: Any, name: str) -> Any:
-    """`obj.__annotations__` and the other harmless dunders: on the program's own objects."""
-    if owned(obj) and (program_defined(obj, name) or type(obj) is types.FunctionType):
+    """`obj.__x__` outside `ALLOWED_DUNDERS`: on the program's own objects, the harmless data
+    dunders (`OWN_DUNDERS`: `__annotations__`, `__members__`, ...) and the dunders the program
+    defined (`v.__add__(w)` where its class defines `__add__`)."""
+    if owned(obj) and (name in OWN_DUNDERS or program_defined(obj, name)):
         return getattr(obj, name)
-    raise _refused(obj, name)
+    raise PolicyError(
+        f"access to {name!r} of a {type(obj).__name__} object is not allowed: only the dunders "
+        "your code defined on its own objects can be read"
+    )
 
 
 def write_guard(obj: Any, name: str) -> Any:
