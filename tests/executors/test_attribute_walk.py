@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from codemode import Tool
+from codemode._program import PROGRAM_MODULE
 from codemode._result import Limits
 from codemode.executors import InProcessExecutor
 from codemode.executors._base import ToolBridge
@@ -129,6 +130,8 @@ values = [
     Color.RED, error, lambda: 1, functools.partial(function), iter([1]), range(10 ** 6), b"b",
     operator.attrgetter("x"), collections.Counter("ab").elements(), itertools.count(),
     functools.cache(function), json.JSONDecoder().scan_once, type("T", (), {})(),
+    collections.namedtuple("P", "x y")(1, 2), enum.Enum("E", "A B").A,
+    dataclasses.make_dataclass("M", ["a"])(1),
 ]
 """
 
@@ -192,7 +195,10 @@ def _problem(path: str, name: str | None, parent: Any, value: Any, forbidden: li
     ):
         return f"{path}: a private member of a host object"
     if name == "<type>" and not (
-        isinstance(value, StandIn) or owned_class(value) or value in _public_classes()
+        isinstance(value, StandIn)
+        or owned_class(value)
+        or value in _public_classes()
+        or type.__dict__["__module__"].__get__(value) == PROGRAM_MODULE  # made at its call
     ):
         return f"{path}: type() handed out the host class {value!r}"
     return ""

@@ -227,6 +227,12 @@ WRAPPER_ALLOWED: dict[str, tuple[str, Any]] = {
         " type('C', (), {}).__name__, range.__name__]",
         [True] * 5 + ["<class 'range'>", "<class 'bytes'>"] + [True] * 5 + ["A", "C", "range"],
     ),
+    "classes-made-at-the-programs-call": (
+        "import collections, enum, typing\nP = collections.namedtuple('P', 'x y')\n"
+        "E = enum.Enum('E', 'A B')\nN = typing.NamedTuple('N', [('a', int)])\n"
+        "[type(P(1, 2)) is P, type(E.A) is E, type(N(1)) is N, type(P(1, 2))(3, 4).y]",
+        [True, True, True, 4],
+    ),
     "views-compare-and-check": (
         "it = iter([1])\n[type(it) is type(iter([2])), isinstance(it, type(iter([]))),"
         " type(it).__name__]",

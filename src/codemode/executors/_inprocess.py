@@ -23,6 +23,7 @@ from typing import Any
 from .._errors import ToolArgumentError, ToolCallLimitError, ToolError
 from .._program import (
     FILENAME,
+    PROGRAM_MODULE,
     RESULT_NAME,
     RETURN_NAME,
     EarlyReturn,
@@ -89,7 +90,7 @@ class InProcessExecutor(Executor):
         builtins["__import__"] = Importer(self.allowed_modules)
         self._globals: dict[str, Any] = {
             "__builtins__": builtins,
-            "__name__": "__codemode__",
+            "__name__": PROGRAM_MODULE,
             "asyncio": builtins["__import__"]("asyncio"),
             TICK: tuple,  # a no-op that returns a false value, until the deadline passes
             RETURN_NAME: EarlyReturn,

@@ -14,7 +14,8 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from ._owner import make_class, owned_class
+from ..._program import PROGRAM_MODULE
+from ._owner import class_dict, make_class, owned_class
 from ._runtime import PolicyError
 
 
@@ -124,7 +125,13 @@ def _public_classes() -> frozenset[type]:
     return frozenset(found)
 
 
-_VISIBLE: dict[type, Any] = {}  # host class -> what `type()` gives for it (host classes stay)
+# Host class -> what `type()` gives for it. Classes made while programs run (a `namedtuple`, a
+# `make_dataclass`) are not kept here: their view is kept on the class itself, and dies with it.
+_VISIBLE: dict[type, Any] = {}
+VIEW_MARK = "_cm_view_"
+_HEAP_TYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE: a class made at run time rather than built in
+_TYPE_FLAGS = type.__dict__["__flags__"]
+_TYPE_MODULE = type.__dict__["__module__"]
 
 
 def visible_type(obj: Any) -> Any:
@@ -133,12 +140,26 @@ def visible_type(obj: Any) -> Any:
     known = _VISIBLE.get(cls)
     if known is not None:
         return known
-    if owned_class(cls):
-        return cls  # not remembered: a program class dies with its run
+    if owned_class(cls) or _TYPE_MODULE.__get__(cls) == PROGRAM_MODULE:
+        # The program's class, or one a factory made at its call (`namedtuple`, `Enum("E",
+        # ...)`) and handed to it: nothing new. Not remembered: it dies with its run.
+        return cls
     if cls is StandIn or cls is TypeStandIn:
         known = _STAND_INS[type]
     else:
-        known = _STAND_INS.get(cls) or (cls if cls in _public_classes() else _view(cls))
+        known = _STAND_INS.get(cls) or (cls if cls in _public_classes() else None)
+    if known is None and _TYPE_FLAGS.__get__(cls) & _HEAP_TYPE:
+        known = class_dict(cls).get(VIEW_MARK)
+        if known is not None:
+            return known
+        known = _stand_in(cls, None)
+        try:
+            type.__setattr__(cls, VIEW_MARK, known)
+            return known
+        except TypeError:  # an immutable extension type: one of a fixed few, kept below
+            known = _STAND_INS.setdefault(cls, known)
+    if known is None:
+        known = _view(cls)
     _VISIBLE[cls] = known
     return known
 
