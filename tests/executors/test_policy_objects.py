@@ -91,6 +91,9 @@ OWNERSHIP_ATTACKS: dict[str, str] = {
         "        return super().__new__(mcs, name, bases, ns)\n"
         "M('X', (), {'__del__': lambda self: None})"
     ),
+    "metaclass-call-namespace": (
+        "class M(type):\n    pass\nM('X', (), {'__del__': lambda self: None})"
+    ),
     "str-subclass-name-getattr": f"{_LYING_STR}def f(): pass\ngetattr(f, S('__globals__'))",
     "str-subclass-name-attrgetter": (
         f"{_LYING_STR}import operator\ndef f(): pass\noperator.attrgetter(S('__globals__'))(f)"

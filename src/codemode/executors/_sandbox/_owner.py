@@ -46,9 +46,9 @@ def class_mro(cls: type) -> tuple[type, ...]:
 
 
 def owned_class(cls: Any) -> bool:
-    """A class the program defined, or one derived from such a class. (Only a program class
-    carries the mark, and a host class never derives from one: a program subclass does not make
-    its host base the program's. A metaclass of the program cannot answer for a host class.)"""
+    """A class the program defined, or one derived from such a class (only program classes
+    carry the mark, and a class derives from one only at the program's request): a program
+    subclass does not make its host base the program's."""
     return isinstance(cls, type) and getattr(cls, OWNER_MARK, False) is True
 
 
@@ -337,7 +337,19 @@ def _mark(cls: Any) -> Any:
     if isinstance(cls, type):
         type.__setattr__(cls, OWNER_MARK, True)
         type.__setattr__(cls, LOOKUP_MARK, {None: cls})
+        if issubclass(cls, type) and "__new__" not in class_dict(cls):
+            # A metaclass of the program: calling it (`M("X", bases, namespace)`) would reach
+            # `type.__new__` from C, past every check; this `__new__` applies them.
+            type.__setattr__(cls, "__new__", staticmethod(_metaclass_new))
     return cls
+
+
+def _metaclass_new(mcs: Any, *args: Any, **kwargs: Any) -> Any:
+    if len(args) == 3 and isinstance(args[1], tuple) and isinstance(args[2], dict):
+        name, bases, namespace = args
+        args = (name, _types.real_bases(bases), checked_namespace(namespace))
+        return _mark(type.__new__(mcs, *args, **kwargs))
+    return type.__new__(mcs, *args, **kwargs)
 
 
 def checked_namespace(namespace: dict[Any, Any]) -> dict[Any, Any]:
