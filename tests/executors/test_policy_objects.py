@@ -58,6 +58,19 @@ OWNERSHIP_ATTACKS: dict[str, str] = {
         "import asyncio\nclass Q(asyncio.Queue):\n    _loop = None\nq = Q()\nq._loop = None\n"
         "t = asyncio.create_task(q.get())\nawait asyncio.sleep(0)\nq.put_nowait(1)\nq._loop"
     ),
+    "subclass-property-sees-host-state": (
+        "import asyncio\nseen = []\nclass Q(asyncio.Queue):\n    @property\n"
+        "    def _loop(self):\n        return None\n    @_loop.setter\n"
+        "    def _loop(self, value):\n        seen.append(value)\nq = Q()\n"
+        "t = asyncio.create_task(q.get())\nawait asyncio.sleep(0)\nq.put_nowait(1)\nseen"
+    ),
+    "subclass-overrides-host-private": (
+        "import asyncio\nseen = []\nclass Q(asyncio.Queue):\n"
+        "    def _wakeup_next(self, waiters):\n        seen.append(waiters)\nQ()"
+    ),
+    "subclass-property-added-later": (
+        "import asyncio\nclass Q(asyncio.Queue): pass\nQ._getters = property(lambda s: 1)"
+    ),
     "type3-subclass": "import asyncio\nQ = type('Q', (asyncio.Queue,), {})\nQ()._get_loop()",
     "metaclass-fake-dict": (
         "import asyncio\nclass M(type):\n    @property\n    def __dict__(cls):\n"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import builtins
 import functools
 import types
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -71,11 +72,16 @@ def definer(mro: tuple[type, ...], name: str) -> type | None:
     return None
 
 
-@functools.cache
+_CODE_NAMES: weakref.WeakKeyDictionary[type, frozenset[str]] = weakref.WeakKeyDictionary()
+
+
 def _host_code_names(cls: type) -> frozenset[str]:
     """Every name the code of host class `cls` uses (its methods' `co_names`, nested code
-    included): the instance attributes its code may set or read. Host classes never change,
-    so this is worked out once per class."""
+    included): the attributes and methods its code may set, read or call. Host classes never
+    change, so this is worked out once per class (and forgotten with a class made at run time)."""
+    known = _CODE_NAMES.get(cls)
+    if known is not None:
+        return known
     names: set[str] = set()
     codes = []
     for value in class_dict(cls).values():
@@ -91,13 +97,15 @@ def _host_code_names(cls: type) -> frozenset[str]:
         code = codes.pop()
         names.update(code.co_names)
         codes.extend(c for c in code.co_consts if isinstance(c, types.CodeType))
-    return frozenset(names)
+    known = _CODE_NAMES[cls] = frozenset(names)
+    return known
 
 
 def _host_managed(cls: type, name: str) -> bool:
     """Whether a host base class of `cls` (outside the plain ones) has code that uses `name`:
     then the instance's `name` may hold what that code put there (`asyncio.Queue` keeps its
-    event loop in `self._loop`), whoever wrote it last."""
+    event loop in `self._loop`), whoever wrote it last, and a program definition of `name` (a
+    property, a method) would be handed what that code passes it."""
     for klass in class_mro(cls):
         if owned_class(klass) or _TYPE_MODULE.__get__(klass) in _PLAIN_BASE_MODULES:
             continue
@@ -118,16 +126,18 @@ Verdict = tuple[int, bool, bool, bool]
 def _verdict(cls: type, name: str) -> Verdict:
     found = definer(class_mro(cls), name)
     managed = _host_managed(cls, name)
-    if found is None:  # instance state: the program's unless a host base's code manages it
-        verdict = (_GENERATION[0], not managed, False, not managed)
+    if managed:  # a host base's code uses it: the host's, whoever defined or wrote it
+        verdict = (_GENERATION[0], False, False, False)
+    elif found is None:  # instance state the program wrote
+        verdict = (_GENERATION[0], True, False, True)
     elif not owned_class(found):  # a host class's member, whatever the instance holds
         verdict = (_GENERATION[0], False, False, False)
     else:
         member = class_dict(found)[name]
         if hasattr(type(member), "__set__") or hasattr(type(member), "__delete__"):
             verdict = (_GENERATION[0], True, True, True)  # the program's property or slot
-        else:  # the program's class attribute, unless the instance holds host state there
-            verdict = (_GENERATION[0], not managed, True, not managed)
+        else:  # the program's class attribute, or what the program wrote on the instance
+            verdict = (_GENERATION[0], True, True, True)
     cache = class_dict(cls).get(LOOKUP_MARK)
     if cache is not None and cache.get(None) is cls:
         cache[name] = verdict  # (a class host code derived from a program class has none)
@@ -260,7 +270,9 @@ def write_guard(obj: Any, name: str) -> Any:
         if isinstance(obj, type):
             class_changed()
             found = definer(class_mro(cls), name)
-            if found is not None and not owned_class(found) and name[1:2] != "_":
+            if name[1:2] != "_" and (
+                (found is not None and not owned_class(found)) or _host_managed(cls, name)
+            ):
                 raise _refused(obj, name)
         elif (
             type(obj) is not types.FunctionType
@@ -336,6 +348,14 @@ def new_guard(obj: Any) -> Any:
 def _mark(cls: Any) -> Any:
     if isinstance(cls, type):
         type.__setattr__(cls, OWNER_MARK, True)
+        for name in class_dict(cls):
+            # `class Q(asyncio.Queue)` defining `_loop` (a property) or `_wakeup_next` would be
+            # handed what the host's own code passes them.
+            if name[:1] == "_" and name[1:2] != "_" and _host_managed(cls, name):
+                type.__setattr__(cls, OWNER_MARK, False)
+                raise PolicyError(
+                    f"a class may not define {name!r}: the code of a host base class uses it"
+                )
         type.__setattr__(cls, LOOKUP_MARK, {None: cls})
         if issubclass(cls, type) and "__new__" not in class_dict(cls):
             # A metaclass of the program: calling it (`M("X", bases, namespace)`) would reach
