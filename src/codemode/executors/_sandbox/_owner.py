@@ -117,7 +117,7 @@ def _host_managed(cls: type, name: str) -> bool:
 # How a name resolves on instances of a program class, worked out once per class and name (the
 # answer depends on the classes only; `_GENERATION` moves on whenever the program changes one of
 # its classes, which makes every answer worked out before stale). A verdict is (generation, may
-# read when the instance's `__dict__` holds the name, may read otherwise, may write).
+# read when the instance's `__dict__` holds the name, may read wherever it comes from, may write).
 LOOKUP_MARK = GUARD_PREFIX + "lookup_"
 _GENERATION = [0]
 Verdict = tuple[int, bool, bool, bool]
@@ -147,20 +147,17 @@ def _verdict(cls: type, name: str) -> Verdict:
 _NO_CACHE: dict[Any, Any] = {}  # stays empty
 
 
-def _cache(cls: type) -> dict[Any, Any]:
-    """The verdicts of program class `cls` (empty when it has none of its own). Read as a plain
-    attribute when no metaclass of the program can answer for it; each cache names its class, so
-    a class host code derived from a program class does not borrow its parent's."""
+def _instance_verdict(cls: type, name: str) -> Verdict:
+    """The verdict for `name` on instances of program class `cls`, from its cache when fresh.
+    The cache is read as a plain attribute only when no metaclass of the program could answer
+    for it; it names its class, so a class that host code derived from a program class does not
+    borrow its parent's."""
     if type(cls) is type:
         cache: dict[Any, Any] = getattr(cls, LOOKUP_MARK, _NO_CACHE)
     else:
         cache = _TYPE_DICT.__get__(cls).get(LOOKUP_MARK, _NO_CACHE)
-    return cache if cache.get(None) is cls else _NO_CACHE
-
-
-def _instance_verdict(cls: type, name: str) -> Verdict:
-    known: Verdict | None = _cache(cls).get(name)
-    if known is not None and known[0] == _GENERATION[0]:
+    known: Verdict | None = cache.get(name)
+    if known is not None and known[0] == _GENERATION[0] and cache[None] is cls:
         return known
     return _verdict(cls, name)
 
@@ -189,7 +186,7 @@ def program_defined(obj: Any, name: str) -> bool:
     if getattr(cls, OWNER_MARK, False) is not True:
         return False
     verdict = _instance_verdict(cls, name)
-    return verdict[1] if name in getattr(obj, "__dict__", ()) else verdict[2]
+    return verdict[2] or (verdict[1] and name in getattr(obj, "__dict__", ()))
 
 
 def super_mro(obj: Any) -> tuple[type, ...]:
@@ -222,7 +219,7 @@ def private_guard(obj: Any, name: str) -> Any:
     if getattr(cls, OWNER_MARK, False) is True and not isinstance(obj, type):
         # the common case, `self._x` on the program's own instance, inline
         verdict = _instance_verdict(cls, name)
-        if verdict[1] if name in getattr(obj, "__dict__", ()) else verdict[2]:
+        if verdict[2] or (verdict[1] and name in getattr(obj, "__dict__", ())):
             return getattr(obj, name)
     elif program_defined(obj, name):
         return getattr(obj, name)
