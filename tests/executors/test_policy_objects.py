@@ -68,6 +68,13 @@ OWNERSHIP_ATTACKS: dict[str, str] = {
         "import asyncio\nseen = []\nclass Q(asyncio.Queue):\n"
         "    def _wakeup_next(self, waiters):\n        seen.append(waiters)\nQ()"
     ),
+    "subclass-stashed-by-init-subclass": (
+        "import asyncio\nstash = []\nclass Base:\n    def __init_subclass__(cls):\n"
+        "        stash.append(cls)\ntry:\n    class Q(Base, asyncio.Queue):\n"
+        "        _loop = property(lambda s: None, lambda s, v: stash.append(v))\n"
+        "except Exception:\n    pass\nq = stash[0]()\n"
+        "t = asyncio.create_task(q.get())\nawait asyncio.sleep(0)\nq.put_nowait(1)\nstash[1:]"
+    ),
     "subclass-property-added-later": (
         "import asyncio\nclass Q(asyncio.Queue): pass\nQ._getters = property(lambda s: 1)"
     ),
@@ -185,6 +192,14 @@ OWNERSHIP_ALLOWED: dict[str, tuple[str, Any]] = {
         "class One:\n    def __new__(cls):\n        return object.__new__(cls)\n"
         "[S('ab'), type(One()).__name__, str.__new__(str, 'x')]",
         ["AB", "One", "x"],
+    ),
+    "enum-members-made-by-the-class": (
+        "from enum import Enum\nclass Planet(Enum):\n    EARTH = (1, 2)\n"
+        "    def __init__(self, mass, radius):\n        self.mass = mass\n        self._r = radius\n"
+        "class Code(Enum):\n    def __new__(cls, value):\n        obj = object.__new__(cls)\n"
+        "        obj._value_ = value\n        return obj\n    A = 5\n"
+        "[Planet.EARTH.mass, Planet.EARTH._r, Code(5).name]",
+        [1, 2, "A"],
     ),
     "metaclass-made-classes-owned": (
         "class M(type):\n    def __new__(mcs, name, bases, ns):\n"
@@ -360,6 +375,8 @@ ALLOWED = {
 # Refused by something other than the policy, still without reaching anything.
 NOT_POLICY = {
     "ownership/host-function-dunder": ("runtime", "policy"),
+    # refused before the class exists: the stash stays empty (IndexError)
+    "ownership/subclass-stashed-by-init-subclass": ("runtime", "policy"),
     "wrappers/type-of-bytes": ("memory",),
     "wrappers/type-of-bytearray": ("memory",),
     "wrappers/type-of-range": ("memory", "timeout"),

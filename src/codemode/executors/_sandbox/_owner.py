@@ -15,7 +15,7 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
-from ..._program import FILENAME
+from ..._program import FILENAME, PROGRAM_MODULE
 from .._policy import FORBIDDEN_DEFINITIONS, GUARD_PREFIX, OWN_DUNDERS
 from ._runtime import PolicyError
 
@@ -49,13 +49,19 @@ def class_mro(cls: type) -> tuple[type, ...]:
 def owned_class(cls: Any) -> bool:
     """A class the program defined, or one derived from such a class (only program classes
     carry the mark, and a class derives from one only at the program's request): a program
-    subclass does not make its host base the program's."""
-    return isinstance(cls, type) and getattr(cls, OWNER_MARK, False) is True
+    subclass does not make its host base the program's. A class whose module is the program's
+    is too: one being made by a `class` statement (an enum's members are made before the class
+    statement ends), or one a factory made at the program's call (`namedtuple`, `Enum("E",
+    ...)`)."""
+    return isinstance(cls, type) and (
+        getattr(cls, OWNER_MARK, False) is True or _TYPE_MODULE.__get__(cls) == PROGRAM_MODULE
+    )
 
 
 def owned(obj: Any) -> bool:
     """True for the program's classes, their instances and the program's functions."""
-    if getattr(type(obj), OWNER_MARK, False) is True:
+    cls = type(obj)
+    if getattr(cls, OWNER_MARK, False) is True or _TYPE_MODULE.__get__(cls) == PROGRAM_MODULE:
         return True
     if isinstance(obj, type):
         return owned_class(obj)
@@ -183,7 +189,7 @@ def program_defined(obj: Any, name: str) -> bool:
     cls = type(obj)
     if cls is types.FunctionType:
         return owned(obj) and name in obj.__dict__
-    if getattr(cls, OWNER_MARK, False) is not True:
+    if not owned_class(cls):
         return False
     verdict = _instance_verdict(cls, name)
     return verdict[2] or (verdict[1] and name in getattr(obj, "__dict__", ()))
@@ -216,7 +222,7 @@ def _refused(obj: Any, name: str) -> PolicyError:
 def private_guard(obj: Any, name: str) -> Any:
     """`obj._name`: the program's own members only."""
     cls = type(obj)
-    if getattr(cls, OWNER_MARK, False) is True and not isinstance(obj, type):
+    if owned_class(cls) and not isinstance(obj, type):
         # the common case, `self._x` on the program's own instance, inline
         verdict = _instance_verdict(cls, name)
         if verdict[2] or (verdict[1] and name in getattr(obj, "__dict__", ())):
@@ -244,7 +250,7 @@ def write_guard(obj: Any, name: str) -> Any:
     """`obj.name = ...` / `del obj.name`: only the program's objects change, and never in a
     member a host base class defined (`self._loop = ...` on an `asyncio.Queue` subclass)."""
     cls = type(obj)
-    if getattr(cls, OWNER_MARK, False) is True and not isinstance(obj, type):
+    if owned_class(cls) and not isinstance(obj, type):
         # the common case, `self.x = ...` on the program's own instance, inline
         if name[:1] != "_" or name[1:2] == "_":
             return obj
@@ -331,7 +337,8 @@ def new_guard(obj: Any) -> Any:
         if new is type.__new__ and len(args) == 3:
             name, bases, namespace = args
             if isinstance(bases, tuple) and isinstance(namespace, dict):
-                args = (name, _types.real_bases(bases), checked_namespace(namespace))
+                bases = _types.real_bases(bases)
+                args = (name, bases, checked_namespace(bases, namespace))
             return _mark(new(cls, *args, **kwargs))
         return new(cls, *args, **kwargs)
 
@@ -345,14 +352,6 @@ def new_guard(obj: Any) -> Any:
 def _mark(cls: Any) -> Any:
     if isinstance(cls, type):
         type.__setattr__(cls, OWNER_MARK, True)
-        for name in class_dict(cls):
-            # `class Q(asyncio.Queue)` defining `_loop` (a property) or `_wakeup_next` would be
-            # handed what the host's own code passes them.
-            if name[:1] == "_" and name[1:2] != "_" and _host_managed(cls, name):
-                type.__setattr__(cls, OWNER_MARK, False)
-                raise PolicyError(
-                    f"a class may not define {name!r}: the code of a host base class uses it"
-                )
         type.__setattr__(cls, LOOKUP_MARK, {None: cls})
         if issubclass(cls, type) and "__new__" not in class_dict(cls):
             # A metaclass of the program: calling it (`M("X", bases, namespace)`) would reach
@@ -364,34 +363,91 @@ def _mark(cls: Any) -> Any:
 def _metaclass_new(mcs: Any, *args: Any, **kwargs: Any) -> Any:
     if len(args) == 3 and isinstance(args[1], tuple) and isinstance(args[2], dict):
         name, bases, namespace = args
-        args = (name, _types.real_bases(bases), checked_namespace(namespace))
-        return _mark(type.__new__(mcs, *args, **kwargs))
+        bases = _types.real_bases(bases)
+        return _mark(type.__new__(mcs, name, bases, checked_namespace(bases, namespace), **kwargs))
     return type.__new__(mcs, *args, **kwargs)
 
 
-def checked_namespace(namespace: dict[Any, Any]) -> dict[Any, Any]:
-    """The namespace of a class made by `type(name, bases, namespace)`, with exact `str` keys,
-    refusing the names a class may not bind (a class statement is checked at compile time)."""
+def checked_namespace(bases: tuple[Any, ...], namespace: Any) -> Any:
+    """The namespace of a class about to be made, checked before the class exists (no code of
+    the program, an `__init_subclass__` say, can hold the class before the check): exact `str`
+    keys; no `__del__`-style hooks or guard names; and no private name that the code of a host
+    base class uses (`class Q(asyncio.Queue)` defining `_loop` as a property, or overriding
+    `_wakeup_next`, would be handed what the host's own code passes them)."""
+    host_names: set[str] = set()
+    for base in bases:
+        for klass in class_mro(base) if isinstance(base, type) else ():
+            if not owned_class(klass) and _TYPE_MODULE.__get__(klass) not in _PLAIN_BASE_MODULES:
+                host_names |= _host_code_names(klass)
+    exact = type(namespace) is dict
     checked = {}
-    for key, value in namespace.items():
+    for key in list(namespace):
+        name = key
         if isinstance(key, str):
-            key = str.__str__(key)
-            if key.startswith(GUARD_PREFIX) or key in FORBIDDEN_DEFINITIONS:
-                raise PolicyError(f"a class may not define {key!r}")
-        checked[key] = value
-    return checked
+            name = str.__str__(key)
+            exact = exact and type(key) is str
+            if name.startswith(GUARD_PREFIX) or name in FORBIDDEN_DEFINITIONS:
+                raise PolicyError(f"a class may not define {name!r}")
+            if name[:1] == "_" and name[1:2] != "_" and name in host_names:
+                raise PolicyError(
+                    f"a class may not define {name!r}: the code of a host base class uses it"
+                )
+        checked[name] = namespace[key]
+    # The namespace `__prepare__` made (an enum's) is kept when its keys are exact already.
+    return namespace if exact or type(namespace) is not dict else checked
+
+
+class _CheckedMetaclass:
+    """Stands in for a class statement's metaclass so that its namespace is checked after the
+    body ran and before the metaclass makes the class."""
+
+    __slots__ = ("meta",)
+
+    def __init__(self, meta: Any) -> None:
+        self.meta = meta
+
+    def __prepare__(self, name: str, bases: tuple[Any, ...], **kwargs: Any) -> Any:
+        prepare = getattr(self.meta, "__prepare__", None)
+        return prepare(name, bases, **kwargs) if prepare is not None else {}
+
+    def __call__(self, name: str, bases: tuple[Any, ...], namespace: Any, **kwargs: Any) -> Any:
+        return self.meta(name, bases, checked_namespace(bases, namespace), **kwargs)
+
+
+def _winner(meta: Any, bases: tuple[Any, ...]) -> Any:
+    """The metaclass CPython would use: the most derived of `meta` and the bases' own."""
+    if not isinstance(meta, type):
+        return meta  # a function as metaclass: CPython calls it as it is
+    for base in bases:
+        candidate = type(base)
+        if issubclass(meta, candidate):
+            continue
+        if issubclass(candidate, meta):
+            meta = candidate
+            continue
+        raise TypeError(
+            "metaclass conflict: the metaclass of a derived class must be a (non-strict) "
+            "subclass of the metaclasses of all its bases"
+        )
+    return meta
 
 
 def build_class(func: Callable[..., Any], name: str, *bases: Any, **kwargs: Any) -> Any:
-    """`__build_class__` for `class` statements: the class is marked as the program's."""
-    return _mark(builtins.__build_class__(func, name, *_types.real_bases(bases), **kwargs))
+    """`__build_class__` for `class` statements: the namespace is checked before the class is
+    made, and the class is marked as the program's."""
+    bases = _types.real_bases(bases)
+    meta = _winner(kwargs.pop("metaclass", type), bases)
+    return _mark(
+        builtins.__build_class__(func, name, *bases, metaclass=_CheckedMetaclass(meta), **kwargs)
+    )
 
 
 def make_class(name: Any, bases: Any, namespace: Any, **kwargs: Any) -> Any:
     """`type(name, bases, namespace)`: a program class like one from a `class` statement."""
     if not isinstance(bases, tuple) or not isinstance(namespace, dict):
         return type(name, bases, namespace, **kwargs)  # the TypeError CPython gives
-    return _mark(type(name, _types.real_bases(bases), checked_namespace(namespace), **kwargs))
+    bases = _types.real_bases(bases)
+    return _mark(type(name, bases, checked_namespace(bases, namespace), **kwargs))
 
 
 def _owned_only(function: Callable[..., Any], what: str) -> Callable[..., Any]:
