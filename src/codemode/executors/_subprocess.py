@@ -123,7 +123,9 @@ class SubprocessExecutor(Executor):
     ahead so that a run starts at once. `reuse_workers=True` keeps a worker for up to
     `max_runs_per_worker` runs instead (a fresh namespace each time, replaced after any `policy`,
     `memory`, `timeout` or `crash` error): faster, for trusted code only, since a run that
-    escapes the policy can then reach the runs after it.
+    escapes the policy can then reach the runs after it. A session (`Codemode.session()`) is the
+    one case where a worker serves several runs of one caller whatever `reuse_workers` says:
+    `SubprocessSession` pins a worker to it, and the worker keeps the session's namespace.
 
     Faults become error results: past the timeout (plus `grace`) the worker is killed ->
     `timeout`; out of memory -> `memory`; a segfault or an abrupt exit -> `crash`; a worker
