@@ -286,3 +286,18 @@ async def test_an_executor_without_sessions_says_so() -> None:
 
     with pytest.raises(NotImplementedError, match="Echo does not support sessions"):
         Codemode([], executor=Echo()).session()
+
+
+def test_a_subprocess_session_follows_sync_callers_from_loop_to_loop() -> None:
+    from codemode.executors import SubprocessExecutor
+
+    executor = SubprocessExecutor()
+    try:
+        session = Codemode([double], executor=executor).session()
+        first = session.execute_sync("x = await codemode.double(x=3)\nx")
+        second = session.execute_sync("x + 1")  # another asyncio.run, another loop
+        assert first.value == 6 and second.ok and second.value == 7, second.error
+        assert not system_lines(second)
+        session.close()
+    finally:
+        asyncio.run(executor.aclose())

@@ -775,6 +775,7 @@ class SubprocessSession(ExecutorSession):
     async def execute(self, code: str, tools: ToolBridge, limits: Limits) -> ExecuteResult:
         if self._closed:
             raise RuntimeError("this session is closed")
+        self._executor._attach()  # sync callers run each time on a new loop: the worker follows
         lease = self._lease
         if lease is not None and not lease.alive:  # lost since the last run
             death = lease.death
@@ -797,8 +798,8 @@ class SubprocessSession(ExecutorSession):
                 return tools.finish(error=unavailable.error)
         try:
             result = await lease.execute(code, tools, limits, keep=True)
-        except BaseException:  # our caller was cancelled: the lease killed the worker
-            self._ended = "the session's last run was cancelled"
+        except BaseException:  # cancelled, or the machinery failed: the worker was killed
+            self._ended = "the session's last run did not finish"
             raise
         if not lease.alive and result.error is not None:
             self._ended = f"the session's worker was stopped ({result.error.type} error)"
