@@ -230,21 +230,22 @@ def test_unload_removes_the_magic(shell: InteractiveShell) -> None:
 # -- one session per notebook ---------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("executor", ["", " --executor subprocess"])
 @pytest.mark.parametrize("autoawait", [True, False])
-def test_cells_share_a_session(ip: InteractiveShell, autoawait: bool) -> None:
+def test_cells_share_a_session(ip: InteractiveShell, autoawait: bool, executor: str) -> None:
     ip.autoawait = autoawait  # the awaited cell and the plain magic keep the same session
     ip.user_ns["shared_tools"] = [slow_add]
     cell(
         ip,
-        "%%codemode shared_tools --reset\nx = await codemode.slow_add(a=1)\ndef twice(v):\n    return 2 * v\n",
+        f"%%codemode shared_tools{executor} --reset\nx = await codemode.slow_add(a=1)\ndef twice(v):\n    return 2 * v\n",
     )
-    result = cell(ip, "%%codemode shared_tools\ntwice(x)\n")
+    result = cell(ip, f"%%codemode shared_tools{executor}\ntwice(x)\n")
     assert result.ok and result.value == 4, result.error
-    fresh = cell(ip, "%%codemode shared_tools --fresh\nx\n")
+    fresh = cell(ip, f"%%codemode shared_tools{executor} --fresh\nx\n")
     assert fresh.error is not None and "NameError" in fresh.error.message
-    still = cell(ip, "%%codemode shared_tools\nx\n")  # --fresh left the session alone
+    still = cell(ip, f"%%codemode shared_tools{executor}\nx\n")  # --fresh left the session alone
     assert still.value == 2
-    reset = cell(ip, "%%codemode shared_tools --reset\nx\n")
+    reset = cell(ip, f"%%codemode shared_tools{executor} --reset\nx\n")
     assert reset.error is not None and "NameError" in reset.error.message
 
 
