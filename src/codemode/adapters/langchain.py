@@ -11,6 +11,7 @@ imports it.
 from __future__ import annotations
 
 import inspect
+import threading
 import typing
 from collections.abc import Iterable
 from typing import Any, Literal
@@ -73,13 +74,16 @@ class _RunCode(BaseTool):
         configurable = (config or {}).get("configurable") or {}
         thread = configurable.get("thread_id")
         key = "" if thread is None else str(thread)
-        session = self.sessions.pop(key, None)
-        if session is None or session.closed:
-            session = self.codemode.session()
-        self.sessions[key] = session  # the most recently used last
-        while len(self.sessions) > _MAX_THREADS:
-            oldest = next(iter(self.sessions))
-            self.sessions.pop(oldest).close()
+        with _SESSIONS_LOCK:  # sync invokes may come from several threads at once
+            session = self.sessions.pop(key, None)
+            if session is None or session.closed:
+                session = self.codemode.session()
+            self.sessions[key] = session  # the most recently used last
+            evicted = []
+            while len(self.sessions) > _MAX_THREADS:
+                evicted.append(self.sessions.pop(next(iter(self.sessions))))
+        for old in evicted:
+            old.close()
         return session
 
     def close_sessions(self) -> None:
@@ -89,6 +93,7 @@ class _RunCode(BaseTool):
 
 
 _MAX_THREADS = 256  # sessions kept per tool; the least recently used is closed past this
+_SESSIONS_LOCK = threading.Lock()
 
 
 def as_langchain_tool(cm: Codemode, name: str = "run_code", *, session: bool = False) -> BaseTool:
