@@ -96,6 +96,18 @@ class ExecutorSession(ABC):
       logs of its next result (a `system` line) and starts clean.
     - `aclose()` releases what the session holds (a pinned worker); safe to call more than
       once. Executing after it is a programming error and may raise.
+
+    A test double that counts its runs, offered by `Executor.session()`:
+
+    >>> class Counting(ExecutorSession):
+    ...     runs = 0
+    ...     async def execute(self, code, tools, limits):
+    ...         self.runs += 1
+    ...         return tools.finish(value=self.runs)
+    ...     async def reset(self):
+    ...         self.runs, self.generation = 0, self.generation + 1
+    ...     async def aclose(self):
+    ...         pass
     """
 
     generation: int = 0
