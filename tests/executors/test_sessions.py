@@ -301,3 +301,38 @@ def test_a_subprocess_session_follows_sync_callers_from_loop_to_loop() -> None:
         session.close()
     finally:
         asyncio.run(executor.aclose())
+
+
+async def test_an_executor_of_ones_own_offers_sessions_through_the_contract() -> None:
+    from codemode.executors import ExecutorSession, ToolBridge
+
+    class Counting(ExecutorSession):
+        runs = 0
+        closed = False
+
+        async def execute(self, code: str, tools: ToolBridge, limits: Any) -> Any:
+            self.runs += 1
+            return tools.finish(value=self.runs)
+
+        async def reset(self) -> None:
+            self.runs, self.generation = 0, self.generation + 1
+
+        async def aclose(self) -> None:
+            self.closed = True
+
+    made: list[Counting] = []
+
+    class Counter(Executor):
+        async def execute(self, code: str, tools: ToolBridge, limits: Any) -> Any:
+            return tools.finish(value=0)
+
+        def session(self) -> Counting:
+            made.append(Counting())
+            return made[-1]
+
+    session = Codemode([], executor=Counter()).session()
+    assert [(await session.execute("1")).value for _ in range(3)] == [1, 2, 3]
+    await session.reset()
+    assert (await session.execute("1")).value == 1
+    await session.aclose()
+    assert len(made) == 1 and made[0].closed
