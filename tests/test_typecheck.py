@@ -453,3 +453,14 @@ def test_discovery_mode_checks_the_built_ins_too() -> None:
     assert problem.rule == "invalid-argument-type"
     result = discovering.execute_sync(found)
     assert result.ok, result.error
+
+
+def test_odd_text_and_a_lost_directory_never_break_a_run(cm: Codemode) -> None:
+    result = cm.execute_sync('s = "\ud800"\nlen(s)')  # CPython's parser refuses it, as before
+    assert result.error is not None and result.error.type == "syntax"
+    assert cm.check('s = "\ud800"')[0].rule == "syntax"
+    import shutil
+
+    shutil.rmtree(cm._type_checker().directory)  # a temporary-files cleaner
+    again = cm.execute_sync('w = await codemode.get_weather(city="Oslo")\nw["temprature"]')
+    assert again.error is not None and again.error.type == "validation"

@@ -336,8 +336,9 @@ class Codemode:
         if found is None:
             try:
                 found = await self._type_checker().acheck(source, names)
-            except TypeCheckUnavailable as exc:
-                bridge.log("system", f"type check skipped: {exc}")
+            except Exception as exc:  # ty could not run: the program runs unchecked, and says so
+                text = str(exc) if isinstance(exc, TypeCheckUnavailable) else repr(exc)
+                bridge.log("system", f"type check skipped: {text}")
                 return None
             if len(self._checked) >= 256:
                 self._checked.pop(next(iter(self._checked)))

@@ -100,9 +100,15 @@ class TypeChecker:
         self.timeout = timeout
         self.directory = tempfile.mkdtemp(prefix="codemode-typecheck-")
         self._finalizer = weakref.finalize(self, shutil.rmtree, self.directory, True)
-        with open(os.path.join(self.directory, STUB_MODULE + ".pyi"), "w", encoding="utf-8") as f:
-            f.write(stubs.rstrip() + "\n" + _ERROR_CLASSES)
+        self._stubs = stubs.rstrip() + "\n" + _ERROR_CLASSES
+        self._stub_path = os.path.join(self.directory, STUB_MODULE + ".pyi")
+        self._write_stubs()
         self._ids = itertools.count(1)
+
+    def _write_stubs(self) -> None:
+        os.makedirs(self.directory, exist_ok=True)
+        with open(self._stub_path, "w", encoding="utf-8", errors="replace") as f:
+            f.write(self._stubs)
 
     def close(self) -> None:
         """Remove the temporary directory. Safe to call more than once."""
@@ -164,8 +170,14 @@ class TypeChecker:
             )
         text = header + "\n" + source
         path = os.path.join(self.directory, f"program_{os.getpid()}_{next(self._ids)}.py")
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(text)
+        try:
+            if not os.path.exists(self._stub_path):  # a temporary-files cleaner took it
+                self._write_stubs()
+            # a lone surrogate (legal only in a string literal) cannot be UTF-8: "?" instead
+            with open(path, "w", encoding="utf-8", errors="replace") as f:
+                f.write(text)
+        except OSError as exc:
+            raise TypeCheckUnavailable(f"cannot write the program to check: {exc}") from exc
         return path
 
     def _command(self, path: str) -> list[str]:
