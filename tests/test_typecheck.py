@@ -464,3 +464,15 @@ def test_odd_text_and_a_lost_directory_never_break_a_run(cm: Codemode) -> None:
     shutil.rmtree(cm._type_checker().directory)  # a temporary-files cleaner
     again = cm.execute_sync('w = await codemode.get_weather(city="Oslo")\nw["temprature"]')
     assert again.error is not None and again.error.type == "validation"
+
+
+def test_without_ty_typecheck_true_fails_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from codemode._typecheck import TypeCheckUnavailable
+
+    monkeypatch.setitem(sys.modules, "ty", None)  # not installed
+    monkeypatch.setenv("PATH", "")
+    with pytest.raises(TypeCheckUnavailable, match=r"codemode\[typecheck\]"):
+        Codemode(TOOLS, typecheck=True)
+    Codemode(TOOLS)  # without it nothing needs ty
