@@ -194,6 +194,11 @@ class Tool:
             info = pydantic.Field(default, description=param_docs.get(param.name) or None)
             fields[param.name] = (annotation, info)
         tool_name = name or target.__name__
+        if tool_name == "<lambda>":  # it would be called `lambda_`, a name no model would guess
+            raise RegistrationError(
+                "a lambda has no name a model can call it by; use a def with a docstring, or "
+                "Tool.from_function(fn, name=..., description=...)"
+            )
         try:
             model = pydantic.create_model(
                 f"{tool_name}_arguments", __config__=pydantic.ConfigDict(extra="forbid"), **fields

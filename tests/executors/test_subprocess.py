@@ -248,6 +248,7 @@ async def test_huge_allocation_is_a_memory_error(make: Make) -> None:
     # Growing step by step passes every single-operation check; the address-space limit holds.
     result = await cm.execute("x = []\nwhile True:\n    x.append(bytearray(10**7))")
     assert result.error is not None and result.error.type == "memory", result.error
+    assert "memory_mb=256" in result.error.message  # the model learns what the bound was
     assert (await cm.execute("[1] * 3")).value == [1, 1, 1]
 
 

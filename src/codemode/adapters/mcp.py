@@ -27,6 +27,7 @@ import json
 import os
 import shlex
 import sys
+import traceback
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Annotated, Any, Protocol, TextIO
 
@@ -368,8 +369,12 @@ def serve_target(target: str, *, name: str = "codemode") -> int:
         return 2
     if os.getcwd() not in sys.path:
         sys.path.insert(0, os.getcwd())
-    with contextlib.redirect_stdout(sys.stderr):
-        module = importlib.import_module(module_name)
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            module = importlib.import_module(module_name)
+    except Exception as exc:  # a one-line answer beats a traceback of importlib's internals
+        print(f"codemode mcp-serve: {_import_problem(module_name, exc)}", file=sys.stderr)
+        return 2
     obj: Any = module
     for part in attr.split("."):
         obj = getattr(obj, part, None)
@@ -384,3 +389,22 @@ def serve_target(target: str, *, name: str = "codemode") -> int:
         return 2
     serve(obj, name=name)
     return 0
+
+
+def _import_problem(module_name: str, exc: Exception) -> str:
+    """What went wrong importing the target, and what to do about it, in one line."""
+    if isinstance(exc, ModuleNotFoundError) and exc.name is not None:
+        if module_name == exc.name or module_name.startswith(exc.name + "."):
+            return (
+                f"no module named {module_name!r} in {os.getcwd()} or on sys.path; run this "
+                "from the folder that holds it, or add that folder to PYTHONPATH"
+            )
+        return (
+            f"importing {module_name!r} failed: it needs the module {exc.name!r}, which is not "
+            f"installed (pip install it into this environment)"
+        )
+    where = ""
+    frames = traceback.extract_tb(exc.__traceback__)
+    if frames:
+        where = f" ({frames[-1].filename}, line {frames[-1].lineno})"
+    return f"importing {module_name!r} failed{where}: {type(exc).__name__}: {exc}"

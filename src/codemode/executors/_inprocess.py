@@ -32,7 +32,7 @@ from .._program import (
     show_line,
     syntax_error,
 )
-from .._result import ExecuteError, ExecuteResult, Limits, to_jsonable
+from .._result import ExecuteError, ExecuteResult, Limits, seconds, to_jsonable
 from ._base import Executor, ToolBridge, unknown_tool_message
 from ._policy import TICK, PolicyViolation, transform
 from ._sandbox import (
@@ -265,7 +265,7 @@ def _cleanup(execution: Execution) -> None:
 def _timeout_error(limits: Limits) -> ExecuteError:
     return ExecuteError(
         type="timeout",
-        message=f"the code ran past the time limit of {limits.timeout:g} seconds",
+        message=f"the code ran past the time limit of {seconds(limits.timeout or 0)}",
         exception="TimeoutError",
     )
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import dataclasses
 import importlib.util
 import itertools
 import json
@@ -35,7 +36,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .._errors import ToolArgumentError, ToolCallLimitError, ToolError
-from .._result import ErrorType, ExecuteError, ExecuteResult, Limits
+from .._result import ErrorType, ExecuteError, ExecuteResult, Limits, seconds
 from ._base import Executor, ToolBridge
 from ._protocol import FrameError, FrameReader, decode, dumps, encode, frame, json_string
 from ._sandbox import DEFAULT_MODULES
@@ -229,7 +230,20 @@ class SubprocessExecutor(Executor):
         finally:
             run.cancel_calls()
         self._release(worker, error)
+        if error is not None and error.type == "memory":
+            error = self._name_memory_limit(error)
         return tools.finish(value=value, error=error, jsonable=True)  # decoded from JSON
+
+    def _name_memory_limit(self, error: ExecuteError) -> ExecuteError:
+        """A bare `MemoryError` does not tell the model (or its user) what the bound was."""
+        limit = self._config["memory_mb"]
+        if limit is None or error.exception != "MemoryError":  # not a refusal before running
+            return error
+        message = (
+            f"MemoryError: the program ran out of memory (the worker's limit is memory_mb={limit});"
+            " build smaller values, or work through the data in parts"
+        )
+        return dataclasses.replace(error, message=message)
 
     async def aclose(self) -> None:
         if self._closed:
@@ -485,8 +499,8 @@ class SubprocessExecutor(Executor):
             ExecuteError(
                 type="timeout",
                 message=(
-                    f"the code ran past the time limit of {timeout:g} seconds; the worker was "
-                    "killed"
+                    f"the code ran past the time limit of {seconds(timeout or 0)}; the worker "
+                    "was killed"
                 ),
                 exception="TimeoutError",
             ),
