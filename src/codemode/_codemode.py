@@ -202,12 +202,12 @@ class Codemode:
         return f"Codemode(tools=[{names}], executor={type(self.executor).__name__})"
 
     def _repr_html_(self) -> str:
-        from .adapters.jupyter import codemode_html  # rich display in notebooks, loaded on use
+        from ._display import codemode_html  # rich display in notebooks, loaded on use
 
         return codemode_html(self)
 
     def _repr_markdown_(self) -> str:
-        from .adapters.jupyter import codemode_markdown
+        from ._display import codemode_markdown
 
         return codemode_markdown(self)
 

@@ -158,12 +158,12 @@ class ExecuteResult:
         return f"{out_head}{output}{out_sep}{head}{body}{footer}"
 
     def _repr_html_(self) -> str:
-        from .adapters.jupyter import result_html  # rich display in notebooks, loaded on use
+        from ._display import result_html  # rich display in notebooks, loaded on use
 
         return result_html(self)
 
     def _repr_markdown_(self) -> str:
-        from .adapters.jupyter import result_markdown
+        from ._display import result_markdown
 
         return result_markdown(self)
 
