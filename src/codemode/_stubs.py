@@ -1096,6 +1096,12 @@ class _Renderer:
     def function_doc(self, function: _Function) -> str:
         tool = function.tool
         parts = [_clean(tool.description)] if tool.description.strip() else []
+        about = [f"Title: {_one_line(tool.title)}."] if tool.title else []
+        hints = tool.annotations.describe()
+        if hints:
+            about.append(f"Hints: {hints}.")
+        if about:
+            parts.append(" ".join(about))
         if function.arguments is not None:
             name = self.names.name(self.names.representative[id(function.arguments)])
             keys = ", ".join(_literal(p.key) for p in function.params if p.keyword is None)
