@@ -10,9 +10,11 @@ import heapq
 import inspect
 import itertools
 import os
+import re
 import threading
 import time
 import traceback
+import warnings
 import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -50,6 +52,7 @@ from ._sandbox import (
 )
 
 _CANCEL_MESSAGE = "codemode: execution deadline"
+MODULE_NAME = "__codemode__"  # model code's `__name__`
 
 
 class InProcessExecutor(Executor):
@@ -88,7 +91,7 @@ class InProcessExecutor(Executor):
         builtins["__import__"] = Importer(self.allowed_modules)
         self._globals: dict[str, Any] = {
             "__builtins__": builtins,
-            "__name__": "__codemode__",
+            "__name__": MODULE_NAME,
             "asyncio": builtins["__import__"]("asyncio"),
             TICK: tuple,  # a no-op that returns a false value, until the deadline passes
             RETURN_NAME: EarlyReturn,
@@ -312,6 +315,8 @@ def _exception_text(exc: BaseException) -> str:
     if isinstance(exc, ToolError):
         return exc.message
     text = str(exc)
+    if isinstance(exc, TypeError | AttributeError) and "'coroutine'" in text:
+        text += " (did you forget `await`? tool calls are async: `await codemode.<tool>(...)`)"
     if isinstance(exc, BaseExceptionGroup):
         inner = "; ".join(f"{type(e).__name__}: {e}" for e in exc.exceptions[:5])
         return f"{exc.message}: {inner}"
@@ -406,6 +411,45 @@ def _tool_function(name: str, bridge: ToolBridge, execution: Execution) -> Any:
     call.__name__ = call.__qualname__ = name
     call.__doc__ = tool.description
     return call
+
+
+_TOOL_CALL_CODE = next(
+    const
+    for const in _tool_function.__code__.co_consts
+    if isinstance(const, CodeType) and const.co_name == "call"
+)
+
+
+def _quiet_unawaited_tool_calls() -> None:
+    """Keep "coroutine ... was never awaited" for a tool call out of the host's stderr.
+
+    A tool call model code forgot to `await` is the model's mistake, reported to it in the
+    error (`did you forget await?`); the host's log is no place for it. CPython reports an
+    unawaited coroutine through `warnings._warn_unawaited_coroutine`; this wraps it once per
+    process, passing every other coroutine on, and costs nothing per tool call. Where CPython
+    cannot reach that function (it imports `warnings` with the model's `__import__`, which
+    refuses it), it warns from the model's frame: a filter on the model's module name drops it.
+    """
+    warnings.filterwarnings(
+        "ignore",
+        message=r"coroutine '.*' was never awaited",
+        category=RuntimeWarning,
+        module=re.escape(MODULE_NAME),
+    )
+    original = getattr(warnings, "_warn_unawaited_coroutine", None)
+    if original is None or getattr(original, "_codemode_", False):
+        return
+
+    def warn_unawaited(coro: Any) -> None:
+        if getattr(coro, "cr_code", None) is _TOOL_CALL_CODE:
+            return
+        original(coro)
+
+    warn_unawaited._codemode_ = True  # type: ignore[attr-defined]
+    warnings._warn_unawaited_coroutine = warn_unawaited  # type: ignore[attr-defined]
+
+
+_quiet_unawaited_tool_calls()
 
 
 # -- the watchdog -----------------------------------------------------------------------------
