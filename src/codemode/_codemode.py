@@ -6,10 +6,12 @@ import asyncio
 import concurrent.futures
 import copy
 import functools
+import logging
 from collections.abc import Iterable
 from types import TracebackType
 from typing import Any, Self
 
+from . import _telemetry as telemetry
 from ._errors import RegistrationError
 from ._program import parse, precheck, show_line, strip_fences
 from ._prompt import render_prompt
@@ -17,6 +19,8 @@ from ._result import ExecuteError, ExecuteResult, Limits
 from ._stubs import render_stubs
 from ._tools import Tool, ToolFunction, as_tool
 from .executors._base import EventHandler, Executor, ToolBridge
+
+log = logging.getLogger("codemode")
 
 
 class Codemode:
@@ -144,7 +148,20 @@ class Codemode:
                 max_log_chars=max_log_chars,
                 max_result_chars=max_result_chars,
             )
-        bridge = ToolBridge(self._tools, limits, on_event or self.on_event)
+        handler = on_event or self.on_event
+        active = telemetry.tracer()
+        if active is None:  # the common case: no tracing, no cost
+            return await self._execute(code, ToolBridge(self._tools, limits, handler), limits)
+        run = telemetry.Run(active, self.executor, code, self._tools, limits, handler)
+        result: ExecuteResult | None = None
+        try:
+            with run:
+                result = await self._execute(code, run.bridge, limits)
+            return result
+        finally:
+            run.end(result)
+
+    async def _execute(self, code: str, bridge: ToolBridge, limits: Limits) -> ExecuteResult:
         source = strip_fences(code) if isinstance(code, str) else ""
         if not isinstance(code, str):
             return bridge.finish(error=_not_code(code))
@@ -156,6 +173,7 @@ class Codemode:
         try:
             return await self.executor.execute(source, bridge, limits)
         except Exception as exc:  # an executor broke its contract: still no raise to the caller
+            log.error("executor %r raised from execute()", self.executor, exc_info=True)
             return bridge.finish(
                 error=ExecuteError(
                     type="crash", message=f"the executor failed: {type(exc).__name__}: {exc}"

@@ -395,12 +395,14 @@ async def test_network_is_unreachable(make: Make, layers: dict[str, bool]) -> No
         listener.close()
 
 
-async def test_segfault_is_a_crash(make: Make) -> None:
+async def test_segfault_is_a_crash(make: Make, caplog: pytest.LogCaptureFixture) -> None:
     executor = make(allowed_modules=RELAXED, max_workers=1)
     cm = codemode_for(executor)
-    result = await cm.execute("import ctypes\nctypes.string_at(0)")
+    with caplog.at_level("WARNING", logger="codemode.executors.subprocess"):
+        result = await cm.execute("import ctypes\nctypes.string_at(0)")
     assert result.error is not None and result.error.type == "crash"
     assert "SIGSEGV" in result.error.message
+    assert "SIGSEGV" in caplog.text  # the host's log says so too
     assert (await cm.execute("3")).value == 3
     assert executor.stats().crashes == 1
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
@@ -23,6 +24,8 @@ from .._result import (
 
 if TYPE_CHECKING:  # not at run time: the subprocess worker imports this module without pydantic
     from .._tools import Tool
+
+log = logging.getLogger("codemode")
 
 Event = LogEntry | ToolCall
 EventHandler = Callable[[Event], Any]
@@ -198,6 +201,7 @@ class ToolBridge:
         try:
             self._on_event(event)
         except Exception as exc:  # an integrator's callback must not break the run
+            log.warning("on_event callback failed and was dropped", exc_info=True)
             self._on_event = None
             self._logs.append(
                 LogEntry("system", f"on_event callback failed and was dropped: {exc!r}")

@@ -19,6 +19,7 @@ import dataclasses
 import importlib.util
 import itertools
 import json
+import logging
 import math
 import os
 import shutil
@@ -55,6 +56,7 @@ main(config)
 """
 
 EXIT_MEMORY = 86  # keep in step with _worker.EXIT_MEMORY
+log = logging.getLogger("codemode.executors.subprocess")
 _ERROR_TYPES = frozenset(typing.get_args(ErrorType))
 _STREAMS = frozenset({"stdout", "stderr", "system"})
 _RECYCLE_AFTER = frozenset({"policy", "memory", "timeout", "crash"})
@@ -426,8 +428,15 @@ class SubprocessExecutor(Executor):
         self._crash_times.append(now)
         while self._crash_times and self._crash_times[0] < now - self.breaker_window:
             self._crash_times.popleft()
+        log.warning("codemode worker %s %s", worker.pid, reason)
         if len(self._crash_times) >= self.breaker_threshold:
             self._open_until = now + self.breaker_cooldown
+            log.warning(
+                "%d worker crashes within %g s: refusing runs for %g s (circuit breaker open)",
+                len(self._crash_times),
+                self.breaker_window,
+                self.breaker_cooldown,
+            )
         run = worker.run
         if run is not None:
             run.settle(None, ExecuteError(type="crash", message=f"the worker {reason}"))
