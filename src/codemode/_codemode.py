@@ -149,36 +149,41 @@ class Codemode:
                 max_result_chars=max_result_chars,
             )
         handler = on_event or self.on_event
-        active = telemetry.tracer()
-        if active is None:  # the common case: no tracing, no cost
-            return await self._execute(code, ToolBridge(self._tools, limits, handler), limits)
-        run = telemetry.Run(active, self.executor, code, self._tools, limits, handler)
+        active = telemetry.tracer()  # None unless an OpenTelemetry provider is configured
+        run = (
+            None
+            if active is None
+            else telemetry.Run(active, self.executor, code, self._tools, limits, handler)
+        )
+        bridge = ToolBridge(self._tools, limits, handler) if run is None else run.bridge
         result: ExecuteResult | None = None
-        try:
-            with run:
-                result = await self._execute(code, run.bridge, limits)
+        try:  # one frame for both cases: no extra coroutine per run when nothing is traced
+            if run is not None:
+                run.enter()
+            source = strip_fences(code) if isinstance(code, str) else ""
+            problem = (
+                _not_code(code)
+                if not isinstance(code, str)
+                else None
+                if getattr(self.executor, "checks_tool_uses", False)
+                else self._precheck(source)
+            )
+            if problem is not None:
+                result = bridge.finish(error=problem)
+                return result
+            try:
+                result = await self.executor.execute(source, bridge, limits)
+            except Exception as exc:  # an executor broke its contract: still no raise to the caller
+                log.error("executor %r raised from execute()", self.executor, exc_info=True)
+                result = bridge.finish(
+                    error=ExecuteError(
+                        type="crash", message=f"the executor failed: {type(exc).__name__}: {exc}"
+                    )
+                )
             return result
         finally:
-            run.end(result)
-
-    async def _execute(self, code: str, bridge: ToolBridge, limits: Limits) -> ExecuteResult:
-        source = strip_fences(code) if isinstance(code, str) else ""
-        if not isinstance(code, str):
-            return bridge.finish(error=_not_code(code))
-        problem = (
-            None if getattr(self.executor, "checks_tool_uses", False) else self._precheck(source)
-        )
-        if problem is not None:
-            return bridge.finish(error=problem)
-        try:
-            return await self.executor.execute(source, bridge, limits)
-        except Exception as exc:  # an executor broke its contract: still no raise to the caller
-            log.error("executor %r raised from execute()", self.executor, exc_info=True)
-            return bridge.finish(
-                error=ExecuteError(
-                    type="crash", message=f"the executor failed: {type(exc).__name__}: {exc}"
-                )
-            )
+            if run is not None:
+                run.end(result)
 
     def execute_sync(self, code: str, **options: Any) -> ExecuteResult:
         """`execute` for synchronous callers. Works inside a running event loop too (Jupyter):

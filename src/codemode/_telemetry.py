@@ -98,14 +98,15 @@ class Run:
         self._token: Any = None
         self.bridge = TracedToolBridge(tools, limits, on_event, active, self._context)
 
-    def __enter__(self) -> None:
+    def enter(self) -> None:
+        """Make the run's span the current one (until `end`)."""
         self._token = otel_context.attach(self._context)
-
-    def __exit__(self, *exc_info: object) -> None:
-        otel_context.detach(self._token)
 
     def end(self, result: ExecuteResult | None) -> None:
         """End the span with what the run gave (None: the caller was cancelled)."""
+        if self._token is not None:
+            otel_context.detach(self._token)
+            self._token = None
         span = self.span
         if result is not None:
             span.set_attribute("codemode.tool_calls", len(result.tool_calls))
