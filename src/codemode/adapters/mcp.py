@@ -50,7 +50,16 @@ from .._errors import ToolError
 from .._result import ExecuteResult, truncate_text
 from .._tools import Tool, ToolAnnotations, python_name
 
-__all__ = ["from_mcp", "serve", "serve_target", "stdio_tools", "to_mcp_server"]
+__all__ = [
+    "RUN_CODE_OUTPUT_SCHEMA",
+    "from_mcp",
+    "run_code_structured",
+    "serve",
+    "serve_target",
+    "stdio_tools",
+    "to_mcp_server",
+    "unwrap_result",
+]
 
 log = logging.getLogger(__name__)
 
