@@ -260,6 +260,8 @@ async def test_two_servers_side_by_side_with_prefixes(north: list[Tool]) -> None
         from mcp_weather_server import server
     finally:
         sys.path.remove(str(HERE))
+    if not hasattr(mcp, "Client"):
+        pytest.skip("the in-process mcp.Client is mcp 2.x's")
     # the same server in-process through the SDK's high-level Client, as a second server
     async with mcp.Client(server) as client:
         south = await from_mcp(client, prefix="south")
@@ -398,11 +400,13 @@ async def test_marked_corpus_tools_return_their_inner_type() -> None:
     assert rows
     listed = mcp_types.ListToolsResult(
         tools=[
-            mcp_types.Tool(
-                name=row["name"],
-                description=row["description"],
-                input_schema=row["input_schema"],
-                output_schema=row["output_schema"],
+            mcp_types.Tool.model_validate(  # by the wire names, which mcp 1.x and 2.x both take
+                {
+                    "name": row["name"],
+                    "description": row["description"],
+                    "inputSchema": row["input_schema"],
+                    "outputSchema": row["output_schema"],
+                }
             )
             for row in rows
         ]
@@ -442,10 +446,8 @@ def test_unwrap_error_raises_tool_error_with_the_message() -> None:
 @in_module_loop
 async def test_from_mcp_follows_pagination() -> None:
     def page(names: list[str], cursor: str | None) -> Any:
-        tools = [
-            mcp_types.Tool(name=n, input_schema={"type": "object", "properties": {}}) for n in names
-        ]
-        return mcp_types.ListToolsResult(tools=tools, next_cursor=cursor)
+        tools = [{"name": n, "inputSchema": {"type": "object", "properties": {}}} for n in names]
+        return mcp_types.ListToolsResult.model_validate({"tools": tools, "nextCursor": cursor})
 
     class PagedSession:
         def __init__(self) -> None:
@@ -480,7 +482,7 @@ async def test_served_codemode_lists_one_run_code_tool(served: mcp.ClientSession
     assert description.startswith("Use the tools by writing one Python program.")
     assert "async def get_weather(" in description
     assert "async def add(" in description
-    assert run_code.input_schema["required"] == ["code"]
+    assert _field(run_code, "input_schema", "inputSchema")["required"] == ["code"]
 
 
 @in_module_loop
@@ -494,11 +496,12 @@ async def main():
     return await codemode.add(a=int(a["temperature"]), b=int(b["temperature"]))
 """
     result = await served.call_tool("run_code", {"code": code})
-    assert not result.is_error
-    assert result.structured_content is not None
-    assert result.structured_content["ok"] is True
-    assert result.structured_content["value"] == 35
-    assert [c["name"] for c in result.structured_content["tool_calls"]] == [
+    assert not _field(result, "is_error", "isError")
+    structured = _field(result, "structured_content", "structuredContent")
+    assert structured is not None
+    assert structured["ok"] is True
+    assert structured["value"] == 35
+    assert [c["name"] for c in structured["tool_calls"]] == [
         "get_weather",
         "get_weather",
         "add",
@@ -513,9 +516,10 @@ async def test_run_code_failure_is_flagged_as_error(served: mcp.ClientSession) -
     result = await served.call_tool(
         "run_code", {"code": "async def main():\n    return await codemode.get_weather(city='Oz')"}
     )
-    assert result.is_error
-    assert result.structured_content is not None
-    assert result.structured_content["error"]["type"] == "tool"
+    assert _field(result, "is_error", "isError")
+    structured = _field(result, "structured_content", "structuredContent")
+    assert structured is not None
+    assert structured["error"]["type"] == "tool"
     text = result.content[0]
     assert isinstance(text, mcp_types.TextContent)
     assert text.text.startswith("Error: tool error at line 2: get_weather() failed: ValueError")
@@ -524,10 +528,11 @@ async def test_run_code_failure_is_flagged_as_error(served: mcp.ClientSession) -
 @in_module_loop
 async def test_run_code_reports_bad_code(served: mcp.ClientSession) -> None:
     result = await served.call_tool("run_code", {"code": "await codemode.get_wether(city='x')"})
-    assert result.is_error
-    assert result.structured_content is not None
-    assert result.structured_content["error"]["type"] == "validation"
-    assert "did you mean 'get_weather'" in result.structured_content["error"]["message"]
+    assert _field(result, "is_error", "isError")
+    structured = _field(result, "structured_content", "structuredContent")
+    assert structured is not None
+    assert structured["error"]["type"] == "validation"
+    assert "did you mean 'get_weather'" in structured["error"]["message"]
 
 
 def test_serve_target_refuses_what_is_not_a_codemode(
