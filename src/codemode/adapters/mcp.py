@@ -31,6 +31,7 @@ import os
 import shlex
 import sys
 import traceback
+import warnings
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import Annotated, Any, Protocol, TextIO
 
@@ -168,8 +169,16 @@ def _task_support(spec: Any) -> str | None:
 
 
 def _has_tasks(session: Any) -> bool:
-    experimental = getattr(session, "experimental", None)
-    return callable(getattr(experimental, "call_tool_as_task", None))
+    return _tasks_api(session) is not None
+
+
+def _tasks_api(session: Any) -> Any:
+    """mcp 1.x's experimental client side of tasks, or None. (1.x warns that it goes away in
+    2.x; so it did, and `from_mcp` then leaves task-only tools out.)"""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        experimental = getattr(session, "experimental", None)
+    return experimental if callable(getattr(experimental, "call_tool_as_task", None)) else None
 
 
 def _sdk_version() -> str:
@@ -312,7 +321,7 @@ def _notify_cancelled(session: Any, request_id: int) -> None:
 async def _call_as_task(session: Any, name: str, arguments: dict[str, Any]) -> Any:
     """Run a tool as an MCP task (mcp 1.x's experimental client): create it, wait for it to end,
     fetch its result; a call given up cancels the task on the server."""
-    features = session.experimental
+    features = _tasks_api(session)
     created = await features.call_tool_as_task(name, arguments)
     task_id = _field(created.task, "task_id", "taskId")
     try:
