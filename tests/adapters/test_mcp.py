@@ -11,6 +11,7 @@ import ast
 import asyncio
 import contextlib
 import json
+import os
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -764,3 +765,22 @@ async def test_run_code_declares_its_output_schema_and_the_version(
     assert _field(listing.tools[0], "output_schema", "outputSchema") == RUN_CODE_OUTPUT_SCHEMA
     info = _field(INITIALIZED["result"], "server_info", "serverInfo")
     assert info.version == codemode.__version__
+
+
+@in_module_loop
+async def test_a_task_only_tool_runs_as_a_task_on_a_real_server() -> None:
+    if not TASKS:
+        pytest.skip("this mcp SDK has no tasks (mcp 2.x took them out of the protocol)")
+    server = [sys.executable, str(HERE / "mcp_task_server.py")]
+    async with stdio_tools(server, errlog=open(os.devnull, "w")) as tools:
+        assert [tool.name for tool in tools] == ["research", "was_cancelled"]
+        cm = Codemode(tools, timeout=20)
+        result = await cm.execute('await codemode.research(topic="tides")')
+        assert result.value == "findings on tides", result.error
+        # stopped by the run's time limit: the task is cancelled on the server
+        stopped = await Codemode(tools, timeout=0.5).execute(
+            'await codemode.research(topic="waves", seconds=30)'
+        )
+        assert stopped.error is not None and stopped.error.type == "timeout"
+        check = await cm.execute('await codemode.was_cancelled(topic="waves")')
+        assert check.value == "yes", check
