@@ -5,7 +5,8 @@ line just before a block says how it is run instead:
 
 - `<!-- docs: continue -->`: after the blocks before it (a walk-through split by prose);
 - `<!-- docs: model-code -->`: it is a program a model writes; it runs with `Codemode.execute`
-  against the Quickstart's tools and must succeed;
+  against the Quickstart's tools and must succeed (`model-code discovery`: in discovery mode, with
+  a `refund_order` tool beside them);
 - `<!-- docs: openai -->`: it talks to an OpenAI-compatible server; it runs against the scripted
   one in `examples/` (OPENAI_BASE_URL), where the model calls `run_code` once and then answers;
 - `<!-- docs: skip REASON -->`: not run (kept few: a server that serves until its client leaves).
@@ -119,8 +120,15 @@ def test_model_code_blocks_run_against_the_quickstart_tools() -> None:
     exec(compile(setup, "README.md", "exec"), namespace)
     cm = namespace["cm"]
     assert isinstance(cm, Codemode)
+    discovering = Codemode([*cm.tools, refund_order], discovery="search")
     programs = [block for block in readme_blocks() if block.kind == "model-code"]
-    assert programs
+    assert len(programs) >= 3
     for block in programs:
-        result = cm.execute_sync(block.code)
+        runner = discovering if block.marker == "model-code discovery" else cm
+        result = runner.execute_sync(block.code)
         assert result.ok, f"README model code at line {block.line}: {result.error}"
+
+
+def refund_order(order_id: str, amount: float | None = None) -> dict[str, object]:
+    """Refund an order, in full or in part."""
+    return {"order_id": order_id, "refunded": amount}
