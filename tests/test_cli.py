@@ -60,3 +60,16 @@ def test_mcp_serve_of_a_module_that_fails_to_import_says_why(
     err = capsys.readouterr().err
     assert "it needs the module 'nosuchdependency', which is not installed" in err
     assert "broken.py, line 2): RuntimeError: bad config" in err
+
+
+def test_mcp_serve_without_the_mcp_extra_says_what_to_install() -> None:
+    code = (
+        "import sys\n"
+        "sys.modules['mcp'] = None  # as in a base install\n"
+        "from codemode._cli import main\n"
+        "sys.exit(main(['mcp-serve', 'my_tools:cm']))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "pip install 'codemode[mcp]'" in done.stderr
+    assert "Traceback" not in done.stderr
