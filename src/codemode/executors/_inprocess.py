@@ -422,10 +422,13 @@ def _tool_function(name: str, bridge: ToolBridge, execution: Execution) -> Any:
     return call
 
 
-_TOOL_CALL_CODE = next(
-    const
-    for const in _tool_function.__code__.co_consts
-    if isinstance(const, CodeType) and const.co_name == "call"
+_TOOL_CALL_CODE = next(  # the code object of every tool function `_tool_function` makes
+    (
+        const
+        for const in _tool_function.__code__.co_consts
+        if isinstance(const, CodeType) and const.co_name == "call"
+    ),
+    None,
 )
 
 
