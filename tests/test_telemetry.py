@@ -81,6 +81,8 @@ async def test_a_run_and_its_tool_calls_are_spans(
     assert atlantis.attributes["error.type"] == "ToolError"
     assert atlantis.status.status_code is StatusCode.ERROR
     assert atlantis.attributes["code.lineno"] == 6
+    # a call started by gather runs in a task of its own: no model frame under it, no line
+    assert all("code.lineno" not in span.attributes for span in found["execute_tool add"])
 
 
 async def test_a_failed_run_says_how_and_where(
@@ -109,6 +111,10 @@ async def test_subprocess_tool_calls_are_children_of_the_run(
     assert all(
         span.parent is not None and span.parent.span_id == run.context.span_id for span in calls
     )
+    # the worker says which line made each call it awaited itself (not those under gather)
+    paris, atlantis = found["execute_tool get_weather"]
+    assert (paris.attributes["code.lineno"], atlantis.attributes["code.lineno"]) == (3, 6)
+    assert all("code.lineno" not in span.attributes for span in found["execute_tool add"])
 
 
 async def test_nothing_is_recorded_without_a_provider(tools: list[Any]) -> None:

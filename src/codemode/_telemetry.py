@@ -10,8 +10,8 @@ where they fit:
   `runtime`, `timeout`, ...), `code.lineno` (the program's line) and an error status;
 - tool call: `gen_ai.operation.name` = `execute_tool`, `gen_ai.tool.name`, `gen_ai.tool.type` =
   `function`, `codemode.tool.arguments.chars` (the size of the arguments as JSON, never their
-  content), `code.lineno` (the line of the program that made the call, for the in-process
-  executor), and for a failed call `error.type` and an error status. Durations are the spans'.
+  content), `code.lineno` (the line of the program that made the call, when it awaited the call
+  itself rather than through `asyncio.gather`), and for a failed call `error.type` and an error status. Durations are the spans'.
 
 Without `opentelemetry-api`, or with no tracer provider configured, nothing is recorded and a
 tool call costs what it did before: the traced bridge is only used when a provider is set.
@@ -144,14 +144,15 @@ class TracedToolBridge(ToolBridge):
         self._tracer = active
         self._parent = parent  # the run span's context
 
-    async def call(self, name: str, args: Mapping[str, Any]) -> Any:
+    async def call(self, name: str, args: Mapping[str, Any], line: int | None = None) -> Any:
         attributes: dict[str, Any] = {
             "gen_ai.operation.name": "execute_tool",
             "gen_ai.tool.name": name,
             "gen_ai.tool.type": "function",
             "codemode.tool.arguments.chars": _json_size(args),
         }
-        line = _program_line()
+        if line is None:
+            line = _program_line()
         if line is not None:
             attributes["code.lineno"] = line
         with self._tracer.start_as_current_span(
@@ -162,7 +163,7 @@ class TracedToolBridge(ToolBridge):
             set_status_on_exception=False,
         ) as span:
             try:
-                return await super().call(name, args)
+                return await super().call(name, args, line)
             except BaseException as exc:
                 kind = type(exc).__name__ if isinstance(exc, Exception) else "cancelled"
                 span.set_attribute("error.type", kind)

@@ -112,10 +112,11 @@ class ToolBridge:
         self._max_calls = limits.max_tool_calls if limits.max_tool_calls is not None else 1 << 62
         self._max_arg_chars = limits.max_tool_arg_chars
 
-    async def call(self, name: str, args: Mapping[str, Any]) -> Any:
+    async def call(self, name: str, args: Mapping[str, Any], line: int | None = None) -> Any:
         """Run tool `name` with `args`; return its JSON-safe result or raise a `ToolError`.
 
-        This is the hot path of every tool call: keep it lean.
+        `line`, where an executor knows it, is the line of the program that made the call (for
+        traces). This is the hot path of every tool call: keep it lean.
         """
         calls = self._calls
         index = len(calls)

@@ -727,7 +727,8 @@ class _Worker:
             if not isinstance(name, str) or not isinstance(args, dict):
                 raise FrameError("a malformed tool call")
             run.last_id = call_id
-            call = self._call(run, call_id, name, args)
+            line = message.get("line")  # where in the program: only ever used as a number
+            call = self._call(run, call_id, name, args, line if type(line) is int else None)
             if sys.version_info >= (3, 12):  # the tool starts now, not on the loop's next turn
                 task = asyncio.Task(call, loop=self.loop, eager_start=True)
             else:
@@ -746,10 +747,12 @@ class _Worker:
         else:
             raise FrameError(f"an unknown frame type {kind!r}")
 
-    async def _call(self, run: _Run, call_id: int, name: str, args: dict[str, Any]) -> None:
+    async def _call(
+        self, run: _Run, call_id: int, name: str, args: dict[str, Any], line: int | None
+    ) -> None:
         reply: dict[str, Any]
         try:
-            value = await run.bridge.call(name, args)
+            value = await run.bridge.call(name, args, line)
             reply = {"t": "ret", "id": call_id, "ok": True, "value": value}
         except ToolError as exc:
             kind = (
