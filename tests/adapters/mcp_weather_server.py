@@ -78,6 +78,8 @@ class WeatherServer(MCPServer):  # type: ignore[misc, valid-type]
     server does with `simulate-research-query`."""
 
     async def list_tools(self) -> list[mcp_types.Tool]:
+        if os.environ.get("WEATHER_NEVER_LISTS"):  # a server that starts but never answers
+            await asyncio.sleep(3600)
         tools = list(await super().list_tools())
         for i, spec in enumerate(tools):
             if spec.name == "research":

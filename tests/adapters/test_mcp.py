@@ -708,6 +708,10 @@ async def test_stdio_tools_gives_up_on_a_server_that_never_initializes() -> None
         async with stdio_tools(silent, startup_timeout=0.5):
             pass
     assert asyncio.get_running_loop().time() - started < 10
+    hanging = {"WEATHER_NEVER_LISTS": "1"}
+    with pytest.raises(ConnectionError, match=r"did not list its tools within 3 s"):
+        async with stdio_tools([sys.executable, str(SERVER)], env=hanging, startup_timeout=3):
+            pass
 
 
 @in_module_loop

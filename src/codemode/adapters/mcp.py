@@ -486,8 +486,8 @@ async def stdio_tools(
     (different notebook cells, an `AsyncExitStack` closed elsewhere) on the same event loop.
     `env` is added to the SDK's minimal default environment; the server's stderr goes to `errlog`
     (default: this process's stderr, even where `sys.stderr` is not a real file, as in Jupyter).
-    A server that has not answered `initialize` within `startup_timeout` seconds is stopped and
-    `ConnectionError` raised. Other keywords go to the SDK's `ClientSession`: the client's
+    A server that has not answered `initialize`, or then listed its tools, within
+    `startup_timeout` seconds each is stopped and `ConnectionError` raised. Other keywords go to the SDK's `ClientSession`: the client's
     callbacks (`sampling_callback`, `list_roots_callback`, `elicitation_callback`,
     `logging_callback`, `message_handler`) and the rest of what it takes. `prefix`, `include`
     and `keep_binary` are as in `from_mcp`.
@@ -520,7 +520,17 @@ async def stdio_tools(
             raise ConnectionError(
                 f"the MCP server {shlex.join(argv)!r} did not start: {type(leaf).__name__}: {leaf}"
             ) from leaf
-        yield await from_mcp(session, prefix=prefix, include=include, keep_binary=keep_binary)
+        try:
+            tools = await asyncio.wait_for(
+                from_mcp(session, prefix=prefix, include=include, keep_binary=keep_binary),
+                startup_timeout,
+            )
+        except TimeoutError:
+            raise ConnectionError(
+                f"the MCP server {shlex.join(argv)!r} did not list its tools within "
+                f"{startup_timeout:g} s (startup_timeout); it was stopped"
+            ) from None
+        yield tools
     finally:
         stop.set()
         if not ready.done():  # cancelled, or timed out, while the server was starting
