@@ -40,7 +40,9 @@ class Codemode:
     3
 
     Limits given here are the defaults for every execution; `execute` can override them per call.
-    The executor defaults to a new `InProcessExecutor`; pass `SubprocessExecutor()` for isolation.
+    The executor defaults to `default_executor()`: a `SubprocessExecutor` (a fresh isolated process
+    per run) on Linux, an `InProcessExecutor` elsewhere. Pass `InProcessExecutor()` for trusted
+    code that needs its speed.
 
     With many tools the stubs no longer fit a prompt. `discovery` decides: `"off"` puts every
     stub in the prompt; `"search"` gives a short prompt instead, and model code finds tools with
@@ -71,9 +73,9 @@ class Codemode:
         for item in tools:
             self.add_tool(item)
         if executor is None:
-            from .executors import InProcessExecutor
+            from .executors import default_executor
 
-            executor = InProcessExecutor()
+            executor = default_executor()
         self.executor = executor
         self.limits = Limits(
             timeout=timeout,
