@@ -208,7 +208,9 @@ async def test_a_failing_on_event_callback_is_logged_and_dropped(
     assert "callback bug" in caplog.text
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the subprocess default is Linux's")
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="the subprocess default is Linux's"
+)
 async def test_default_executor_isolates_model_code(tools: list[Any]) -> None:
     # Model code may have read hostile text: by default it runs in a process of its own.
     async with Codemode(tools, timeout=10) as cm:
@@ -238,3 +240,12 @@ def test_default_executor_in_sync_code(tools: list[Any]) -> None:
     second = cm.execute_sync("return await codemode.add(a=3, b=3)")  # another event loop
     assert (first.value, second.value) == (4, 6)
     asyncio.run(cm.aclose())
+
+
+async def test_default_executor_mixes_await_and_execute_sync(tools: list[Any]) -> None:
+    # Jupyter: one cell awaits, another calls execute_sync while the kernel's loop runs.
+    async with Codemode(tools, timeout=10) as cm:
+        assert (await cm.execute("return await codemode.add(a=1, b=1)")).value == 2
+        assert cm.execute_sync("return await codemode.add(a=2, b=2)").value == 4
+        assert cm.execute_sync("return await codemode.add(a=3, b=3)").value == 6
+        assert (await cm.execute("return await codemode.add(a=4, b=4)")).value == 8

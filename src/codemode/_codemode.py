@@ -335,8 +335,12 @@ class Codemode:
         # exception (a bare `raise`, `__context__`).
         if not in_loop and sys.exc_info()[1] is None:
             return asyncio.run(self.execute(code, **options))
+        # The caller's loop waits for the helper thread: an executor bound to that loop cannot
+        # serve the thread's loop, so it hands over one that can.
+        executor = self.executor.for_another_loop() if in_loop else self.executor
+        cm = self if executor is self.executor else self.with_executor(executor)
         with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="codemode") as pool:
-            run = functools.partial(asyncio.run, self.execute(code, **options))
+            run = functools.partial(asyncio.run, cm.execute(code, **options))
             return pool.submit(run).result()
 
     def with_executor(self, executor: Executor) -> Codemode:
