@@ -17,7 +17,7 @@ from ._codemode import Codemode
 from ._errors import RegistrationError, ToolArgumentError, ToolCallLimitError, ToolError
 from ._result import ExecuteError, ExecuteResult, Limits, LogEntry, ToolCall
 from ._session import Session
-from ._tools import Tool, tool
+from ._tools import Tool, ToolAnnotations, tool
 from ._typecheck import Diagnostic
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "RegistrationError",
     "Session",
     "Tool",
+    "ToolAnnotations",
     "ToolArgumentError",
     "ToolCall",
     "ToolCallLimitError",
@@ -37,7 +38,7 @@ __all__ = [
     "tool",
 ]
 
-__version__ = "0.1.0"
+__version__ = "0.1.0"  # the one place the version is written (pyproject reads it)
 
 
 def load_ipython_extension(ipython: object) -> None:
