@@ -336,3 +336,16 @@ async def test_an_executor_of_ones_own_offers_sessions_through_the_contract() ->
     assert (await session.execute("1")).value == 1
     await session.aclose()
     assert len(made) == 1 and made[0].closed
+
+
+async def test_a_subprocess_session_runs_sync_inside_the_loop_its_pool_is_bound_to() -> None:
+    from codemode.executors import SubprocessExecutor
+
+    async with SubprocessExecutor() as executor:
+        cm = Codemode([double], executor=executor)
+        assert (await cm.execute("1")).value == 1  # the pool is bound to this running loop
+        session = cm.session()
+        first = session.execute_sync("x = await codemode.double(x=2)\nx")  # a helper thread
+        second = session.execute_sync("x + 1")
+        assert first.value == 4 and second.ok and second.value == 5, second.error
+        await session.aclose()

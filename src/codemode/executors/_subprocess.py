@@ -815,6 +815,7 @@ class SubprocessSession(ExecutorSession):
     async def execute(self, code: str, tools: ToolBridge, limits: Limits) -> ExecuteResult:
         if self._closed:
             raise RuntimeError("this session is closed")
+        self._follow_the_loop()
         self._executor._attach()  # sync callers run each time on a new loop: the worker follows
         lease = self._lease
         if lease is not None and not lease.alive:  # lost since the last run
@@ -844,6 +845,23 @@ class SubprocessSession(ExecutorSession):
         if not lease.alive and result.error is not None:
             self._ended = f"the session's worker was stopped ({result.error.type} error)"
         return result
+
+    def _follow_the_loop(self) -> None:
+        """A sync caller inside the running loop its pool is bound to (`execute_sync` in a
+        notebook after an `await`) runs on a helper thread's loop, which that pool cannot serve:
+        the session moves to the pool's sibling (`for_another_loop`), on a new worker."""
+        executor = self._executor
+        bound = executor._loop
+        if bound is None or bound is asyncio.get_running_loop() or not bound.is_running():
+            return
+        sibling = executor.for_another_loop()
+        if not isinstance(sibling, SubprocessExecutor) or sibling is executor:
+            return
+        lease, self._lease = self._lease, None
+        if lease is not None:  # closed on its own loop, which is busy in another thread
+            bound.call_soon_threadsafe(lambda: asyncio.ensure_future(lease.aclose()))
+            self._ended = "the session moved to another event loop"
+        self._executor = sibling
 
     async def reset(self) -> None:
         await self._let_go()
