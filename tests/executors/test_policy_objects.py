@@ -261,8 +261,10 @@ WRAPPER_ALLOWED: dict[str, tuple[str, Any]] = {
     "classes-made-at-the-programs-call": (
         "import collections, enum, typing\nP = collections.namedtuple('P', 'x y')\n"
         "E = enum.Enum('E', 'A B')\nN = typing.NamedTuple('N', [('a', int)])\n"
-        "[type(P(1, 2)) is P, type(E.A) is E, type(N(1)) is N, type(P(1, 2))(3, 4).y]",
-        [True, True, True, 4],
+        "p = P(1, 2)\n"
+        "[type(p) is P, type(E.A) is E, type(N(1)) is N, type(p)(3, 4).y, p._asdict(),"
+        " p._replace(x=5), P._fields]",
+        [True, True, True, 4, {"x": 1, "y": 2}, [5, 2], ["x", "y"]],
     ),
     "views-compare-and-check": (
         "it = iter([1])\n[type(it) is type(iter([2])), isinstance(it, type(iter([]))),"

@@ -138,12 +138,8 @@ def _verdict(cls: type, name: str) -> Verdict:
         verdict = (_GENERATION[0], True, False, True)
     elif not owned_class(found):  # a host class's member, whatever the instance holds
         verdict = (_GENERATION[0], False, False, False)
-    else:
-        member = class_dict(found)[name]
-        if hasattr(type(member), "__set__") or hasattr(type(member), "__delete__"):
-            verdict = (_GENERATION[0], True, True, True)  # the program's property or slot
-        else:  # the program's class attribute, or what the program wrote on the instance
-            verdict = (_GENERATION[0], True, True, True)
+    else:  # the program's member, or what the program wrote on the instance over it
+        verdict = (_GENERATION[0], True, True, True)
     cache = class_dict(cls).get(LOOKUP_MARK)
     if cache is not None and cache.get(None) is cls:
         cache[name] = verdict  # (a class host code derived from a program class has none)
