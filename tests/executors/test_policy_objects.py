@@ -75,6 +75,29 @@ OWNERSHIP_ATTACKS: dict[str, str] = {
         "except Exception:\n    pass\nq = stash[0]()\n"
         "t = asyncio.create_task(q.get())\nawait asyncio.sleep(0)\nq.put_nowait(1)\nstash[1:]"
     ),
+    "make-dataclass-namespace": (
+        "import dataclasses, asyncio\nseen = []\n"
+        "Q = dataclasses.make_dataclass('Q', [], bases=(asyncio.Queue,), init=False, repr=False,"
+        " eq=False, namespace={'_loop': property(lambda s: None, lambda s, v: seen.append(v))})\n"
+        "q = Q()\nt = asyncio.create_task(q.get())\nawait asyncio.sleep(0)\nq.put_nowait(1)\nseen"
+    ),
+    "make-dataclass-field": (
+        "import dataclasses, asyncio\n"
+        "dataclasses.make_dataclass('Q', [('_loop', object, property(lambda s: 1))],"
+        " bases=(asyncio.Queue,), init=False)"
+    ),
+    "make-dataclass-del-hook": (
+        "import dataclasses\ndataclasses.make_dataclass('D', [], namespace={'__del__': print})"
+    ),
+    "enum-metaclass-called": (
+        "import enum, asyncio\nenum.EnumType('Q', (asyncio.Queue,), {'_loop': property(len)})"
+    ),
+    "enum-metaclass-subclass-new": (
+        "import enum, asyncio\nclass M(enum.EnumType):\n"
+        "    def __new__(mcs, name, bases, ns, **kw):\n"
+        "        return super().__new__(mcs, name, bases, ns, **kw)\n"
+        "M('Q', (asyncio.Queue,), {'_loop': 1})"
+    ),
     "subclass-property-added-later": (
         "import asyncio\nclass Q(asyncio.Queue): pass\nQ._getters = property(lambda s: 1)"
     ),
@@ -200,6 +223,16 @@ OWNERSHIP_ALLOWED: dict[str, tuple[str, Any]] = {
         "        obj._value_ = value\n        return obj\n    A = 5\n"
         "[Planet.EARTH.mass, Planet.EARTH._r, Code(5).name]",
         [1, 2, "A"],
+    ),
+    "enum-metaclasses-and-make-dataclass": (
+        "import enum, dataclasses\nclass M(enum.EnumType):\n    pass\n"
+        "class C(enum.Enum, metaclass=M):\n    A = 1\n"
+        "class D(enum.Enum, metaclass=enum.EnumType):\n    B = 2\n"
+        "K = dataclasses.make_dataclass('K', [('a', int)], namespace={'twice': lambda s: 2 * s.a})\n"
+        "k = K(2)\nk._x = 1\n"
+        "[C.A.value, D.B.name, isinstance(C, enum.EnumType), type(C) is M,"
+        " type(D) is enum.EnumMeta, k.twice(), k._x, type(k) is K]",
+        [1, "B", True, True, True, 4, 1, True],
     ),
     "metaclass-made-classes-owned": (
         "class M(type):\n    def __new__(mcs, name, bases, ns):\n"

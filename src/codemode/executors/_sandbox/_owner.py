@@ -330,12 +330,10 @@ def new_guard(obj: Any) -> Any:
                 f"__new__ can only make objects of classes defined in your code, not "
                 f"{getattr(cls, '__name__', type(cls).__name__)}"
             )
-        if new is type.__new__ and len(args) == 3:
+        if _makes_class(cls, args):
             name, bases, namespace = args
-            if isinstance(bases, tuple) and isinstance(namespace, dict):
-                bases = _types.real_bases(bases)
-                args = (name, bases, checked_namespace(bases, namespace))
-            return _mark(new(cls, *args, **kwargs))
+            bases = _types.real_bases(bases)
+            return own_class(new(cls, name, bases, checked_namespace(bases, namespace), **kwargs))
         return new(cls, *args, **kwargs)
 
     checked_new.__name__ = checked_new.__qualname__ = "__new__"
@@ -345,7 +343,8 @@ def new_guard(obj: Any) -> Any:
 # -- making classes ----------------------------------------------------------------------------
 
 
-def _mark(cls: Any) -> Any:
+def own_class(cls: Any) -> Any:
+    """Mark `cls`, made at the program's request, as the program's."""
     if isinstance(cls, type):
         type.__setattr__(cls, OWNER_MARK, True)
         type.__setattr__(cls, LOOKUP_MARK, {None: cls})
@@ -356,12 +355,34 @@ def _mark(cls: Any) -> Any:
     return cls
 
 
+def _makes_class(cls: Any, args: tuple[Any, ...]) -> bool:
+    """Whether `cls.__new__(cls, *args)` makes a class: `cls` is a metaclass and `args` are a
+    name, bases and a namespace."""
+    return (
+        isinstance(cls, type)
+        and issubclass(cls, type)
+        and len(args) == 3
+        and isinstance(args[1], tuple)
+        and isinstance(args[2], dict)
+    )
+
+
 def _metaclass_new(mcs: Any, *args: Any, **kwargs: Any) -> Any:
-    if len(args) == 3 and isinstance(args[1], tuple) and isinstance(args[2], dict):
+    new = _next_new(mcs)
+    if _makes_class(mcs, args):
         name, bases, namespace = args
         bases = _types.real_bases(bases)
-        return _mark(type.__new__(mcs, name, bases, checked_namespace(bases, namespace), **kwargs))
-    return type.__new__(mcs, *args, **kwargs)
+        return own_class(new(mcs, name, bases, checked_namespace(bases, namespace), **kwargs))
+    return new(mcs, *args, **kwargs)
+
+
+def _next_new(mcs: type) -> Any:
+    """The `__new__` a program metaclass inherits (`type`'s, or `enum.EnumType`'s)."""
+    for klass in class_mro(mcs):
+        new = class_dict(klass).get("__new__")
+        if new is not None and getattr(new, "__func__", new) is not _metaclass_new:
+            return klass.__new__
+    return type.__new__
 
 
 def checked_namespace(bases: tuple[Any, ...], namespace: Any) -> Any:
@@ -432,8 +453,8 @@ def build_class(func: Callable[..., Any], name: str, *bases: Any, **kwargs: Any)
     """`__build_class__` for `class` statements: the namespace is checked before the class is
     made, and the class is marked as the program's."""
     bases = _types.real_bases(bases)
-    meta = _winner(kwargs.pop("metaclass", type), bases)
-    return _mark(
+    meta = _winner(_types.real_class(kwargs.pop("metaclass", type)), bases)
+    return own_class(
         builtins.__build_class__(func, name, *bases, metaclass=_CheckedMetaclass(meta), **kwargs)
     )
 
@@ -443,7 +464,7 @@ def make_class(name: Any, bases: Any, namespace: Any, **kwargs: Any) -> Any:
     if not isinstance(bases, tuple) or not isinstance(namespace, dict):
         return type(name, bases, namespace, **kwargs)  # the TypeError CPython gives
     bases = _types.real_bases(bases)
-    return _mark(type(name, bases, checked_namespace(bases, namespace), **kwargs))
+    return own_class(type(name, bases, checked_namespace(bases, namespace), **kwargs))
 
 
 def _owned_only(function: Callable[..., Any], what: str) -> Callable[..., Any]:
