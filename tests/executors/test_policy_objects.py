@@ -104,7 +104,7 @@ OWNERSHIP_ATTACKS: dict[str, str] = {
     "type3-subclass": "import asyncio\nQ = type('Q', (asyncio.Queue,), {})\nQ()._get_loop()",
     "metaclass-fake-dict": (
         "import asyncio\nclass M(type):\n    @property\n    def __dict__(cls):\n"
-        "        return {'_get_loop': 1, '_cm_owner_': True}\n"
+        "        return {'_get_loop': 1, '_abc_cm_owner_': True}\n"
         "class Q(asyncio.Queue, metaclass=M): pass\nQ()._get_loop()"
     ),
     "reinit-host-object": (
@@ -123,10 +123,15 @@ OWNERSHIP_ATTACKS: dict[str, str] = {
     "new-proxy": "object.__new__(type(codemode))",
     "type3-forbidden-hook": "type('C', (), {'__del__': lambda self: None})",
     "type3-reserved-name": "type('C', (), {'_cm_owner_': True})",
+    "type3-mark-name": "import asyncio\ntype('C', (asyncio.Queue,), {'_abc_cm_owner_': True})",
+    "class-body-mark": "class A:\n    _abc_cm_lookup_ = {}",
+    "mark-write": "class A: pass\nA._abc_cm_lookup_ = {None: A}",
+    "mark-setattr": "class A: pass\nsetattr(A, '_abc_cm_lookup_', {None: A})",
+    "mark-getattr": "class A: pass\ngetattr(A, '_abc_cm_lookup_')",
     "host-function-dunder": "import json\njson.dumps.__wrapped__",
     "class-body-builtins": "class A:\n    __builtins__ = 1\n    x = [__builtins__ for _ in [1]]",
     "dunder-name-outside-class": "__builtins__",
-    "guard-mark-read": "class A: pass\nA()._cm_names_",
+    "guard-mark-read": "class A: pass\nA()._abc_cm_owner_",
     "assign-del-hook": "class A: pass\nA.__del__ = lambda self: None",
     "setattr-del-hook": "class A: pass\nsetattr(A, '__del__', lambda self: None)",
     "metaclass-new-namespace": (
@@ -233,6 +238,12 @@ OWNERSHIP_ALLOWED: dict[str, tuple[str, Any]] = {
         "[C.A.value, D.B.name, isinstance(C, enum.EnumType), type(C) is M,"
         " type(D) is enum.EnumMeta, k.twice(), k._x, type(k) is K]",
         [1, "B", True, True, True, 4, 1, True],
+    ),
+    "runtime-checkable-protocol": (
+        "from typing import Protocol, runtime_checkable\n@runtime_checkable\n"
+        "class HasLen(Protocol):\n    def __len__(self) -> int: ...\n"
+        "[isinstance([], HasLen), isinstance(1, HasLen)]",
+        [True, False],
     ),
     "metaclass-made-classes-owned": (
         "class M(type):\n    def __new__(mcs, name, bases, ns):\n"

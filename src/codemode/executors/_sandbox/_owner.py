@@ -16,10 +16,10 @@ from collections.abc import Callable
 from typing import Any
 
 from ..._program import FILENAME, PROGRAM_MODULE
-from .._policy import FORBIDDEN_DEFINITIONS, GUARD_PREFIX, OWN_DUNDERS
+from .._policy import FORBIDDEN_DEFINITIONS, MARK_PREFIX, OWN_DUNDERS, is_reserved
 from ._runtime import PolicyError
 
-OWNER_MARK = GUARD_PREFIX + "owner_"  # in the own `__dict__` of every class the program made
+OWNER_MARK = MARK_PREFIX + "owner_"  # in the own `__dict__` of every class the program made
 
 # Host modules whose classes keep no host objects in their instances' `__dict__` (C value types,
 # exceptions, typing and ABC markers, enums): their code's names do not make instance state the
@@ -124,7 +124,7 @@ def _host_managed(cls: type, name: str) -> bool:
 # answer depends on the classes only; `_GENERATION` moves on whenever the program changes one of
 # its classes, which makes every answer worked out before stale). A verdict is (generation, may
 # read when the instance's `__dict__` holds the name, may read wherever it comes from, may write).
-LOOKUP_MARK = GUARD_PREFIX + "lookup_"
+LOOKUP_MARK = MARK_PREFIX + "lookup_"
 _GENERATION = [0]
 Verdict = tuple[int, bool, bool, bool]
 
@@ -262,7 +262,7 @@ def write_guard(obj: Any, name: str) -> Any:
         class_changed()
     if name[:1] == "_":
         cls = obj if isinstance(obj, type) else type(obj)
-        if name.startswith(GUARD_PREFIX):
+        if is_reserved(name):
             raise PolicyError(f"the name {name!r} is reserved")
         if name in FORBIDDEN_DEFINITIONS:  # `A.__del__ = f` would run at garbage collection
             raise PolicyError(f"a class may not define {name!r}")
@@ -403,7 +403,7 @@ def checked_namespace(bases: tuple[Any, ...], namespace: Any) -> Any:
         if isinstance(key, str):
             name = str.__str__(key)
             exact = exact and type(key) is str
-            if name.startswith(GUARD_PREFIX) or name in FORBIDDEN_DEFINITIONS:
+            if is_reserved(name) or name in FORBIDDEN_DEFINITIONS:
                 raise PolicyError(f"a class may not define {name!r}")
             if name[:1] == "_" and name[1:2] != "_" and name in host_names:
                 raise PolicyError(
