@@ -190,3 +190,16 @@ async def test_with_executor_keeps_tools_and_limits(cm: Codemode) -> None:
     assert other.executor is not cm.executor
     assert other.limits == cm.limits and other.stubs() == cm.stubs()
     assert (await other.execute("await codemode.add(a=1)")).value == 2
+
+
+async def test_a_failing_on_event_callback_is_logged_and_dropped(
+    cm: Codemode, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(event: object) -> None:
+        raise RuntimeError("callback bug")
+
+    with caplog.at_level("WARNING", logger="codemode"):
+        result = await cm.execute("print('a')\nprint('b')\n1", on_event=broken)
+    assert result.value == 1
+    assert "on_event callback failed and was dropped" in caplog.text
+    assert "callback bug" in caplog.text

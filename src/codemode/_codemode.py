@@ -6,11 +6,13 @@ import asyncio
 import concurrent.futures
 import copy
 import functools
+import logging
 import sys
 from collections.abc import Iterable
 from types import TracebackType
 from typing import Any, Self
 
+from . import _telemetry as telemetry
 from ._discovery import (
     DISCOVERY_MODES,
     DiscoveryMode,
@@ -27,6 +29,8 @@ from ._result import ExecuteError, ExecuteResult, Limits
 from ._stubs import render_stubs
 from ._tools import Tool, ToolFunction, as_tool
 from .executors._base import EventHandler, Executor, ToolBridge
+
+log = logging.getLogger("codemode")
 
 
 class Codemode:
@@ -277,23 +281,43 @@ class Codemode:
                 max_log_chars=max_log_chars,
                 max_result_chars=max_result_chars,
             )
-        bridge = ToolBridge(self._callable_tools(), limits, on_event or self.on_event)
-        source = strip_fences(code) if isinstance(code, str) else ""
-        if not isinstance(code, str):
-            return bridge.finish(error=_not_code(code))
-        problem = (
-            None if getattr(self.executor, "checks_tool_uses", False) else self._precheck(source)
+        handler = on_event or self.on_event
+        tools = self._callable_tools()
+        active = telemetry.tracer()  # None unless an OpenTelemetry provider is configured
+        run = (
+            None
+            if active is None
+            else telemetry.Run(active, self.executor, code, tools, limits, handler)
         )
-        if problem is not None:
-            return bridge.finish(error=problem)
-        try:
-            return await self.executor.execute(source, bridge, limits)
-        except Exception as exc:  # an executor broke its contract: still no raise to the caller
-            return bridge.finish(
-                error=ExecuteError(
-                    type="crash", message=f"the executor failed: {type(exc).__name__}: {exc}"
-                )
+        bridge = ToolBridge(tools, limits, handler) if run is None else run.bridge
+        result: ExecuteResult | None = None
+        try:  # one frame for both cases: no extra coroutine per run when nothing is traced
+            if run is not None:
+                run.enter()
+            source = strip_fences(code) if isinstance(code, str) else ""
+            problem = (
+                _not_code(code)
+                if not isinstance(code, str)
+                else None
+                if getattr(self.executor, "checks_tool_uses", False)
+                else self._precheck(source)
             )
+            if problem is not None:
+                result = bridge.finish(error=problem)
+                return result
+            try:
+                result = await self.executor.execute(source, bridge, limits)
+            except Exception as exc:  # an executor broke its contract: still no raise to the caller
+                log.error("executor %r raised from execute()", self.executor, exc_info=True)
+                result = bridge.finish(
+                    error=ExecuteError(
+                        type="crash", message=f"the executor failed: {type(exc).__name__}: {exc}"
+                    )
+                )
+            return result
+        finally:
+            if run is not None:
+                run.end(result)
 
     def execute_sync(self, code: str, **options: Any) -> ExecuteResult:
         """`execute` for synchronous callers. Works inside a running event loop too (Jupyter):
@@ -342,12 +366,12 @@ class Codemode:
         return f"Codemode(tools=[{names}], executor={type(self.executor).__name__})"
 
     def _repr_html_(self) -> str:
-        from .adapters.jupyter import codemode_html  # rich display in notebooks, loaded on use
+        from ._display import codemode_html  # rich display in notebooks, loaded on use
 
         return codemode_html(self)
 
     def _repr_markdown_(self) -> str:
-        from .adapters.jupyter import codemode_markdown
+        from ._display import codemode_markdown
 
         return codemode_markdown(self)
 
