@@ -137,9 +137,19 @@ values = [
 
 
 def _reachable_roots() -> Iterator[tuple[str, Any]]:
+    """Every allowed module's facade, and an instance of each of its classes that model code
+    could make without arguments (`asyncio.Queue()`, `json.JSONDecoder()`, ...)."""
     importer = Importer(frozenset(DEFAULT_MODULES))
     for name in (*DEFAULT_MODULES, "collections.abc"):
-        yield name, importer.load(name)
+        facade = importer.load(name)
+        yield name, facade
+        for member, value in sorted(vars(facade).items()):
+            if isinstance(value, type) and not member.startswith("_"):
+                try:
+                    instance = value()
+                except Exception:
+                    continue
+                yield f"{name}.{member}()", instance
 
 
 async def _program_roots(execution: Execution) -> tuple[dict[str, Any], list[tuple[str, Any]]]:
