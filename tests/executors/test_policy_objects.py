@@ -310,6 +310,13 @@ WRAPPER_ALLOWED: dict[str, tuple[str, Any]] = {
         " p._replace(x=5), P._fields]",
         [True, True, True, 4, {"x": 1, "y": 2}, [5, 2], ["x", "y"]],
     ),
+    "typing-classes": (
+        "import typing\nT = typing.TypeVar('T')\nclass N(typing.NamedTuple):\n    a: int\n"
+        "class G(typing.Generic[T]):\n    pass\n"
+        "[N(1).a, type(G[int]()).__name__, typing.get_args(typing.Optional[int])[1] is type(None),"
+        " type(None)() is None]",
+        [1, "G", True, True],
+    ),
     "views-compare-and-check": (
         "it = iter([1])\n[type(it) is type(iter([2])), isinstance(it, type(iter([]))),"
         " type(it).__name__]",

@@ -453,7 +453,9 @@ def build_class(func: Callable[..., Any], name: str, *bases: Any, **kwargs: Any)
     """`__build_class__` for `class` statements: the namespace is checked before the class is
     made, and the class is marked as the program's."""
     bases = _types.real_bases(bases)
-    meta = _winner(_types.real_class(kwargs.pop("metaclass", type)), bases)
+    # the winner among the bases a class statement really gets (`class P(NamedTuple)`: the
+    # `__mro_entries__` of typing's functions), as CPython picks it
+    meta = _winner(_types.real_class(kwargs.pop("metaclass", type)), types.resolve_bases(bases))
     return own_class(
         builtins.__build_class__(func, name, *bases, metaclass=_CheckedMetaclass(meta), **kwargs)
     )
