@@ -333,7 +333,7 @@ def new_guard(obj: Any) -> Any:
         if _makes_class(cls, args):
             name, bases, namespace = args
             bases = _types.real_bases(bases)
-            return own_class(new(cls, name, bases, checked_namespace(bases, namespace), **kwargs))
+            return _mark(new(cls, name, bases, checked_namespace(bases, namespace), **kwargs))
         return new(cls, *args, **kwargs)
 
     checked_new.__name__ = checked_new.__qualname__ = "__new__"
@@ -343,7 +343,7 @@ def new_guard(obj: Any) -> Any:
 # -- making classes ----------------------------------------------------------------------------
 
 
-def own_class(cls: Any) -> Any:
+def _mark(cls: Any) -> Any:
     """Mark `cls`, made at the program's request, as the program's."""
     if isinstance(cls, type):
         type.__setattr__(cls, OWNER_MARK, True)
@@ -372,7 +372,7 @@ def _metaclass_new(mcs: Any, *args: Any, **kwargs: Any) -> Any:
     if _makes_class(mcs, args):
         name, bases, namespace = args
         bases = _types.real_bases(bases)
-        return own_class(new(mcs, name, bases, checked_namespace(bases, namespace), **kwargs))
+        return _mark(new(mcs, name, bases, checked_namespace(bases, namespace), **kwargs))
     return new(mcs, *args, **kwargs)
 
 
@@ -456,7 +456,7 @@ def build_class(func: Callable[..., Any], name: str, *bases: Any, **kwargs: Any)
     # the winner among the bases a class statement really gets (`class P(NamedTuple)`: the
     # `__mro_entries__` of typing's functions), as CPython picks it
     meta = _winner(_types.real_class(kwargs.pop("metaclass", type)), types.resolve_bases(bases))
-    return own_class(
+    return _mark(
         builtins.__build_class__(func, name, *bases, metaclass=_CheckedMetaclass(meta), **kwargs)
     )
 
@@ -466,7 +466,7 @@ def make_class(name: Any, bases: Any, namespace: Any, **kwargs: Any) -> Any:
     if not isinstance(bases, tuple) or not isinstance(namespace, dict):
         return type(name, bases, namespace, **kwargs)  # the TypeError CPython gives
     bases = _types.real_bases(bases)
-    return own_class(type(name, bases, checked_namespace(bases, namespace), **kwargs))
+    return _mark(type(name, bases, checked_namespace(bases, namespace), **kwargs))
 
 
 def _owned_only(function: Callable[..., Any], what: str) -> Callable[..., Any]:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ._facade import _public_members
-from ._owner import _owned_only, checked_namespace, own_class
+from ._owner import _mark, _owned_only, checked_namespace
 from ._types import install_stand_ins, real_bases, stand_in
 
 EXCLUDED: dict[str, frozenset[str]] = {
@@ -41,7 +41,7 @@ def _dataclasses_module() -> dict[str, Any]:
         made = dataclasses.make_dataclass(
             cls_name, fields, bases=bases, namespace=checked_namespace(bases, namespace), **kwargs
         )
-        return own_class(made)
+        return _mark(made)
 
     members["dataclass"] = dataclass
     members["make_dataclass"] = make_dataclass
@@ -80,7 +80,7 @@ def _enum_class(*args: Any, **kwargs: Any) -> Any:
     if len(args) == 3 and isinstance(args[1], tuple) and isinstance(args[2], dict):
         name, bases, namespace = args
         bases = real_bases(bases)
-        return own_class(enum.EnumType(name, bases, checked_namespace(bases, namespace), **kwargs))
+        return _mark(enum.EnumType(name, bases, checked_namespace(bases, namespace), **kwargs))
     return enum.EnumType(*args, **kwargs)
 
 
