@@ -20,7 +20,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import StatusCode
 
 from codemode import Codemode
-from codemode.executors import SubprocessExecutor
+from codemode.executors import InProcessExecutor, SubprocessExecutor
 
 
 @pytest.fixture
@@ -56,7 +56,7 @@ def by_name(exporter: InMemorySpanExporter) -> dict[str, list[Any]]:
 async def test_a_run_and_its_tool_calls_are_spans(
     spans: InMemorySpanExporter, tools: list[Any]
 ) -> None:
-    result = await Codemode(tools, timeout=5).execute(PROGRAM)
+    result = await Codemode(tools, timeout=5, executor=InProcessExecutor()).execute(PROGRAM)
     assert result.ok, result.error
     found = by_name(spans)
     (run,) = found["codemode.execute"]

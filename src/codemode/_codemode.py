@@ -44,7 +44,9 @@ class Codemode:
     3
 
     Limits given here are the defaults for every execution; `execute` can override them per call.
-    The executor defaults to a new `InProcessExecutor`; pass `SubprocessExecutor()` for isolation.
+    The executor defaults to `default_executor()`: a `SubprocessExecutor` (a fresh isolated process
+    per run) on Linux, an `InProcessExecutor` elsewhere. Pass `InProcessExecutor()` for trusted
+    code that needs its speed.
 
     With many tools the stubs no longer fit a prompt. `discovery` decides: `"off"` puts every
     stub in the prompt; `"search"` gives a short prompt instead, and model code finds tools with
@@ -75,9 +77,9 @@ class Codemode:
         for item in tools:
             self.add_tool(item)
         if executor is None:
-            from .executors import InProcessExecutor
+            from .executors import default_executor
 
-            executor = InProcessExecutor()
+            executor = default_executor()
         self.executor = executor
         self.limits = Limits(
             timeout=timeout,
@@ -333,8 +335,12 @@ class Codemode:
         # exception (a bare `raise`, `__context__`).
         if not in_loop and sys.exc_info()[1] is None:
             return asyncio.run(self.execute(code, **options))
+        # The caller's loop waits for the helper thread: an executor bound to that loop cannot
+        # serve the thread's loop, so it hands over one that can.
+        executor = self.executor.for_another_loop() if in_loop else self.executor
+        cm = self if executor is self.executor else self.with_executor(executor)
         with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="codemode") as pool:
-            run = functools.partial(asyncio.run, self.execute(code, **options))
+            run = functools.partial(asyncio.run, cm.execute(code, **options))
             return pool.submit(run).result()
 
     def with_executor(self, executor: Executor) -> Codemode:

@@ -105,7 +105,8 @@ def _prepare(line: str, namespace: dict[str, Any]) -> _Cell:
                 f"%%codemode: {args.tools} is a {type(target).__name__}; expected a Codemode, "
                 "or a list of functions or tools"
             )
-        cm = Codemode(items, executor=owned)
+        # A cell's program is the notebook user's own code: in-process unless --executor says so.
+        cm = Codemode(items, executor=owned if owned is not None else _in_process())
     return _Cell(cm=cm, timeout=args.timeout, owned=owned)
 
 
@@ -122,6 +123,12 @@ def _lookup(name: str, namespace: dict[str, Any]) -> Any:
         except AttributeError:
             raise UsageError(f"%%codemode: {name!r}: no attribute {part!r}") from None
     return value
+
+
+def _in_process() -> Executor:
+    from ..executors import InProcessExecutor
+
+    return InProcessExecutor()
 
 
 def _executor(name: str | None) -> Executor | None:

@@ -64,6 +64,14 @@ class Executor(ABC):
     async def aclose(self) -> None:  # noqa: B027 - optional hook, a no-op by default
         """Release whatever the executor holds. Safe to call more than once."""
 
+    def for_another_loop(self) -> Executor:
+        """An executor like this one that can run on another event loop while this one's loop
+        is running (blocked, waiting for it): `Codemode.execute_sync` called inside a running
+        loop uses it on a private loop in a helper thread. An executor that binds nothing to an
+        event loop returns itself, as this default does; one that does (its processes' pipes
+        are watched by a loop) returns a sibling with the same configuration."""
+        return self
+
     async def __aenter__(self) -> Self:
         return self
 

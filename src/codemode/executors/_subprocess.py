@@ -167,6 +167,8 @@ class SubprocessExecutor(Executor):
         breaker_window: float = 30.0,
         breaker_cooldown: float = 5.0,
     ) -> None:
+        self._options = {name: value for name, value in locals().items() if name != "self"}
+        self._sibling: SubprocessExecutor | None = None
         if sys.platform == "win32":
             raise RuntimeError("SubprocessExecutor needs a POSIX system (Linux)")
         if not 0 <= min_workers <= max_workers or max_workers < 1:
@@ -289,7 +291,18 @@ class SubprocessExecutor(Executor):
         )
         return dataclasses.replace(error, message=message)
 
+    def for_another_loop(self) -> Executor:
+        """Itself while its loop is not running; otherwise a sibling with the same options
+        (made once, closed with this executor), since the pool's pipes are watched by one loop."""
+        if self._loop is None or not self._loop.is_running():
+            return self
+        if self._sibling is None or self._sibling._closed:
+            self._sibling = SubprocessExecutor(**self._options)
+        return self._sibling
+
     async def aclose(self) -> None:
+        if self._sibling is not None:
+            await self._sibling.aclose()
         if self._closed:
             return
         self._closed = True
@@ -1042,7 +1055,8 @@ class _Worker:
         if self.killed or not self.alive:
             return
         if self.status is not None or not self.zygote.alive or self.pid is None:
-            self.pool._lost_worker(self, self.status)
+            with contextlib.suppress(ReferenceError):  # the executor was collected unclosed
+                self.pool._lost_worker(self, self.status)
         else:  # the zygote's exit report is on its way
             self.loop.call_later(1.0, self._status_timeout)
 
@@ -1053,7 +1067,8 @@ class _Worker:
     def exited(self, status: int) -> None:
         self.status = status
         if self.alive and not self.killed and not self._watching():
-            self.pool._lost_worker(self, status)
+            with contextlib.suppress(ReferenceError):
+                self.pool._lost_worker(self, status)
 
     def check_started(self) -> None:
         with contextlib.suppress(ReferenceError):  # the executor may be gone by now
@@ -1061,7 +1076,8 @@ class _Worker:
 
     def _status_timeout(self) -> None:
         if self.alive and not self.killed:
-            self.pool._lost_worker(self, self.status)
+            with contextlib.suppress(ReferenceError):
+                self.pool._lost_worker(self, self.status)
 
     def _watching(self) -> bool:
         return self.up >= 0
