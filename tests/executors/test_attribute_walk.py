@@ -131,7 +131,10 @@ values = [
     operator.attrgetter("x"), collections.Counter("ab").elements(), itertools.count(),
     functools.cache(function), json.JSONDecoder().scan_once, type("T", (), {})(),
     collections.namedtuple("P", "x y")(1, 2), enum.Enum("E", "A B").A,
-    dataclasses.make_dataclass("M", ["a"])(1),
+    dataclasses.make_dataclass("M", ["a"])(1), functools.cmp_to_key(len)("a"),
+    itertools.tee([1])[0], itertools.groupby([1]), collections.OrderedDict(a=1).keys(),
+    reversed([1]), zip([1]), map(len, []), enumerate([]), operator.itemgetter(1),
+    operator.methodcaller("x"), {}.items(), asyncio.timeout(1), asyncio.Event().wait(),
 ]
 """
 
