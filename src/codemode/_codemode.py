@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import copy
-import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from types import TracebackType
 from typing import Any, Self
 
+from ._approvals import ApprovalCallback, Journal, Reject, decide, fingerprint, load_checkpoint
 from ._errors import RegistrationError
 from ._program import parse, precheck, show_line, strip_fences
 from ._prompt import render_prompt
@@ -31,6 +31,10 @@ class Codemode:
 
     Limits given here are the defaults for every execution; `execute` can override them per call.
     The executor defaults to a new `InProcessExecutor`; pass `SubprocessExecutor()` for isolation.
+
+    `approve` decides calls to tools with `requires_approval` as they come (sync or async; it
+    gets the `PendingCall` and returns True, False, `Reject(reason)`, or None to pause the run
+    and leave the decision to `resume`).
     """
 
     def __init__(
@@ -43,6 +47,7 @@ class Codemode:
         max_log_chars: int = 20_000,
         max_result_chars: int = 100_000,
         on_event: EventHandler | None = None,
+        approve: ApprovalCallback | None = None,
     ) -> None:
         self._tools: dict[str, Tool] = {}
         self._prechecked: dict[str, ExecuteError | None] = {}
@@ -60,6 +65,7 @@ class Codemode:
             max_result_chars=max_result_chars,
         )
         self.on_event = on_event
+        self.approve = approve
 
     # -- tools --------------------------------------------------------------------------------
 
@@ -144,10 +150,83 @@ class Codemode:
                 max_log_chars=max_log_chars,
                 max_result_chars=max_result_chars,
             )
-        bridge = ToolBridge(self._tools, limits, on_event or self.on_event)
-        source = strip_fences(code) if isinstance(code, str) else ""
+        handler = on_event or self.on_event
         if not isinstance(code, str):
-            return bridge.finish(error=_not_code(code))
+            return ToolBridge(self._tools, limits, handler).finish(error=_not_code(code))
+        source = strip_fences(code)
+        journal = None
+        if any(tool.requires_approval is not False for tool in self._tools.values()):
+            journal = Journal(code=source, fingerprint=fingerprint(source, self._tools.values()))
+        result = await self._run(source, limits, handler, journal)
+        return await self._decide_inline(result, limits, handler)
+
+    async def resume(
+        self,
+        paused: ExecuteResult | Mapping[str, Any],
+        *,
+        approve: Iterable[str] = (),
+        reject: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+        max_tool_calls: int | None = None,
+        max_log_chars: int | None = None,
+        max_result_chars: int | None = None,
+        on_event: EventHandler | None = None,
+    ) -> ExecuteResult:
+        """Continue a paused run: approved calls run, rejected ones raise `ToolError` (with the
+        reason) in the program, calls left undecided pause it again.
+
+        `paused` is the paused `ExecuteResult` or its `checkpoint` (after `json.loads`, in
+        another process if need be, with the same tools). The program runs again from the
+        start; each tool call the earlier runs made is answered from the checkpoint's journal,
+        so no side effect happens twice, and `random`, `time`, `datetime` and `uuid` give the
+        values they gave before. Raises `CheckpointError` for a checkpoint of other code or
+        other tools, or for ids that no call of the checkpoint has.
+        """
+        journal = load_checkpoint(
+            paused, lambda code: fingerprint(code, self._tools.values()), approve, reject
+        )
+        limits = self.limits.replace(
+            timeout=timeout,
+            max_tool_calls=max_tool_calls,
+            max_log_chars=max_log_chars,
+            max_result_chars=max_result_chars,
+        )
+        handler = on_event or self.on_event
+        result = await self._run(journal.code, limits, handler, journal)
+        return await self._decide_inline(result, limits, handler)
+
+    def resume_sync(
+        self, paused: ExecuteResult | Mapping[str, Any], **options: Any
+    ) -> ExecuteResult:
+        """`resume` for synchronous callers (as `execute_sync`)."""
+        return _run_sync(lambda: self.resume(paused, **options))
+
+    async def _decide_inline(
+        self, result: ExecuteResult, limits: Limits, handler: EventHandler | None
+    ) -> ExecuteResult:
+        """With an `approve` callback, decide each pause and go on until the run is over (or
+        the callback leaves a call undecided)."""
+        while self.approve is not None and result.pending:
+            decisions = {call.id: await decide(self.approve, call) for call in result.pending}
+            if any(decision is None for decision in decisions.values()):
+                return result
+            journal = load_checkpoint(
+                result,
+                lambda code: fingerprint(code, self._tools.values()),
+                [i for i, decision in decisions.items() if decision is True],
+                {i: d.reason for i, d in decisions.items() if isinstance(d, Reject)},
+            )
+            result = await self._run(journal.code, limits, handler, journal)
+        return result
+
+    async def _run(
+        self,
+        source: str,
+        limits: Limits,
+        handler: EventHandler | None,
+        journal: Journal | None,
+    ) -> ExecuteResult:
+        bridge = ToolBridge(self._tools, limits, handler, journal)
         problem = (
             None if getattr(self.executor, "checks_tool_uses", False) else self._precheck(source)
         )
@@ -166,13 +245,7 @@ class Codemode:
         """`execute` for synchronous callers. Works inside a running event loop too (Jupyter):
         the code then runs on a private loop in a helper thread, so async tools bound to the
         caller's loop are not usable there."""
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            return asyncio.run(self.execute(code, **options))
-        with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="codemode") as pool:
-            run = functools.partial(asyncio.run, self.execute(code, **options))
-            return pool.submit(run).result()
+        return _run_sync(lambda: self.execute(code, **options))
 
     def with_executor(self, executor: Executor) -> Codemode:
         """The same tools, limits and `on_event`, run by `executor` (this one is unchanged)."""
@@ -210,6 +283,15 @@ class Codemode:
         from .adapters.jupyter import codemode_markdown
 
         return codemode_markdown(self)
+
+
+def _run_sync(start: Callable[[], Coroutine[Any, Any, ExecuteResult]]) -> ExecuteResult:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(start())
+    with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="codemode") as pool:
+        return pool.submit(lambda: asyncio.run(start())).result()
 
 
 def _not_code(value: Any) -> ExecuteError:

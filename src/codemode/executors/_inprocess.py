@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from types import CodeType
 from typing import Any
 
+from .._approvals import ApprovalPending, ReplayDivergenceError
 from .._errors import ToolArgumentError, ToolCallLimitError, ToolError
 from .._program import (
     FILENAME,
@@ -34,6 +35,7 @@ from .._program import (
 )
 from .._result import ExecuteError, ExecuteResult, Limits, to_jsonable
 from ._base import Executor, ToolBridge, unknown_tool_message
+from ._pause import RunControl
 from ._policy import TICK, PolicyViolation, transform
 from ._sandbox import (
     CURRENT,
@@ -127,19 +129,30 @@ class InProcessExecutor(Executor):
         return tools.finish(value=value, error=error, jsonable=True)
 
     async def run(
-        self, compiled: Compiled, code: str, tools: ToolBridge, limits: Limits
+        self,
+        compiled: Compiled,
+        code: str,
+        tools: ToolBridge,
+        limits: Limits,
+        *,
+        pausable: bool | None = None,
     ) -> tuple[Any, ExecuteError | None]:
         """Run `compiled` (from `self.compile(code)`): the JSON-safe value, or the error.
 
         `execute` is `compile`, the tool pre-check, `run`, `tools.finish`; the subprocess worker
         calls `run` with a bridge of its own that forwards tool calls and output to the host.
+        A run is `pausable` (by default when the bridge journals calls) when a tool call may
+        wait for approval; a paused run ends with neither a value nor an error.
         """
         deadline = None if limits.timeout is None else time.monotonic() + limits.timeout
         execution = Execution(deadline)
-        namespace = self._namespace(execution, tools)
-        token = CURRENT.set(execution)
         loop = asyncio.get_running_loop()
         task = asyncio.current_task(loop)
+        control = None
+        if pausable or (pausable is None and tools.journal is not None):
+            control = RunControl(lambda: _expire_and_cancel(execution, task))
+        namespace = self._namespace(execution, tools, control)
+        token = CURRENT.set(execution)
         if deadline is not None:
             # The watchdog expires the execution at the deadline and has the loop cancel the
             # task (if it is awaiting): no loop timer to set and cancel for every run.
@@ -151,28 +164,35 @@ class InProcessExecutor(Executor):
             value = await _run(compiled.code, namespace)
             value = _Settled(value)
         except BaseException as exc:
-            if isinstance(exc, asyncio.CancelledError) and not _ours(task, execution):
+            if control is not None and control.stopped:
+                error = control.error()  # paused (no error), or a divergent replay
+            elif isinstance(exc, asyncio.CancelledError) and not _ours(task, execution):
                 _cleanup(execution)
                 raise  # the caller's own task was cancelled: honour it
-            error = _classify(exc, code, execution, limits)
+            else:
+                error = _classify(exc, code, execution, limits)
         finally:
             if execution.cancelled and task is not None:
                 task.uncancel()
-            if error is None and execution.expired:
+            if error is None and execution.expired and not (control and control.stopped):
                 error = _timeout_error(limits)
             _cleanup(execution)
             CURRENT.reset(token)
+        if control is not None and control.stopped:  # even if the program swallowed the stop
+            value, error = None, control.error()
         if isinstance(value, _Settled):
             for note in value.notes:
                 tools.log("system", f"result: {note}")
             value = value.value
         return value, error
 
-    def _namespace(self, execution: Execution, bridge: ToolBridge) -> dict[str, Any]:
+    def _namespace(
+        self, execution: Execution, bridge: ToolBridge, control: RunControl | None = None
+    ) -> dict[str, Any]:
         # The builtins are shared (model code cannot reach the dict); what belongs to this
         # execution sits in its globals, which names resolve in first.
         namespace = dict(self._globals)
-        namespace["codemode"] = ToolProxy(bridge, execution)
+        namespace["codemode"] = ToolProxy(bridge, execution, control)
         namespace["print"] = make_print(bridge.log)
         execution.globals = namespace
         return namespace
@@ -353,18 +373,20 @@ class ToolProxy:
     function, anything else an AttributeError that suggests the closest tool.
     """
 
-    _cm_state_: tuple[ToolBridge, Execution]
+    _cm_state_: tuple[ToolBridge, Execution, RunControl | None]
 
-    def __init__(self, bridge: ToolBridge, execution: Execution) -> None:
+    def __init__(
+        self, bridge: ToolBridge, execution: Execution, control: RunControl | None = None
+    ) -> None:
         if "_cm_state_" in self.__dict__:
             raise PolicyError("the codemode object cannot be changed")
-        object.__setattr__(self, "_cm_state_", (bridge, execution))
+        object.__setattr__(self, "_cm_state_", (bridge, execution, control))
 
     def __getattr__(self, name: str) -> Any:
-        bridge, execution = self._cm_state_
+        bridge, execution, control = self._cm_state_
         if name not in bridge.tools:
             raise AttributeError(unknown_tool_message(name, bridge.tools))
-        function = _tool_function(name, bridge, execution)
+        function = _tool_function(name, bridge, execution, control)
         object.__setattr__(self, name, function)  # found directly next time
         return function
 
@@ -381,11 +403,15 @@ class ToolProxy:
         return f"<codemode tools: {', '.join(sorted(self._cm_state_[0].tools))}>"
 
 
-def _tool_function(name: str, bridge: ToolBridge, execution: Execution) -> Any:
+def _tool_function(
+    name: str, bridge: ToolBridge, execution: Execution, control: RunControl | None
+) -> Any:
     """The async function model code calls as `codemode.<name>`."""
     tool = bridge.tools[name]
     renames = {kw: prop for kw, prop in tool.keywords.items() if kw != prop}
     call_tool = bridge.call
+    if control is not None:
+        return _pausable_tool_function(name, tool, renames, call_tool, execution, control)
 
     async def call(*args: Any, **kwargs: Any) -> Any:
         if execution.expired:
@@ -402,6 +428,46 @@ def _tool_function(name: str, bridge: ToolBridge, execution: Execution) -> Any:
         elif renames:
             kwargs = {renames.get(key, key): value for key, value in kwargs.items()}
         return await call_tool(name, kwargs)
+
+    call.__name__ = call.__qualname__ = name
+    call.__doc__ = tool.description
+    return call
+
+
+def _pausable_tool_function(
+    name: str,
+    tool: Any,
+    renames: dict[str, str],
+    call_tool: Any,
+    execution: Execution,
+    control: RunControl,
+) -> Any:
+    """`codemode.<name>` in a run that may pause: a call that waits for approval is held."""
+
+    async def call(*args: Any, **kwargs: Any) -> Any:
+        if execution.expired:
+            raise Timeout()
+        if args:
+            if len(args) == 1 and isinstance(args[0], dict) and not kwargs:
+                kwargs = dict(args[0])
+            else:
+                raise ToolArgumentError(
+                    f"{name}() takes keyword arguments (or one dict), "
+                    f"not {len(args)} positional argument{'s' if len(args) > 1 else ''}",
+                    tool=name,
+                )
+        elif renames:
+            kwargs = {renames.get(key, key): value for key, value in kwargs.items()}
+        control.inflight += 1
+        try:
+            return await call_tool(name, kwargs)
+        except ApprovalPending:
+            return await control.hold()
+        except ReplayDivergenceError as exc:
+            control.diverge(exc)  # the program stops here, it must not go on another path
+            return await asyncio.get_running_loop().create_future()
+        finally:
+            control.inflight -= 1
 
     call.__name__ = call.__qualname__ = name
     call.__doc__ = tool.description

@@ -34,6 +34,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from .._approvals import ApprovalPending, ReplayDivergenceError
 from .._errors import ToolArgumentError, ToolCallLimitError, ToolError
 from .._result import ErrorType, ExecuteError, ExecuteResult, Limits
 from ._base import Executor, ToolBridge
@@ -612,10 +613,12 @@ class _Worker:
     def start(self, run: _Run, code: str, table: dict[str, Any] | None) -> None:
         self.run = run
         tools = "null" if table is None else dumps(table)
+        journal = run.bridge.journal
+        pause = "" if journal is None else f',"pause":{dumps({"seed": journal.seed})}'
         self.write(
             frame(
                 f'{{"t":"run","code":{json_string(code)},"tools":{tools},'
-                f'"limits":{_limits_json(run.limits)}}}'
+                f'"limits":{_limits_json(run.limits)}{pause}}}'
             )
         )
 
@@ -736,6 +739,16 @@ class _Worker:
                 else "tool"
             )
             reply = {"t": "ret", "id": call_id, "ok": False, "kind": kind, "message": exc.message}
+        except ApprovalPending:  # the worker holds the call until the program settles
+            reply = {"t": "ret", "id": call_id, "ok": False, "kind": "pending", "message": ""}
+        except ReplayDivergenceError as exc:
+            reply = {
+                "t": "ret",
+                "id": call_id,
+                "ok": False,
+                "kind": "diverged",
+                "message": str(exc),
+            }
         finally:  # here, not in a done callback: that would cost the loop another turn per call
             run.calls.pop(call_id, None)
         if self.run is not run:

@@ -31,6 +31,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any, cast
 
+from .._approvals import ApprovalPending, ReplayDivergenceError
 from .._errors import ToolArgumentError, ToolCallLimitError, ToolError
 from .._result import ExecuteError, Limits, LogEntry, to_jsonable
 from . import _isolation as isolation
@@ -259,7 +260,12 @@ class WorkerBridge(ToolBridge):
             self.pending.pop(call_id, None)
         if reply.get("ok") is True:
             return reply.get("value")
-        error = _TOOL_ERRORS.get(reply.get("kind"), ToolError)
+        kind = reply.get("kind")
+        if kind == "pending":
+            raise ApprovalPending()
+        if kind == "diverged":
+            raise ReplayDivergenceError(str(reply.get("message")))
+        error = _TOOL_ERRORS.get(kind, ToolError)
         raise error(str(reply.get("message")), tool=name)
 
     def _emit(self, event: Event) -> None:
@@ -441,7 +447,10 @@ class Worker:
         if isinstance(compiled, ExecuteError):
             error = compiled
         else:
-            value, error = await self.executor.run(compiled, code, bridge, limits)
+            pause = message.get("pause")
+            value, error = await self.executor.run(
+                compiled, code, bridge, limits, pausable=pause is not None
+            )
             bridge.closed = True  # its leftover tasks are cancelled after the result is sent
         frame = None
         if error is None:  # the value is JSON-safe already; small enough needs no measuring

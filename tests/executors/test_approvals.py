@@ -1,0 +1,359 @@
+"""Approvals on every executor: a run pauses at a guarded call, resumes by replay (in another
+`Codemode`, on another executor, after `json.dumps`), and each side effect happens once."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from codemode import (
+    CheckpointError,
+    Codemode,
+    ExecuteResult,
+    Paused,
+    PendingCall,
+    Reject,
+    Tool,
+    tool,
+)
+from codemode.executors import Executor
+
+from .conftest import EXECUTORS
+
+
+class Shop:
+    """Tools with side effects, counted per call."""
+
+    def __init__(self) -> None:
+        self.effects: Counter[str] = Counter()
+
+    def tools(self) -> list[Tool]:
+        effects = self.effects
+
+        @tool
+        async def get_order(order_id: str) -> dict[str, Any]:
+            """Look an order up."""
+            effects[f"get_order:{order_id}"] += 1
+            return {"order_id": order_id, "amount": 250 if order_id == "A1" else 40}
+
+        @tool(requires_approval=lambda args: args["amount"] > 100)
+        async def refund(order_id: str, amount: int) -> str:
+            """Refund an order (over 100 needs approval)."""
+            effects[f"refund:{order_id}:{amount}"] += 1
+            return f"refunded {amount} on {order_id}"
+
+        @tool(requires_approval=True)
+        def send_email(to: str, body: str = "") -> str:
+            """Send an email (always needs approval)."""
+            effects[f"email:{to}"] += 1
+            return f"sent to {to}"
+
+        return [get_order, refund, send_email]
+
+
+REFUND = """
+async def main():
+    order = await codemode.get_order(order_id="A1")
+    print("refunding", order["amount"])
+    done = await codemode.refund(order_id="A1", amount=order["amount"])
+    print("done")
+    return done
+"""
+
+
+@pytest.fixture
+def shop() -> Shop:
+    return Shop()
+
+
+@pytest.fixture
+def cm(executor: Executor, shop: Shop) -> Codemode:
+    return Codemode(shop.tools(), executor=executor, timeout=10)
+
+
+def roundtrip(result: ExecuteResult) -> dict[str, Any]:
+    assert result.checkpoint is not None
+    data: dict[str, Any] = json.loads(json.dumps(result.checkpoint))
+    return data
+
+
+async def test_pause_at_a_guarded_call(cm: Codemode, shop: Shop, executor: Executor) -> None:
+    result = await cm.execute(REFUND)
+    assert result.status == "paused" and not result.ok and result.error is None
+    assert result.value is None
+    [pending] = result.pending
+    assert isinstance(pending, PendingCall)
+    assert (pending.tool, pending.args) == ("refund", {"order_id": "A1", "amount": 250})
+    assert pending.id
+    assert result.stdout == "refunding 250\n"  # the logs so far
+    assert [(c.name, c.ok) for c in result.tool_calls] == [("get_order", True)]  # the trace
+    assert shop.effects == Counter({"get_order:A1": 1})  # the refund did not happen
+    assert "Paused" in result.to_text() and pending.id in result.to_text()
+    assert result.to_dict()["status"] == "paused"
+    json.dumps(result.to_dict())
+    # nothing of the run is left: no task on this loop, no busy worker
+    assert asyncio.all_tasks() == {asyncio.current_task()}
+    stats = getattr(executor, "stats", None)
+    if stats is not None:
+        assert stats().busy == 0
+
+
+async def test_small_amounts_need_no_approval(cm: Codemode, shop: Shop) -> None:
+    code = 'async def main():\n    return await codemode.refund(order_id="B", amount=40)'
+    result = await cm.execute(code)
+    assert result.status == "completed" and result.ok
+    assert result.value == "refunded 40 on B"
+    assert result.checkpoint is None and result.pending == ()
+
+
+async def test_approve(cm: Codemode, shop: Shop) -> None:
+    paused = await cm.execute(REFUND)
+    result = await cm.resume(paused, approve=[paused.pending[0].id])
+    assert result.status == "completed", result.error
+    assert result.value == "refunded 250 on A1"
+    assert shop.effects == Counter({"get_order:A1": 1, "refund:A1:250": 1})
+    assert result.stdout == "refunding 250\ndone\n"  # the replayed part once, not twice
+    assert [(c.name, c.ok) for c in result.tool_calls] == [("get_order", True), ("refund", True)]
+
+
+async def test_reject_raises_tool_error_the_program_can_catch(cm: Codemode, shop: Shop) -> None:
+    code = """
+async def main():
+    try:
+        return await codemode.send_email(to="boss@example.com", body="hi")
+    except ToolError as e:
+        return "not sent: " + str(e)
+"""
+    paused = await cm.execute(code)
+    result = await cm.resume(paused, reject={paused.pending[0].id: "not to the boss"})
+    assert result.status == "completed"
+    assert "not sent" in result.value and "not to the boss" in result.value
+    assert shop.effects["email:boss@example.com"] == 0
+    assert result.tool_calls[-1].ok is False
+
+
+async def test_reject_uncaught_is_a_tool_error(cm: Codemode) -> None:
+    paused = await cm.execute(REFUND)
+    result = await cm.resume(paused, reject={paused.pending[0].id: "too much"})
+    assert result.status == "error"
+    assert result.error is not None and result.error.type == "tool"
+    assert "too much" in result.error.message
+
+
+async def test_gather_pauses_together(cm: Codemode, shop: Shop) -> None:
+    code = """
+async def main():
+    sent = await asyncio.gather(
+        codemode.send_email(to="a@x"),
+        codemode.send_email(to="b@x"),
+        codemode.get_order(order_id="Z"),
+        codemode.send_email(to="c@x"),
+        return_exceptions=True,
+    )
+    return [str(item) for item in sent]
+"""
+    paused = await cm.execute(code)
+    assert paused.status == "paused"
+    assert sorted(p.args["to"] for p in paused.pending) == ["a@x", "b@x", "c@x"]
+    assert len({p.id for p in paused.pending}) == 3
+    ids = {p.args["to"]: p.id for p in paused.pending}
+    result = await cm.resume(paused, approve=[ids["a@x"], ids["c@x"]], reject={ids["b@x"]: "no"})
+    assert result.status == "completed", result.error
+    assert result.value[0] == "sent to a@x" and result.value[3] == "sent to c@x"
+    assert "rejected: no" in result.value[1]
+    assert shop.effects == Counter({"email:a@x": 1, "email:c@x": 1, "get_order:Z": 1})
+
+
+async def test_undecided_calls_pause_again_with_their_ids(cm: Codemode, shop: Shop) -> None:
+    code = """
+async def main():
+    return await asyncio.gather(codemode.send_email(to="a@x"), codemode.send_email(to="b@x"))
+"""
+    paused = await cm.execute(code)
+    ids = {p.args["to"]: p.id for p in paused.pending}
+    again = await cm.resume(paused, approve=[ids["a@x"]])
+    assert again.status == "paused"
+    assert [(p.args["to"], p.id) for p in again.pending] == [("b@x", ids["b@x"])]
+    result = await cm.resume(again, approve=[ids["b@x"]])
+    assert result.value == ["sent to a@x", "sent to b@x"]
+    assert shop.effects == Counter({"email:a@x": 1, "email:b@x": 1})
+
+
+async def test_checkpoint_resumes_in_a_new_codemode_and_executor(
+    request: pytest.FixtureRequest, cm: Codemode, shop: Shop
+) -> None:
+    code = """
+async def main():
+    total = 0
+    for order_id in ["A1", "B", "A1"]:
+        order = await codemode.get_order(order_id=order_id)
+        print("order", order_id)
+        total += order["amount"]
+        await codemode.refund(order_id=order_id, amount=order["amount"])
+    await codemode.send_email(to="ops@x", body=f"refunded {total}")
+    return total
+"""
+    kind = request.node.callspec.params["executor"]
+    first = await cm.execute(code)
+    assert [p.tool for p in first.pending] == ["refund"]
+    stored = json.dumps(first.checkpoint)  # an application keeps this in its database
+    step = first
+    for expected in (["refund"], ["send_email"]):
+        # a new process in spirit: new tools (same definitions), a new Codemode and executor
+        executor = EXECUTORS[kind]()
+        try:
+            other = Codemode(shop.tools(), executor=executor, timeout=10)
+            checkpoint = json.loads(stored)
+            step = await other.resume(checkpoint, approve=[p.id for p in step.pending])
+            assert [p.tool for p in step.pending] == expected, step.error
+            stored = json.dumps(step.checkpoint)
+        finally:
+            await executor.aclose()
+    final = await cm.resume(json.loads(stored), approve=[step.pending[0].id])
+    assert final.status == "completed", final.error
+    assert final.value == 540
+    assert shop.effects == Counter(
+        {
+            "get_order:A1": 2,  # called twice by the program, each once
+            "get_order:B": 1,
+            "refund:A1:250": 2,
+            "refund:B:40": 1,
+            "email:ops@x": 1,
+        }
+    )
+    assert final.stdout == "order A1\norder B\norder A1\n"
+    assert len(final.tool_calls) == 7
+
+
+async def test_divergent_replay_is_refused(cm: Codemode, shop: Shop) -> None:
+    paused = await cm.execute(REFUND)
+    checkpoint = roundtrip(paused)
+    # The journal says the order was for 90 now: the program would refund another amount.
+    checkpoint["journal"][0]["value"]["amount"] = 300
+    result = await cm.resume(checkpoint, approve=[paused.pending[0].id])
+    assert result.status == "error"
+    assert result.error is not None and result.error.type == "replay"
+    assert result.error.exception == "ReplayDivergenceError"
+    assert "refund" in result.error.message
+    assert shop.effects == Counter({"get_order:A1": 1})  # nothing new happened
+
+
+async def test_checkpoints_for_other_code_or_tools_are_refused(
+    cm: Codemode, shop: Shop, executor: Executor
+) -> None:
+    paused = await cm.execute(REFUND)
+    checkpoint = roundtrip(paused)
+    other_code = dict(checkpoint, code=REFUND.replace('"A1"', '"A2"'))
+    with pytest.raises(CheckpointError, match="other code or other tools"):
+        await cm.resume(other_code, approve=[paused.pending[0].id])
+
+    async def refund(order_id: str, amount: float) -> str:  # another input schema
+        return "x"
+
+    tools = [t for t in shop.tools() if t.name != "refund"]
+    other_tools = Codemode([*tools, Tool.from_function(refund)], executor=executor)
+    with pytest.raises(CheckpointError, match="other code or other tools"):
+        await other_tools.resume(checkpoint, approve=[paused.pending[0].id])
+    with pytest.raises(CheckpointError, match="no call waits with id 'nope'"):
+        await cm.resume(checkpoint, approve=["nope"])
+    with pytest.raises(CheckpointError, match="not a codemode checkpoint"):
+        await cm.resume({"code": REFUND})
+    done = await cm.execute("async def main():\n    return 1")
+    with pytest.raises(CheckpointError, match="only a paused run"):
+        await cm.resume(done)
+    assert shop.effects == Counter({"get_order:A1": 1})
+
+
+async def test_max_tool_calls_counts_each_call_once(cm: Codemode, shop: Shop) -> None:
+    paused = await cm.execute(REFUND, max_tool_calls=2)
+    result = await cm.resume(paused, approve=[paused.pending[0].id], max_tool_calls=2)
+    assert result.status == "completed", result.error  # 2 calls in all, not 3
+    code = REFUND.replace('    print("done")', '    await codemode.get_order(order_id="B")')
+    paused = await cm.execute(code, max_tool_calls=2)
+    result = await cm.resume(paused, approve=[paused.pending[0].id], max_tool_calls=2)
+    assert result.error is not None and result.error.type == "policy"
+    assert "tool call limit" in result.error.message
+
+
+async def test_paused_time_does_not_count_against_the_timeout(cm: Codemode) -> None:
+    code = """
+async def main():
+    await codemode.send_email(to="a@x")
+    await asyncio.sleep(0.6)
+    return "slept"
+"""
+    paused = await cm.execute(code, timeout=1.0)
+    await asyncio.sleep(0.8)  # paused: 0.8 + 0.6 would be past the limit if it counted
+    result = await cm.resume(paused, approve=[paused.pending[0].id], timeout=1.0)
+    assert result.status == "completed", result.error
+    assert result.value == "slept"
+
+
+async def test_on_event_gets_a_paused_event_and_no_replayed_output(
+    cm: Codemode, shop: Shop
+) -> None:
+    events: list[Any] = []
+    paused = await cm.execute(REFUND, on_event=events.append)
+    assert isinstance(events[-1], Paused)
+    assert events[-1].pending == paused.pending
+    events.clear()
+    await cm.resume(paused, approve=[paused.pending[0].id], on_event=events.append)
+    texts = [getattr(e, "text", None) for e in events]
+    assert "refunding 250\n" not in texts  # the first run reported it already
+    assert any(t and "done" in t for t in texts)
+    assert [e.name for e in events if hasattr(e, "name")] == ["refund"]
+
+
+@pytest.mark.parametrize("style", ["sync", "async"])
+async def test_inline_decisions(executor: Executor, shop: Shop, style: str) -> None:
+    asked: list[PendingCall] = []
+
+    def decide(call: PendingCall) -> bool | Reject:
+        asked.append(call)
+        return True if call.tool == "refund" else Reject("no email today")
+
+    async def adecide(call: PendingCall) -> bool | Reject:
+        await asyncio.sleep(0)
+        return decide(call)
+
+    callback: Callable[[PendingCall], Any] = decide if style == "sync" else adecide
+    cm = Codemode(shop.tools(), executor=executor, approve=callback)
+    code = REFUND.replace(
+        "    return done",
+        "    try:\n        await codemode.send_email(to='x@y')\n    except ToolError as e:\n"
+        "        return done + '; ' + str(e)",
+    )
+    result = await cm.execute(code)
+    assert result.status == "completed", result.error
+    assert result.value.startswith("refunded 250 on A1;") and "no email today" in result.value
+    assert [c.tool for c in asked] == ["refund", "send_email"]
+    assert shop.effects == Counter({"get_order:A1": 1, "refund:A1:250": 1})
+    assert result.stdout == "refunding 250\ndone\n"
+
+
+async def test_inline_callback_may_leave_the_decision_for_later(
+    executor: Executor, shop: Shop
+) -> None:
+    cm = Codemode(shop.tools(), executor=executor, approve=lambda call: None)
+    paused = await cm.execute(REFUND)
+    assert paused.status == "paused"
+    broken = Codemode(shop.tools(), executor=executor, approve=lambda call: 1 / 0)
+    result = await broken.execute(REFUND)  # a failing callback rejects: fail closed
+    assert result.error is not None and "ZeroDivisionError" in result.error.message
+    assert shop.effects["refund:A1:250"] == 0
+
+
+async def test_a_predicate_that_fails_requires_approval(executor: Executor) -> None:
+    def pay(amount: int) -> int:
+        return amount
+
+    guarded = Tool.from_function(pay, requires_approval=lambda args: args["missing"])
+    result = await Codemode([guarded], executor=executor).execute(
+        "async def main():\n    return await codemode.pay(amount=1)"
+    )
+    assert result.status == "paused"
