@@ -1,0 +1,391 @@
+"""The builtins model code gets: a safe subset of Python's, with the ones that could reach the host
+or build huge objects replaced (`getattr`, `range`, `iter`, `sum`, `bytes`, ...), and its `print`."""
+
+from __future__ import annotations
+
+import builtins
+import itertools
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from RestrictedPython.Guards import safe_builtins
+
+from ..._errors import ToolArgumentError, ToolError
+from .. import _policy as policy
+from .._policy import GUARD_PREFIX, check_attribute
+from ._guards import (
+    _SEQUENCES,
+    _TEXT_METHODS,
+    _check_width,
+    attr_guard,
+    build_class,
+    format_builtin,
+    init_guard,
+    pow_guard,
+    private_guard,
+    write_guard,
+)
+from ._runtime import (
+    BIG_RANGE,
+    CHUNK,
+    CURRENT,
+    MAX_ITEMS,
+    MAX_MEMORY_GROWTH,
+    Execution,
+    PolicyError,
+    Timeout,
+    _refuse,
+    resident_memory,
+)
+
+
+def sum_builtin(iterable: Iterable[Any], /, start: Any = 0) -> Any:
+    if start == 0 and type(start) is int:
+        return sum(iterable)
+    if isinstance(start, str | bytes | bytearray | list | tuple):
+        # Adding sequences copies the growing result at every step: refuse the quadratic case.
+        items = list(iterable)
+        total = len(start) + sum(len(x) for x in items if isinstance(x, _SEQUENCES))
+        if total > MAX_ITEMS or total * len(items) > 100 * MAX_ITEMS:
+            raise _refuse(
+                f"sum() of {len(items)} sequences ({total} items); use itertools.chain or "
+                "list.extend instead"
+            )
+        return sum(items, start)
+    return sum(iterable, start)
+
+
+def dir_builtin(*args: Any) -> list[str]:
+    if len(args) != 1:
+        raise PolicyError("dir() needs an object: dir(x)")
+    return [name for name in dir(args[0]) if not name.startswith(GUARD_PREFIX)]
+
+
+def _check_getattr_name(name: Any) -> str:
+    if not isinstance(name, str):
+        raise TypeError("attribute name must be a string")
+    normal = unicodedata.normalize("NFKC", name)
+    problem = check_attribute(normal) or (
+        f"access to {name!r} is not allowed" if normal.startswith(GUARD_PREFIX) else None
+    )
+    if problem:
+        raise PolicyError(problem)
+    return name
+
+
+_MISSING = object()
+
+
+def getattr_builtin(obj: Any, name: str, default: Any = _MISSING) -> Any:
+    _check_getattr_name(name)
+    try:
+        if name == "__init__":
+            return init_guard(obj)
+        if name.startswith("_") and not name.startswith("__"):
+            return private_guard(obj, name)
+        if name in policy.GUARDED_METHODS:  # the same routing as `obj.name` in model code
+            return attr_guard(obj, name)
+        return getattr(obj, name)
+    except AttributeError:
+        if default is _MISSING:
+            raise
+        return default
+
+
+def hasattr_builtin(obj: Any, name: str) -> bool:
+    try:
+        getattr_builtin(obj, name)
+    except (AttributeError, PolicyError):
+        return False
+    return True
+
+
+def setattr_builtin(obj: Any, name: str, value: Any) -> None:
+    _check_getattr_name(name)
+    setattr(write_guard(obj, name), name, value)
+
+
+def delattr_builtin(obj: Any, name: str) -> None:
+    _check_getattr_name(name)
+    delattr(write_guard(obj, name), name)
+
+
+def pow_builtin(base: Any, exp: Any, mod: Any = None) -> Any:
+    if mod is None:
+        return pow_guard(base, exp)
+    return pow(base, exp, mod)
+
+
+def range_builtin(*args: Any) -> Any:
+    r = range(*args)
+    try:
+        size = len(r)
+    except OverflowError:
+        size = BIG_RANGE + 1
+    if size <= BIG_RANGE:
+        return r
+    return BigRange(r, CURRENT.get(None))
+
+
+class BigRange:
+    """A range too long to iterate unchecked: it iterates in chunks, checking the deadline
+    between chunks, at C speed inside each."""
+
+    __slots__ = ("_execution", "_range")
+
+    def __init__(self, r: range, execution: Execution | None) -> None:
+        self._range = r
+        self._execution = execution
+
+    def __iter__(self) -> Iterator[int]:
+        return itertools.chain.from_iterable(self._chunks(self._range))
+
+    def __reversed__(self) -> Iterator[int]:
+        return itertools.chain.from_iterable(self._chunks(self._range[::-1]))
+
+    def _chunks(self, r: range) -> Iterator[range]:
+        execution = self._execution
+        size = _range_size(r)
+        baseline = resident_memory()
+        for number, start in enumerate(range(0, size, CHUNK)):
+            if execution is not None and execution.expired:
+                raise Timeout()
+            if number % 64 == 63 and resident_memory() - baseline > MAX_MEMORY_GROWTH:
+                # Something is keeping every item (`list(range(10**10))`).
+                raise _refuse(
+                    f"iterating {r!r} grew memory by more than {MAX_MEMORY_GROWTH >> 20} MB"
+                )
+            yield r[start : start + CHUNK]
+
+    def __len__(self) -> int:
+        return len(self._range)
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._range[index]
+
+    def __contains__(self, value: Any) -> bool:
+        return value in self._range
+
+    def __eq__(self, other: Any) -> bool:
+        return self._range == (other._range if isinstance(other, BigRange) else other)
+
+    def __hash__(self) -> int:
+        return hash(self._range)
+
+    def __repr__(self) -> str:
+        return repr(self._range)
+
+    @property
+    def start(self) -> int:
+        return self._range.start
+
+    @property
+    def stop(self) -> int:
+        return self._range.stop
+
+    @property
+    def step(self) -> int:
+        return self._range.step
+
+    def index(self, value: int) -> int:
+        return self._range.index(value)
+
+    def count(self, value: int) -> int:
+        return self._range.count(value)
+
+
+def _range_size(r: range) -> int:
+    if r.step > 0:
+        return max(0, (r.stop - r.start + r.step - 1) // r.step)
+    return max(0, (r.start - r.stop - r.step - 1) // -r.step)
+
+
+def checked(iterator: Iterable[Any]) -> Iterator[Any]:
+    """Iterate a possibly endless or huge C iterator with deadline checks every few items."""
+    execution = CURRENT.get(None)
+    it = iter(iterator)
+
+    def chunks() -> Iterator[tuple[Any, ...]]:
+        baseline = resident_memory()
+        for number in itertools.count():
+            if execution is not None and execution.expired:
+                raise Timeout()
+            if number % 256 == 255 and resident_memory() - baseline > MAX_MEMORY_GROWTH:
+                raise _refuse(f"iterating grew memory by more than {MAX_MEMORY_GROWTH >> 20} MB")
+            chunk = tuple(itertools.islice(it, 256))
+            if not chunk:
+                return
+            yield chunk
+
+    return itertools.chain.from_iterable(chunks())
+
+
+def iter_builtin(obj: Any, *sentinel: Any) -> Iterator[Any]:
+    if sentinel:
+        return _call_until(obj, sentinel[0], CURRENT.get(None))
+    return iter(obj)
+
+
+def _call_until(fn: Callable[[], Any], sentinel: Any, execution: Execution | None) -> Iterator[Any]:
+    while True:
+        if execution is not None and execution.expired:
+            raise Timeout()
+        value = fn()
+        if value == sentinel:
+            return
+        yield value
+
+
+class _GuardedType(type):
+    """A stand-in for `bytes`/`bytearray` that checks sizes; isinstance still works."""
+
+    _real: type
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        if args and isinstance(args[0], int) and not isinstance(args[0], bool):
+            _check_width(args[0], cls._real.__name__)
+        return cls._real(*args, **kwargs)
+
+    def __instancecheck__(cls, obj: Any) -> bool:
+        return isinstance(obj, cls._real)
+
+    def __subclasscheck__(cls, sub: Any) -> bool:
+        return issubclass(sub, cls._real)
+
+    def __getattr__(cls, name: str) -> Any:
+        return attr_guard(cls._real, name) if name in _TEXT_METHODS else getattr(cls._real, name)
+
+    def __repr__(cls) -> str:
+        return repr(cls._real)
+
+
+def _guarded_type(real: type) -> type:
+    return _GuardedType(real.__name__, (), {"_real": real})
+
+
+def _unavailable(name: str, hint: str) -> Callable[..., Any]:
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise PolicyError(f"{name}() is not available in codemode: {hint}")
+
+    refuse.__name__ = name
+    return refuse
+
+
+def base_builtins() -> dict[str, Any]:
+    """The builtins shared by every execution (copied per execution, which adds its own
+    `print` and `__import__`)."""
+    names = {
+        name: value
+        for name, value in safe_builtins.items()
+        if not name.startswith("_") and name not in ("setattr", "delattr")
+    }
+    extra = [
+        "dict",
+        "list",
+        "set",
+        "frozenset",
+        "enumerate",
+        "map",
+        "filter",
+        "sum",
+        "min",
+        "max",
+        "any",
+        "all",
+        "reversed",
+        "next",
+        "zip",
+        "sorted",
+        "abs",
+        "round",
+        "divmod",
+        "len",
+        "repr",
+        "ascii",
+        "chr",
+        "ord",
+        "bin",
+        "hex",
+        "oct",
+        "int",
+        "float",
+        "complex",
+        "bool",
+        "str",
+        "tuple",
+        "slice",
+        "isinstance",
+        "issubclass",
+        "callable",
+        "hash",
+        "id",
+        "iter",
+        "super",
+        "object",
+        "type",
+        "property",
+        "classmethod",
+        "staticmethod",
+        "aiter",
+        "anext",
+        "memoryview",
+        "NotImplemented",
+        "Ellipsis",
+        "StopAsyncIteration",
+        "ExceptionGroup",
+        "BaseExceptionGroup",
+        "RecursionError",
+        "TimeoutError",
+        "ConnectionError",
+        "ModuleNotFoundError",
+        "UnicodeError",
+        "EncodingWarning",
+    ]
+    for name in extra:
+        names[name] = getattr(builtins, name)
+    names.update(
+        getattr=getattr_builtin,
+        dir=dir_builtin,
+        sum=sum_builtin,
+        hasattr=hasattr_builtin,
+        setattr=setattr_builtin,
+        delattr=delattr_builtin,
+        pow=pow_builtin,
+        range=range_builtin,
+        iter=iter_builtin,
+        format=format_builtin,
+        bytes=_guarded_type(bytes),
+        bytearray=_guarded_type(bytearray),
+        ToolError=ToolError,
+        ToolArgumentError=ToolArgumentError,
+        open=_unavailable("open", "there is no file system; use the tools"),
+        input=_unavailable("input", "there is no user to ask; return what you need"),
+        **{
+            name: _unavailable(name, "code cannot run or inspect other code")
+            for name in ("eval", "exec", "compile", "globals", "locals", "vars", "breakpoint")
+        },
+        help=_unavailable("help", "the stubs in the prompt document the tools"),
+        exit=_unavailable("exit", "return from main() to finish"),
+        quit=_unavailable("quit", "return from main() to finish"),
+        __build_class__=build_class,
+    )
+    names["__name__"] = "builtins"
+    return names
+
+
+def make_print(log: Callable[[Any, str], None]) -> Callable[..., None]:
+    def print(
+        *args: Any,
+        sep: str | None = " ",
+        end: str | None = "\n",
+        file: Any = None,
+        flush: bool = False,
+    ) -> None:
+        text = (" " if sep is None else sep).join(map(str, args)) + ("\n" if end is None else end)
+        if file is not None:
+            file.write(text)
+        else:
+            log("stdout", text)
+
+    return print

@@ -1,0 +1,331 @@
+"""The guards `_policy.Transformer` compiles into model code (`_cm_write_`, `_cm_mult_`, ...):
+ownership of what the program may change, size checks on operators, formatting and the string
+methods that can build huge strings. `GUARDS` maps each inserted name to its function."""
+
+from __future__ import annotations
+
+import _string  # type: ignore[import-not-found]  # CPython's format-field parser
+import abc
+import builtins
+import functools
+import string
+import types
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from ..._program import FILENAME
+from .. import _policy as policy
+from .._policy import GUARD_PREFIX, check_attribute, format_spec_width, percent_width
+from ._runtime import MAX_INT_BITS, MAX_ITEMS, PolicyError, _refuse
+from .facade_text import _REGEX_MATCH, Pattern
+
+OWNER_MARK = GUARD_PREFIX + "owner_"
+
+
+# -- ownership: what the program made may change ----------------------------------------------
+
+
+def owned(obj: Any) -> bool:
+    """True for objects of classes defined in model code, those classes, and its functions."""
+    if getattr(type(obj), OWNER_MARK, False):
+        return True
+    if isinstance(obj, type):
+        return bool(getattr(obj, OWNER_MARK, False))
+    if type(obj) is types.FunctionType:
+        return obj.__code__.co_filename == FILENAME
+    return False
+
+
+def build_class(func: Callable[..., Any], name: str, *bases: Any, **kwargs: Any) -> Any:
+    cls = builtins.__build_class__(func, name, *bases, **kwargs)
+    if isinstance(cls, type):
+        type.__setattr__(cls, OWNER_MARK, True)
+    return cls
+
+
+def write_guard(obj: Any, name: str) -> Any:
+    if owned(obj):
+        return obj
+    raise PolicyError(
+        f"cannot change attribute {name!r} of a {type(obj).__name__} object: only objects of "
+        "classes defined in your code can be changed"
+    )
+
+
+def init_guard(obj: Any) -> Any:
+    """`obj.__init__`, for `super()`, the program's own objects and builtin types only."""
+    if type(obj) is super or owned(obj) or (isinstance(obj, type) and obj.__module__ == "builtins"):
+        return obj.__init__
+    raise PolicyError(
+        f"calling __init__ of a {type(obj).__name__} object the program did not make is not allowed"
+    )
+
+
+def private_guard(obj: Any, name: str) -> Any:
+    if owned(obj):
+        return getattr(obj, name)
+    raise PolicyError(
+        f"access to private attribute {name!r} of a {type(obj).__name__} object is not allowed"
+    )
+
+
+def _owned_only(function: Callable[..., Any], what: str) -> Callable[..., Any]:
+    """A decorator from the standard library that changes the object it is given, made to
+    refuse objects the program did not make (`dataclass(json.JSONEncoder)` would rewrite the
+    host's class)."""
+
+    @functools.wraps(function)
+    def guarded(target: Any, /, *args: Any, **kwargs: Any) -> Any:
+        if not owned(target):
+            raise PolicyError(f"{what} can only be applied to classes and functions of the program")
+        return function(target, *args, **kwargs)
+
+    return guarded
+
+
+# -- operators --------------------------------------------------------------------------------
+
+_SEQUENCES = (str, bytes, bytearray, list, tuple)
+
+
+def _check_repeat(seq: Any, times: Any) -> None:
+    if isinstance(times, int) and times > 0 and len(seq) * times > MAX_ITEMS:
+        kind = type(seq).__name__
+        raise _refuse(
+            f"{kind} * {times} would make a {kind} of {len(seq) * times} items (limit {MAX_ITEMS})"
+        )
+
+
+def _check_mul(a: Any, b: Any) -> None:
+    if isinstance(a, int) and isinstance(b, int):
+        if a.bit_length() + b.bit_length() > MAX_INT_BITS:
+            raise _refuse(f"multiplying integers of {a.bit_length()} and {b.bit_length()} bits")
+    elif isinstance(a, _SEQUENCES):
+        _check_repeat(a, b)
+    elif isinstance(b, _SEQUENCES):
+        _check_repeat(b, a)
+
+
+def mul_guard(a: Any, b: Any) -> Any:
+    if type(a) is float or type(b) is float:
+        return a * b
+    _check_mul(a, b)
+    return a * b
+
+
+def _check_pow(a: Any, b: Any) -> None:
+    if isinstance(b, int) and b > 64:
+        if isinstance(a, int) and abs(a) > 1:
+            bits = a.bit_length() * b
+            if bits > MAX_INT_BITS:
+                digits = int(bits * 0.30103)
+                raise _refuse(f"{a} ** {b} would be a number of about {digits} digits")
+        elif hasattr(a, "numerator") and hasattr(a, "denominator") and not isinstance(a, float):
+            bits = (int(a.numerator).bit_length() + int(a.denominator).bit_length()) * b
+            if bits > MAX_INT_BITS:
+                raise _refuse(f"raising a fraction to the power {b}")
+
+
+def pow_guard(a: Any, b: Any) -> Any:
+    _check_pow(a, b)
+    return a**b
+
+
+def _check_lshift(a: Any, b: Any) -> None:
+    if isinstance(a, int) and isinstance(b, int) and a and a.bit_length() + b > MAX_INT_BITS:
+        raise _refuse(f"{a} << {b} would be a number of {a.bit_length() + b} bits")
+
+
+def lshift_guard(a: Any, b: Any) -> Any:
+    _check_lshift(a, b)
+    return a << b
+
+
+def _check_mod(a: Any, b: Any) -> None:
+    if isinstance(a, str | bytes | bytearray):
+        text = a if isinstance(a, str) else bytes(a).decode("latin-1")
+        width = percent_width(text)
+        if "*" in text:
+            values = b if isinstance(b, tuple) else (b,)
+            width = max([width, *(abs(v) for v in values if isinstance(v, int))])
+        if width > MAX_ITEMS:
+            raise _refuse(f"a %-format width of {width}")
+
+
+def mod_guard(a: Any, b: Any) -> Any:
+    _check_mod(a, b)
+    return a % b
+
+
+_OP_CHECKS: dict[str, Callable[[Any, Any], None]] = {
+    "Mult": _check_mul,
+    "Pow": _check_pow,
+    "LShift": _check_lshift,
+    "Mod": _check_mod,
+}
+
+
+def opcheck_guard(op: str, a: Any, b: Any) -> None:
+    """The size check alone, for `obj.attr *= n` and `seq[i] **= n` (done in place after)."""
+    _OP_CHECKS[op](a, b)
+
+
+# -- formatting -------------------------------------------------------------------------------
+
+
+class SafeFormatter(string.Formatter):
+    """`str.format` that follows the attribute policy and bounds widths."""
+
+    def get_field(self, field_name: str, args: Any, kwargs: Any) -> Any:
+        first, rest = _string.formatter_field_name_split(field_name)
+        obj = self.get_value(first, args, kwargs)
+        for is_attr, key in rest:
+            if is_attr:
+                problem = check_attribute(key) or (
+                    f"access to {key!r} is not allowed" if str(key).startswith("_") else None
+                )
+                if problem:
+                    raise PolicyError(f"format field {field_name!r}: {problem}")
+                obj = getattr(obj, key)
+            else:
+                obj = obj[key]
+        return obj, first
+
+    def format_field(self, value: Any, format_spec: str) -> Any:
+        if format_spec_width(format_spec) > MAX_ITEMS:
+            raise _refuse(f"a format width in {format_spec!r}")
+        return format(value, format_spec)
+
+
+_SAFE_FORMATTER = SafeFormatter()
+
+
+def safe_format(template: str, /, *args: Any, **kwargs: Any) -> str:
+    return _SAFE_FORMATTER.vformat(template, args, kwargs)
+
+
+def safe_format_map(template: str, mapping: Mapping[str, Any], /) -> str:
+    return _SAFE_FORMATTER.vformat(template, (), mapping)
+
+
+def format_guard(value: Any, conversion: int, spec: str) -> str:
+    if conversion == ord("r"):
+        value = repr(value)
+    elif conversion == ord("s"):
+        value = str(value)
+    elif conversion == ord("a"):
+        value = ascii(value)
+    if format_spec_width(spec) > MAX_ITEMS:
+        raise _refuse(f"a format width in {spec!r}")
+    return format(value, spec)
+
+
+def format_builtin(value: Any, spec: str = "") -> str:
+    return format_guard(value, -1, spec)
+
+
+# -- string methods that can build huge strings -----------------------------------------------
+
+
+def _check_width(width: Any, what: str) -> None:
+    if isinstance(width, int) and width > MAX_ITEMS:
+        raise _refuse(f"{what}({width}) would make {width} characters (limit {MAX_ITEMS})")
+
+
+def _join(sep: Any, iterable: Iterable[Any]) -> Any:
+    parts = list(iterable)
+    total = len(sep) * max(len(parts) - 1, 0)
+    for part in parts:
+        if isinstance(part, str | bytes | bytearray):
+            total += len(part)
+    if total > MAX_ITEMS:
+        raise _refuse(f"join would make {total} characters (limit {MAX_ITEMS})")
+    return sep.join(parts)
+
+
+def _replace(text: Any, old: Any, new: Any, count: int = -1) -> Any:
+    if isinstance(old, str | bytes | bytearray) and isinstance(new, str | bytes | bytearray):
+        hits = text.count(old) if old else len(text) + 1
+        if count >= 0:
+            hits = min(hits, count)
+        size = len(text) + hits * (len(new) - len(old))
+        if size > MAX_ITEMS:
+            raise _refuse(f"replace would make {size} characters (limit {MAX_ITEMS})")
+    return text.replace(old, new, count)
+
+
+def _expandtabs(text: Any, tabsize: int = 8) -> Any:
+    if isinstance(tabsize, int):
+        _check_width(
+            len(text) + text.count("\t" if isinstance(text, str) else b"\t") * tabsize, "expandtabs"
+        )
+    return text.expandtabs(tabsize)
+
+
+def _padder(method: str) -> Callable[..., Any]:
+    def pad(text: Any, width: Any, *fill: Any) -> Any:
+        _check_width(width, method)
+        return getattr(text, method)(width, *fill)
+
+    pad.__name__ = method
+    return pad
+
+
+def _to_bytes(number: int, length: int = 1, *args: Any, **kwargs: Any) -> bytes:
+    _check_width(length, "to_bytes")
+    result: bytes = number.to_bytes(length, *args, **kwargs)
+    return result
+
+
+_TEXT_METHODS: dict[str, Callable[..., Any]] = {
+    "format": safe_format,
+    "format_map": safe_format_map,
+    "join": _join,
+    "replace": _replace,
+    "expandtabs": _expandtabs,
+    "zfill": _padder("zfill"),
+    "ljust": _padder("ljust"),
+    "rjust": _padder("rjust"),
+    "center": _padder("center"),
+}
+
+
+def attr_guard(obj: Any, name: str) -> Any:
+    """Read `obj.name` where `name` is one of the methods that can build huge strings."""
+    if isinstance(obj, str | bytes | bytearray):
+        method = _TEXT_METHODS.get(name)
+        if method is not None:
+            if name in ("format", "format_map") and not isinstance(obj, str):
+                return getattr(obj, name)
+            return functools.partial(method, obj)
+    elif obj is str or obj is bytes or obj is bytearray:
+        method = _TEXT_METHODS.get(name)
+        if method is not None:
+            return method
+    elif isinstance(obj, int) and name == "to_bytes":
+        return functools.partial(_to_bytes, obj)
+    elif obj is int and name == "to_bytes":
+        return _to_bytes
+    elif name == "re" and type(obj) is _REGEX_MATCH:
+        match: Any = obj  # the pattern behind a match keeps the deadline too
+        return Pattern(match.re)
+    elif name == "register" and isinstance(obj, abc.ABCMeta) and not owned(obj):
+        # `collections.abc.Sequence.register(dict)` would change isinstance() for the host.
+        raise PolicyError(f"cannot register classes with {obj.__name__}: it belongs to the host")
+    return getattr(obj, name)
+
+
+# -- what the transformer's names resolve to ----------------------------------------------------
+
+GUARDS: dict[str, Any] = {
+    policy.WRITE: write_guard,
+    policy.PRIVATE: private_guard,
+    policy.ATTR: attr_guard,
+    policy.FORMAT: format_guard,
+    policy.OPCHECK: opcheck_guard,
+    policy.INIT: init_guard,
+    policy.BINOP_GUARDS["Mult"]: mul_guard,
+    policy.BINOP_GUARDS["Pow"]: pow_guard,
+    policy.BINOP_GUARDS["LShift"]: lshift_guard,
+    policy.BINOP_GUARDS["Mod"]: mod_guard,
+}

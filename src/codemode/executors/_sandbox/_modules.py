@@ -1,0 +1,134 @@
+"""Which modules model code may import, and `Importer`, its `__import__`: each allowed module as a
+facade, built by its family's module (`facade_*.py`) or, failing one, from its public members."""
+
+from __future__ import annotations
+
+import functools
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+from . import (
+    facade_async,
+    facade_collections,
+    facade_numbers,
+    facade_text,
+    facade_time,
+    facade_types,
+)
+from ._facade import ModuleFacade, _public_members
+from ._runtime import CURRENT, ImportPolicyError
+
+DEFAULT_MODULES = (
+    "asyncio",
+    "base64",
+    "bisect",
+    "cmath",
+    "collections",
+    "copy",
+    "dataclasses",
+    "datetime",
+    "decimal",
+    "enum",
+    "fractions",
+    "functools",
+    "hashlib",
+    "heapq",
+    "itertools",
+    "json",
+    "math",
+    "operator",
+    "random",
+    "re",
+    "statistics",
+    "string",
+    "textwrap",
+    "time",
+    "typing",
+    "unicodedata",
+    "uuid",
+)
+
+# Members left out of otherwise public modules, and why (a family's own list is in its module).
+_EXCLUDED: dict[str, frozenset[str]] = {
+    # C loops that ignore the deadline
+    "hashlib": frozenset({"pbkdf2_hmac", "scrypt", "file_digest", "shake_128", "shake_256"}),
+    # the host's network address
+    "uuid": frozenset({"uuid1", "getnode"}),
+    **facade_text.EXCLUDED,
+    **facade_numbers.EXCLUDED,
+    **facade_time.EXCLUDED,
+    **facade_collections.EXCLUDED,
+    **facade_types.EXCLUDED,
+}
+
+_SPECIAL: dict[str, Callable[[], dict[str, Any]]] = {
+    **facade_text.FACADES,
+    **facade_numbers.FACADES,
+    **facade_time.FACADES,
+    **facade_collections.FACADES,
+    **facade_async.FACADES,
+    **facade_types.FACADES,
+}
+
+# Modules whose facade differs per execution.
+PER_EXECUTION: dict[str, Callable[[], dict[str, Any]]] = dict(facade_numbers.PER_EXECUTION)
+
+
+@functools.cache
+def shared_facade(name: str) -> ModuleFacade:
+    """The facade of module `name`, built once and shared (it cannot be changed)."""
+    builder = _SPECIAL.get(name)
+    if builder is not None:
+        members = builder()
+    else:
+        module = importlib.import_module(name)
+        members = _public_members(module, _EXCLUDED.get(name, frozenset()))
+    facade = ModuleFacade(name, members)
+    if name == "collections":
+        object.__setattr__(facade, "abc", shared_facade("collections.abc"))
+    return facade
+
+
+class Importer:
+    """`__import__` for model code: allowed modules as facades, anything else refused.
+
+    Shared by the executions of one executor; a module whose facade is per execution (`random`)
+    is kept in the current execution's own cache.
+    """
+
+    __slots__ = ("allowed",)
+
+    def __init__(self, allowed: frozenset[str]) -> None:
+        self.allowed = allowed
+
+    def __call__(
+        self,
+        name: str,
+        globals: Any = None,
+        locals: Any = None,
+        fromlist: Any = (),
+        level: int = 0,
+    ) -> ModuleFacade:
+        if level:
+            raise ImportPolicyError("relative imports are not allowed")
+        allowed = name in self.allowed or (
+            name == "collections.abc" and "collections" in self.allowed
+        )
+        if not allowed:
+            raise ImportPolicyError(
+                f"import of {name!r} is not allowed; available modules: "
+                + ", ".join(sorted(self.allowed))
+            )
+        return self.load(name if fromlist else name.partition(".")[0])
+
+    def load(self, name: str) -> ModuleFacade:
+        builder = PER_EXECUTION.get(name)
+        if builder is None:
+            return shared_facade(name)
+        execution = CURRENT.get(None)
+        cache = execution.modules if execution is not None else {}
+        facade = cache.get(name)
+        if facade is None:
+            facade = cache[name] = ModuleFacade(name, builder())
+        return facade

@@ -1,0 +1,99 @@
+"""Facades of the modules that combine values: `itertools` (endless iterators checked against the
+deadline), `operator` (the guarded operators and attribute access), `functools` (decorators that
+change what they wrap, for the program's own functions only)."""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import operator
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from ._builtins import _check_getattr_name, checked, getattr_builtin
+from ._facade import _public_members
+from ._guards import _owned_only, lshift_guard, mod_guard, mul_guard, pow_guard
+from ._runtime import PolicyError
+
+EXCLUDED: dict[str, frozenset[str]] = {
+    "functools": frozenset({"singledispatchmethod"}),
+}
+
+
+def _guarded_itertools() -> dict[str, Any]:
+    members = _public_members(itertools, frozenset())
+
+    def wrap(name: str) -> Callable[..., Iterator[Any]]:
+        real = getattr(itertools, name)
+
+        @functools.wraps(real)
+        def guarded(*args: Any, **kwargs: Any) -> Iterator[Any]:
+            return checked(real(*args, **kwargs))
+
+        return guarded
+
+    for name in (
+        "count",
+        "cycle",
+        "repeat",
+        "product",
+        "permutations",
+        "combinations",
+        "combinations_with_replacement",
+    ):
+        members[name] = wrap(name)
+    return members
+
+
+def _guarded_operator() -> dict[str, Any]:
+    members = _public_members(operator, frozenset())
+
+    def attrgetter(*names: str) -> Callable[[Any], Any]:
+        for name in names:
+            for part in name.split("."):
+                _check_getattr_name(part)
+                if part.startswith("_"):
+                    raise PolicyError(f"access to {part!r} is not allowed")
+        return operator.attrgetter(*names)
+
+    def methodcaller(name: str, *args: Any, **kwargs: Any) -> Callable[[Any], Any]:
+        _check_getattr_name(name)
+        if name.startswith("_"):
+            raise PolicyError(f"access to {name!r} is not allowed")
+        return lambda obj: getattr_builtin(obj, name)(*args, **kwargs)
+
+    members.update(
+        attrgetter=attrgetter,
+        methodcaller=methodcaller,
+        mul=mul_guard,
+        imul=mul_guard,
+        pow=pow_guard,
+        ipow=pow_guard,
+        lshift=lshift_guard,
+        ilshift=lshift_guard,
+        mod=mod_guard,
+        imod=mod_guard,
+    )
+    return members
+
+
+def _functools_module() -> dict[str, Any]:
+    members = _public_members(functools, EXCLUDED["functools"])
+    update_wrapper = _owned_only(functools.update_wrapper, "update_wrapper")
+
+    def wraps(wrapped: Any, *args: Any, **kwargs: Any) -> Callable[[Any], Any]:
+        return lambda wrapper: update_wrapper(wrapper, wrapped, *args, **kwargs)
+
+    members.update(
+        update_wrapper=update_wrapper,
+        wraps=wraps,
+        total_ordering=_owned_only(functools.total_ordering, "@total_ordering"),
+    )
+    return members
+
+
+FACADES: dict[str, Callable[[], dict[str, Any]]] = {
+    "itertools": _guarded_itertools,
+    "operator": _guarded_operator,
+    "functools": _functools_module,
+}

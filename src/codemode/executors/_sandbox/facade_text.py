@@ -1,0 +1,155 @@
+"""Text facades: `re` (backed by `regex`, every match bounded by the deadline), `textwrap`.
+`string` and `unicodedata` are their own public members (less `string.Formatter`)."""
+
+from __future__ import annotations
+
+import re
+import time
+import types
+from collections.abc import Callable
+from typing import Any
+
+from ._facade import _public_members
+from ._runtime import CURRENT, PolicyError, Timeout
+
+EXCLUDED: dict[str, frozenset[str]] = {
+    # it reads any attribute a format field names (`str.format` goes through SafeFormatter)
+    "string": frozenset({"Formatter"}),
+    "re": frozenset({"template", "TEMPLATE", "T", "LOCALE", "L"}),
+}
+
+
+def _remaining() -> float | None:
+    execution = CURRENT.get(None)
+    if execution is None or execution.deadline is None:
+        return None
+    return max(execution.deadline - time.monotonic(), 0.001)
+
+
+def _regex_call(method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    try:
+        return method(*args, timeout=_remaining(), **kwargs)
+    except TimeoutError:
+        raise Timeout() from None
+
+
+class Pattern:
+    """A compiled pattern whose every match runs against the execution's deadline."""
+
+    __slots__ = ("_cm_pattern_",)
+    _cm_pattern_: Any
+
+    def __init__(self, compiled: Any) -> None:
+        object.__setattr__(self, "_cm_pattern_", compiled)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise PolicyError("patterns cannot be changed")
+
+    pattern = property(lambda self: self._cm_pattern_.pattern)
+    flags = property(lambda self: self._cm_pattern_.flags)
+    groups = property(lambda self: self._cm_pattern_.groups)
+    groupindex = property(lambda self: self._cm_pattern_.groupindex)
+
+    def search(self, string: Any, *args: Any) -> Any:
+        return _regex_call(self._cm_pattern_.search, string, *args)
+
+    def match(self, string: Any, *args: Any) -> Any:
+        return _regex_call(self._cm_pattern_.match, string, *args)
+
+    def fullmatch(self, string: Any, *args: Any) -> Any:
+        return _regex_call(self._cm_pattern_.fullmatch, string, *args)
+
+    def findall(self, string: Any, *args: Any) -> Any:
+        return _regex_call(self._cm_pattern_.findall, string, *args)
+
+    def finditer(self, string: Any, *args: Any) -> Any:
+        return iter(
+            _regex_call(lambda *a, **k: list(self._cm_pattern_.finditer(*a, **k)), string, *args)
+        )
+
+    def split(self, string: Any, maxsplit: int = 0) -> Any:
+        return _regex_call(self._cm_pattern_.split, string, maxsplit)
+
+    def sub(self, repl: Any, string: Any, count: int = 0) -> Any:
+        return _regex_call(self._cm_pattern_.sub, repl, string, count)
+
+    def subn(self, repl: Any, string: Any, count: int = 0) -> Any:
+        return _regex_call(self._cm_pattern_.subn, repl, string, count)
+
+    def __repr__(self) -> str:
+        return f"re.compile({self._cm_pattern_.pattern!r})"
+
+    def __eq__(self, other: Any) -> bool:
+        return isinstance(other, Pattern) and self._cm_pattern_ == other._cm_pattern_
+
+    def __hash__(self) -> int:
+        return hash(self._cm_pattern_)
+
+
+def _regex_match_type() -> type:
+    import regex
+
+    return type(regex.match("", ""))
+
+
+_REGEX_MATCH = _regex_match_type()
+
+
+def _re_module() -> dict[str, Any]:
+    """`re`, backed by the `regex` package so that no match can outrun the deadline (a
+    catastrophic pattern in CPython's `re` holds the GIL until it is done)."""
+    import regex
+
+    def compile(pattern: Any, flags: int = 0) -> Pattern:
+        if isinstance(pattern, Pattern):
+            return pattern
+        return Pattern(regex.compile(pattern, flags))
+
+    def module_function(name: str) -> Callable[..., Any]:
+        def call(pattern: Any, *args: Any, **kwargs: Any) -> Any:
+            flags = kwargs.pop("flags", 0)
+            return getattr(compile(pattern, flags), name)(*args, **kwargs)
+
+        call.__name__ = name
+        return call
+
+    members = _public_members(re, EXCLUDED["re"])
+    members.update(
+        {
+            name: module_function(name)
+            for name in (
+                "search",
+                "match",
+                "fullmatch",
+                "findall",
+                "finditer",
+                "split",
+                "sub",
+                "subn",
+            )
+        }
+    )
+    members.update(
+        compile=compile, Pattern=Pattern, error=regex.error, escape=re.escape, purge=lambda: None
+    )
+    return members
+
+
+def _textwrap_module() -> dict[str, Any]:
+    import textwrap
+
+    class TextWrapper(textwrap.TextWrapper):
+        # The class-level translation table is a dict the host's textwrap shares.
+        unicode_whitespace_trans = types.MappingProxyType(  # type: ignore[assignment]
+            dict(textwrap.TextWrapper.unicode_whitespace_trans)
+        )
+
+    members = _public_members(textwrap, frozenset())
+    members["TextWrapper"] = TextWrapper
+    return members
+
+
+FACADES: dict[str, Callable[[], dict[str, Any]]] = {
+    "re": _re_module,
+    "textwrap": _textwrap_module,
+}
