@@ -282,7 +282,7 @@ def load_checkpoint(
         or not isinstance(pending, list)
         or not all(_is_entry(e) for e in journal)
         or not all(_is_entry(p) and isinstance(p.get("id"), str) for p in pending)
-        or not all(_is_reading(r) for r in clock)
+        or not all(is_reading(r) for r in clock)
     ):
         raise CheckpointError("a malformed checkpoint: a field is missing or of the wrong type")
     if data.get("fingerprint") != expected(code):
@@ -321,7 +321,8 @@ def _is_entry(entry: Any) -> bool:
     )
 
 
-def _is_reading(reading: Any) -> bool:
+def is_reading(reading: Any) -> bool:
+    """Whether `reading` is one clock reading as checkpoints keep them: `[clock, number]`."""
     return (
         isinstance(reading, list)
         and len(reading) == 2

@@ -357,3 +357,86 @@ async def test_a_predicate_that_fails_requires_approval(executor: Executor) -> N
         "async def main():\n    return await codemode.pay(amount=1)"
     )
     assert result.status == "paused"
+
+
+NONDETERMINISM = """
+import datetime, random, time, uuid
+
+async def main():
+    seen = {
+        "random": [random.random(), random.randint(1, 10**9), random.choice("abcdef")],
+        "shuffled": random.sample(range(100), 5),
+        "uuid": str(uuid.uuid4()),
+        "time": time.time(),
+        "time_ns": time.time_ns(),
+        "monotonic": time.monotonic(),
+        "perf_counter": time.perf_counter(),
+        "now": datetime.datetime.now().isoformat(),
+        "utc": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+        "today": datetime.date.today().isoformat(),
+        "clock": time.strftime("%H:%M:%S"),
+    }
+    await codemode.send_email(to="a@x", body=str(seen))
+    later = time.monotonic()
+    return seen, later - seen["monotonic"], str(uuid.uuid4()) != seen["uuid"]
+"""
+
+
+async def test_random_time_and_uuid_replay_identically(
+    request: pytest.FixtureRequest, cm: Codemode, shop: Shop
+) -> None:
+    paused = await cm.execute(NONDETERMINISM)
+    assert paused.status == "paused", paused.error
+    seen_first = paused.pending[0].args["body"]
+    await asyncio.sleep(0.3)  # paused time: not seen by the program's monotonic clock
+    executor = EXECUTORS[request.node.callspec.params["executor"]]()
+    try:
+        other = Codemode(shop.tools(), executor=executor)
+        result = await other.resume(roundtrip(paused), approve=[paused.pending[0].id])
+    finally:
+        await executor.aclose()
+    assert result.status == "completed", result.error
+    seen, elapsed, fresh_uuid = result.value
+    # the replayed program saw exactly what the first run saw (a different value would have
+    # made a different call, refused as a divergent replay)
+    assert repr(seen) == seen_first
+    assert shop.effects == Counter({"email:a@x": 1})
+    assert 0 <= elapsed < 0.3  # the monotonic clock goes on from where the run paused
+    assert fresh_uuid
+
+
+async def test_runs_that_cannot_pause_are_not_seeded(executor: Executor) -> None:
+    cm = Codemode([], executor=executor)
+    code = "import random, uuid\nasync def main():\n    return random.random(), str(uuid.uuid4())"
+    first, second = await cm.execute(code), await cm.execute(code)
+    assert first.value != second.value
+
+
+async def test_time_facades_match_the_real_modules(executor: Executor) -> None:
+    import datetime
+    import time
+
+    code = """
+import datetime, time
+async def main():
+    d = datetime.datetime(2024, 2, 28, 23, 30) + datetime.timedelta(hours=1)
+    return [d.isoformat(), type(d) is datetime.datetime, isinstance(d, datetime.date),
+            datetime.date(2024, 3, 1).isoformat(), time.gmtime(86400)[:6], time.ctime(0),
+            datetime.datetime.fromisoformat("2024-01-01T00:00:00").year, time.time(),
+            datetime.datetime.now().year, datetime.date.today().isoformat()]
+"""
+    result = await Codemode([], executor=executor).execute(code)
+    assert result.ok, result.error
+    expected = (datetime.datetime(2024, 2, 28, 23, 30) + datetime.timedelta(hours=1)).isoformat()
+    assert result.value[:7] == [
+        expected,
+        True,
+        True,
+        "2024-03-01",
+        list(time.gmtime(86400)[:6]),
+        time.ctime(0),
+        2024,
+    ]
+    assert abs(result.value[7] - time.time()) < 60
+    assert result.value[8] == datetime.datetime.now().year
+    assert result.value[9] == datetime.date.today().isoformat()

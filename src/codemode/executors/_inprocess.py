@@ -50,6 +50,7 @@ from ._sandbox import (
     install_unraisable_filter,
     make_print,
 )
+from ._sandbox._replay import RunReplay
 
 _CANCEL_MESSAGE = "codemode: execution deadline"
 
@@ -135,21 +136,26 @@ class InProcessExecutor(Executor):
         tools: ToolBridge,
         limits: Limits,
         *,
-        pausable: bool | None = None,
+        replay: RunReplay | None = None,
     ) -> tuple[Any, ExecuteError | None]:
         """Run `compiled` (from `self.compile(code)`): the JSON-safe value, or the error.
 
         `execute` is `compile`, the tool pre-check, `run`, `tools.finish`; the subprocess worker
         calls `run` with a bridge of its own that forwards tool calls and output to the host.
-        A run is `pausable` (by default when the bridge journals calls) when a tool call may
-        wait for approval; a paused run ends with neither a value nor an error.
+        A run may pause when a tool call may wait for approval: when the bridge journals calls,
+        or the worker passes the run's `replay` (its seed and clock readings). A paused run ends
+        with neither a value nor an error.
         """
         deadline = None if limits.timeout is None else time.monotonic() + limits.timeout
         execution = Execution(deadline)
         loop = asyncio.get_running_loop()
         task = asyncio.current_task(loop)
         control = None
-        if pausable or (pausable is None and tools.journal is not None):
+        journal = tools.journal
+        if replay is None and journal is not None:
+            replay = RunReplay(journal.seed, journal.clock)
+        if replay is not None:
+            execution.replay = replay
             control = RunControl(lambda: _expire_and_cancel(execution, task))
         namespace = self._namespace(execution, tools, control)
         token = CURRENT.set(execution)
@@ -180,6 +186,8 @@ class InProcessExecutor(Executor):
             CURRENT.reset(token)
         if control is not None and control.stopped:  # even if the program swallowed the stop
             value, error = None, control.error()
+        if journal is not None and replay is not None:
+            journal.new_clock = replay.readings
         if isinstance(value, _Settled):
             for note in value.notes:
                 tools.log("system", f"result: {note}")

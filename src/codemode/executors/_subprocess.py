@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .._approvals import ApprovalPending, ReplayDivergenceError
+from .._approvals import is_reading as _is_reading
 from .._errors import ToolArgumentError, ToolCallLimitError, ToolError
 from .._result import ErrorType, ExecuteError, ExecuteResult, Limits
 from ._base import Executor, ToolBridge
@@ -614,7 +615,11 @@ class _Worker:
         self.run = run
         tools = "null" if table is None else dumps(table)
         journal = run.bridge.journal
-        pause = "" if journal is None else f',"pause":{dumps({"seed": journal.seed})}'
+        pause = (
+            ""
+            if journal is None
+            else f',"pause":{dumps({"seed": journal.seed, "clock": journal.clock})}'
+        )
         self.write(
             frame(
                 f'{{"t":"run","code":{json_string(code)},"tools":{tools},'
@@ -718,6 +723,14 @@ class _Worker:
             pending = run.calls.get(cancelled) if type(cancelled) is int else None
             if pending is not None:
                 pending.cancel()
+        elif kind == "clock":  # a run that may pause: its clock readings, for the checkpoint
+            readings = message.get("readings")
+            journal = run.bridge.journal
+            if journal is None or not isinstance(readings, list):
+                raise FrameError("a clock frame for a run that cannot pause")
+            if not all(_is_reading(r) for r in readings):
+                raise FrameError("a malformed clock frame")
+            journal.new_clock = readings
         elif kind == "done":
             value, error = _parse_done(message)
             self.run = None

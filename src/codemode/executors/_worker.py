@@ -39,6 +39,7 @@ from ._base import Event, ToolBridge
 from ._inprocess import WATCHDOG, InProcessExecutor
 from ._protocol import FrameReader, decode, encode
 from ._sandbox import Execution, Importer
+from ._sandbox._replay import RunReplay
 
 IN_FD, OUT_FD = 3, 4  # a worker's end of its two pipes
 EXIT_MEMORY = 86  # a worker that ran out of memory outside model code exits with this
@@ -444,15 +445,18 @@ class Worker:
         compiled = self.executor.compile(code)
         value: Any = None
         error: ExecuteError | None
+        replay: RunReplay | None = None
         if isinstance(compiled, ExecuteError):
             error = compiled
         else:
             pause = message.get("pause")
-            value, error = await self.executor.run(
-                compiled, code, bridge, limits, pausable=pause is not None
-            )
+            if pause is not None:  # the run may wait for approvals: replay what it saw before
+                replay = RunReplay(int(pause["seed"]), list(pause["clock"]))
+            value, error = await self.executor.run(compiled, code, bridge, limits, replay=replay)
             bridge.closed = True  # its leftover tasks are cancelled after the result is sent
         frame = None
+        if replay is not None:  # the clock readings go into the run's checkpoint
+            self.channel.send({"t": "clock", "readings": replay.readings})
         if error is None:  # the value is JSON-safe already; small enough needs no measuring
             try:
                 frame = encode({"t": "done", "value": value, "error": None})

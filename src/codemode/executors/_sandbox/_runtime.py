@@ -72,6 +72,7 @@ class Execution:
         "expired",
         "globals",
         "modules",
+        "replay",
         "tasks",
         "waker",
     )
@@ -84,6 +85,7 @@ class Execution:
         self.dead = False
         self.globals: dict[str, Any] = {}
         self.tasks: set[asyncio.Task[Any]] = set()
+        self.replay: Any = None  # a `_replay.RunReplay` when the run may pause
         # the loop and the task the watchdog wakes at the deadline, until the execution is over
         self.waker: tuple[asyncio.AbstractEventLoop, asyncio.Task[Any] | None] | None = None
 

@@ -1,5 +1,6 @@
 """Number facades: `math` with its big-integer functions bounded, `random` with a generator of
-each execution's own. `decimal` is its public members less its host-wide contexts."""
+each execution's own, `uuid` without the host's address. `decimal` is its public members less its
+host-wide contexts."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ from typing import Any
 
 from ._facade import _public_members
 from ._guards import _check_width
+from ._replay import current_replay
 from ._runtime import MAX_INT_BITS, _refuse
 
 # Members left out: host-wide state, or C loops that ignore the deadline.
 EXCLUDED: dict[str, frozenset[str]] = {
+    "uuid": frozenset({"uuid1", "getnode"}),  # the host's network address
     "decimal": frozenset(
         {
             "getcontext",
@@ -73,8 +76,10 @@ class _SafeRandom(random.Random):
 
 
 def _random_module() -> dict[str, Any]:
-    """Each execution gets its own generator: `random.seed` must not touch the host's."""
-    generator = _SafeRandom()
+    """Each execution gets its own generator: `random.seed` must not touch the host's. A run
+    that may pause seeds it from the run's seed, so that a resumed run draws the same numbers."""
+    replay = current_replay()
+    generator = _SafeRandom() if replay is None else _SafeRandom(replay.seed)
     members: dict[str, Any] = {}
     for name in random.__all__:
         if name in ("SystemRandom",):
@@ -86,7 +91,24 @@ def _random_module() -> dict[str, Any]:
     return members
 
 
-FACADES: dict[str, Callable[[], dict[str, Any]]] = {"math": _guarded_math}
+def _uuid_module() -> dict[str, Any]:
+    """`uuid` without the host's network address (`uuid1`, `getnode`); `uuid4` of a run that may
+    pause comes from the run's seed, so that a resumed run makes the same ids."""
+    import uuid
+
+    members = _public_members(uuid, EXCLUDED["uuid"])
+
+    def uuid4() -> uuid.UUID:
+        replay = current_replay()
+        if replay is None:
+            return uuid.uuid4()
+        return uuid.UUID(int=replay.uuids().getrandbits(128), version=4)
+
+    members["uuid4"] = uuid4
+    return members
+
+
+FACADES: dict[str, Callable[[], dict[str, Any]]] = {"math": _guarded_math, "uuid": _uuid_module}
 
 # Modules whose facade differs per execution.
 PER_EXECUTION: dict[str, Callable[[], dict[str, Any]]] = {"random": _random_module}
