@@ -27,10 +27,10 @@ import json
 import os
 import shlex
 import sys
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import Annotated, Any, Protocol, TextIO
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 try:
     import mcp
@@ -39,12 +39,24 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     raise ImportError(
         "codemode.adapters.mcp needs the MCP SDK: pip install 'codemode[mcp]'"
     ) from exc
+try:  # the tool context servers inject by annotation (for elicitation)
+    from mcp.server.mcpserver import Context as McpContext
+except ImportError:  # pragma: no cover - mcp 1.x
+    from mcp.server.fastmcp import Context as McpContext  # type: ignore[no-redef,attr-defined]
 
 from .._codemode import Codemode
 from .._errors import ToolError
 from .._tools import Tool, python_name
 
-__all__ = ["from_mcp", "serve", "serve_target", "stdio_tools", "to_mcp_server"]
+__all__ = [
+    "ApprovalForm",
+    "destructive",
+    "from_mcp",
+    "serve",
+    "serve_target",
+    "stdio_tools",
+    "to_mcp_server",
+]
 
 
 class MCPSession(Protocol):
@@ -58,7 +70,34 @@ class MCPSession(Protocol):
 # -- in: MCP tools as codemode tools ----------------------------------------------------------
 
 
-async def from_mcp(session: MCPSession, prefix: str | None = None) -> list[Tool]:
+ApprovalOption = bool | Sequence[str] | Callable[[Any], bool]
+"""Which MCP tools need approval: all (True), none (False), those named, or those a predicate of
+the tool's listing picks (`destructive`, for one)."""
+
+
+def destructive(spec: Any) -> bool:
+    """Whether an MCP tool may change things, by its annotations as the MCP spec defines them:
+    yes unless it is marked `readOnlyHint` or `destructiveHint: false` (the spec's defaults make
+    an unannotated tool destructive). `from_mcp(session, requires_approval=destructive)`."""
+    annotations = getattr(spec, "annotations", None)
+    if annotations is None:
+        return True
+    if _field(annotations, "read_only_hint", "readOnlyHint") is True:
+        return False
+    return _field(annotations, "destructive_hint", "destructiveHint") is not False
+
+
+def _approval(option: ApprovalOption, spec: Any, name: str) -> bool:
+    if isinstance(option, bool):
+        return option
+    if callable(option):
+        return bool(option(spec))
+    return name in option
+
+
+async def from_mcp(
+    session: MCPSession, prefix: str | None = None, *, requires_approval: ApprovalOption = False
+) -> list[Tool]:
     """Every tool of the server behind `session`, as codemode tools.
 
     Each keeps the server's input schema and, where the server gives one, its output schema, so
@@ -75,6 +114,10 @@ async def from_mcp(session: MCPSession, prefix: str | None = None) -> list[Tool]
 
     The session must stay open while the tools are used, and the calls run on the event loop the
     session belongs to: use `await cm.execute(...)` on that loop (not `execute_sync` from inside it).
+
+    `requires_approval` makes calls to some tools wait for approval: `True` for all, a list of
+    the server's tool names, or a predicate of each tool's listing, such as `destructive` (by
+    the `readOnlyHint` / `destructiveHint` annotations).
     """
     listed = await _list_all_tools(session)
     tools = []
@@ -92,6 +135,7 @@ async def from_mcp(session: MCPSession, prefix: str | None = None) -> list[Tool]
                 input_schema=input_schema,
                 output_schema=output_schema if inner is None else inner,
                 fn=_caller(session, name, python_name(full_name), wrapped=inner is not None),
+                requires_approval=_approval(requires_approval, spec, name),
             )
         )
     return tools
@@ -222,6 +266,7 @@ async def stdio_tools(
     env: Mapping[str, str] | None = None,
     cwd: str | os.PathLike[str] | None = None,
     errlog: TextIO | None = None,
+    requires_approval: ApprovalOption = False,
 ) -> AsyncIterator[list[Tool]]:
     """Start an MCP server as a subprocess, talk to it over stdio, and yield its tools.
 
@@ -235,6 +280,7 @@ async def stdio_tools(
     (different notebook cells, an `AsyncExitStack` closed elsewhere) on the same event loop.
     `env` is added to the SDK's minimal default environment; the server's stderr goes to `errlog`
     (default: this process's stderr, even where `sys.stderr` is not a real file, as in Jupyter).
+    `requires_approval` is as for `from_mcp`.
     """
     argv = shlex.split(command) if isinstance(command, str) else list(command)
     if not argv:
@@ -257,7 +303,7 @@ async def stdio_tools(
             raise ConnectionError(
                 f"the MCP server {shlex.join(argv)!r} did not start: {type(leaf).__name__}: {leaf}"
             ) from leaf
-        yield await from_mcp(session, prefix=prefix)
+        yield await from_mcp(session, prefix=prefix, requires_approval=requires_approval)
     finally:
         stop.set()
         if not ready.done():  # cancelled while the server was starting
@@ -319,13 +365,21 @@ def to_mcp_server(cm: Codemode, *, name: str = "codemode") -> Any:
     Its description is `cm.prompt()`: how to write the program, then the stubs. The tool runs the
     code with `cm.execute` and answers with `ExecuteResult.to_text()` as text and
     `ExecuteResult.to_dict()` as structured content; a failed run is flagged `isError`.
+
+    A call that waits for approval is put to the client's user through MCP elicitation when the
+    client supports it (approve, or reject with a reason); otherwise the answer says which calls
+    need approval (a paused run, flagged `isError`, its checkpoint in the structured content).
     """
     server = _server_class()(name)
 
     async def run_code(
         code: Annotated[str, Field(description=RUN_CODE_ARGUMENT)],
+        ctx: McpContext,
     ) -> mcp_types.CallToolResult:
         result = await cm.execute(code)
+        while result.pending and _can_elicit(ctx):
+            approve, reject = await _ask_user(ctx, result)
+            result = await cm.resume(result, approve=approve, reject=reject)
         # by the wire names, which mcp 1.x and 2.x both accept
         return mcp_types.CallToolResult.model_validate(
             {
@@ -337,6 +391,47 @@ def to_mcp_server(cm: Codemode, *, name: str = "codemode") -> Any:
 
     server.tool(name="run_code", description=cm.prompt())(run_code)
     return server
+
+
+class ApprovalForm(BaseModel):
+    """What the client's user is asked about one call that waits for approval."""
+
+    approve: bool = Field(description="Let this call run?")
+    reason: str = Field(default="", description="If not: why (the program is told)")
+
+
+def _can_elicit(ctx: Any) -> bool:
+    """Whether the client said it supports elicitation when it connected."""
+    try:
+        session = ctx.request_context.session
+    except (AttributeError, ValueError, LookupError):
+        return False
+    capabilities = getattr(session, "client_capabilities", None)
+    if capabilities is None:
+        params = getattr(session, "client_params", None)
+        capabilities = getattr(params, "capabilities", None)
+    return getattr(capabilities, "elicitation", None) is not None
+
+
+async def _ask_user(ctx: Any, result: Any) -> tuple[list[str], dict[str, str]]:
+    """Put each waiting call to the client's user; no clear yes is a no."""
+    approve: list[str] = []
+    reject: dict[str, str] = {}
+    for call in result.pending:
+        message = f"The program wants to call {call.describe()}. Let it run?"
+        try:
+            answer = await ctx.elicit(message=message, schema=ApprovalForm)
+        except Exception as exc:  # the client failed to ask: do not run the call
+            reject[call.id] = f"approval could not be asked: {exc}"
+            continue
+        data = getattr(answer, "data", None)
+        if answer.action == "accept" and isinstance(data, ApprovalForm) and data.approve:
+            approve.append(call.id)
+        elif answer.action == "accept" and isinstance(data, ApprovalForm):
+            reject[call.id] = data.reason or "rejected by the user"
+        else:
+            reject[call.id] = f"the user chose {answer.action!r}"
+    return approve, reject
 
 
 def _server_class() -> Any:
