@@ -440,3 +440,37 @@ async def main():
     assert abs(result.value[7] - time.time()) < 60
     assert result.value[8] == datetime.datetime.now().year
     assert result.value[9] == datetime.date.today().isoformat()
+
+
+async def test_a_slow_call_in_flight_finishes_before_the_pause(
+    request: pytest.FixtureRequest, executor: Executor
+) -> None:
+    import time
+
+    calls: Counter[str] = Counter()
+
+    async def slow_lookup(key: str) -> str:
+        calls[key] += 1
+        await asyncio.sleep(0.3)
+        return key.upper()
+
+    async def delete(key: str) -> str:
+        calls["delete:" + key] += 1
+        return "deleted"
+
+    tools = [Tool.from_function(slow_lookup), Tool.from_function(delete, requires_approval=True)]
+    cm = Codemode(tools, executor=executor)
+    code = """
+async def main():
+    return await asyncio.gather(codemode.delete(key="x"), codemode.slow_lookup(key="y"))
+"""
+    cpu = time.process_time()
+    paused = await cm.execute(code)
+    cpu = time.process_time() - cpu
+    assert paused.status == "paused"
+    assert [c.name for c in paused.tool_calls] == ["slow_lookup"]  # it ran to its end
+    if request.node.callspec.params["executor"] == "inprocess":
+        assert cpu < 0.2  # the held call waited for the slow one without spinning the loop
+    done = await cm.resume(paused, approve=[paused.pending[0].id])
+    assert done.value == ["deleted", "Y"]
+    assert calls == Counter({"y": 1, "delete:x": 1})

@@ -418,8 +418,6 @@ def _tool_function(
     tool = bridge.tools[name]
     renames = {kw: prop for kw, prop in tool.keywords.items() if kw != prop}
     call_tool = bridge.call
-    if control is not None:
-        return _pausable_tool_function(name, tool, renames, call_tool, execution, control)
 
     async def call(*args: Any, **kwargs: Any) -> Any:
         if execution.expired:
@@ -439,36 +437,16 @@ def _tool_function(
 
     call.__name__ = call.__qualname__ = name
     call.__doc__ = tool.description
-    return call
+    return call if control is None else _pausable(call, control)
 
 
-def _pausable_tool_function(
-    name: str,
-    tool: Any,
-    renames: dict[str, str],
-    call_tool: Any,
-    execution: Execution,
-    control: RunControl,
-) -> Any:
+def _pausable(plain: Any, control: RunControl) -> Any:
     """`codemode.<name>` in a run that may pause: a call that waits for approval is held."""
 
     async def call(*args: Any, **kwargs: Any) -> Any:
-        if execution.expired:
-            raise Timeout()
-        if args:
-            if len(args) == 1 and isinstance(args[0], dict) and not kwargs:
-                kwargs = dict(args[0])
-            else:
-                raise ToolArgumentError(
-                    f"{name}() takes keyword arguments (or one dict), "
-                    f"not {len(args)} positional argument{'s' if len(args) > 1 else ''}",
-                    tool=name,
-                )
-        elif renames:
-            kwargs = {renames.get(key, key): value for key, value in kwargs.items()}
         control.inflight += 1
         try:
-            return await call_tool(name, kwargs)
+            return await plain(*args, **kwargs)
         except ApprovalPending:
             return await control.hold()
         except ReplayDivergenceError as exc:
@@ -476,9 +454,10 @@ def _pausable_tool_function(
             return await asyncio.get_running_loop().create_future()
         finally:
             control.inflight -= 1
+            control.poke()
 
-    call.__name__ = call.__qualname__ = name
-    call.__doc__ = tool.description
+    call.__name__ = call.__qualname__ = plain.__name__
+    call.__doc__ = plain.__doc__
     return call
 
 

@@ -25,13 +25,14 @@ SETTLE_TURNS = 3  # loop turns with every call held before the run counts as set
 class RunControl:
     """Per run: how many tool calls are in flight and held, and why the run was stopped."""
 
-    __slots__ = ("_loop", "_stop", "_turns", "diverged", "held", "inflight", "paused")
+    __slots__ = ("_loop", "_scheduled", "_stop", "_turns", "diverged", "held", "inflight", "paused")
 
     def __init__(self, stop: Callable[[], None]) -> None:
         self._stop = stop  # stops the program as its deadline would
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._turns = -1  # not settling yet
-        self.inflight = 0
+        self._scheduled = False
+        self._turns = 0
+        self.inflight = 0  # tool calls started and not finished, held ones included
         self.held = 0
         self.paused = False
         self.diverged: str | None = None
@@ -43,12 +44,18 @@ class RunControl:
     async def hold(self) -> Any:
         """Wait for ever: the call waits for a decision, which comes in another run."""
         self.held += 1
-        loop = asyncio.get_running_loop()
-        if self._turns < 0:
-            self._loop = loop
+        self._loop = asyncio.get_running_loop()
+        self.poke()
+        return await self._loop.create_future()
+
+    def poke(self) -> None:
+        """A call was held or finished: see whether the program has settled. Only while every
+        call in flight is held does the check go on turn after turn; a call still running
+        pokes again when it ends (no busy loop while a slow tool runs)."""
+        if self.held and not self._scheduled and not self.stopped and self._loop is not None:
+            self._scheduled = True
             self._turns = 0
-            loop.call_soon(self._settle)
-        return await loop.create_future()
+            self._loop.call_soon(self._settle)
 
     def diverge(self, exc: ReplayDivergenceError) -> None:
         if not self.stopped:
@@ -56,13 +63,15 @@ class RunControl:
             self._stop()
 
     def _settle(self) -> None:
-        if self.stopped:
+        self._scheduled = False
+        if self.stopped or self.inflight > self.held:
             return
-        self._turns = 0 if self.inflight > self.held else self._turns + 1
+        self._turns += 1
         if self._turns >= SETTLE_TURNS:
             self.paused = True
             self._stop()
         elif self._loop is not None:
+            self._scheduled = True
             self._loop.call_soon(self._settle)
 
     def error(self) -> ExecuteError | None:

@@ -87,10 +87,12 @@ class _StandIn(type):
     (`d.date()` gives a real `date`, and `isinstance(it, datetime.date)` must hold)."""
 
     def __instancecheck__(cls, instance: Any) -> bool:
-        return isinstance(instance, cls.__mro__[1])
+        real = _REAL.get(cls)  # a class the program derives from a stand-in checks as usual
+        return isinstance(instance, real) if real else type.__instancecheck__(cls, instance)
 
     def __subclasscheck__(cls, subclass: Any) -> bool:
-        return issubclass(subclass, cls.__mro__[1])
+        real = _REAL.get(cls)
+        return issubclass(subclass, real) if real else type.__subclasscheck__(cls, subclass)
 
 
 class _Date(_dt.date, metaclass=_StandIn):
@@ -127,6 +129,9 @@ class _Datetime(_dt.datetime, metaclass=_StandIn):
 
 _Datetime.__name__ = _Datetime.__qualname__ = "datetime"
 _Datetime.__module__ = "datetime"
+
+
+_REAL: dict[type, type] = {_Date: _dt.date, _Datetime: _dt.datetime}
 
 
 def _datetime_module() -> dict[str, Any]:
