@@ -553,3 +553,53 @@ def test_outside_a_graph_the_tool_answers_with_the_paused_run() -> None:
     )
     assert message.artifact.status == "paused"
     assert message.artifact.pending[0].id in message.content
+
+
+def test_from_langchain_marks_the_tools_that_need_approval() -> None:
+    from codemode import RegistrationError
+
+    @tool
+    def delete_file(path: str) -> str:
+        """Delete a file."""
+        return "deleted " + path
+
+    @tool
+    def read_file(path: str) -> str:
+        """Read a file."""
+        return "text"
+
+    tools = from_langchain([delete_file, read_file], requires_approval=["delete_file"])
+    assert [t.requires_approval for t in tools] == [True, False]
+    paused = Codemode(tools).execute_sync(
+        "async def main():\n    return await codemode.delete_file(path='/x')"
+    )
+    assert paused.status == "paused"
+    with pytest.raises(RegistrationError, match="unknown tools: nope"):
+        from_langchain([read_file], requires_approval=["nope"])
+
+
+def test_a_new_agent_on_the_same_checkpointer_resumes_the_paused_program() -> None:
+    """As another process would: new tools, a new Codemode and agent, the saver's stored state."""
+    agents = pytest.importorskip("langchain.agents")
+    from langgraph.checkpoint.memory import InMemorySaver
+    from langgraph.types import Command
+
+    saver = InMemorySaver()
+    effects: Counter[str] = Counter()
+    model = ScriptedChatModel(  # one script across the agents: the conversation goes on
+        script=[run_code_call(APPROVAL_PROGRAM), lambda m: "Done: " + last_tool_result(m)]
+    )
+
+    def agent() -> Any:
+        cm = Codemode(approval_tools(effects))
+        return agents.create_agent(model, tools=[as_langchain_tool(cm)], checkpointer=saver)
+
+    config = {"configurable": {"thread_id": "approvals-3"}}
+    state = agent().invoke({"messages": [HumanMessage("Refund order A1")]}, config)
+    interrupt_payload(state)
+    state = agent().invoke(Command(resume=True), config)
+    interrupt_payload(state)
+    state = agent().invoke(Command(resume=True), config)
+    assert "__interrupt__" not in state
+    assert state["messages"][-2].artifact.value == ["refunded 250", "refunded 5"]
+    assert effects == Counter({"get_order": 1, "refund:250": 1, "refund:5": 1})

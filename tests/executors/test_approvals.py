@@ -474,3 +474,55 @@ async def main():
     done = await cm.resume(paused, approve=[paused.pending[0].id])
     assert done.value == ["deleted", "Y"]
     assert calls == Counter({"y": 1, "delete:x": 1})
+
+
+RESUME_ELSEWHERE = """
+import asyncio, json, sys
+from collections import Counter
+sys.path.insert(0, {tests!r})
+from executors.test_approvals import Shop, EXECUTORS
+from codemode import Codemode
+
+async def main():
+    shop = Shop()
+    executor = EXECUTORS[{kind!r}]()
+    try:
+        cm = Codemode(shop.tools(), executor=executor)
+        checkpoint = json.loads(sys.stdin.read())
+        result = await cm.resume(checkpoint, approve=[p["id"] for p in checkpoint["pending"]])
+    finally:
+        await executor.aclose()
+    print(json.dumps({{"value": result.value, "status": result.status, "effects": shop.effects}}))
+
+asyncio.run(main())
+"""
+
+
+async def test_a_checkpoint_resumes_in_another_process(
+    request: pytest.FixtureRequest, cm: Codemode, shop: Shop
+) -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = NONDETERMINISM.replace("return seen,", "return {'n': len(seen)},")
+    paused = await cm.execute(REFUND.replace("return done", "return done + ' ' + str(id(1) > 0)"))
+    assert paused.status == "paused"
+    kind = request.node.callspec.params["executor"]
+    tests = str(Path(__file__).resolve().parents[1])
+    script = RESUME_ELSEWHERE.format(tests=tests, kind=kind)
+    for program in (paused, await cm.execute(code)):
+        outcome = await asyncio.to_thread(
+            subprocess.run,
+            [sys.executable, "-c", script],
+            input=json.dumps(program.checkpoint),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert outcome.returncode == 0, outcome.stderr
+        report = json.loads(outcome.stdout.strip().splitlines()[-1])
+        assert report["status"] == "completed", report
+        # the other process ran only the approved call; the rest came from the journal
+        assert sum(report["effects"].values()) == 1, report
+    assert shop.effects == Counter({"get_order:A1": 1})  # nothing ran twice here either

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import inspect
 import typing
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
 try:
@@ -29,7 +29,7 @@ from .._approvals import PendingCall
 from .._codemode import Codemode
 from .._errors import RegistrationError, ToolError
 from .._result import ExecuteResult
-from .._tools import Tool, python_name
+from .._tools import ApprovalRule, Tool, python_name
 from .._tools import _output_schema as output_schema_of
 
 # -- codemode as a LangChain tool ---------------------------------------------------------------
@@ -227,7 +227,11 @@ def _missing_code_message(name: str, exc: Exception) -> str:
 # -- LangChain tools as codemode tools ----------------------------------------------------------
 
 
-def from_langchain(tools: Iterable[BaseTool]) -> list[Tool]:
+def from_langchain(
+    tools: Iterable[BaseTool],
+    *,
+    requires_approval: Iterable[str] | Mapping[str, ApprovalRule] = (),
+) -> list[Tool]:
     """Codemode tools that call existing LangChain tools.
 
     Takes any `BaseTool`: `@tool` functions, `StructuredTool`, subclasses with an `args_schema`,
@@ -240,8 +244,16 @@ def from_langchain(tools: Iterable[BaseTool]) -> list[Tool]:
     text, a string: that string, a callable: what it returns), but the model's code sees it as a
     `ToolError` it can catch, not as a return value it might mistake for data.
 
+    `requires_approval` names the tools whose calls wait for approval (or maps names to a rule,
+    as `Tool.from_schema` takes it).
+
     `cm = Codemode(from_langchain([search, get_weather]))`
     """
+    rules: dict[str, ApprovalRule] = (
+        dict(requires_approval)
+        if isinstance(requires_approval, Mapping)
+        else dict.fromkeys(requires_approval, True)
+    )
     out = []
     for item in tools:
         if not isinstance(item, BaseTool):
@@ -256,8 +268,11 @@ def from_langchain(tools: Iterable[BaseTool]) -> list[Tool]:
                 input_schema=spec.get("parameters") or {"type": "object", "properties": {}},
                 fn=_LangChainCall(item),
                 output_schema=_output_schema(item),
+                requires_approval=rules.pop(item.name, False),
             )
         )
+    if rules:
+        raise RegistrationError(f"requires_approval names unknown tools: {', '.join(rules)}")
     return out
 
 
