@@ -284,12 +284,12 @@ async def test_paused_time_does_not_count_against_the_timeout(cm: Codemode) -> N
     code = """
 async def main():
     await codemode.send_email(to="a@x")
-    await asyncio.sleep(0.6)
+    await asyncio.sleep(0.5)
     return "slept"
 """
-    paused = await cm.execute(code, timeout=1.0)
-    await asyncio.sleep(0.8)  # paused: 0.8 + 0.6 would be past the limit if it counted
-    result = await cm.resume(paused, approve=[paused.pending[0].id], timeout=1.0)
+    paused = await cm.execute(code, timeout=1.5)
+    await asyncio.sleep(1.2)  # paused: 1.2 + 0.5 would be past the limit if it counted
+    result = await cm.resume(paused, approve=[paused.pending[0].id], timeout=1.5)
     assert result.status == "completed", result.error
     assert result.value == "slept"
 
