@@ -168,15 +168,19 @@ class Journal:
                 if table is self._old:
                     self.entries.append(entry)
                 return entry
+        raise ReplayDivergenceError(
+            f"the program took another path on replay: it called {_describe(name, recorded)}, "
+            f"which the checkpoint's journal does not have, while {self.due()}"
+        )
+
+    def due(self) -> str:
+        """The journaled calls not made again yet, for an error message."""
         due = [entry for queue in self._old.values() for entry in queue]
         due += [entry for queue in self._waiting.values() for entry in queue]
         shown = "; ".join(_describe(e["tool"], e["args"]) for e in due[:3])
         more = f" (and {len(due) - 3} more)" if len(due) > 3 else ""
-        raise ReplayDivergenceError(
-            f"the program took another path on replay: it called {_describe(name, recorded)}, "
-            f"which the checkpoint's journal does not have, while {len(due)} journaled "
-            f"call{'s were' if len(due) != 1 else ' was'} still due: {shown}{more}"
-        )
+        were = "calls were" if len(due) != 1 else "call was"
+        return f"{len(due)} journaled {were} still due: {shown}{more}"
 
     def record(self, name: str, recorded: dict[str, Any], outcome: dict[str, Any]) -> None:
         """A call of this run ended: keep its outcome for the next replay."""

@@ -526,3 +526,19 @@ async def test_a_checkpoint_resumes_in_another_process(
         # the other process ran only the approved call; the rest came from the journal
         assert sum(report["effects"].values()) == 1, report
     assert shop.effects == Counter({"get_order:A1": 1})  # nothing ran twice here either
+
+
+async def test_a_replay_that_skips_journaled_calls_is_refused(cm: Codemode, shop: Shop) -> None:
+    code = """
+async def main():
+    order = await codemode.get_order(order_id="A1")
+    if order["amount"] > 100:
+        await codemode.get_order(order_id="B")
+    return await codemode.send_email(to="a@x")
+"""
+    paused = await cm.execute(code)
+    checkpoint = roundtrip(paused)
+    checkpoint["journal"][0]["value"]["amount"] = 5  # now the program skips the second lookup
+    result = await cm.resume(checkpoint, approve=[paused.pending[0].id])
+    assert result.error is not None and result.error.type == "replay"
+    assert "finished" in result.error.message and "get_order" in result.error.message

@@ -284,6 +284,13 @@ class ToolBridge:
         by the executor while model code could still run), so it is not converted twice.
         """
         journal = self.journal
+        if error is None and journal is not None and journal.replaying and not journal.pending:
+            error = ExecuteError(
+                type="replay",
+                message="the program took another path on replay: it finished, but "
+                + journal.due(),
+                exception="ReplayDivergenceError",
+            )
         if error is None and journal is not None and journal.pending:
             pending = tuple(journal.pending)
             self._emit(Paused(pending))
