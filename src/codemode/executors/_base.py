@@ -211,7 +211,7 @@ class ToolBridge:
         except BaseException as exc:
             elapsed = (time.perf_counter() - started) * 1000
             if isinstance(exc, ToolError):
-                message, kind = exc.message, _ERROR_KINDS.get(type(exc), "tool")
+                message, kind = exc.message, _error_kind(exc)
             elif not isinstance(exc, Exception):
                 message, kind = "cancelled", "cancelled"
             else:
@@ -330,10 +330,13 @@ class ToolBridge:
 
 
 _SCALARS = frozenset({str, int, bool, float, type(None)})
-_ERROR_KINDS: dict[type[ToolError], str] = {
-    ToolArgumentError: "argument",
-    ToolCallLimitError: "limit",
-}
+
+
+def _error_kind(exc: ToolError) -> str:
+    """How a journal names the kind of a tool's error."""
+    if isinstance(exc, ToolCallLimitError):
+        return "limit"
+    return "argument" if isinstance(exc, ToolArgumentError) else "tool"
 
 
 def _snapshot(args: Any, budget: int) -> dict[str, Any] | None:
