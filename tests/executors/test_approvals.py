@@ -542,3 +542,18 @@ async def main():
     result = await cm.resume(checkpoint, approve=[paused.pending[0].id])
     assert result.error is not None and result.error.type == "replay"
     assert "finished" in result.error.message and "get_order" in result.error.message
+
+
+async def test_a_program_reading_the_clock_in_a_loop_still_pauses(cm: Codemode) -> None:
+    code = """
+import time
+async def main():
+    stamps = [time.time() for _ in range(50_000)]
+    await codemode.send_email(to="a@x")
+    return len(stamps)
+"""
+    paused = await cm.execute(code)
+    assert paused.status == "paused", paused.error
+    assert paused.checkpoint is not None and len(paused.checkpoint["clock"]) == 10_000
+    done = await cm.resume(paused, approve=[paused.pending[0].id])
+    assert done.value == 50_000

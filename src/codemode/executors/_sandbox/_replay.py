@@ -28,6 +28,9 @@ _INTERVAL_CLOCKS = frozenset(
 )
 
 
+MAX_READINGS = 10_000  # kept per run; a program that reads the clock more replays the rest live
+
+
 class RunReplay:
     """The seed and the clock readings of one run, and the readings it takes itself."""
 
@@ -50,7 +53,7 @@ class RunReplay:
             if name == kind:
                 self._position += 1
                 self._last[kind] = value
-                self.readings.append([kind, value])
+                self._keep(kind, value)
                 return value
             self._position = len(clock)  # another path than the first time: live from here
         value = live()
@@ -58,8 +61,12 @@ class RunReplay:
             if kind not in self._offsets:
                 self._offsets[kind] = self._last[kind] - value
             value += self._offsets[kind]
-        self.readings.append([kind, value])
+        self._keep(kind, value)
         return value
+
+    def _keep(self, kind: str, value: Any) -> None:
+        if len(self.readings) < MAX_READINGS:
+            self.readings.append([kind, value])
 
     def uuids(self) -> random.Random:
         """The generator `uuid.uuid4` draws from: the run's own, apart from `random`'s."""
