@@ -557,3 +557,28 @@ async def main():
     assert paused.checkpoint is not None and len(paused.checkpoint["clock"]) == 10_000
     done = await cm.resume(paused, approve=[paused.pending[0].id])
     assert done.value == 50_000
+
+
+@pytest.mark.parametrize(
+    ("first", "then"), [("inprocess", "subprocess"), ("subprocess", "inprocess")]
+)
+async def test_a_checkpoint_moves_between_executors(first: str, then: str) -> None:
+    shop = Shop()
+    code = NONDETERMINISM.replace(
+        "await codemode.send_email",
+        "await codemode.get_order(order_id='A1')\n    await codemode.send_email",
+    )
+    runs = []
+    for kind in (first, then):
+        executor = EXECUTORS[kind]()
+        try:
+            cm = Codemode(shop.tools(), executor=executor)
+            if not runs:
+                runs.append(await cm.execute(code))
+            else:
+                paused = json.loads(json.dumps(runs[0].checkpoint))
+                runs.append(await cm.resume(paused, approve=[p["id"] for p in paused["pending"]]))
+        finally:
+            await executor.aclose()
+    assert runs[0].status == "paused" and runs[1].status == "completed", runs[1].error
+    assert shop.effects == Counter({"get_order:A1": 1, "email:a@x": 1})
