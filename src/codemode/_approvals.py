@@ -129,10 +129,10 @@ class Journal:
         self._old: dict[Key, collections.deque[dict[str, Any]]] = collections.defaultdict(
             collections.deque
         )
-        self._left = 0
+        self.left = 0  # journaled calls (and held ones) not made again yet
         for entry in entries:
             self._old[_key(entry["tool"], entry["args"])].append(entry)
-            self._left += 1
+            self.left += 1
         self._waiting: dict[Key, collections.deque[dict[str, Any]]] = collections.defaultdict(
             collections.deque
         )
@@ -145,25 +145,25 @@ class Journal:
             elif held["id"] in reject:
                 decided["decision"] = Reject(str(reject[held["id"]]))
             self._waiting[_key(held["tool"], held["args"])].append(decided)
-            self._left += 1
+            self.left += 1
 
     @property
     def replaying(self) -> bool:
         """Whether calls of the runs before this one are still to come."""
-        return self._left > 0
+        return self.left > 0
 
     def match(self, name: str, recorded: dict[str, Any]) -> dict[str, Any] | None:
         """The journaled outcome or the held call this call repeats, or None for a new call.
 
         Raises `ReplayDivergenceError` for a new call while journaled calls are still due.
         """
-        if not self._left:
+        if not self.left:
             return None
         key = _key(name, recorded)
         for table in (self._old, self._waiting):
             queue = table.get(key)
             if queue:
-                self._left -= 1
+                self.left -= 1
                 entry = queue.popleft()
                 if table is self._old:
                     self.entries.append(entry)

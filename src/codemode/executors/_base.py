@@ -181,7 +181,8 @@ class ToolBridge:
         except ToolError as exc:
             self._record(index, ToolCall(name, recorded, False, 0.0, exc.message))
             raise
-        entry = journal.match(name, recorded)  # ReplayDivergenceError: the program stops
+        # ReplayDivergenceError: the program stops
+        entry = journal.match(name, recorded) if journal.left else None
         held_id: str | None = None
         approved = False
         if entry is not None and "id" not in entry:  # answered from the journal
@@ -202,7 +203,7 @@ class ToolBridge:
                 self._record(index, ToolCall(name, recorded, False, 0.0, message))
                 raise ToolError(message, tool=name)
             approved = decision is True
-        if not approved and tool.needs_approval(kwargs):
+        if not approved and tool.requires_approval is not False and tool.needs_approval(kwargs):
             validated = to_jsonable({**{k: kwargs[k] for k in recorded if k in kwargs}, **kwargs})
             raise ApprovalPending(journal.hold(name, recorded, validated, held_id))
         started = time.perf_counter()
@@ -226,8 +227,12 @@ class ToolBridge:
         result = to_jsonable(value, notes)
         for note in notes:
             self.log("system", f"{name}(): {note}")
-        journal.record(name, recorded, {"ok": True, "value": result, "ms": round(elapsed, 3)})
-        self._record(index, ToolCall(name, recorded, True, elapsed, None))
+        journal.entries.append(
+            {"tool": name, "args": recorded, "ok": True, "value": result, "ms": elapsed}
+        )
+        self._calls[index] = call = ToolCall(name, recorded, True, elapsed, None)
+        if self._on_event is not None:
+            self._emit(call)
         return result
 
     def _record(self, index: int, call: ToolCall) -> None:
