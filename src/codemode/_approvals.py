@@ -14,7 +14,7 @@ worker imports the executors' base, which imports this.
 
 from __future__ import annotations
 
-import collections
+import contextvars
 import hashlib
 import json
 import secrets
@@ -90,19 +90,29 @@ class ApprovalPending(Exception):
 # -- the journal of one run -----------------------------------------------------------------
 
 
-Key = tuple[str, str]
+Position = tuple[int, ...]
+"""Where a call is in the program: the path of the task that made it (the main program is `()`,
+the 2nd task the main program started is `(1,)`, its own 1st is `(1, 0)`), then the count of
+that task's calls before it. Calls of concurrent branches keep their positions whatever order
+they run in."""
+
+CALL_POSITION: contextvars.ContextVar[Position | None] = contextvars.ContextVar(
+    "codemode_call_position", default=None
+)
+"""Set by the program's side of a run that may pause, for the bridge: the position of the call
+being made (`ToolBridge` reads it; the subprocess worker sends it with the call)."""
 
 
-def _key(name: str, args: Any) -> Key:
-    return name, json.dumps(args, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+def _canonical(args: Any) -> str:
+    return json.dumps(args, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 class Journal:
     """The host's record of one run that may pause, and the replay of the runs before it.
 
-    Replay matches a call by tool and arguments (the k-th such call takes the k-th journaled
-    outcome), not by position: calls made together with `asyncio.gather` may start in another
-    order when their results come at once from the journal.
+    Replay answers a call from the journal by its position (see `Position`): the same task, the
+    same count of calls before it. A call there with another tool or other arguments means the
+    program took another path: `ReplayDivergenceError`.
     """
 
     def __init__(
@@ -111,7 +121,7 @@ class Journal:
         code: str,
         fingerprint: str,
         seed: int | None = None,
-        clock: Iterable[Any] = (),
+        clock: Mapping[str, Any] | None = None,
         entries: Iterable[dict[str, Any]] = (),
         pending: Iterable[dict[str, Any]] = (),
         approve: Iterable[str] = (),
@@ -120,22 +130,17 @@ class Journal:
         self.code = code
         self.fingerprint = fingerprint
         self.seed = secrets.randbits(63) if seed is None else seed
-        self.clock: list[Any] = list(clock)  # time readings the program replays, in order
-        self.new_clock: list[Any] | None = None  # the readings of this run, once it stops
+        # clock readings the program replays: per task path ("" for the main program, "1.0")
+        self.clock: dict[str, Any] = dict(clock or {})
+        self.new_clock: dict[str, Any] | None = None  # the readings of this run, once it stops
         self.entries: list[dict[str, Any]] = []  # this run's journal, in the order of outcomes
         self.pending: list[PendingCall] = []
         self._held: list[dict[str, Any]] = []  # the pending calls as the checkpoint keeps them
-        self.paused = False
-        self._old: dict[Key, collections.deque[dict[str, Any]]] = collections.defaultdict(
-            collections.deque
-        )
-        self.left = 0  # journaled calls (and held ones) not made again yet
+        self._sequence = 0  # positions for calls that come without one (another executor)
+        self._old: dict[Position, dict[str, Any]] = {}
+        self._waiting: dict[Position, dict[str, Any]] = {}
         for entry in entries:
-            self._old[_key(entry["tool"], entry["args"])].append(entry)
-            self.left += 1
-        self._waiting: dict[Key, collections.deque[dict[str, Any]]] = collections.defaultdict(
-            collections.deque
-        )
+            self._old[tuple(entry["at"])] = entry
         reject = dict(reject or {})
         approved = set(approve)
         for held in pending:
@@ -144,55 +149,71 @@ class Journal:
                 decided["decision"] = True
             elif held["id"] in reject:
                 decided["decision"] = Reject(str(reject[held["id"]]))
-            self._waiting[_key(held["tool"], held["args"])].append(decided)
-            self.left += 1
+            self._waiting[tuple(held["at"])] = decided
+        self.left = len(self._old) + len(self._waiting)  # journaled calls not made again yet
 
     @property
     def replaying(self) -> bool:
         """Whether calls of the runs before this one are still to come."""
         return self.left > 0
 
-    def match(self, name: str, recorded: dict[str, Any]) -> dict[str, Any] | None:
-        """The journaled outcome or the held call this call repeats, or None for a new call.
+    def position(self) -> Position:
+        """The position of the call being made (a sequence number when none was given)."""
+        at = CALL_POSITION.get()
+        if at is None:
+            self._sequence += 1
+            return (-1, self._sequence)
+        return at
 
-        Raises `ReplayDivergenceError` for a new call while journaled calls are still due.
+    def match(self, name: str, recorded: dict[str, Any], at: Position) -> dict[str, Any] | None:
+        """The journaled outcome or the held call at position `at`, or None for a new call.
+
+        Raises `ReplayDivergenceError` when the journal has another call there.
         """
-        if not self.left:
-            return None
-        key = _key(name, recorded)
-        for table in (self._old, self._waiting):
-            queue = table.get(key)
-            if queue:
-                self.left -= 1
-                entry = queue.popleft()
-                if table is self._old:
-                    self.entries.append(entry)
-                return entry
-        raise ReplayDivergenceError(
-            f"the program took another path on replay: it called {_describe(name, recorded)}, "
-            f"which the checkpoint's journal does not have, while {self.due()}"
-        )
+        entry = self._old.pop(at, None)
+        if entry is None:
+            entry = self._waiting.pop(at, None)
+            if entry is None:
+                return None
+        else:
+            self.entries.append(entry)
+        self.left -= 1
+        if entry["tool"] != name or _canonical(entry["args"]) != _canonical(recorded):
+            raise ReplayDivergenceError(
+                f"the program took another path on replay: it called "
+                f"{_describe(name, recorded)} where it called "
+                f"{_describe(entry['tool'], entry['args'])} the first time"
+            )
+        return entry
 
     def due(self) -> str:
         """The journaled calls not made again yet, for an error message."""
-        due = [entry for queue in self._old.values() for entry in queue]
-        due += [entry for queue in self._waiting.values() for entry in queue]
+        due = [*self._old.values(), *self._waiting.values()]
         shown = "; ".join(_describe(e["tool"], e["args"]) for e in due[:3])
         more = f" (and {len(due) - 3} more)" if len(due) > 3 else ""
         were = "calls were" if len(due) != 1 else "call was"
-        return f"{len(due)} journaled {were} still due: {shown}{more}"
+        return f"{len(due)} journaled {were} not made again: {shown}{more}"
 
-    def record(self, name: str, recorded: dict[str, Any], outcome: dict[str, Any]) -> None:
+    def record(
+        self, name: str, recorded: dict[str, Any], at: Position, outcome: dict[str, Any]
+    ) -> None:
         """A call of this run ended: keep its outcome for the next replay."""
-        self.entries.append({"tool": name, "args": recorded, **outcome})
+        self.entries.append({"tool": name, "args": recorded, "at": list(at), **outcome})
 
     def hold(
-        self, name: str, recorded: dict[str, Any], validated: dict[str, Any], held_id: str | None
+        self,
+        name: str,
+        recorded: dict[str, Any],
+        at: Position,
+        validated: dict[str, Any],
+        held_id: str | None,
     ) -> PendingCall:
         """A call waits for a decision (keeping its id when it waited in the last run too)."""
         call = PendingCall(held_id or f"ap_{secrets.token_hex(6)}", name, validated)
         self.pending.append(call)
-        self._held.append({"id": call.id, "tool": name, "args": recorded, "validated": validated})
+        self._held.append(
+            {"id": call.id, "tool": name, "args": recorded, "at": list(at), "validated": validated}
+        )
         return call
 
     def checkpoint(self) -> dict[str, Any]:
@@ -202,13 +223,10 @@ class Journal:
             "fingerprint": self.fingerprint,
             "code": self.code,
             "seed": self.seed,
-            "clock": list(self.new_clock if self.new_clock is not None else self.clock),
+            "clock": dict(self.new_clock if self.new_clock is not None else self.clock),
             # calls of earlier runs this one never reached (a branch still asleep) stay due
-            "journal": [*self.entries, *(e for q in self._old.values() for e in q)],
-            "pending": [
-                *self._held,
-                *(_undecided(e) for q in self._waiting.values() for e in q),
-            ],
+            "journal": [*self.entries, *self._old.values()],
+            "pending": [*self._held, *(_undecided(e) for e in self._waiting.values())],
         }
 
 
@@ -281,12 +299,11 @@ def load_checkpoint(
     if (
         not isinstance(code, str)
         or type(seed) is not int
-        or not isinstance(clock, list)
+        or not is_clock(clock)
         or not isinstance(journal, list)
         or not isinstance(pending, list)
         or not all(_is_entry(e) for e in journal)
         or not all(_is_entry(p) and isinstance(p.get("id"), str) for p in pending)
-        or not all(is_reading(r) for r in clock)
     ):
         raise CheckpointError("a malformed checkpoint: a field is missing or of the wrong type")
     if data.get("fingerprint") != expected(code):
@@ -322,16 +339,33 @@ def _is_entry(entry: Any) -> bool:
         isinstance(entry, dict)
         and isinstance(entry.get("tool"), str)
         and isinstance(entry.get("args"), dict)
+        and is_position(entry.get("at"))
     )
 
 
-def is_reading(reading: Any) -> bool:
-    """Whether `reading` is one clock reading as checkpoints keep them: `[clock, number]`."""
+def is_position(at: Any) -> bool:
+    """Whether `at` is a call's position as frames and checkpoints carry it (a list of ints)."""
     return (
-        isinstance(reading, list)
-        and len(reading) == 2
-        and isinstance(reading[0], str)
-        and type(reading[1]) in (int, float)
+        isinstance(at, list | tuple)
+        and 0 < len(at) <= 64
+        and all(type(i) is int and -1 <= i < 1 << 31 for i in at)
+    )
+
+
+def is_clock(clock: Any) -> bool:
+    """Whether `clock` is a run's clock readings as checkpoints keep them: per task path, a list
+    of `[clock name, number]`."""
+    return isinstance(clock, dict) and all(
+        isinstance(path, str)
+        and isinstance(readings, list)
+        and all(
+            isinstance(r, list)
+            and len(r) == 2
+            and isinstance(r[0], str)
+            and type(r[1]) in (int, float)
+            for r in readings
+        )
+        for path, readings in clock.items()
     )
 
 

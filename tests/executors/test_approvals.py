@@ -532,16 +532,18 @@ async def test_a_replay_that_skips_journaled_calls_is_refused(cm: Codemode, shop
     code = """
 async def main():
     order = await codemode.get_order(order_id="A1")
-    if order["amount"] > 100:
-        await codemode.get_order(order_id="B")
+    if order["amount"] < 100:
+        return "small"
+    await codemode.get_order(order_id="B")
     return await codemode.send_email(to="a@x")
 """
     paused = await cm.execute(code)
     checkpoint = roundtrip(paused)
-    checkpoint["journal"][0]["value"]["amount"] = 5  # now the program skips the second lookup
+    checkpoint["journal"][0]["value"]["amount"] = 5  # now the program stops early
     result = await cm.resume(checkpoint, approve=[paused.pending[0].id])
     assert result.error is not None and result.error.type == "replay"
     assert "finished" in result.error.message and "get_order" in result.error.message
+    assert shop.effects["email:a@x"] == 0
 
 
 async def test_a_program_reading_the_clock_in_a_loop_still_pauses(cm: Codemode) -> None:
@@ -554,7 +556,8 @@ async def main():
 """
     paused = await cm.execute(code)
     assert paused.status == "paused", paused.error
-    assert paused.checkpoint is not None and len(paused.checkpoint["clock"]) == 10_000
+    assert paused.checkpoint is not None
+    assert sum(map(len, paused.checkpoint["clock"].values())) == 10_000
     done = await cm.resume(paused, approve=[paused.pending[0].id])
     assert done.value == 50_000
 
@@ -582,3 +585,54 @@ async def test_a_checkpoint_moves_between_executors(first: str, then: str) -> No
             await executor.aclose()
     assert runs[0].status == "paused" and runs[1].status == "completed", runs[1].error
     assert shop.effects == Counter({"get_order:A1": 1, "email:a@x": 1})
+
+
+async def test_concurrent_branches_replay_by_position_whatever_their_order(
+    executor: Executor,
+) -> None:
+    calls: Counter[str] = Counter()
+
+    async def slow_lookup(key: str) -> str:
+        calls["slow:" + key] += 1
+        await asyncio.sleep(0.3)
+        return key
+
+    async def lookup(key: str) -> str:
+        calls[key] += 1
+        return key
+
+    async def delete(key: str) -> str:
+        calls["delete:" + key] += 1
+        return "deleted " + key
+
+    tools = [
+        Tool.from_function(slow_lookup),
+        Tool.from_function(lookup),
+        Tool.from_function(delete, requires_approval=True),
+    ]
+    # The first time, the sleeping branch makes its lookup while the other waits for a slow
+    # tool; on resume that slow tool answers at once from the journal, so the other branch's
+    # approved call, and the new lookup after it, come before the sleeping branch's lookup.
+    code = """
+import random, time
+async def sleepy():
+    await asyncio.sleep(0.1)
+    t = time.time()
+    return await codemode.lookup(key="b"), random.random(), t
+
+async def busy():
+    await codemode.slow_lookup(key="a")
+    t = time.time()
+    await codemode.delete(key="a")
+    return await codemode.lookup(key="c"), t
+
+async def main():
+    return await asyncio.gather(sleepy(), busy())
+"""
+    cm = Codemode(tools, executor=executor)
+    paused = await cm.execute(code)
+    assert paused.status == "paused", paused.error
+    assert sorted(c.name for c in paused.tool_calls) == ["lookup", "slow_lookup"]
+    result = await cm.resume(roundtrip(paused), approve=[paused.pending[0].id])
+    assert result.status == "completed", result.error
+    assert calls == Counter({"slow:a": 1, "b": 1, "delete:a": 1, "c": 1})

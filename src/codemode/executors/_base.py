@@ -175,6 +175,7 @@ class ToolBridge:
         decision, run and journal the rest."""
         journal = self.journal
         assert journal is not None
+        at = journal.position()
         self._calls.append(None)
         try:
             kwargs = tool.validate(args)
@@ -182,7 +183,7 @@ class ToolBridge:
             self._record(index, ToolCall(name, recorded, False, 0.0, exc.message))
             raise
         # ReplayDivergenceError: the program stops
-        entry = journal.match(name, recorded) if journal.left else None
+        entry = journal.match(name, recorded, at) if journal.left else None
         held_id: str | None = None
         approved = False
         if entry is not None and "id" not in entry:  # answered from the journal
@@ -198,14 +199,14 @@ class ToolBridge:
             if isinstance(decision, Reject):
                 message = f"{name}(): the call was rejected: {decision.reason}"
                 journal.record(
-                    name, recorded, {"ok": False, "kind": "rejected", "message": message}
+                    name, recorded, at, {"ok": False, "kind": "rejected", "message": message}
                 )
                 self._record(index, ToolCall(name, recorded, False, 0.0, message))
                 raise ToolError(message, tool=name)
             approved = decision is True
         if not approved and tool.requires_approval is not False and tool.needs_approval(kwargs):
             validated = to_jsonable({**{k: kwargs[k] for k in recorded if k in kwargs}, **kwargs})
-            raise ApprovalPending(journal.hold(name, recorded, validated, held_id))
+            raise ApprovalPending(journal.hold(name, recorded, at, validated, held_id))
         started = time.perf_counter()
         try:
             value = await (tool.fn(**kwargs) if tool.is_async else tool.call_sync(kwargs))
@@ -217,7 +218,7 @@ class ToolBridge:
                 message, kind = "cancelled", "cancelled"
             else:
                 message, kind = f"{name}() failed: {_tool_exception_message(exc)}", "tool"
-            journal.record(name, recorded, {"ok": False, "kind": kind, "message": message})
+            journal.record(name, recorded, at, {"ok": False, "kind": kind, "message": message})
             self._record(index, ToolCall(name, recorded, False, elapsed, message))
             if isinstance(exc, ToolError) or not isinstance(exc, Exception):
                 raise
@@ -228,7 +229,14 @@ class ToolBridge:
         for note in notes:
             self.log("system", f"{name}(): {note}")
         journal.entries.append(
-            {"tool": name, "args": recorded, "ok": True, "value": result, "ms": elapsed}
+            {
+                "tool": name,
+                "args": recorded,
+                "at": list(at),
+                "ok": True,
+                "value": result,
+                "ms": elapsed,
+            }
         )
         self._calls[index] = call = ToolCall(name, recorded, True, elapsed, None)
         if self._on_event is not None:

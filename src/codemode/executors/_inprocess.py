@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from types import CodeType
 from typing import Any
 
-from .._approvals import ApprovalPending, ReplayDivergenceError
+from .._approvals import CALL_POSITION, ApprovalPending, ReplayDivergenceError
 from .._errors import ToolArgumentError, ToolCallLimitError, ToolError
 from .._program import (
     FILENAME,
@@ -50,7 +50,7 @@ from ._sandbox import (
     install_unraisable_filter,
     make_print,
 )
-from ._sandbox._replay import RunReplay
+from ._sandbox._replay import SLOT, RunReplay, TaskSlot
 
 _CANCEL_MESSAGE = "codemode: execution deadline"
 
@@ -154,9 +154,11 @@ class InProcessExecutor(Executor):
         journal = tools.journal
         if replay is None and journal is not None:
             replay = RunReplay(journal.seed, journal.clock)
+        slot = None
         if replay is not None:
             execution.replay = replay
             control = RunControl(lambda: _expire_and_cancel(execution, task))
+            slot = SLOT.set(TaskSlot(()))  # the main program's task
         namespace = self._namespace(execution, tools, control)
         token = CURRENT.set(execution)
         if deadline is not None:
@@ -184,6 +186,8 @@ class InProcessExecutor(Executor):
                 error = _timeout_error(limits)
             _cleanup(execution)
             CURRENT.reset(token)
+            if slot is not None:
+                SLOT.reset(slot)
         if control is not None and control.stopped:  # even if the program swallowed the stop
             value, error = None, control.error()
         if journal is not None and replay is not None:
@@ -444,6 +448,8 @@ def _pausable(plain: Any, control: RunControl) -> Any:
     """`codemode.<name>` in a run that may pause: a call that waits for approval is held."""
 
     async def call(*args: Any, **kwargs: Any) -> Any:
+        slot = SLOT.get()  # where the call is in the program, for the journal
+        position = CALL_POSITION.set(slot.next_call() if slot is not None else None)
         control.inflight += 1
         try:
             return await plain(*args, **kwargs)
@@ -453,6 +459,7 @@ def _pausable(plain: Any, control: RunControl) -> Any:
             control.diverge(exc)  # the program stops here, it must not go on another path
             return await asyncio.get_running_loop().create_future()
         finally:
+            CALL_POSITION.reset(position)
             control.inflight -= 1
             control.poke()
 

@@ -34,8 +34,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .._approvals import ApprovalPending, ReplayDivergenceError
-from .._approvals import is_reading as _is_reading
+from .._approvals import CALL_POSITION, ApprovalPending, ReplayDivergenceError
+from .._approvals import is_clock as _is_clock
+from .._approvals import is_position as _is_position
 from .._errors import ToolArgumentError, ToolCallLimitError, ToolError
 from .._result import ErrorType, ExecuteError, ExecuteResult, Limits
 from ._base import Executor, ToolBridge
@@ -710,8 +711,11 @@ class _Worker:
                 raise FrameError(f"a tool call with a stale or invalid id {call_id!r}")
             if not isinstance(name, str) or not isinstance(args, dict):
                 raise FrameError("a malformed tool call")
+            at = message.get("at")
+            if at is not None and not _is_position(at):
+                raise FrameError("a tool call with a malformed position")
             run.last_id = call_id
-            call = self._call(run, call_id, name, args)
+            call = self._call(run, call_id, name, args, at)
             if sys.version_info >= (3, 12):  # the tool starts now, not on the loop's next turn
                 task = asyncio.Task(call, loop=self.loop, eager_start=True)
             else:
@@ -726,9 +730,9 @@ class _Worker:
         elif kind == "clock":  # a run that may pause: its clock readings, for the checkpoint
             readings = message.get("readings")
             journal = run.bridge.journal
-            if journal is None or not isinstance(readings, list):
+            if journal is None:
                 raise FrameError("a clock frame for a run that cannot pause")
-            if not all(_is_reading(r) for r in readings):
+            if not _is_clock(readings):
                 raise FrameError("a malformed clock frame")
             journal.new_clock = readings
         elif kind == "done":
@@ -738,8 +742,12 @@ class _Worker:
         else:
             raise FrameError(f"an unknown frame type {kind!r}")
 
-    async def _call(self, run: _Run, call_id: int, name: str, args: dict[str, Any]) -> None:
+    async def _call(
+        self, run: _Run, call_id: int, name: str, args: dict[str, Any], at: Any = None
+    ) -> None:
         reply: dict[str, Any]
+        if at is not None:  # this task's own context: where the call is, for the journal
+            CALL_POSITION.set(tuple(at))
         try:
             value = await run.bridge.call(name, args)
             reply = {"t": "ret", "id": call_id, "ok": True, "value": value}

@@ -31,7 +31,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any, cast
 
-from .._approvals import ApprovalPending, ReplayDivergenceError
+from .._approvals import CALL_POSITION, ApprovalPending, ReplayDivergenceError
 from .._errors import ToolArgumentError, ToolCallLimitError, ToolError
 from .._result import ExecuteError, Limits, LogEntry, to_jsonable
 from . import _isolation as isolation
@@ -237,7 +237,15 @@ class WorkerBridge(ToolBridge):
             raise ToolError(f"{name}(): the execution is over", tool=name)
         call_id = next(self._ids)
         try:
-            frame = encode({"t": "call", "id": call_id, "tool": name, "args": to_jsonable(args)})
+            frame = encode(
+                {
+                    "t": "call",
+                    "id": call_id,
+                    "tool": name,
+                    "args": to_jsonable(args),
+                    "at": CALL_POSITION.get(),  # a run that may pause: where the call is
+                }
+            )
         except (ValueError, TypeError) as exc:
             message = f"{name}(): the arguments cannot be sent: {exc}"
             raise ToolArgumentError(message, tool=name) from None
@@ -451,7 +459,7 @@ class Worker:
         else:
             pause = message.get("pause")
             if pause is not None:  # the run may wait for approvals: replay what it saw before
-                replay = RunReplay(int(pause["seed"]), list(pause["clock"]))
+                replay = RunReplay(int(pause["seed"]), dict(pause["clock"]))
             value, error = await self.executor.run(compiled, code, bridge, limits, replay=replay)
             bridge.closed = True  # its leftover tasks are cancelled after the result is sent
         frame = None
