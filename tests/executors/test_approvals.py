@@ -613,18 +613,20 @@ async def test_concurrent_branches_replay_by_position_whatever_their_order(
     # The first time, the sleeping branch makes its lookup while the other waits for a slow
     # tool; on resume that slow tool answers at once from the journal, so the other branch's
     # approved call, and the new lookup after it, come before the sleeping branch's lookup.
+    # Each branch draws a random number and reads the clock after its first wait: in the other
+    # order on resume, yet each gets its own values back (the deletion's key says so).
     code = """
-import random, time
+import random, time, uuid
 async def sleepy():
     await asyncio.sleep(0.1)
-    t = time.time()
-    return await codemode.lookup(key="b"), random.random(), t
+    drawn = (random.random(), str(uuid.uuid4()), time.time())
+    return await codemode.lookup(key=str(drawn))
 
 async def busy():
     await codemode.slow_lookup(key="a")
-    t = time.time()
-    await codemode.delete(key="a")
-    return await codemode.lookup(key="c"), t
+    drawn = (random.random(), str(uuid.uuid4()), time.time())
+    await codemode.delete(key=str(drawn))
+    return await codemode.lookup(key="c")
 
 async def main():
     return await asyncio.gather(sleepy(), busy())
@@ -633,6 +635,9 @@ async def main():
     paused = await cm.execute(code)
     assert paused.status == "paused", paused.error
     assert sorted(c.name for c in paused.tool_calls) == ["lookup", "slow_lookup"]
+    key = paused.pending[0].args["key"]
     result = await cm.resume(roundtrip(paused), approve=[paused.pending[0].id])
     assert result.status == "completed", result.error
-    assert calls == Counter({"slow:a": 1, "b": 1, "delete:a": 1, "c": 1})
+    [sleepy_key] = [c.args["key"] for c in paused.tool_calls if c.name == "lookup"]
+    assert calls == Counter({"slow:a": 1, sleepy_key: 1, "delete:" + key: 1, "c": 1})
+    assert set(calls.values()) == {1}

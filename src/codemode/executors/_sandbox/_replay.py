@@ -2,7 +2,7 @@
 of its random sources and the readings of its clocks, so that `random`, `uuid.uuid4`, `time` and
 `datetime.now()` give the program the values they gave it the first time.
 
-Positions and clock readings are kept per task (`TaskSlot`): the main program is the task `()`,
+Positions, clock readings and random generators are kept per task (`TaskSlot`): the main program is the task `()`,
 the tasks it starts (`gather`, `create_task`, a `TaskGroup`) are `(0,)`, `(1,)`, ... in the order
 it starts them, theirs `(1, 0)` and so on. Concurrent branches may run in another order on replay
 (their tool results come at once from the journal); each keeps its own positions and readings.
@@ -40,7 +40,7 @@ class TaskSlot:
     """One task of a run that may pause: its path, and how many calls, clock readings and
     tasks it has made so far."""
 
-    __slots__ = ("calls", "key", "path", "readings", "spawned")
+    __slots__ = ("calls", "generators", "key", "path", "readings", "spawned")
 
     def __init__(self, path: tuple[int, ...]) -> None:
         self.path = path
@@ -48,6 +48,7 @@ class TaskSlot:
         self.calls = 0
         self.readings = 0
         self.spawned = 0
+        self.generators: dict[str, random.Random] = {}  # this task's `random` and `uuid4`
 
     def next_call(self) -> tuple[int, ...]:
         """The position of this task's next tool call."""
@@ -78,7 +79,7 @@ def child_context() -> contextvars.Context | None:
 class RunReplay:
     """The seed and the clock readings of one run, and the readings it takes itself."""
 
-    __slots__ = ("_count", "_last", "_offsets", "_uuids", "clock", "readings", "seed")
+    __slots__ = ("_count", "_last", "_offsets", "clock", "readings", "seed")
 
     def __init__(self, seed: int, clock: dict[str, Any] | None = None) -> None:
         self.seed = seed
@@ -87,7 +88,6 @@ class RunReplay:
         self._count = 0
         self._last: dict[str, Any] = {}
         self._offsets: dict[str, Any] = {}
-        self._uuids: random.Random | None = None
 
     def read(self, kind: str, live: Callable[[], Any]) -> Any:
         """The next reading of clock `kind`: from the earlier runs while they last, then live."""
@@ -118,12 +118,6 @@ class RunReplay:
     def child_context(self) -> contextvars.Context | None:
         """The context for a task the program starts (see `child_context`)."""
         return child_context()
-
-    def uuids(self) -> random.Random:
-        """The generator `uuid.uuid4` draws from: the run's own, apart from `random`'s."""
-        if self._uuids is None:
-            self._uuids = random.Random(self.seed ^ 0x5555_5555_5555)
-        return self._uuids
 
 
 def current_replay() -> RunReplay | None:
