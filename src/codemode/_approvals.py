@@ -347,7 +347,7 @@ def is_position(at: Any) -> bool:
     """Whether `at` is a call's position as frames and checkpoints carry it (a list of ints)."""
     return (
         isinstance(at, list | tuple)
-        and 0 < len(at) <= 64
+        and 0 < len(at) <= 256
         and all(type(i) is int and -1 <= i < 1 << 31 for i in at)
     )
 

@@ -641,3 +641,20 @@ async def main():
     [sleepy_key] = [c.args["key"] for c in paused.tool_calls if c.name == "lookup"]
     assert calls == Counter({"slow:a": 1, sleepy_key: 1, "delete:" + key: 1, "c": 1})
     assert set(calls.values()) == {1}
+
+
+async def test_tasks_started_by_tasks_very_deep_still_replay(cm: Codemode, shop: Shop) -> None:
+    code = """
+async def dig(n):
+    if n == 0:
+        return await codemode.send_email(to="deep@x")
+    return await asyncio.create_task(dig(n - 1))
+
+async def main():
+    return await dig(300)
+"""
+    paused = await cm.execute(code)
+    assert paused.status == "paused", paused.error
+    done = await cm.resume(roundtrip(paused), approve=[paused.pending[0].id])
+    assert done.value == "sent to deep@x"
+    assert shop.effects == Counter({"email:deep@x": 1})

@@ -33,6 +33,7 @@ _INTERVAL_CLOCKS = frozenset(
     }
 )
 
+MAX_DEPTH = 200  # of a task path (positions travel with 256 at most: see `is_position`)
 MAX_READINGS = 10_000  # kept per run; a program that reads the clock more replays the rest live
 
 
@@ -57,7 +58,10 @@ class TaskSlot:
 
     def child(self) -> TaskSlot:
         self.spawned += 1
-        return TaskSlot((*self.path, self.spawned - 1))
+        path = (*self.path, self.spawned - 1)
+        if len(path) > MAX_DEPTH:  # tasks started by tasks, very deep: fold the tail, the same
+            path = (*path[: MAX_DEPTH - 1], hash(path[MAX_DEPTH - 1 :]) & 0x7FFF_FFFF)  # each run
+        return TaskSlot(path)
 
 
 SLOT: contextvars.ContextVar[TaskSlot | None] = contextvars.ContextVar(
