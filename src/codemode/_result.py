@@ -111,7 +111,7 @@ class ExecuteResult:
     tool_calls: tuple[ToolCall, ...] = ()
     duration_ms: float = 0.0
     pending: tuple[PendingCall, ...] = ()
-    checkpoint: dict[str, Any] | None = None
+    checkpoint: dict[str, Any] | None = dataclasses.field(default=None, repr=False)  # large
 
     @property
     def status(self) -> Status:

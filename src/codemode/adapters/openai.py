@@ -300,7 +300,7 @@ def run_loop(
     max_turns: int = 10,
     name: str = "run_code",
     **create_args: Any,
-) -> tuple[ChatCompletionMessage, list[dict[str, Any]]]: ...
+) -> tuple[ChatCompletionMessage | PausedLoop, list[dict[str, Any]]]: ...
 
 
 @overload
@@ -314,7 +314,7 @@ def run_loop(
     max_turns: int = 10,
     name: str = "run_code",
     **create_args: Any,
-) -> tuple[Response, list[dict[str, Any]]]: ...
+) -> tuple[Response | PausedLoop, list[dict[str, Any]]]: ...
 
 
 def run_loop(
@@ -384,7 +384,7 @@ async def arun_loop(
     max_turns: int = 10,
     name: str = "run_code",
     **create_args: Any,
-) -> tuple[ChatCompletionMessage, list[dict[str, Any]]]: ...
+) -> tuple[ChatCompletionMessage | PausedLoop, list[dict[str, Any]]]: ...
 
 
 @overload
@@ -398,7 +398,7 @@ async def arun_loop(
     max_turns: int = 10,
     name: str = "run_code",
     **create_args: Any,
-) -> tuple[Response, list[dict[str, Any]]]: ...
+) -> tuple[Response | PausedLoop, list[dict[str, Any]]]: ...
 
 
 async def arun_loop(
