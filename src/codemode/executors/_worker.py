@@ -237,15 +237,11 @@ class WorkerBridge(ToolBridge):
             raise ToolError(f"{name}(): the execution is over", tool=name)
         call_id = next(self._ids)
         try:
-            frame = encode(
-                {
-                    "t": "call",
-                    "id": call_id,
-                    "tool": name,
-                    "args": to_jsonable(args),
-                    "at": CALL_POSITION.get(),  # a run that may pause: where the call is
-                }
-            )
+            frame_data = {"t": "call", "id": call_id, "tool": name, "args": to_jsonable(args)}
+            at = CALL_POSITION.get()
+            if at is not None:  # a run that may pause: where the call is, for the journal
+                frame_data["at"] = at
+            frame = encode(frame_data)
         except (ValueError, TypeError) as exc:
             message = f"{name}(): the arguments cannot be sent: {exc}"
             raise ToolArgumentError(message, tool=name) from None
