@@ -603,3 +603,17 @@ def test_a_new_agent_on_the_same_checkpointer_resumes_the_paused_program() -> No
     assert "__interrupt__" not in state
     assert state["messages"][-2].artifact.value == ["refunded 250", "refunded 5"]
     assert effects == Counter({"get_order": 1, "refund:250": 1, "refund:5": 1})
+
+
+def test_resume_by_interrupt_id() -> None:
+    from langgraph.types import Command
+
+    effects: Counter[str] = Counter()
+    agent = approval_agent(effects)
+    config = {"configurable": {"thread_id": "approvals-4"}}
+    state = agent.invoke({"messages": [HumanMessage("Refund order A1")]}, config)
+    for _ in range(2):
+        [waiting] = state["__interrupt__"]
+        state = agent.invoke(Command(resume={waiting.id: True}), config)
+    assert "__interrupt__" not in state
+    assert effects == Counter({"get_order": 1, "refund:250": 1, "refund:5": 1})
