@@ -658,3 +658,11 @@ async def main():
     done = await cm.resume(roundtrip(paused), approve=[paused.pending[0].id])
     assert done.value == "sent to deep@x"
     assert shop.effects == Counter({"email:deep@x": 1})
+
+
+def test_the_stubs_say_which_tools_need_approval(shop: Shop) -> None:
+    stubs = Codemode(shop.tools()).stubs()
+    get_order, refund, send_email = stubs.split("async def ")[1:]
+    assert "approval" not in get_order
+    assert "May need approval (by its arguments)" in refund and "ToolError" in refund
+    assert "Needs approval: a person decides before it runs" in send_email
