@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import copy
+import sys
 from collections.abc import Callable, Coroutine, Iterable, Mapping
 from types import TracebackType
 from typing import Any, Self
@@ -439,7 +440,13 @@ class Codemode:
 def _run_sync(start: Callable[[], Coroutine[Any, Any, ExecuteResult]]) -> ExecuteResult:
     try:
         asyncio.get_running_loop()
+        in_loop = True
     except RuntimeError:
+        in_loop = False
+    # The run starts outside the probe's `except` block, and when the caller is itself
+    # handling an exception, on a thread of its own: model code must never see a host
+    # exception (a bare `raise`, `__context__`).
+    if not in_loop and sys.exc_info()[1] is None:
         return asyncio.run(start())
     with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="codemode") as pool:
         return pool.submit(lambda: asyncio.run(start())).result()

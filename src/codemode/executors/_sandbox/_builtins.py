@@ -12,17 +12,21 @@ from typing import Any
 from RestrictedPython.Guards import safe_builtins
 
 from ..._errors import ToolArgumentError, ToolError
+from ..._result import exact_str
 from .. import _policy as policy
 from .._policy import GUARD_PREFIX, check_attribute
 from ._guards import (
     _SEQUENCES,
-    _TEXT_METHODS,
     _check_width,
     attr_guard,
-    build_class,
     format_builtin,
-    init_guard,
     pow_guard,
+)
+from ._owner import (
+    build_class,
+    init_guard,
+    new_guard,
+    own_dunder_guard,
     private_guard,
     write_guard,
 )
@@ -38,6 +42,7 @@ from ._runtime import (
     _refuse,
     resident_memory,
 )
+from ._types import install_stand_ins, stand_in, type_builtin
 
 
 def sum_builtin(iterable: Iterable[Any], /, start: Any = 0) -> Any:
@@ -63,28 +68,39 @@ def dir_builtin(*args: Any) -> list[str]:
 
 
 def _check_getattr_name(name: Any) -> str:
+    """The attribute name model code passed, as an exact `str` (a `str` subclass's own
+    `startswith` or `__eq__` must not answer the checks), once the policy allows it."""
     if not isinstance(name, str):
         raise TypeError("attribute name must be a string")
-    normal = unicodedata.normalize("NFKC", name)
+    exact: str = str.__str__(name)
+    normal = unicodedata.normalize("NFKC", exact)
     problem = check_attribute(normal) or (
-        f"access to {name!r} is not allowed" if normal.startswith(GUARD_PREFIX) else None
+        f"access to {exact!r} is not allowed" if normal.startswith(GUARD_PREFIX) else None
     )
     if problem:
         raise PolicyError(problem)
-    return name
+    return exact
 
 
 _MISSING = object()
 
 
 def getattr_builtin(obj: Any, name: str, default: Any = _MISSING) -> Any:
-    _check_getattr_name(name)
+    """`getattr` for model code: the same routing as `obj.name` compiled by the policy. Every
+    other dynamic route to an attribute (`operator.attrgetter`, `methodcaller`, a stand-in's
+    class attributes) comes through here."""
+    name = _check_getattr_name(name)
     try:
-        if name == "__init__":
-            return init_guard(obj)
-        if name.startswith("_") and not name.startswith("__"):
-            return private_guard(obj, name)
-        if name in policy.GUARDED_METHODS:  # the same routing as `obj.name` in model code
+        if name[:1] == "_":
+            if name == "__init__":
+                return init_guard(obj)
+            if name == "__new__":
+                return new_guard(obj)
+            if not name.startswith("__"):
+                return private_guard(obj, name)
+            if name not in policy.ALLOWED_DUNDERS:
+                return own_dunder_guard(obj, name)
+        if name in policy.GUARDED_METHODS:
             return attr_guard(obj, name)
         return getattr(obj, name)
     except AttributeError:
@@ -102,12 +118,12 @@ def hasattr_builtin(obj: Any, name: str) -> bool:
 
 
 def setattr_builtin(obj: Any, name: str, value: Any) -> None:
-    _check_getattr_name(name)
+    name = _check_getattr_name(name)
     setattr(write_guard(obj, name), name, value)
 
 
 def delattr_builtin(obj: Any, name: str) -> None:
-    _check_getattr_name(name)
+    name = _check_getattr_name(name)
     delattr(write_guard(obj, name), name)
 
 
@@ -173,6 +189,12 @@ class BigRange:
     def __hash__(self) -> int:
         return hash(self._range)
 
+    def __copy__(self) -> BigRange:
+        return self  # immutable, as `range`
+
+    def __deepcopy__(self, memo: Any) -> BigRange:
+        return self
+
     def __repr__(self) -> str:
         return repr(self._range)
 
@@ -237,31 +259,21 @@ def _call_until(fn: Callable[[], Any], sentinel: Any, execution: Execution | Non
         yield value
 
 
-class _GuardedType(type):
-    """A stand-in for `bytes`/`bytearray` that checks sizes; isinstance still works."""
+def _sized(real: type) -> Callable[..., Any]:
+    """`bytes(n)` / `bytearray(n)` with `n` checked before anything is allocated."""
 
-    _real: type
-
-    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+    def make(*args: Any, **kwargs: Any) -> Any:
         if args and isinstance(args[0], int) and not isinstance(args[0], bool):
-            _check_width(args[0], cls._real.__name__)
-        return cls._real(*args, **kwargs)
+            _check_width(args[0], real.__name__)
+        return real(*args, **kwargs)
 
-    def __instancecheck__(cls, obj: Any) -> bool:
-        return isinstance(obj, cls._real)
-
-    def __subclasscheck__(cls, sub: Any) -> bool:
-        return issubclass(sub, cls._real)
-
-    def __getattr__(cls, name: str) -> Any:
-        return attr_guard(cls._real, name) if name in _TEXT_METHODS else getattr(cls._real, name)
-
-    def __repr__(cls) -> str:
-        return repr(cls._real)
+    return make
 
 
-def _guarded_type(real: type) -> type:
-    return _GuardedType(real.__name__, (), {"_real": real})
+install_stand_ins(
+    {bytes: _sized(bytes), bytearray: _sized(bytearray), range: range_builtin, type: type_builtin},
+    {BigRange: range},
+)
 
 
 def _unavailable(name: str, hint: str) -> Callable[..., Any]:
@@ -323,7 +335,6 @@ def base_builtins() -> dict[str, Any]:
         "iter",
         "super",
         "object",
-        "type",
         "property",
         "classmethod",
         "staticmethod",
@@ -352,11 +363,12 @@ def base_builtins() -> dict[str, Any]:
         setattr=setattr_builtin,
         delattr=delattr_builtin,
         pow=pow_builtin,
-        range=range_builtin,
+        range=stand_in(range),
+        type=stand_in(type),
         iter=iter_builtin,
         format=format_builtin,
-        bytes=_guarded_type(bytes),
-        bytearray=_guarded_type(bytearray),
+        bytes=stand_in(bytes),
+        bytearray=stand_in(bytearray),
         ToolError=ToolError,
         ToolArgumentError=ToolArgumentError,
         open=_unavailable("open", "there is no file system; use the tools"),
@@ -374,6 +386,12 @@ def base_builtins() -> dict[str, Any]:
     return names
 
 
+def _print_text(value: Any, name: str) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be None or a string, not {type(value).__name__}")
+    return exact_str(value)  # type: ignore[no-any-return]
+
+
 def make_print(log: Callable[[Any, str], None]) -> Callable[..., None]:
     def print(
         *args: Any,
@@ -382,7 +400,11 @@ def make_print(log: Callable[[Any, str], None]) -> Callable[..., None]:
         file: Any = None,
         flush: bool = False,
     ) -> None:
-        text = (" " if sep is None else sep).join(map(str, args)) + ("\n" if end is None else end)
+        # Exact strings, joined by `str`'s own methods: a `str` subclass of the program (its
+        # `join`, `__add__`) never decides what the log holds.
+        sep = " " if sep is None else _print_text(sep, "sep")
+        end = "\n" if end is None else _print_text(end, "end")
+        text = str.join(sep, [exact_str(str(arg)) for arg in args]) + end
         if file is not None:
             file.write(text)
         else:

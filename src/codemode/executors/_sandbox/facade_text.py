@@ -85,6 +85,12 @@ class Pattern:
     def __hash__(self) -> int:
         return hash(self._cm_pattern_)
 
+    def __copy__(self) -> Pattern:
+        return self  # immutable, as CPython's compiled patterns
+
+    def __deepcopy__(self, memo: Any) -> Pattern:
+        return self
+
 
 def _regex_match_type() -> type:
     import regex
