@@ -17,7 +17,7 @@ from ._approvals import CheckpointError, Paused, PendingCall, Reject, ReplayDive
 from ._codemode import Codemode
 from ._errors import RegistrationError, ToolArgumentError, ToolCallLimitError, ToolError
 from ._result import ExecuteError, ExecuteResult, Limits, LogEntry, ToolCall
-from ._tools import Tool, tool
+from ._tools import Tool, ToolAnnotations, tool
 
 __all__ = [
     "CheckpointError",
@@ -32,6 +32,7 @@ __all__ = [
     "Reject",
     "ReplayDivergenceError",
     "Tool",
+    "ToolAnnotations",
     "ToolArgumentError",
     "ToolCall",
     "ToolCallLimitError",
@@ -39,7 +40,7 @@ __all__ = [
     "tool",
 ]
 
-__version__ = "0.1.0"
+__version__ = "0.1.0"  # the one place the version is written (pyproject reads it)
 
 
 def load_ipython_extension(ipython: object) -> None:

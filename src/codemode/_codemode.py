@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextvars
 import copy
+import functools
+import logging
 import sys
 from collections.abc import Callable, Coroutine, Iterable, Mapping
 from types import TracebackType
 from typing import Any, Self
 
+from . import _telemetry as telemetry
 from ._approvals import ApprovalCallback, Journal, Reject, decide, fingerprint, load_checkpoint
 from ._discovery import (
     DISCOVERY_MODES,
@@ -28,6 +32,8 @@ from ._stubs import render_stubs
 from ._tools import Tool, ToolFunction, as_tool
 from .executors._base import EventHandler, Executor, ToolBridge
 
+log = logging.getLogger("codemode")
+
 
 class Codemode:
     """Tools in, stubs and a prompt out, model code run against the tools.
@@ -40,7 +46,9 @@ class Codemode:
     3
 
     Limits given here are the defaults for every execution; `execute` can override them per call.
-    The executor defaults to a new `InProcessExecutor`; pass `SubprocessExecutor()` for isolation.
+    The executor defaults to `default_executor()`: a `SubprocessExecutor` (a fresh isolated process
+    per run) on Linux, an `InProcessExecutor` elsewhere. Pass `InProcessExecutor()` for trusted
+    code that needs its speed.
 
     `approve` decides calls to tools with `requires_approval` as they come (sync or async; it
     gets the `PendingCall` and returns True, False, `Reject(reason)`, or None to pause the run
@@ -77,9 +85,9 @@ class Codemode:
         for item in tools:
             self.add_tool(item)
         if executor is None:
-            from .executors import InProcessExecutor
+            from .executors import default_executor
 
-            executor = InProcessExecutor()
+            executor = default_executor()
         self.executor = executor
         self.limits = Limits(
             timeout=timeout,
@@ -286,29 +294,57 @@ class Codemode:
                 max_result_chars=max_result_chars,
             )
         handler = on_event or self.on_event
-        if not isinstance(code, str):
-            return ToolBridge(self._tools, limits, handler).finish(error=_not_code(code))
-        source = strip_fences(code)
-        journal = None
-        if self._guarded:  # a call may wait for approval: journal the run
-            journal = Journal(code=source, fingerprint=fingerprint(source, self._tools.values()))
-        # `_run`, written out: one coroutine less on the path of every run (about 1 us)
-        bridge = ToolBridge(self._callable_tools(), limits, handler, journal)
-        problem = (
-            None if getattr(self.executor, "checks_tool_uses", False) else self._precheck(source)
-        )
-        if problem is not None:
-            return bridge.finish(error=problem)
-        try:
-            result = await self.executor.execute(source, bridge, limits)
-        except Exception as exc:  # an executor broke its contract: still no raise to the caller
-            return bridge.finish(
-                error=ExecuteError(
-                    type="crash", message=f"the executor failed: {type(exc).__name__}: {exc}"
-                )
+        resumed = _RESUMED.get()
+        journal: Journal | None = None
+        inline = self.approve is not None
+        if resumed is not None:  # `resume` (or an inline decision) runs this program again
+            _RESUMED.set(None)  # for this run only: a tool's own `execute` must not take it
+            journal, inline = resumed
+        elif self._guarded and isinstance(code, str):  # a call may wait: journal the run
+            stripped = strip_fences(code)
+            journal = Journal(
+                code=stripped, fingerprint=fingerprint(stripped, self._tools.values())
             )
-        if result.pending and self.approve is not None:
-            return await self._decide_inline(result, limits, handler)
+        tools = self._callable_tools()
+        active = telemetry.tracer()  # None unless an OpenTelemetry provider is configured
+        run = (
+            None
+            if active is None
+            else telemetry.Run(active, self.executor, code, tools, limits, handler)
+        )
+        bridge = ToolBridge(tools, limits, handler, journal) if run is None else run.bridge
+        if run is not None:
+            bridge.journal = journal
+        result: ExecuteResult | None = None
+        try:  # one frame for both cases: no extra coroutine per run when nothing is traced
+            if run is not None:
+                run.enter()
+            source = strip_fences(code) if isinstance(code, str) else ""
+            problem = (
+                _not_code(code)
+                if not isinstance(code, str)
+                else None
+                if getattr(self.executor, "checks_tool_uses", False)
+                else self._precheck(source)
+            )
+            if problem is not None:
+                result = bridge.finish(error=problem)
+                return result
+            try:
+                result = await self.executor.execute(source, bridge, limits)
+            except Exception as exc:  # an executor broke its contract: still no raise to the caller
+                log.error("executor %r raised from execute()", self.executor, exc_info=True)
+                result = bridge.finish(
+                    error=ExecuteError(
+                        type="crash", message=f"the executor failed: {type(exc).__name__}: {exc}"
+                    )
+                )
+        finally:
+            if run is not None:
+                run.end(result)
+        assert result is not None
+        if result.pending and inline:
+            return await self._decide_inline(result, code, limits, handler)
         return result
 
     async def resume(
@@ -336,24 +372,24 @@ class Codemode:
         journal = load_checkpoint(
             paused, lambda code: fingerprint(code, self._tools.values()), approve, reject
         )
-        limits = self.limits.replace(
+        _RESUMED.set((journal, self.approve is not None))
+        return await self.execute(
+            journal.code,
             timeout=timeout,
             max_tool_calls=max_tool_calls,
             max_log_chars=max_log_chars,
             max_result_chars=max_result_chars,
+            on_event=on_event,
         )
-        handler = on_event or self.on_event
-        result = await self._run(journal.code, limits, handler, journal)
-        return await self._decide_inline(result, limits, handler)
 
     def resume_sync(
         self, paused: ExecuteResult | Mapping[str, Any], **options: Any
     ) -> ExecuteResult:
         """`resume` for synchronous callers (as `execute_sync`)."""
-        return _run_sync(lambda: self.resume(paused, **options))
+        return self._sync(lambda cm: cm.resume(paused, **options))
 
     async def _decide_inline(
-        self, result: ExecuteResult, limits: Limits, handler: EventHandler | None
+        self, result: ExecuteResult, code: str, limits: Limits, handler: EventHandler | None
     ) -> ExecuteResult:
         """With an `approve` callback, decide each pause and go on until the run is over (or
         the callback leaves a call undecided)."""
@@ -367,36 +403,43 @@ class Codemode:
                 [i for i, decision in decisions.items() if decision is True],
                 {i: d.reason for i, d in decisions.items() if isinstance(d, Reject)},
             )
-            result = await self._run(journal.code, limits, handler, journal)
-        return result
-
-    async def _run(
-        self,
-        source: str,
-        limits: Limits,
-        handler: EventHandler | None,
-        journal: Journal | None,
-    ) -> ExecuteResult:
-        bridge = ToolBridge(self._callable_tools(), limits, handler, journal)
-        problem = (
-            None if getattr(self.executor, "checks_tool_uses", False) else self._precheck(source)
-        )
-        if problem is not None:
-            return bridge.finish(error=problem)
-        try:
-            return await self.executor.execute(source, bridge, limits)
-        except Exception as exc:  # an executor broke its contract: still no raise to the caller
-            return bridge.finish(
-                error=ExecuteError(
-                    type="crash", message=f"the executor failed: {type(exc).__name__}: {exc}"
-                )
+            _RESUMED.set((journal, False))  # this loop decides, not the run's own `execute`
+            result = await self.execute(
+                code,
+                timeout=limits.timeout,
+                max_tool_calls=limits.max_tool_calls,
+                max_log_chars=limits.max_log_chars,
+                max_result_chars=limits.max_result_chars,
+                on_event=handler,
             )
+        return result
 
     def execute_sync(self, code: str, **options: Any) -> ExecuteResult:
         """`execute` for synchronous callers. Works inside a running event loop too (Jupyter):
         the code then runs on a private loop in a helper thread, so async tools bound to the
         caller's loop are not usable there."""
-        return _run_sync(lambda: self.execute(code, **options))
+        return self._sync(lambda cm: cm.execute(code, **options))
+
+    def _sync(
+        self, start: Callable[[Codemode], Coroutine[Any, Any, ExecuteResult]]
+    ) -> ExecuteResult:
+        try:
+            asyncio.get_running_loop()
+            in_loop = True
+        except RuntimeError:
+            in_loop = False
+        # The run starts outside the probe's `except` block, and when the caller is itself
+        # handling an exception, on a thread of its own: model code must never see a host
+        # exception (a bare `raise`, `__context__`).
+        if not in_loop and sys.exc_info()[1] is None:
+            return asyncio.run(start(self))
+        # The caller's loop waits for the helper thread: an executor bound to that loop cannot
+        # serve the thread's loop, so it hands over one that can.
+        executor = self.executor.for_another_loop() if in_loop else self.executor
+        cm = self if executor is self.executor else self.with_executor(executor)
+        with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="codemode") as pool:
+            run = functools.partial(asyncio.run, start(cm))
+            return pool.submit(run).result()
 
     def with_executor(self, executor: Executor) -> Codemode:
         """The same tools, limits and `on_event`, run by `executor` (this one is unchanged)."""
@@ -427,29 +470,21 @@ class Codemode:
         return f"Codemode(tools=[{names}], executor={type(self.executor).__name__})"
 
     def _repr_html_(self) -> str:
-        from .adapters.jupyter import codemode_html  # rich display in notebooks, loaded on use
+        from ._display import codemode_html  # rich display in notebooks, loaded on use
 
         return codemode_html(self)
 
     def _repr_markdown_(self) -> str:
-        from .adapters.jupyter import codemode_markdown
+        from ._display import codemode_markdown
 
         return codemode_markdown(self)
 
 
-def _run_sync(start: Callable[[], Coroutine[Any, Any, ExecuteResult]]) -> ExecuteResult:
-    try:
-        asyncio.get_running_loop()
-        in_loop = True
-    except RuntimeError:
-        in_loop = False
-    # The run starts outside the probe's `except` block, and when the caller is itself
-    # handling an exception, on a thread of its own: model code must never see a host
-    # exception (a bare `raise`, `__context__`).
-    if not in_loop and sys.exc_info()[1] is None:
-        return asyncio.run(start())
-    with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="codemode") as pool:
-        return pool.submit(lambda: asyncio.run(start())).result()
+_RESUMED: contextvars.ContextVar[tuple[Journal, bool] | None] = contextvars.ContextVar(
+    "codemode_resumed", default=None
+)
+"""From `resume` to the `execute` it calls: the journal to replay, and whether the run's own
+`execute` decides with the `approve` callback. Taken (and cleared) by that one run."""
 
 
 def _not_code(value: Any) -> ExecuteError:
