@@ -692,7 +692,9 @@ async def test_a_call_stopped_by_the_time_limit_is_cancelled_on_the_server(
     north: list[Tool],
 ) -> None:
     # mcp 2.x sends notifications/cancelled itself; on 1.x the adapter sends it
-    result = await Codemode(north, timeout=0.5).execute('await codemode.north_slow(label="t1")')
+    # 2 s: long enough for the call to reach the server first on a loaded machine (the default
+    # executor starts a process per run), far shorter than the tool's minute of sleep.
+    result = await Codemode(north, timeout=2).execute('await codemode.north_slow(label="t1")')
     assert result.error is not None and result.error.type == "timeout"
     check = await Codemode(north, timeout=20).execute(
         'await codemode.north_was_cancelled(label="t1")'
