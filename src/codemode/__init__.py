@@ -13,6 +13,7 @@ result = await cm.execute(model_code)
 result.ok, result.value, result.logs, result.tool_calls
 """
 
+from ._approvals import CheckpointError, Paused, PendingCall, Reject, ReplayDivergenceError
 from ._codemode import Codemode
 from ._errors import RegistrationError, ToolArgumentError, ToolCallLimitError, ToolError
 from ._result import ExecuteError, ExecuteResult, Limits, LogEntry, ToolCall
@@ -21,13 +22,18 @@ from ._tools import Tool, ToolAnnotations, tool
 from ._typecheck import Diagnostic
 
 __all__ = [
+    "CheckpointError",
     "Codemode",
     "Diagnostic",
     "ExecuteError",
     "ExecuteResult",
     "Limits",
     "LogEntry",
+    "Paused",
+    "PendingCall",
     "RegistrationError",
+    "Reject",
+    "ReplayDivergenceError",
     "Session",
     "Tool",
     "ToolAnnotations",

@@ -6,7 +6,7 @@ Importing this module imports no IPython.
 
     %load_ext codemode
 
-    %%codemode tools [--executor subprocess] [--timeout 5]
+    %%codemode tools [--executor subprocess] [--timeout 5] [--ask]
     weather = await codemode.get_weather(city="Paris")
     weather["temperature"]
 
@@ -15,6 +15,10 @@ run as model code and its `ExecuteResult` is the cell's value. The cell runs on 
 loop, so async tools bound to it (an MCP session opened in an earlier cell) work. The cells that
 name the same `tools` share one session for the notebook: `weather` above is there for the next
 cell (`--fresh` runs a cell on its own, `--reset` starts the session over).
+
+A call that waits for approval: with `--ask` the magic asks in the notebook (`input()`: `y`
+approves, anything else rejects, with what was typed as the reason); without it the paused result
+shows the calls that wait with their ids, for `cm.resume(result, approve=[...])`.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ if TYPE_CHECKING:
     from ..executors import Executor
 
 __all__ = [
+    "ask",
     "codemode_html",
     "codemode_markdown",
     "load_ipython_extension",
@@ -76,6 +81,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--timeout", type=float, default=None, help="seconds")
     parser.add_argument("--fresh", action="store_true", help="run outside the notebook's session")
     parser.add_argument("--reset", action="store_true", help="start the session over first")
+    parser.add_argument(
+        "--ask", action="store_true", help="ask with input() about calls that wait for approval"
+    )
     return parser
 
 
@@ -84,6 +92,7 @@ class _Cell:
     cm: Codemode
     timeout: float | None
     owned: Executor | None  # an executor made for this cell, closed after it
+    ask: bool = False  # ask about calls that wait for approval with input()
     session: Session | None = None  # the notebook's, shared by the cells that name these tools
     reset: bool = False
 
@@ -110,7 +119,7 @@ def _prepare(line: str, namespace: dict[str, Any]) -> _Cell:
     except (argparse.ArgumentError, ValueError) as exc:
         raise UsageError(
             f"%%codemode: {exc}\nusage: %%codemode TOOLS [--executor subprocess] [--timeout 5] "
-            "[--fresh] [--reset]"
+            "[--fresh] [--reset] [--ask]"
         ) from None
     target = _lookup(args.tools, namespace)
     if not args.fresh:
@@ -123,9 +132,10 @@ def _prepare(line: str, namespace: dict[str, Any]) -> _Cell:
             cm = _codemode_for(args.tools, target, _executor(args.executor))
             session = cm.session(idle_timeout=None, max_lifetime=None)  # as long as the kernel
             entry = shared[key] = _Shared(target, session, cm.executor if args.executor else None)
-        return _Cell(entry.session.cm, args.timeout, None, entry.session, args.reset)
+        return _Cell(entry.session.cm, args.timeout, None, args.ask, entry.session, args.reset)
     owned = _executor(args.executor)
-    return _Cell(cm=_codemode_for(args.tools, target, owned), timeout=args.timeout, owned=owned)
+    cm = _codemode_for(args.tools, target, owned)
+    return _Cell(cm=cm, timeout=args.timeout, owned=owned, ask=args.ask)
 
 
 def _end(entry: _Shared) -> None:
@@ -210,13 +220,40 @@ async def _execute(cell: _Cell, code: str) -> ExecuteResult:
         if cell.reset:
             await cell.session.reset()
         result = await cell.session.execute(code, timeout=cell.timeout)
+        while cell.ask and result.pending:  # a resumed run replays outside the session
+            approve, reject = ask(result)
+            result = await cell.cm.resume(
+                result, approve=approve, reject=reject, timeout=cell.timeout
+            )
         return _with_source_line(result, code)
     try:
         result = await cell.cm.execute(code, timeout=cell.timeout)
+        while cell.ask and result.pending:
+            approve, reject = ask(result)
+            result = await cell.cm.resume(
+                result, approve=approve, reject=reject, timeout=cell.timeout
+            )
     finally:
         if cell.owned is not None:
             await cell.owned.aclose()
     return _with_source_line(result, code)
+
+
+def ask(
+    result: ExecuteResult, read: Callable[[str], str] | None = None
+) -> tuple[list[str], dict[str, str]]:
+    """Ask about each call `result` waits on (`input()` by default): `y` or `yes` approves,
+    anything else rejects, and what was typed (if more than `n`) is the reason."""
+    read = read or input  # looked up now: the kernel puts its own input() in builtins
+    approve: list[str] = []
+    reject: dict[str, str] = {}
+    for call in result.pending:
+        answer = read(f"approve {call.describe()}? [y/N or a reason] ").strip()
+        if answer.lower() in ("y", "yes"):
+            approve.append(call.id)
+        else:
+            reject[call.id] = answer if answer.lower() not in ("", "n", "no") else "rejected"
+    return approve, reject
 
 
 def _with_source_line(result: ExecuteResult, code: str) -> ExecuteResult:
@@ -273,7 +310,7 @@ def _can_await(shell: Any) -> bool:
 
 def _cell_magic(shell: Any) -> Callable[[str, str | None], ExecuteResult]:
     def codemode(line: str, cell: str | None = None) -> ExecuteResult:
-        """%%codemode TOOLS [--executor subprocess] [--timeout SECONDS] [--fresh] [--reset]
+        """%%codemode TOOLS [--executor subprocess] [--timeout SECONDS] [--fresh] [--reset] [--ask]
 
         Run the cell as model code against TOOLS (a Codemode, or a list of functions or tools in
         the notebook's namespace) and show the ExecuteResult. Cells naming the same TOOLS share
