@@ -190,3 +190,12 @@ async def test_with_executor_keeps_tools_and_limits(cm: Codemode) -> None:
     assert other.executor is not cm.executor
     assert other.limits == cm.limits and other.stubs() == cm.stubs()
     assert (await other.execute("await codemode.add(a=1)")).value == 2
+
+
+def test_a_program_whose_strings_look_like_fences_is_left_as_written() -> None:
+    from codemode._program import strip_fences
+
+    program = 'x = 1 / 1\n"""\nTraceback:\n    x = 1 / 0\n    ~~~~~\n"""\nx\n'
+    assert strip_fences(program) == program
+    assert strip_fences("```python\nx = 1\n```\n") == "x = 1\n"
+    assert Codemode().execute_sync(program).value == 1.0

@@ -470,3 +470,41 @@ async def main():
         assert result.value == [n, n, n]
         assert result.stdout == f"{n}\n"
         assert [call.args for call in result.tool_calls] == [{"n": n}] * 3
+
+
+async def test_tool_error_reads_as_the_tools_own_message(run: Run) -> None:
+    result = await run(
+        "try:\n    await codemode.get_weather(city='Atlantis')\n"
+        "except ToolError as e:\n    caught = (str(e), e.tool, e.kind, f'lookup failed: {e}')\n"
+        "caught"
+    )
+    assert result.value == [
+        "unknown city Atlantis",
+        "get_weather",
+        "ValueError",
+        "lookup failed: unknown city Atlantis",
+    ], result.error
+    result = await run("await codemode.get_weather(city='Atlantis')")
+    assert result.error is not None and result.error.type == "tool"
+    assert result.error.message == "get_weather() failed: ValueError: unknown city Atlantis"
+
+
+async def test_the_program_runs_as_main(run: Run) -> None:
+    result = await run("class Order:\n    pass\nstr(Order)")
+    assert result.value == "<class '__main__.Order'>", result.error
+
+
+async def test_uncaught_stop_iteration_at_top_level(run: Run) -> None:
+    result = await run("it = iter([])\nnext(it)")
+    assert result.error is not None
+    assert (result.error.exception, result.error.line) == ("StopIteration", 2)
+    # in a coroutine, CPython itself turns it into a RuntimeError
+    result = await run("async def main():\n    next(iter([]))\nawait main()")
+    assert result.error is not None and result.error.exception == "RuntimeError"
+
+
+async def test_power_of_minus_one_zero_one_is_not_huge(run: Run) -> None:
+    result = await run("[(-1) ** (2**63), 0 ** (2**63), 1 ** (2**100), (-1) ** (2**63 + 1)]")
+    assert result.value == [1, 0, 1, -1], result.error
+    result = await run("3 ** (2**63)")
+    assert result.error is not None and result.error.type == "memory"

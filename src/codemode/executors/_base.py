@@ -147,7 +147,7 @@ class ToolBridge:
                 raise
             message = _tool_exception_message(exc)
             self._record(index, ToolCall(name, recorded, False, elapsed, message))
-            raise ToolError(f"{name}() failed: {message}", tool=name) from None
+            raise ToolError(str(exc), tool=name, kind=type(exc).__name__) from None
         call = ToolCall(name, recorded, True, (time.perf_counter() - started) * 1000, None)
         calls[index] = call
         if self._on_event is not None:

@@ -88,7 +88,7 @@ class InProcessExecutor(Executor):
         builtins["__import__"] = Importer(self.allowed_modules)
         self._globals: dict[str, Any] = {
             "__builtins__": builtins,
-            "__name__": "__codemode__",
+            "__name__": "__main__",
             "asyncio": builtins["__import__"]("asyncio"),
             TICK: tuple,  # a no-op that returns a false value, until the deadline passes
             RETURN_NAME: EarlyReturn,
@@ -151,6 +151,8 @@ class InProcessExecutor(Executor):
             value = await _run(compiled.code, namespace)
             value = _Settled(value)
         except BaseException as exc:
+            if isinstance(exc, TopLevelStop):
+                exc = exc.stop
             if isinstance(exc, asyncio.CancelledError) and not _ours(task, execution):
                 _cleanup(execution)
                 raise  # the caller's own task was cancelled: honour it
@@ -214,6 +216,14 @@ async def _run(code: CodeType, namespace: dict[str, Any]) -> Any:
         started = eval(code, namespace)  # policy-checked code in its own namespace
         if started is not None and inspect.isawaitable(started):
             await started
+    except StopIteration as stop:
+        raise TopLevelStop(stop) from None  # it cannot leave this coroutine as itself
+    except RuntimeError as exc:
+        # Top-level code with `await` runs as a coroutine, which turns an escaping
+        # StopIteration into a RuntimeError; in a module (what CPython runs) it stays itself.
+        if isinstance(exc.__cause__, StopIteration) and _raised_by_module(exc):
+            raise TopLevelStop(exc.__cause__) from None
+        raise
     except EarlyReturn as early:
         result = early.value
     else:
@@ -221,6 +231,21 @@ async def _run(code: CodeType, namespace: dict[str, Any]) -> Any:
     if inspect.isawaitable(result):
         result = await result
     return result
+
+
+class TopLevelStop(Exception):
+    """A StopIteration that escaped the program's top-level code, carried out of the coroutine
+    that runs it (which would turn it into a RuntimeError)."""
+
+    def __init__(self, stop: StopIteration) -> None:
+        super().__init__()
+        self.stop = stop
+
+
+def _raised_by_module(exc: BaseException) -> bool:
+    """Whether the coroutine of the program's top-level code itself raised `exc` (its traceback
+    then ends in `_run`, where that coroutine is awaited), not a function the program awaited."""
+    return exc.__traceback__ is not None and exc.__traceback__.tb_next is None
 
 
 class _Settled:
@@ -310,10 +335,13 @@ def _classify(
 
 def _exception_text(exc: BaseException) -> str:
     if isinstance(exc, ToolError):
-        return exc.message
+        return exc.describe()
     text = str(exc)
     if isinstance(exc, BaseExceptionGroup):
-        inner = "; ".join(f"{type(e).__name__}: {e}" for e in exc.exceptions[:5])
+        inner = "; ".join(
+            e.describe() if isinstance(e, ToolError) else f"{type(e).__name__}: {e}"
+            for e in exc.exceptions[:5]
+        )
         return f"{exc.message}: {inner}"
     if isinstance(exc, KeyError) and exc.args:
         text = f"key {exc.args[0]!r} not found"
@@ -339,6 +367,8 @@ def _model_traceback(exc: BaseException, source: str) -> tuple[int | None, str |
         out.append("TimeoutError: stopped here when the time limit was reached")
     else:
         out.append(f"{type(exc).__name__}: {_exception_text(exc).split(': ', 1)[-1]}")
+        # the notes a guard adds (why codemode refused), as CPython prints them
+        out.extend(str(note) for note in getattr(exc, "__notes__", ())[:5])
     return frames[-1][0], "\n".join(out)
 
 

@@ -735,7 +735,14 @@ class _Worker:
                 if isinstance(exc, ToolArgumentError)
                 else "tool"
             )
-            reply = {"t": "ret", "id": call_id, "ok": False, "kind": kind, "message": exc.message}
+            reply = {
+                "t": "ret",
+                "id": call_id,
+                "ok": False,
+                "kind": kind,
+                "message": exc.message,
+                "raised": exc.kind,
+            }
         finally:  # here, not in a done callback: that would cost the loop another turn per call
             run.calls.pop(call_id, None)
         if self.run is not run:

@@ -19,6 +19,7 @@ import asyncio
 import collections
 import contextlib
 import gc
+import importlib
 import itertools
 import os
 import resource
@@ -37,7 +38,7 @@ from . import _isolation as isolation
 from ._base import Event, ToolBridge
 from ._inprocess import WATCHDOG, InProcessExecutor
 from ._protocol import FrameReader, decode, encode
-from ._sandbox import Execution, Importer
+from ._sandbox import STDLIB_INTERNAL, Execution, Importer
 
 IN_FD, OUT_FD = 3, 4  # a worker's end of its two pipes
 EXIT_MEMORY = 86  # a worker that ran out of memory outside model code exits with this
@@ -166,6 +167,9 @@ def _warm(executor: InProcessExecutor) -> None:
     for name in sorted(executor.allowed_modules):
         with contextlib.suppress(Exception):  # one that fails is refused when a program asks
             importer.load(name)
+    for name in STDLIB_INTERNAL:  # what allowed modules import lazily from C (`_strptime`)
+        with contextlib.suppress(Exception):
+            importlib.import_module(name)
     if "hashlib" in executor.allowed_modules:
         import hashlib
 
@@ -260,7 +264,10 @@ class WorkerBridge(ToolBridge):
         if reply.get("ok") is True:
             return reply.get("value")
         error = _TOOL_ERRORS.get(reply.get("kind"), ToolError)
-        raise error(str(reply.get("message")), tool=name)
+        raised = reply.get("raised")
+        raise error(
+            str(reply.get("message")), tool=name, kind=raised if isinstance(raised, str) else None
+        )
 
     def _emit(self, event: Event) -> None:
         if isinstance(event, LogEntry) and not self.closed:

@@ -32,6 +32,7 @@ from ._runtime import (
     CURRENT,
     MAX_ITEMS,
     MAX_MEMORY_GROWTH,
+    AttributeRefused,
     Execution,
     PolicyError,
     Timeout,
@@ -70,7 +71,9 @@ def _check_getattr_name(name: Any) -> str:
         f"access to {name!r} is not allowed" if normal.startswith(GUARD_PREFIX) else None
     )
     if problem:
-        raise PolicyError(problem)
+        error = AttributeRefused(f"attribute {name!r} cannot be read")
+        error.add_note(f"codemode: {problem}")
+        raise error
     return name
 
 

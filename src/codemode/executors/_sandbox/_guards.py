@@ -16,7 +16,14 @@ from typing import Any
 from ..._program import FILENAME
 from .. import _policy as policy
 from .._policy import GUARD_PREFIX, check_attribute, format_spec_width, percent_width
-from ._runtime import MAX_INT_BITS, MAX_ITEMS, PolicyError, _refuse
+from ._runtime import (
+    MAX_INT_BITS,
+    MAX_ITEMS,
+    AttributeRefused,
+    PolicyError,
+    _refuse,
+    refused_attribute,
+)
 from .facade_text import _REGEX_MATCH, Pattern
 
 OWNER_MARK = GUARD_PREFIX + "owner_"
@@ -46,26 +53,28 @@ def build_class(func: Callable[..., Any], name: str, *bases: Any, **kwargs: Any)
 def write_guard(obj: Any, name: str) -> Any:
     if owned(obj):
         return obj
-    raise PolicyError(
-        f"cannot change attribute {name!r} of a {type(obj).__name__} object: only objects of "
-        "classes defined in your code can be changed"
-    )
+    reason = "only objects of classes defined in your code can be changed"
+    if not hasattr(obj, "__dict__"):  # CPython refuses it too, in these words
+        raise refused_attribute(obj, name, reason)
+    error = AttributeRefused(f"cannot set attribute {name!r} of a {type(obj).__name__!r} object")
+    error.add_note(f"codemode: {reason}")
+    raise error
 
 
 def init_guard(obj: Any) -> Any:
     """`obj.__init__`, for `super()`, the program's own objects and builtin types only."""
     if type(obj) is super or owned(obj) or (isinstance(obj, type) and obj.__module__ == "builtins"):
         return obj.__init__
-    raise PolicyError(
-        f"calling __init__ of a {type(obj).__name__} object the program did not make is not allowed"
+    raise refused_attribute(
+        obj, "__init__", "calling __init__ of an object the program did not make is not allowed"
     )
 
 
 def private_guard(obj: Any, name: str) -> Any:
     if owned(obj):
         return getattr(obj, name)
-    raise PolicyError(
-        f"access to private attribute {name!r} of a {type(obj).__name__} object is not allowed"
+    raise refused_attribute(
+        obj, name, "private attributes of objects the program did not make are not readable"
     )
 
 
@@ -115,7 +124,9 @@ def mul_guard(a: Any, b: Any) -> Any:
 
 def _check_pow(a: Any, b: Any) -> None:
     if isinstance(b, int) and b > 64:
-        if isinstance(a, int) and abs(a) > 1:
+        if isinstance(a, int):
+            if abs(a) <= 1:  # -1, 0 and 1 to any power stay one bit
+                return
             bits = a.bit_length() * b
             if bits > MAX_INT_BITS:
                 digits = int(bits * 0.30103)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import importlib.util
 from collections.abc import Callable
 from typing import Any
 
@@ -48,6 +49,9 @@ DEFAULT_MODULES = (
     "unicodedata",
     "uuid",
 )
+
+# Modules the C code of allowed modules imports for itself (never the program's to import).
+STDLIB_INTERNAL = frozenset({"_strptime"})
 
 # Members left out of otherwise public modules, and why (a family's own list is in its module).
 _EXCLUDED: dict[str, frozenset[str]] = {
@@ -116,11 +120,26 @@ class Importer:
             name == "collections.abc" and "collections" in self.allowed
         )
         if not allowed:
-            raise ImportPolicyError(
-                f"import of {name!r} is not allowed; available modules: "
-                + ", ".join(sorted(self.allowed))
-            )
+            if name in STDLIB_INTERNAL and type(fromlist) is list:
+                # C code of an allowed module importing its helper (`datetime.strptime` imports
+                # `_strptime` through the C API, which passes a list): not the program's import,
+                # whose `from x import ...` names are a tuple.
+                return importlib.import_module(name)  # type: ignore[return-value]
+            raise self.refusal(name)
         return self.load(name if fromlist else name.partition(".")[0])
+
+    def refusal(self, name: str) -> ImportError:
+        available = "available modules: " + ", ".join(sorted(self.allowed))
+        top = name.partition(".")[0]
+        try:  # the top level only: finding `a.b` would import `a`
+            missing = importlib.util.find_spec(top) is None
+        except (ImportError, ValueError, OSError):
+            missing = False
+        if missing:
+            error = ModuleNotFoundError(f"No module named {top!r}", name=top)
+            error.add_note(f"codemode: {available}")
+            return error
+        return ImportPolicyError(f"import of {name!r} is not allowed; {available}")
 
     def load(self, name: str) -> ModuleFacade:
         builder = PER_EXECUTION.get(name)
