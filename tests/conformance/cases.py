@@ -75,7 +75,9 @@ class Outcome:
 
     def describe(self) -> str:
         if self.exception or self.error_type:
-            return f"{self.error_type or 'raised'} {self.exception}: {self.message} (line {self.line})"
+            return (
+                f"{self.error_type or 'raised'} {self.exception}: {self.message} (line {self.line})"
+            )
         return f"value {self.value!r}"
 
 

@@ -47,7 +47,11 @@ def run(case: Case, fixtures: dict[str, Any]) -> tuple[Outcome, bool]:
     try:
         with contextlib.redirect_stdout(out):
             code = compile(
-                tree, case.path.name, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True
+                tree,
+                case.path.name,
+                "exec",
+                flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT,
+                dont_inherit=True,
             )
             started = eval(code, namespace)
             if started is not None:
@@ -69,7 +73,9 @@ def run(case: Case, fixtures: dict[str, Any]) -> tuple[Outcome, bool]:
         message = f"{error.msg} (line {line})" if line else str(error.msg)
         return Outcome(exception=type(error).__name__, message=message, line=line), ok
     if error is not None:
-        frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename == case.path.name]
+        frames = [
+            f for f in traceback.extract_tb(error.__traceback__) if f.filename == case.path.name
+        ]
         return Outcome(
             stdout=out.getvalue(),
             exception=type(error).__name__,

@@ -35,7 +35,9 @@ async def main(verbose: bool) -> None:
     for executor, outcomes in runs.items():
         same = [c for c in passing if not differences(cpython[c.name][0], outcomes[c.name])]
         listed = [c for c in cases if row_for(c.name, executor)]
-        print(f"{executor}: {len(same)}/{len(passing)} as CPython; {len(listed)} cases in the table")
+        print(
+            f"{executor}: {len(same)}/{len(passing)} as CPython; {len(listed)} cases in the table"
+        )
         for case in cases:
             problems = differences(cpython[case.name][0], outcomes[case.name])
             row = row_for(case.name, executor)

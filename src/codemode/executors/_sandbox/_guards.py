@@ -24,7 +24,6 @@ from ._runtime import (
     _refuse,
     refused_attribute,
 )
-from .facade_text import _REGEX_MATCH, Pattern
 
 OWNER_MARK = GUARD_PREFIX + "owner_"
 
@@ -317,9 +316,6 @@ def attr_guard(obj: Any, name: str) -> Any:
         return functools.partial(_to_bytes, obj)
     elif obj is int and name == "to_bytes":
         return _to_bytes
-    elif name == "re" and type(obj) is _REGEX_MATCH:
-        match: Any = obj  # the pattern behind a match keeps the deadline too
-        return Pattern(match.re)
     elif name == "register" and isinstance(obj, abc.ABCMeta) and not owned(obj):
         # `collections.abc.Sequence.register(dict)` would change isinstance() for the host.
         raise PolicyError(f"cannot register classes with {obj.__name__}: it belongs to the host")
