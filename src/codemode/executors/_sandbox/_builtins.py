@@ -14,6 +14,7 @@ from RestrictedPython.Guards import safe_builtins
 from ..._errors import ToolArgumentError, ToolError
 from .. import _policy as policy
 from .._policy import GUARD_PREFIX, check_attribute
+from ._facade import stand_in
 from ._guards import (
     _SEQUENCES,
     _TEXT_METHODS,
@@ -80,7 +81,17 @@ def _check_getattr_name(name: Any) -> str:
 _MISSING = object()
 
 
-def getattr_builtin(obj: Any, name: str, default: Any = _MISSING) -> Any:
+# A stand-in given arguments of the wrong shape calls the real builtin with them: that raises
+# CPython's own TypeError (it checks the shape before doing anything), or does what CPython does.
+
+
+def getattr_builtin(*args: Any, **kwargs: Any) -> Any:
+    if kwargs or not 2 <= len(args) <= 3 or not isinstance(args[1], str):
+        return getattr(*args, **kwargs)
+    return _getattr(*args)
+
+
+def _getattr(obj: Any, name: str, default: Any = _MISSING) -> Any:
     _check_getattr_name(name)
     try:
         if name == "__init__":
@@ -96,20 +107,30 @@ def getattr_builtin(obj: Any, name: str, default: Any = _MISSING) -> Any:
         return default
 
 
-def hasattr_builtin(obj: Any, name: str) -> bool:
+def hasattr_builtin(*args: Any, **kwargs: Any) -> bool:
+    if kwargs or len(args) != 2 or not isinstance(args[1], str):
+        return hasattr(*args, **kwargs)
     try:
-        getattr_builtin(obj, name)
+        _getattr(*args)
     except (AttributeError, PolicyError):
         return False
     return True
 
 
-def setattr_builtin(obj: Any, name: str, value: Any) -> None:
+def setattr_builtin(*args: Any, **kwargs: Any) -> None:
+    if kwargs or len(args) != 3 or not isinstance(args[1], str):
+        setattr(*args, **kwargs)
+        return
+    obj, name, value = args
     _check_getattr_name(name)
     setattr(write_guard(obj, name), name, value)
 
 
-def delattr_builtin(obj: Any, name: str) -> None:
+def delattr_builtin(*args: Any, **kwargs: Any) -> None:
+    if kwargs or len(args) != 2 or not isinstance(args[1], str):
+        delattr(*args, **kwargs)
+        return
+    obj, name = args
     _check_getattr_name(name)
     delattr(write_guard(obj, name), name)
 
@@ -224,20 +245,45 @@ def checked(iterator: Iterable[Any]) -> Iterator[Any]:
     return itertools.chain.from_iterable(chunks())
 
 
-def iter_builtin(obj: Any, *sentinel: Any) -> Iterator[Any]:
-    if sentinel:
-        return _call_until(obj, sentinel[0], CURRENT.get(None))
-    return iter(obj)
+def iter_builtin(*args: Any, **kwargs: Any) -> Iterator[Any]:
+    if len(args) == 1 and not kwargs:
+        return iter(args[0])
+    if len(args) == 2 and not kwargs and callable(args[0]):
+        return callable_iterator(args[0], args[1], CURRENT.get(None))
+    return iter(*args, **kwargs)
 
 
-def _call_until(fn: Callable[[], Any], sentinel: Any, execution: Execution | None) -> Iterator[Any]:
-    while True:
+class callable_iterator:
+    """`iter(callable, sentinel)`: calls until the sentinel, checking the deadline between
+    calls (the callable may be a C function that never checks it)."""
+
+    __slots__ = ("_cm_call_", "_cm_execution_", "_cm_sentinel_")
+    __module__ = "builtins"
+
+    def __init__(self, call: Callable[[], Any], sentinel: Any, execution: Any) -> None:
+        self._cm_call_: Callable[[], Any] | None = call
+        self._cm_sentinel_ = sentinel
+        self._cm_execution_: Execution | None = execution
+
+    def __iter__(self) -> callable_iterator:
+        return self
+
+    def __next__(self) -> Any:
+        call = self._cm_call_
+        if call is None:
+            raise StopIteration
+        execution = self._cm_execution_
         if execution is not None and execution.expired:
             raise Timeout()
-        value = fn()
-        if value == sentinel:
-            return
-        yield value
+        try:
+            value = call()
+        except StopIteration:
+            self._cm_call_ = None
+            raise
+        if value == self._cm_sentinel_:
+            self._cm_call_ = None  # exhausted for good, as CPython's
+            raise StopIteration
+        return value
 
 
 class _GuardedType(type):
@@ -348,16 +394,21 @@ def base_builtins() -> dict[str, Any]:
     for name in extra:
         names[name] = getattr(builtins, name)
     names.update(
-        getattr=getattr_builtin,
-        dir=dir_builtin,
-        sum=sum_builtin,
-        hasattr=hasattr_builtin,
-        setattr=setattr_builtin,
-        delattr=delattr_builtin,
-        pow=pow_builtin,
+        {
+            name: stand_in(getattr(builtins, name), function)
+            for name, function in (
+                ("getattr", getattr_builtin),
+                ("dir", dir_builtin),
+                ("sum", sum_builtin),
+                ("hasattr", hasattr_builtin),
+                ("setattr", setattr_builtin),
+                ("delattr", delattr_builtin),
+                ("pow", pow_builtin),
+                ("iter", iter_builtin),
+                ("format", format_builtin),
+            )
+        },
         range=range_builtin,
-        iter=iter_builtin,
-        format=format_builtin,
         bytes=_guarded_type(bytes),
         bytearray=_guarded_type(bytearray),
         ToolError=ToolError,
@@ -377,18 +428,45 @@ def base_builtins() -> dict[str, Any]:
     return names
 
 
+_PRINT_KEYWORDS = frozenset({"sep", "end", "file", "flush"})
+
+
 def make_print(log: Callable[[Any, str], None]) -> Callable[..., None]:
-    def print(
-        *args: Any,
-        sep: str | None = " ",
-        end: str | None = "\n",
-        file: Any = None,
-        flush: bool = False,
-    ) -> None:
+    """The execution's `print`: its output goes to `log`."""
+    return Print(log)
+
+
+class Print:
+    """`print`, shown as the builtin; one class for every execution (each has its own `log`)."""
+
+    __slots__ = ("_cm_log_",)
+    __module__ = "builtins"
+    __name__ = "print"
+    __doc__ = builtins.print.__doc__
+
+    def __init__(self, log: Callable[[Any, str], None]) -> None:
+        self._cm_log_ = log
+
+    def __call__(self, *args: Any, **kwargs: Any) -> None:
+        sep = end = file = None
+        if kwargs:
+            if not kwargs.keys() <= _PRINT_KEYWORDS:
+                unknown = {k: v for k, v in kwargs.items() if k not in _PRINT_KEYWORDS}
+                builtins.print(**unknown)  # CPython's TypeError, before anything is printed
+            sep, end, file = kwargs.get("sep"), kwargs.get("end"), kwargs.get("file")
+            for name, value in (("sep", sep), ("end", end)):
+                if value is not None and not isinstance(value, str):
+                    raise TypeError(f"{name} must be None or a string, not {type(value).__name__}")
         text = (" " if sep is None else sep).join(map(str, args)) + ("\n" if end is None else end)
         if file is not None:
             file.write(text)
         else:
-            log("stdout", text)
+            self._cm_log_("stdout", text)
 
-    return print
+    def __repr__(self) -> str:
+        return "<built-in function print>"
+
+    def __getattr__(self, name: str) -> str:
+        if name == "__qualname__":  # what CPython's call errors name: `print() argument ..`
+            return "print"
+        raise AttributeError(f"'builtin_function_or_method' object has no attribute {name!r}")

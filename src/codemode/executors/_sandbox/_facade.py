@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import types
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .._policy import FORBIDDEN_ATTRIBUTES
@@ -44,6 +44,41 @@ class ModuleFacade:
 
     def __dir__(self) -> list[str]:
         return sorted(k for k in self.__dict__ if not k.startswith("_"))
+
+
+def stand_in(real: Any, function: Callable[..., Any]) -> Any:
+    """`function`, standing in for `real`, shown as `real` is: a builtin as
+    `<built-in function len>`, a Python function under its own name (`<function gather at ..>`),
+    so that what a program prints or compares does not show codemode's wrapper."""
+    if isinstance(real, types.BuiltinFunctionType):
+        return _builtin_stand_in(real.__name__, function, real.__doc__)
+    if isinstance(real, types.FunctionType) and isinstance(function, types.FunctionType):
+        for name in ("__name__", "__qualname__", "__module__", "__doc__"):
+            setattr(function, name, getattr(real, name))
+    return function
+
+
+def _builtin_stand_in(name: str, function: Callable[..., Any], doc: str | None) -> Any:
+    def qualname(self: Any, attribute: str) -> str:
+        if attribute == "__qualname__":  # what CPython's call errors name: `iter() argument ..`
+            return name
+        raise AttributeError(f"'builtin_function_or_method' object has no attribute {attribute!r}")
+
+    shown = f"<built-in function {name}>"
+    kind = type(
+        "builtin_function_or_method",
+        (),
+        {
+            "__slots__": (),
+            "__call__": staticmethod(function),  # called straight, no extra frame
+            "__repr__": lambda self: shown,
+            "__getattr__": qualname,
+            "__name__": name,
+            "__module__": "builtins",
+            "__doc__": doc,
+        },
+    )
+    return kind()
 
 
 def _public_members(module: types.ModuleType, excluded: frozenset[str]) -> dict[str, Any]:
