@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import types
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -37,7 +38,11 @@ class ModuleFacade:
         raise PolicyError(f"module {self._cm_name_!r} cannot be changed")
 
     def __getattr__(self, name: str) -> Any:
-        raise AttributeError(f"module {self._cm_name_!r} has no attribute {name!r} in codemode")
+        error = AttributeError(f"module {self._cm_name_!r} has no attribute {name!r}")
+        real = sys.modules.get(self._cm_name_)
+        if real is not None and hasattr(real, name):
+            error.add_note(f"codemode: {self._cm_name_}.{name} is not available in codemode")
+        raise error
 
     def __repr__(self) -> str:
         return f"<module {self._cm_name_!r}>"

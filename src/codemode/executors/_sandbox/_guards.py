@@ -9,8 +9,9 @@ import abc
 import builtins
 import functools
 import string
+import sys
 import types
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..._program import FILENAME
@@ -45,8 +46,13 @@ def owned(obj: Any) -> bool:
 def build_class(func: Callable[..., Any], name: str, *bases: Any, **kwargs: Any) -> Any:
     cls = builtins.__build_class__(func, name, *bases, **kwargs)
     if isinstance(cls, type):
-        type.__setattr__(cls, OWNER_MARK, True)
+        mark_owned(cls)
     return cls
+
+
+def mark_owned(cls: type) -> None:
+    """`cls` is the program's: made by a class statement, or for it (`namedtuple(...)`)."""
+    type.__setattr__(cls, OWNER_MARK, True)
 
 
 def write_guard(obj: Any, name: str) -> Any:
@@ -97,7 +103,8 @@ _SEQUENCES = (str, bytes, bytearray, list, tuple)
 
 
 def _check_repeat(seq: Any, times: Any) -> None:
-    if isinstance(times, int) and times > 0 and len(seq) * times > MAX_ITEMS:
+    # past sys.maxsize CPython refuses it itself (OverflowError), as programs may expect
+    if isinstance(times, int) and 0 < times <= sys.maxsize and len(seq) * times > MAX_ITEMS:
         kind = type(seq).__name__
         raise _refuse(
             f"{kind} * {times} would make a {kind} of {len(seq) * times} items (limit {MAX_ITEMS})"
@@ -242,8 +249,18 @@ def _check_width(width: Any, what: str) -> None:
         raise _refuse(f"{what}({width}) would make {width} characters (limit {MAX_ITEMS})")
 
 
-def _join(sep: Any, iterable: Iterable[Any]) -> Any:
-    parts = list(iterable)
+# A method given arguments of the wrong shape (or a join of what is not iterable) is called as
+# given: that raises CPython's own TypeError before doing anything.
+
+
+def _join(sep: Any, *args: Any, **kwargs: Any) -> Any:
+    if len(args) != 1 or kwargs:
+        return sep.join(*args, **kwargs)
+    try:
+        items = iter(args[0])
+    except TypeError:
+        return sep.join(args[0])
+    parts = list(items)
     total = len(sep) * max(len(parts) - 1, 0)
     for part in parts:
         if isinstance(part, str | bytes | bytearray):
@@ -253,10 +270,13 @@ def _join(sep: Any, iterable: Iterable[Any]) -> Any:
     return sep.join(parts)
 
 
-def _replace(text: Any, old: Any, new: Any, count: int = -1) -> Any:
+def _replace(text: Any, *args: Any, **kwargs: Any) -> Any:
+    if not 2 <= len(args) <= 3 or kwargs:
+        return text.replace(*args, **kwargs)
+    old, new, count = (*args, -1)[:3]
     if isinstance(old, str | bytes | bytearray) and isinstance(new, str | bytes | bytearray):
         hits = text.count(old) if old else len(text) + 1
-        if count >= 0:
+        if isinstance(count, int) and count >= 0:
             hits = min(hits, count)
         size = len(text) + hits * (len(new) - len(old))
         if size > MAX_ITEMS:
@@ -264,7 +284,10 @@ def _replace(text: Any, old: Any, new: Any, count: int = -1) -> Any:
     return text.replace(old, new, count)
 
 
-def _expandtabs(text: Any, tabsize: int = 8) -> Any:
+def _expandtabs(text: Any, *args: Any, **kwargs: Any) -> Any:
+    if len(args) + len(kwargs) > 1 or not kwargs.keys() <= {"tabsize"}:
+        return text.expandtabs(*args, **kwargs)
+    tabsize = args[0] if args else kwargs.get("tabsize", 8)
     if isinstance(tabsize, int):
         _check_width(
             len(text) + text.count("\t" if isinstance(text, str) else b"\t") * tabsize, "expandtabs"
@@ -273,9 +296,10 @@ def _expandtabs(text: Any, tabsize: int = 8) -> Any:
 
 
 def _padder(method: str) -> Callable[..., Any]:
-    def pad(text: Any, width: Any, *fill: Any) -> Any:
-        _check_width(width, method)
-        return getattr(text, method)(width, *fill)
+    def pad(text: Any, *args: Any, **kwargs: Any) -> Any:
+        if args and not kwargs:
+            _check_width(args[0], method)
+        return getattr(text, method)(*args, **kwargs)
 
     pad.__name__ = method
     return pad

@@ -17,7 +17,7 @@ from . import (
     facade_time,
     facade_types,
 )
-from ._facade import ModuleFacade, _public_members
+from ._facade import ModuleFacade, _public_members, stand_in
 from ._runtime import CURRENT, ImportPolicyError
 
 DEFAULT_MODULES = (
@@ -82,12 +82,16 @@ PER_EXECUTION: dict[str, Callable[[], dict[str, Any]]] = dict(facade_numbers.PER
 @functools.cache
 def shared_facade(name: str) -> ModuleFacade:
     """The facade of module `name`, built once and shared (it cannot be changed)."""
+    module = importlib.import_module(name)
     builder = _SPECIAL.get(name)
-    if builder is not None:
-        members = builder()
-    else:
-        module = importlib.import_module(name)
+    if builder is None:
         members = _public_members(module, _EXCLUDED.get(name, frozenset()))
+    else:
+        members = builder()
+        for key, value in members.items():
+            real = getattr(module, key, None)
+            if real is not None and real is not value and not isinstance(value, type):
+                members[key] = stand_in(real, value)  # shown as the function it replaces
     facade = ModuleFacade(name, members)
     if name == "collections":
         object.__setattr__(facade, "abc", shared_facade("collections.abc"))

@@ -50,10 +50,27 @@ class TaskHandle:
         raise PolicyError("tasks cannot be changed")
 
 
+class MainTask(TaskHandle):
+    """The task running the program's top level, which belongs to the executor: cancelling it
+    would cancel the caller of `execute`."""
+
+    __slots__ = ()
+
+    def cancel(self, msg: Any = None) -> bool:
+        raise PolicyError("the program's main task cannot be cancelled: return from it instead")
+
+
 def _asyncio_module() -> dict[str, Any]:
     def gather(*aws: Any, return_exceptions: bool = False) -> TaskHandle:
         execution = current()
-        futures = [execution.spawn(_unwrap(aw)) for aw in aws]
+        spawned: dict[
+            Any, asyncio.Future[Any]
+        ] = {}  # one future per distinct awaitable, as CPython
+        futures = []
+        for aw in map(_unwrap, aws):
+            if aw not in spawned:
+                spawned[aw] = execution.spawn(aw)
+            futures.append(spawned[aw])
         # The gathering future goes back behind a handle: awaitable, no way to its loop.
         return TaskHandle(asyncio.gather(*futures, return_exceptions=return_exceptions))
 
@@ -94,6 +111,33 @@ def _asyncio_module() -> dict[str, Any]:
             current().tasks.add(task)
             return TaskHandle(task)
 
+    async def wait(
+        aws: Iterable[Any],
+        *,
+        timeout: float | None = None,
+        return_when: str = asyncio.ALL_COMPLETED,
+    ) -> tuple[set[TaskHandle], set[TaskHandle]]:
+        execution = current()
+        handles: dict[asyncio.Future[Any], TaskHandle] = {}
+        for aw in aws:
+            handle = aw if isinstance(aw, TaskHandle) else TaskHandle(execution.spawn(aw))
+            handles[_unwrap(handle)] = handle
+        done, pending = await asyncio.wait(handles, timeout=timeout, return_when=return_when)
+        return {handles[f] for f in done}, {handles[f] for f in pending}
+
+    def shield(aw: Any) -> TaskHandle:
+        return TaskHandle(asyncio.shield(current().spawn(_unwrap(aw))))
+
+    def current_task(loop: None = None) -> TaskHandle | None:
+        if loop is not None:
+            raise PolicyError("current_task() takes no loop in codemode: there is one, running")
+        task = asyncio.current_task()
+        if task is None:
+            return None
+        if task in current().tasks:
+            return TaskHandle(task)
+        return MainTask(task)  # the program's own top level: it ends by returning
+
     def run(*args: Any, **kwargs: Any) -> Any:
         raise PolicyError(
             "asyncio.run() is not needed: the event loop is already running; `await` instead"
@@ -105,6 +149,12 @@ def _asyncio_module() -> dict[str, Any]:
         ensure_future=ensure_future,
         wait_for=wait_for,
         as_completed=as_completed,
+        wait=wait,
+        shield=shield,
+        current_task=current_task,
+        FIRST_COMPLETED=asyncio.FIRST_COMPLETED,
+        FIRST_EXCEPTION=asyncio.FIRST_EXCEPTION,
+        ALL_COMPLETED=asyncio.ALL_COMPLETED,
         TaskGroup=TaskGroup,
         run=run,
         sleep=asyncio.sleep,

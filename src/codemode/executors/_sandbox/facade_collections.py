@@ -4,6 +4,7 @@ change what they wrap, for the program's own functions only)."""
 
 from __future__ import annotations
 
+import collections
 import functools
 import itertools
 import operator
@@ -12,7 +13,7 @@ from typing import Any
 
 from ._builtins import _check_getattr_name, checked, getattr_builtin
 from ._facade import _public_members
-from ._guards import _owned_only, lshift_guard, mod_guard, mul_guard, pow_guard
+from ._guards import _owned_only, lshift_guard, mark_owned, mod_guard, mul_guard, pow_guard
 from ._runtime import PolicyError
 
 EXCLUDED: dict[str, frozenset[str]] = {
@@ -92,7 +93,21 @@ def _functools_module() -> dict[str, Any]:
     return members
 
 
+def _collections_module() -> dict[str, Any]:
+    members = _public_members(collections, frozenset())
+
+    def namedtuple(typename: Any, field_names: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("module", "__main__")  # else it names this module, the caller
+        made: type = collections.namedtuple(typename, field_names, **kwargs)  # type: ignore[misc]
+        mark_owned(made)  # the program's class: its own `_replace`, `_asdict`, `_fields`, ...
+        return made
+
+    members["namedtuple"] = namedtuple
+    return members
+
+
 FACADES: dict[str, Callable[[], dict[str, Any]]] = {
+    "collections": _collections_module,
     "itertools": _guarded_itertools,
     "operator": _guarded_operator,
     "functools": _functools_module,

@@ -9,7 +9,7 @@ import sys
 import time
 import types
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, cast
 
 import regex
 
@@ -71,10 +71,12 @@ def compile(pattern: Any, flags: int = 0) -> Pattern:  # `re.compile`
         if flags:
             raise ValueError("cannot process flags argument with a compiled pattern")
         return pattern
-    if isinstance(pattern, str | bytes):
+    if isinstance(pattern, str | bytes) and type(flags) in (int, re.RegexFlag):
         return _compile(type(pattern), pattern, int(flags))
-    re.compile(pattern, flags)  # CPython's TypeError for what is not a pattern
-    raise TypeError("first argument must be string or compiled pattern")
+    if not isinstance(pattern, str | bytes):
+        re.compile(pattern)  # CPython's TypeError for what is not a pattern
+    flags & int(~re.DEBUG)  # CPython's TypeError for flags that are not a number
+    raise TypeError(f"flags must be an int, not {type(flags).__name__}")
 
 
 class Pattern:
@@ -167,34 +169,45 @@ class Match:
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"readonly attribute {name!r} of 're.Match' object")
 
-    def group(self, *groups: Any) -> Any:
+    # A method given arguments of the wrong shape is called on a CPython match with them:
+    # that raises CPython's own TypeError.
+
+    def group(self, *groups: Any, **kwargs: Any) -> Any:
+        if kwargs:
+            _SAMPLE.group(*groups, **kwargs)
         return self._cm_match_.group(*map(_group, groups))
 
     def __getitem__(self, group: Any) -> Any:
         return self._cm_match_.group(_group(group))
 
-    def groups(self, default: Any = None) -> tuple[Any, ...]:
-        found: tuple[Any, ...] = self._cm_match_.groups(default)
+    def groups(self, *args: Any, **kwargs: Any) -> tuple[Any, ...]:
+        if len(args) + len(kwargs) > 1 or not kwargs.keys() <= {"default"}:
+            _SAMPLE.groups(*args, **kwargs)
+        found: tuple[Any, ...] = self._cm_match_.groups(*args, **kwargs)
         return found
 
-    def groupdict(self, default: Any = None) -> dict[str, Any]:
-        found: dict[str, Any] = self._cm_match_.groupdict(default)
+    def groupdict(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        if len(args) + len(kwargs) > 1 or not kwargs.keys() <= {"default"}:
+            _SAMPLE.groupdict(*args, **kwargs)
+        found: dict[str, Any] = self._cm_match_.groupdict(*args, **kwargs)
         return found
 
-    def start(self, group: Any = 0) -> int:
-        found: int = self._cm_match_.start(_group(group))
+    def start(self, *args: Any, **kwargs: Any) -> int:
+        found: int = self._cm_match_.start(*_one_group("start", args, kwargs))
         return found
 
-    def end(self, group: Any = 0) -> int:
-        found: int = self._cm_match_.end(_group(group))
+    def end(self, *args: Any, **kwargs: Any) -> int:
+        found: int = self._cm_match_.end(*_one_group("end", args, kwargs))
         return found
 
-    def span(self, group: Any = 0) -> tuple[int, int]:
-        found: tuple[int, int] = self._cm_match_.span(_group(group))
+    def span(self, *args: Any, **kwargs: Any) -> tuple[int, int]:
+        found: tuple[int, int] = self._cm_match_.span(*_one_group("span", args, kwargs))
         return found
 
-    def expand(self, template: Any) -> Any:
-        return self._cm_match_.expand(template)
+    def expand(self, *args: Any, **kwargs: Any) -> Any:
+        if len(args) != 1 or kwargs:
+            _SAMPLE.expand(*args, **kwargs)
+        return self._cm_match_.expand(args[0])
 
     string = property(lambda self: self._cm_match_.string)
     re = property(lambda self: self._cm_re_)
@@ -216,6 +229,15 @@ class Match:
 
 for _shown in (Pattern, Match):
     _shown.__module__ = "re"  # `<class 're.Match'>`, as in CPython
+
+
+_SAMPLE = cast(re.Match[str], re.match("", ""))  # a CPython match, for its argument errors
+
+
+def _one_group(method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
+    if len(args) > 1 or kwargs:
+        getattr(_SAMPLE, method)(*args, **kwargs)
+    return tuple(map(_group, args))
 
 
 def _group(group: Any) -> Any:
