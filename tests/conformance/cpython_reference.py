@@ -22,10 +22,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from cases import SUPPORT, Case, Outcome, passes  # noqa: E402
+from cases import SUPPORT, Case, Outcome, passes
 
-from codemode._result import to_jsonable  # noqa: E402
-from codemode.executors._inprocess import _exception_text  # noqa: E402
+from codemode._result import to_jsonable
+from codemode.executors._inprocess import _exception_text
 
 RESULT = "__conformance_result__"
 
@@ -57,7 +57,7 @@ def run(case: Case, fixtures: dict[str, Any]) -> tuple[Outcome, bool]:
             if started is not None:
                 asyncio.run(started)
             value = namespace.get(RESULT)
-    except BaseException as exc:  # noqa: BLE001 - the case's own exception is the outcome
+    except BaseException as exc:
         error = exc
     finally:
         sys.setrecursionlimit(limit)
@@ -65,7 +65,7 @@ def run(case: Case, fixtures: dict[str, Any]) -> tuple[Outcome, bool]:
     if error is None:
         try:
             value_repr, value_str = repr(value), str(value)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             value_repr = value_str = f"<{type(exc).__name__}>"
     ok = passes(case, error, value_repr, value_str)
     if isinstance(error, SyntaxError):  # worded as the executors word a syntax error

@@ -12,11 +12,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from cases import load_cases  # noqa: E402
-from run_cases import run_cpython, run_executor  # noqa: E402
-from test_monty import differences, row_for  # noqa: E402
+from cases import load_cases
+from run_cases import run_cpython, run_executor
+from test_monty import differences, row_for
 
-from codemode.executors import InProcessExecutor, SubprocessExecutor  # noqa: E402
+from codemode.executors import InProcessExecutor, SubprocessExecutor
 
 
 async def main(verbose: bool) -> None:
@@ -34,13 +34,13 @@ async def main(verbose: bool) -> None:
         await subprocess_executor.aclose()
     for executor, outcomes in runs.items():
         same = [c for c in passing if not differences(cpython[c.name][0], outcomes[c.name])]
-        listed = [c for c in cases if row_for(c.name, executor)]
+        listed = [c for c in cases if row_for(c, executor)]
         print(
             f"{executor}: {len(same)}/{len(passing)} as CPython; {len(listed)} cases in the table"
         )
         for case in cases:
             problems = differences(cpython[case.name][0], outcomes[case.name])
-            row = row_for(case.name, executor)
+            row = row_for(case, executor)
             if problems and (verbose or row is None):
                 mark = "listed" if row else "NOT LISTED"
                 print(f"  {case.name} [{mark}]: {'; '.join(problems)[:300]}")

@@ -3,10 +3,10 @@ executor (one executor for them all), each giving an `Outcome` per case."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 from cases import Case, Outcome
@@ -53,6 +53,9 @@ def outcome_of(result: ExecuteResult) -> Outcome:
 async def run_executor(executor: Executor, cases: list[Case]) -> dict[str, Outcome]:
     cm = Codemode([], executor=executor, timeout=TIMEOUT, max_log_chars=200_000)
     out = {}
-    for case in cases:
-        out[case.name] = outcome_of(await cm.execute(case.source))
+    with warnings.catch_warnings():  # the cases' own `x is 1` and such
+        warnings.simplefilter("ignore", SyntaxWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        for case in cases:
+            out[case.name] = outcome_of(await cm.execute(case.source))
     return out

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import importlib
 import importlib.util
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -136,7 +137,7 @@ class Importer:
         available = "available modules: " + ", ".join(sorted(self.allowed))
         top = name.partition(".")[0]
         try:  # the top level only: finding `a.b` would import `a`
-            missing = importlib.util.find_spec(top) is None
+            missing = top not in sys.stdlib_module_names and importlib.util.find_spec(top) is None
         except (ImportError, ValueError, OSError):
             missing = False
         if missing:
