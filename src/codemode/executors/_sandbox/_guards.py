@@ -121,7 +121,7 @@ def _check_mul(a: Any, b: Any) -> None:
         _check_repeat(b, a)
 
 
-def mul_guard(a: Any, b: Any) -> Any:
+def mul_guard(a: Any, b: Any, /) -> Any:
     if type(a) is float or type(b) is float:
         return a * b
     _check_mul(a, b)
@@ -143,7 +143,7 @@ def _check_pow(a: Any, b: Any) -> None:
                 raise _refuse(f"raising a fraction to the power {b}")
 
 
-def pow_guard(a: Any, b: Any) -> Any:
+def pow_guard(a: Any, b: Any, /) -> Any:
     _check_pow(a, b)
     return a**b
 
@@ -153,7 +153,7 @@ def _check_lshift(a: Any, b: Any) -> None:
         raise _refuse(f"{a} << {b} would be a number of {a.bit_length() + b} bits")
 
 
-def lshift_guard(a: Any, b: Any) -> Any:
+def lshift_guard(a: Any, b: Any, /) -> Any:
     _check_lshift(a, b)
     return a << b
 
@@ -169,7 +169,7 @@ def _check_mod(a: Any, b: Any) -> None:
             raise _refuse(f"a %-format width of {width}")
 
 
-def mod_guard(a: Any, b: Any) -> Any:
+def mod_guard(a: Any, b: Any, /) -> Any:
     _check_mod(a, b)
     return a % b
 

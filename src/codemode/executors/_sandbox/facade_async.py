@@ -60,35 +60,43 @@ class MainTask(TaskHandle):
         raise PolicyError("the program's main task cannot be cancelled: return from it instead")
 
 
+def _no_loop(loop: Any) -> None:
+    if loop is not None:
+        raise PolicyError("there is no event loop to pass in codemode: leave `loop` out")
+
+
 def _asyncio_module() -> dict[str, Any]:
-    def gather(*aws: Any, return_exceptions: bool = False) -> TaskHandle:
+    # Each function takes the parameters asyncio's does (names, kinds, defaults).
+
+    def gather(*coros_or_futures: Any, return_exceptions: bool = False) -> TaskHandle:
         execution = current()
-        spawned: dict[
-            Any, asyncio.Future[Any]
-        ] = {}  # one future per distinct awaitable, as CPython
+        spawned: dict[Any, asyncio.Future[Any]] = {}  # a repeated awaitable runs once, as there
         futures = []
-        for aw in map(_unwrap, aws):
+        for aw in map(_unwrap, coros_or_futures):
             if aw not in spawned:
                 spawned[aw] = execution.spawn(aw)
             futures.append(spawned[aw])
         # The gathering future goes back behind a handle: awaitable, no way to its loop.
         return TaskHandle(asyncio.gather(*futures, return_exceptions=return_exceptions))
 
-    def create_task(coro: Any, *, name: str | None = None) -> TaskHandle:
+    def create_task(coro: Any, *, name: str | None = None, context: None = None) -> TaskHandle:
+        if context is not None:
+            raise PolicyError("create_task() takes no context in codemode")
         task = current().spawn(coro)
         if name is not None and isinstance(task, asyncio.Task):
             task.set_name(name)
         return TaskHandle(task)
 
-    def ensure_future(aw: Any) -> TaskHandle:
-        return TaskHandle(current().spawn(_unwrap(aw)))
+    def ensure_future(coro_or_future: Any, *, loop: None = None) -> TaskHandle:
+        _no_loop(loop)
+        return TaskHandle(current().spawn(_unwrap(coro_or_future)))
 
-    async def wait_for(aw: Any, timeout: float | None) -> Any:
-        return await asyncio.wait_for(current().spawn(_unwrap(aw)), timeout)
+    async def wait_for(fut: Any, timeout: float | None) -> Any:
+        return await asyncio.wait_for(current().spawn(_unwrap(fut)), timeout)
 
-    def as_completed(aws: Iterable[Any], *, timeout: float | None = None) -> Iterator[Any]:
+    def as_completed(fs: Iterable[Any], *, timeout: float | None = None) -> Iterator[Any]:
         execution = current()
-        return asyncio.as_completed([execution.spawn(_unwrap(aw)) for aw in aws], timeout=timeout)
+        return asyncio.as_completed([execution.spawn(_unwrap(aw)) for aw in fs], timeout=timeout)
 
     class TaskGroup:
         """`asyncio.TaskGroup` whose tasks belong to the execution."""
@@ -112,25 +120,24 @@ def _asyncio_module() -> dict[str, Any]:
             return TaskHandle(task)
 
     async def wait(
-        aws: Iterable[Any],
+        fs: Iterable[Any],
         *,
         timeout: float | None = None,
         return_when: str = asyncio.ALL_COMPLETED,
     ) -> tuple[set[TaskHandle], set[TaskHandle]]:
         execution = current()
         handles: dict[asyncio.Future[Any], TaskHandle] = {}
-        for aw in aws:
+        for aw in fs:
             handle = aw if isinstance(aw, TaskHandle) else TaskHandle(execution.spawn(aw))
             handles[_unwrap(handle)] = handle
         done, pending = await asyncio.wait(handles, timeout=timeout, return_when=return_when)
         return {handles[f] for f in done}, {handles[f] for f in pending}
 
-    def shield(aw: Any) -> TaskHandle:
-        return TaskHandle(asyncio.shield(current().spawn(_unwrap(aw))))
+    def shield(arg: Any) -> TaskHandle:
+        return TaskHandle(asyncio.shield(current().spawn(_unwrap(arg))))
 
     def current_task(loop: None = None) -> TaskHandle | None:
-        if loop is not None:
-            raise PolicyError("current_task() takes no loop in codemode: there is one, running")
+        _no_loop(loop)
         task = asyncio.current_task()
         if task is None:
             return None
@@ -138,7 +145,7 @@ def _asyncio_module() -> dict[str, Any]:
             return TaskHandle(task)
         return MainTask(task)  # the program's own top level: it ends by returning
 
-    def run(*args: Any, **kwargs: Any) -> Any:
+    def run(main: Any, *, debug: bool | None = None) -> Any:
         raise PolicyError(
             "asyncio.run() is not needed: the event loop is already running; `await` instead"
         )

@@ -82,8 +82,12 @@ def _functools_module() -> dict[str, Any]:
     members = _public_members(functools, EXCLUDED["functools"])
     update_wrapper = _owned_only(functools.update_wrapper, "update_wrapper")
 
-    def wraps(wrapped: Any, *args: Any, **kwargs: Any) -> Callable[[Any], Any]:
-        return lambda wrapper: update_wrapper(wrapper, wrapped, *args, **kwargs)
+    def wraps(
+        wrapped: Any,
+        assigned: Any = functools.WRAPPER_ASSIGNMENTS,
+        updated: Any = functools.WRAPPER_UPDATES,
+    ) -> Callable[[Any], Any]:
+        return lambda wrapper: update_wrapper(wrapper, wrapped, assigned, updated)
 
     members.update(
         update_wrapper=update_wrapper,
@@ -96,9 +100,22 @@ def _functools_module() -> dict[str, Any]:
 def _collections_module() -> dict[str, Any]:
     members = _public_members(collections, frozenset())
 
-    def namedtuple(typename: Any, field_names: Any, **kwargs: Any) -> Any:
-        kwargs.setdefault("module", "__main__")  # else it names this module, the caller
-        made: type = collections.namedtuple(typename, field_names, **kwargs)  # type: ignore[misc]
+    def namedtuple(
+        typename: Any,
+        field_names: Any,
+        *,
+        rename: bool = False,
+        defaults: Any = None,
+        module: Any = None,
+    ) -> Any:
+        factory: Any = collections.namedtuple  # mypy wants literal arguments
+        made: type = factory(
+            typename,
+            field_names,
+            rename=rename,
+            defaults=defaults,
+            module="__main__" if module is None else module,  # else it would name this module
+        )
         mark_owned(made)  # the program's class: its own `_replace`, `_asdict`, `_fields`, ...
         return made
 

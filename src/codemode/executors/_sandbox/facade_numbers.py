@@ -31,17 +31,17 @@ EXCLUDED: dict[str, frozenset[str]] = {
 def _guarded_math() -> dict[str, Any]:
     members = _public_members(math, frozenset())
 
-    def factorial(n: int) -> int:
+    def factorial(n: int, /) -> int:
         if isinstance(n, int) and n > 100_000:
             raise _refuse(f"factorial({n})")
         return math.factorial(n)
 
-    def comb(n: int, k: int) -> int:
+    def comb(n: int, k: int, /) -> int:
         if isinstance(n, int) and n > 1_000_000:
             raise _refuse(f"comb({n}, {k})")
         return math.comb(n, k)
 
-    def perm(n: int, k: int | None = None) -> int:
+    def perm(n: int, k: int | None = None, /) -> int:
         if isinstance(n, int) and n > 1_000_000:
             raise _refuse(f"perm({n}, {k})")
         return math.perm(n, k)
@@ -60,7 +60,7 @@ def _guarded_math() -> dict[str, Any]:
 
 
 class _SafeRandom(random.Random):
-    def getrandbits(self, k: int) -> int:
+    def getrandbits(self, k: int, /) -> int:
         if k > MAX_INT_BITS:
             raise _refuse(f"getrandbits({k})")
         bits: int = super().getrandbits(k)

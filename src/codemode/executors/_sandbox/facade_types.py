@@ -22,6 +22,7 @@ def _dataclasses_module() -> dict[str, Any]:
     guarded = _owned_only(dataclasses.dataclass, "@dataclass")
 
     def dataclass(cls: Any = None, /, **kwargs: Any) -> Any:
+        dataclasses.dataclass(**kwargs)  # CPython's TypeError for an unknown option
         if cls is None:
             return lambda target: guarded(target, **kwargs)
         return guarded(cls, **kwargs)
