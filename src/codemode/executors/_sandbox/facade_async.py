@@ -167,6 +167,8 @@ def _asyncio_module() -> dict[str, Any]:
         sleep=asyncio.sleep,
         timeout=asyncio.timeout,
         Semaphore=asyncio.Semaphore,
+        Barrier=asyncio.Barrier,
+        BrokenBarrierError=asyncio.BrokenBarrierError,
         BoundedSemaphore=asyncio.BoundedSemaphore,
         Lock=asyncio.Lock,
         Event=asyncio.Event,

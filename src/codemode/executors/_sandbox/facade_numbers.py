@@ -14,6 +14,8 @@ from ._runtime import MAX_INT_BITS, _refuse
 
 # Members left out: host-wide state, or C loops that ignore the deadline.
 EXCLUDED: dict[str, frozenset[str]] = {
+    # the operating system's entropy, not a generator the execution owns
+    "random": frozenset({"SystemRandom"}),
     "decimal": frozenset(
         {
             "getcontext",
@@ -77,7 +79,7 @@ def _random_module() -> dict[str, Any]:
     generator = _SafeRandom()
     members: dict[str, Any] = {}
     for name in random.__all__:
-        if name in ("SystemRandom",):
+        if name in EXCLUDED["random"]:
             continue
         value = getattr(generator, name, None)
         if callable(value) and not isinstance(value, type):

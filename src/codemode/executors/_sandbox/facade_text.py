@@ -75,7 +75,7 @@ def compile(pattern: Any, flags: int = 0) -> Pattern:  # `re.compile`
         return _compile(type(pattern), pattern, int(flags))
     if not isinstance(pattern, str | bytes):
         re.compile(pattern)  # CPython's TypeError for what is not a pattern
-    flags & int(~re.DEBUG)  # CPython's TypeError for flags that are not a number
+    flags & re.DEBUG  # CPython's TypeError for flags that are not a number
     raise TypeError(f"flags must be an int, not {type(flags).__name__}")
 
 
@@ -133,7 +133,15 @@ class Pattern:
     def _repl(self, repl: Any) -> Any:
         if callable(repl):  # the program's function is given an `re.Match`, as in CPython
             return lambda found: repl(Match(found, self))
+        self._check_template(repl)
         return repl
+
+    def _check_template(self, template: Any) -> None:
+        """CPython parses a template (`\\1`, `\\g<name>`) before any match: its errors are
+        the ones programs see, whatever `regex` would say."""
+        if isinstance(template, str | bytes):
+            checked = self._cm_checked_
+            checked.sub(template, checked.pattern[:0])
 
     def __repr__(self) -> str:
         return repr(self._cm_checked_)
@@ -207,6 +215,7 @@ class Match:
     def expand(self, *args: Any, **kwargs: Any) -> Any:
         if len(args) != 1 or kwargs:
             _SAMPLE.expand(*args, **kwargs)
+        self._cm_re_._check_template(args[0])
         return self._cm_match_.expand(args[0])
 
     string = property(lambda self: self._cm_match_.string)

@@ -12,6 +12,16 @@ from ._guards import _owned_only
 EXCLUDED: dict[str, frozenset[str]] = {
     # get_type_hints evaluates strings as code; clear_overloads empties a host-wide registry
     "typing": frozenset({"get_type_hints", "clear_overloads"}),
+    # they change the module globals of the caller (the host's, from a facade)
+    "enum": frozenset(
+        {
+            "global_enum",
+            "global_enum_repr",
+            "global_flag_repr",
+            "global_str",
+            "pickle_by_global_name",
+        }
+    ),
 }
 
 
@@ -48,10 +58,7 @@ def _typing_module() -> dict[str, Any]:
 def _enum_module() -> dict[str, Any]:
     import enum
 
-    excluded = frozenset(
-        name for name in dir(enum) if name.startswith("global_") or name == "pickle_by_global_name"
-    )
-    return _public_members(enum, excluded)
+    return _public_members(enum, EXCLUDED["enum"])
 
 
 FACADES: dict[str, Callable[[], dict[str, Any]]] = {

@@ -1,0 +1,103 @@
+"""Calling a module and its facade the same way and comparing what comes back.
+
+A spec is a function of the module (`lambda m: m.sub("a", "b", "aaa", 1, m.I)`): it runs once
+with the real module and once with the facade, inside an execution (the facades find their
+deadline and tasks through it), and the two outcomes — the value, or the exception's class and
+message — must be equal. Values are compared through `normalize`, which reads facade stand-ins
+(`re.Match`, task handles, checked iterators) the way a program would.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import math
+import types
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from codemode.executors._sandbox import CURRENT, DEFAULT_MODULES, Execution, Importer
+
+Spec = Callable[[Any], Any]
+
+IMPORTER = Importer(frozenset(DEFAULT_MODULES))
+
+
+def facade(name: str) -> Any:
+    return IMPORTER.load(name)
+
+
+def real(name: str) -> Any:
+    return importlib.import_module(name)
+
+
+def normalize(value: Any, depth: int = 0) -> Any:
+    if depth > 4:
+        return repr(value)
+    if isinstance(value, float) and math.isnan(value):
+        return "nan"
+    if hasattr(value, "span") and hasattr(value, "groups") and hasattr(value, "group"):
+        return ("Match", repr(value), value.groups(), value.groupdict())
+    if type(value).__name__ == "Pattern":
+        return ("Pattern", repr(value), value.flags, value.groups)
+    if isinstance(value, Iterator) and not isinstance(value, str | bytes):
+        return ("iterator", [normalize(v, depth + 1) for v in _take(value)])
+    if isinstance(value, list | tuple):
+        return type(value).__name__, [normalize(v, depth + 1) for v in value]
+    if isinstance(value, dict):
+        return {k: normalize(v, depth + 1) for k, v in value.items()}
+    return value
+
+
+def _take(iterator: Iterator[Any], limit: int = 200) -> list[Any]:
+    out = []
+    for item in iterator:
+        out.append(item)
+        if len(out) >= limit:
+            break
+    return out
+
+
+def outcome(spec: Spec, module: Any) -> Any:
+    token = CURRENT.set(Execution())
+    try:
+        return ("value", normalize(spec(module)))
+    except Exception as exc:  # noqa: BLE001 - the exception is the outcome compared
+        return ("raises", type(exc).__name__, str(exc))
+    finally:
+        CURRENT.reset(token)
+
+
+def assert_same(name: str, spec: Spec) -> None:
+    """`spec` gives the same outcome with module `name` and with its facade."""
+    expected = outcome(spec, real(name))
+    actual = outcome(spec, facade(name))
+    assert actual == expected, f"{name}: {inspect.getsource(spec).strip()}"
+
+
+def parameters(function: Any) -> list[tuple[str, Any, Any]] | None:
+    """(name, kind, default) of each parameter, or None where Python cannot tell."""
+    call = type(function).__dict__.get("__call__")
+    if isinstance(call, staticmethod):  # a builtin's stand-in: the function it calls
+        function = call.__func__
+    try:
+        signature = inspect.signature(function)
+    except (TypeError, ValueError):
+        return None
+    return [(p.name, p.kind, p.default) for p in signature.parameters.values()]
+
+
+def replaced_members(name: str) -> dict[str, tuple[Any, Any]]:
+    """The facade's members that are not the module's own objects: (real, stand-in)."""
+    module, ours = real(name), facade(name)
+    out = {}
+    for key in dir(ours):
+        theirs = getattr(module, key, None)
+        mine = getattr(ours, key)
+        if theirs is not None and mine is not theirs and callable(theirs):
+            out[key] = (theirs, mine)
+    return out
+
+
+def is_function(value: Any) -> bool:
+    return isinstance(value, types.FunctionType | types.BuiltinFunctionType)
