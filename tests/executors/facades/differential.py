@@ -36,6 +36,8 @@ def normalize(value: Any, depth: int = 0) -> Any:
         return repr(value)
     if isinstance(value, float) and math.isnan(value):
         return "nan"
+    if isinstance(value, complex):
+        return ("complex", normalize(value.real), normalize(value.imag))
     if hasattr(value, "span") and hasattr(value, "groups") and hasattr(value, "group"):
         return ("Match", repr(value), value.groups(), value.groupdict())
     if type(value).__name__ == "Pattern":
@@ -62,7 +64,7 @@ def outcome(spec: Spec, module: Any) -> Any:
     token = CURRENT.set(Execution())
     try:
         return ("value", normalize(spec(module)))
-    except Exception as exc:  # noqa: BLE001 - the exception is the outcome compared
+    except Exception as exc:
         return ("raises", type(exc).__name__, str(exc))
     finally:
         CURRENT.reset(token)
@@ -72,7 +74,7 @@ def assert_same(name: str, spec: Spec) -> None:
     """`spec` gives the same outcome with module `name` and with its facade."""
     expected = outcome(spec, real(name))
     actual = outcome(spec, facade(name))
-    assert actual == expected, f"{name}: {inspect.getsource(spec).strip()}"
+    assert actual == expected, f"{name}: {inspect.getsource(spec).strip()}\n{actual} != {expected}"
 
 
 def parameters(function: Any) -> list[tuple[str, Any, Any]] | None:
