@@ -103,3 +103,43 @@ def replaced_members(name: str) -> dict[str, tuple[Any, Any]]:
 
 def is_function(value: Any) -> bool:
     return isinstance(value, types.FunctionType | types.BuiltinFunctionType)
+
+
+def run_cpython(source: str) -> Any:
+    """The outcome of `source` as CPython runs it: the last expression's value (JSON-safe), or
+    the exception's class and message."""
+    import ast
+    import asyncio
+
+    from codemode._result import to_jsonable
+
+    tree = ast.parse(source)
+    last = tree.body[-1]
+    if isinstance(last, ast.Expr):  # its value is the program's, as codemode takes it
+        store = ast.Assign([ast.Name("_result_", ast.Store())], last.value)
+        tree.body[-1] = ast.copy_location(store, last)
+        ast.fix_missing_locations(tree)
+    namespace: dict[str, Any] = {"__name__": "__main__"}
+    try:
+        code = compile(tree, "<cpython>", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+        started = eval(code, namespace)
+        if started is not None:
+            asyncio.run(started)
+        return ("value", to_jsonable(namespace.get("_result_"), []))
+    except Exception as exc:
+        return ("raises", type(exc).__name__, str(exc))
+
+
+def run_codemode(source: str) -> Any:
+    from codemode import Codemode
+
+    result = Codemode([]).execute_sync(source)
+    if result.error is None:
+        return ("value", result.value)
+    message = result.error.message.removeprefix(f"{result.error.exception}: ")
+    return ("raises", result.error.exception, message)
+
+
+def assert_same_program(source: str) -> None:
+    """`source` gives the same value or exception in codemode as in CPython."""
+    assert run_codemode(source) == run_cpython(source), source

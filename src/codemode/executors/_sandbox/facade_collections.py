@@ -13,7 +13,7 @@ from typing import Any
 
 from ._builtins import _check_getattr_name, checked, getattr_builtin
 from ._facade import _public_members
-from ._guards import _owned_only, lshift_guard, mark_owned, mod_guard, mul_guard, pow_guard
+from ._guards import _owned_only, mark_owned, opcheck_guard
 from ._runtime import PolicyError
 
 EXCLUDED: dict[str, frozenset[str]] = {
@@ -63,17 +63,29 @@ def _guarded_operator() -> dict[str, Any]:
             raise PolicyError(f"access to {name!r} is not allowed")
         return lambda obj: getattr_builtin(obj, name)(*args, **kwargs)
 
+    def binary(name: str, operation: str) -> Callable[..., Any]:
+        real = getattr(operator, name)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            if len(args) == 2 and not kwargs:
+                opcheck_guard(operation, *args)  # the size check; in place stays in place
+            return real(*args, **kwargs)  # a call of another shape gets CPython's own error
+
+        return call
+
     members.update(
         attrgetter=attrgetter,
         methodcaller=methodcaller,
-        mul=mul_guard,
-        imul=mul_guard,
-        pow=pow_guard,
-        ipow=pow_guard,
-        lshift=lshift_guard,
-        ilshift=lshift_guard,
-        mod=mod_guard,
-        imod=mod_guard,
+        **{
+            name: binary(name, operation)
+            for operation, names in (
+                ("Mult", ("mul", "imul")),
+                ("Pow", ("pow", "ipow")),
+                ("LShift", ("lshift", "ilshift")),
+                ("Mod", ("mod", "imod")),
+            )
+            for name in names
+        },
     )
     return members
 
