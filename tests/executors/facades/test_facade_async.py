@@ -165,6 +165,7 @@ def test_asyncio_as_cpython(program: str) -> None:
     assert_same_program(program)
 
 
+@pytest.mark.filterwarnings("ignore:coroutine .* was never awaited:RuntimeWarning")
 def test_what_the_facade_refuses() -> None:
     ran = run_codemode("import asyncio\nasync def f():\n    return 1\nrun = asyncio.run\nrun(f())")
     assert ran[:2] == ("raises", "PolicyError")
