@@ -6,6 +6,8 @@ cancel the caller)."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from .differential import assert_same_program, run_codemode
@@ -173,3 +175,26 @@ def test_what_the_facade_refuses() -> None:
     assert ran[:2] == ("raises", "PolicyError")
     ran = run_codemode("import asyncio\nasyncio.ensure_future(asyncio.sleep(0), loop=1)")
     assert ran[:2] == ("raises", "PolicyError")
+
+
+@pytest.mark.filterwarnings("ignore:coroutine .* was never awaited:RuntimeWarning")
+async def test_the_main_task_can_be_looked_at_not_awaited_or_cancelled() -> None:
+    """The main task is the caller's: a task awaiting it would cancel it at the execution's end."""
+    from codemode import Codemode
+
+    cm = Codemode([])
+    for program in (
+        "import asyncio\nm = asyncio.current_task()\nasync def w():\n    await m\n"
+        "await asyncio.create_task(w())",
+        "import asyncio\nawait asyncio.shield(asyncio.current_task())",
+        "import asyncio\nawait asyncio.gather(asyncio.current_task())",
+        "import asyncio\nasyncio.ensure_future(asyncio.current_task())",
+        "import asyncio\nasyncio.current_task().cancel()",
+    ):
+        result = await cm.execute(program)
+        assert result.error is not None and result.error.exception == "PolicyError", program
+    result = await cm.execute(
+        "import asyncio\nm = asyncio.current_task()\n[m.done(), m.cancelled()]"
+    )
+    assert result.value == [False, False]
+    assert not asyncio.current_task().cancelled()  # type: ignore[union-attr]

@@ -40,7 +40,7 @@ class ModuleFacade:
     def __getattr__(self, name: str) -> Any:
         error = AttributeError(f"module {self._cm_name_!r} has no attribute {name!r}")
         real = sys.modules.get(self._cm_name_)
-        if real is not None and hasattr(real, name):
+        if real is not None and name in vars(real):  # no module `__getattr__` runs
             error.add_note(f"codemode: {self._cm_name_}.{name} is not available in codemode")
         raise error
 

@@ -271,9 +271,9 @@ def _join(sep: Any, *args: Any, **kwargs: Any) -> Any:
 
 
 def _replace(text: Any, *args: Any, **kwargs: Any) -> Any:
-    if not 2 <= len(args) <= 3 or kwargs:
+    if not 2 <= len(args) <= 3 or not kwargs.keys() <= {"count"}:
         return text.replace(*args, **kwargs)
-    old, new, count = (*args, -1)[:3]
+    old, new, count = (*args, kwargs.get("count", -1))[:3]
     if isinstance(old, str | bytes | bytearray) and isinstance(new, str | bytes | bytearray):
         hits = text.count(old) if old else len(text) + 1
         if isinstance(count, int) and count >= 0:
@@ -281,7 +281,7 @@ def _replace(text: Any, *args: Any, **kwargs: Any) -> Any:
         size = len(text) + hits * (len(new) - len(old))
         if size > MAX_ITEMS:
             raise _refuse(f"replace would make {size} characters (limit {MAX_ITEMS})")
-    return text.replace(old, new, count)
+    return text.replace(*args, **kwargs)
 
 
 def _expandtabs(text: Any, *args: Any, **kwargs: Any) -> Any:
@@ -297,8 +297,7 @@ def _expandtabs(text: Any, *args: Any, **kwargs: Any) -> Any:
 
 def _padder(method: str) -> Callable[..., Any]:
     def pad(text: Any, *args: Any, **kwargs: Any) -> Any:
-        if args and not kwargs:
-            _check_width(args[0], method)
+        _check_width(args[0] if args else kwargs.get("width"), method)
         return getattr(text, method)(*args, **kwargs)
 
     pad.__name__ = method

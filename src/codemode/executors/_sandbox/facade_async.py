@@ -52,12 +52,16 @@ class TaskHandle:
 
 class MainTask(TaskHandle):
     """The task running the program's top level, which belongs to the executor: cancelling it
-    would cancel the caller of `execute`."""
+    would cancel the caller of `execute`, and so would a task awaiting it when the execution's
+    tasks are cancelled at its end. It can be looked at, not cancelled or awaited."""
 
     __slots__ = ()
 
     def cancel(self, msg: Any = None) -> bool:
         raise PolicyError("the program's main task cannot be cancelled: return from it instead")
+
+    def __await__(self) -> Any:
+        raise PolicyError("the program's main task cannot be awaited: it is the one running")
 
 
 def _no_loop(loop: Any) -> None:
@@ -188,6 +192,8 @@ def _asyncio_module() -> dict[str, Any]:
 
 
 def _unwrap(aw: Any) -> Any:
+    if isinstance(aw, MainTask):  # it would join the execution's tasks, cancelled at its end
+        raise PolicyError("the program's main task cannot be awaited: it is the one running")
     return object.__getattribute__(aw, "_cm_task_") if isinstance(aw, TaskHandle) else aw
 
 
