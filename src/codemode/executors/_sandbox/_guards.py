@@ -17,6 +17,7 @@ from typing import Any
 from ..._program import FILENAME
 from .. import _policy as policy
 from .._policy import GUARD_PREFIX, check_attribute, format_spec_width, percent_width
+from ._facade import ModuleFacade
 from ._runtime import (
     MAX_INT_BITS,
     MAX_ITEMS,
@@ -61,7 +62,8 @@ def write_guard(obj: Any, name: str) -> Any:
     reason = "only objects of classes defined in your code can be changed"
     if not hasattr(obj, "__dict__"):  # CPython refuses it too, in these words
         raise refused_attribute(obj, name, reason)
-    error = AttributeRefused(f"cannot set attribute {name!r} of a {type(obj).__name__!r} object")
+    what = repr(obj) if isinstance(obj, ModuleFacade) else f"a {type(obj).__name__!r} object"
+    error = AttributeRefused(f"cannot set attribute {name!r} of {what}")
     error.add_note(f"codemode: {reason}")
     raise error
 
