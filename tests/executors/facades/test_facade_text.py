@@ -44,6 +44,9 @@ RE_SPECS: list[Spec] = [
     lambda m: m.findall(r"\d", "١2", m.U),
     lambda m: m.findall(rb"\w+", b"abc def"),
     lambda m: m.findall(r"a b # comment", "ab", m.X),
+    lambda m: m.findall(r"[[:alpha:]]+", "ab[:l]"),
+    lambda m: m.findall(r"[x[:digit:]]", "1x:d]"),
+    lambda m: m.findall(r"# [x\n [[:a:]]", "a:]", m.X),
     # compiled patterns
     lambda m: m.compile(r"a+", m.I),
     lambda m: m.compile(r"(?P<x>a)(b)?").groupindex,
@@ -106,6 +109,7 @@ def test_re_as_cpython(spec: Spec) -> None:
 
 
 PIECES = ["a", "b", ".", r"\w", r"\d", r"\s", "[ab]", "[^a]", "(a|b)", "(?:ab)", r"\b", "^", "$"]
+PIECES += ["[[:alpha:]]", "[a[:b:]]", "[]a]", r"[\]a]", r"(a)\1", "(?=a)", "(?<!b)", r"\Z"]
 QUANTIFIERS = ["", "*", "+", "?", "{1,2}", "*?"]
 
 
@@ -114,9 +118,10 @@ def patterns(draw: st.DrawFn) -> str:
     parts = draw(
         st.lists(st.tuples(st.sampled_from(PIECES), st.sampled_from(QUANTIFIERS)), max_size=4)
     )
-    return "".join(
-        piece + ("" if piece in (r"\b", "^", "$") else quantifier) for piece, quantifier in parts
-    )
+    return "".join(piece + ("" if piece in ANCHORS else quantifier) for piece, quantifier in parts)
+
+
+ANCHORS = (r"\b", "^", "$", "(?=a)", "(?<!b)", r"\Z")
 
 
 FLAG_NAMES = st.lists(st.sampled_from(["I", "M", "S", "A", "U"]), max_size=2, unique=True)

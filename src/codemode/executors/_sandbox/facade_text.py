@@ -60,10 +60,52 @@ def _compile(kind: type, pattern: str | bytes, flags: int) -> Pattern:
         if flags & ours:
             translated |= theirs
     try:
-        compiled = regex.compile(pattern, translated)
+        compiled = regex.compile(_sets_as_cpython(pattern, checked.flags), translated)
     except regex.error as exc:  # CPython accepted it: a difference between the two engines
         raise re.error(f"{exc} (the pattern is not supported in codemode)") from None
     return Pattern(checked, compiled)
+
+
+def _sets_as_cpython(pattern: str | bytes, flags: int) -> str | bytes:
+    """`pattern` with every `[` inside a character set escaped: CPython takes it as a literal
+    (`[[:alpha:]]` is the set `[:alph` then `]`), `regex` as the start of a POSIX class."""
+    text = pattern if isinstance(pattern, str) else pattern.decode("latin-1")
+    if "[" not in text[text.find("[") + 1 :]:
+        return pattern  # at most one `[`: nothing nested
+    verbose = bool(flags & re.VERBOSE)
+    out: list[str] = []
+    in_set = in_comment = set_start = False
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if in_comment:
+            in_comment = char != "\n"
+        elif char == "\\":
+            out.append(text[index : index + 2])
+            index += 2
+            set_start = False
+            continue
+        elif in_set:
+            if char == "[":
+                char = "\\["
+            elif char == "]" and not set_start:
+                in_set = False
+        elif char == "[":
+            in_set = True
+            out.append(char)
+            index += 1
+            if text.startswith("^", index):
+                out.append("^")
+                index += 1
+            set_start = True  # a `]` first in a set is a literal
+            continue
+        elif verbose and char == "#":
+            in_comment = True
+        set_start = False
+        out.append(char)
+        index += 1
+    rewritten = "".join(out)
+    return rewritten if isinstance(pattern, str) else rewritten.encode("latin-1")
 
 
 def compile(pattern: Any, flags: int = 0) -> Pattern:  # `re.compile`
