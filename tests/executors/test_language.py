@@ -12,6 +12,7 @@ from codemode import Codemode, Tool
 from codemode.executors import Executor
 
 from .conftest import Run
+from .facades.differential import run_cpython
 
 CASES: dict[str, tuple[str, Any]] = {
     "async-await": (
@@ -508,3 +509,25 @@ async def test_power_of_minus_one_zero_one_is_not_huge(run: Run) -> None:
     assert result.value == [1, 0, 1, -1], result.error
     result = await run("3 ** (2**63)")
     assert result.error is not None and result.error.type == "memory"
+
+
+async def test_replaced_builtins_look_and_fail_as_cpython(run: Run) -> None:
+    program = """
+out = [repr(print), repr(getattr), repr(iter), repr(sum), repr(len)]
+for call in (lambda: getattr(), lambda: getattr(1, 'real', 2, 3), lambda: hasattr(1),
+             lambda: setattr(1), lambda: iter(), lambda: print(bogus=1), lambda: print(sep=1),
+             lambda: ''.join(), lambda: ''.join(5), lambda: 'a'.expandtabs(wrong=1),
+             lambda: 'a'.ljust(), lambda: getattr(1, 2)):
+    try:
+        call()
+        out.append(None)
+    except TypeError as e:
+        out.append(str(e))
+it = iter([1, 2, 3, 0, 9].pop, 2)
+out += [type(it).__name__, iter(it) is it, list(it), list(it)]
+out
+"""
+    result = await run(program)
+    assert ("value", result.value) == run_cpython(program), result.error
+    assert result.value[0] == "<built-in function print>"
+    assert result.value[-4:] == ["callable_iterator", True, [9, 0, 3], []]
