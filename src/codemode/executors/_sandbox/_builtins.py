@@ -249,7 +249,7 @@ def iter_builtin(*args: Any, **kwargs: Any) -> Iterator[Any]:
     if len(args) == 1 and not kwargs:
         return iter(args[0])
     if len(args) == 2 and not kwargs and callable(args[0]):
-        return callable_iterator(args[0], args[1], CURRENT.get(None))
+        return callable_iterator(args[0], args[1])
     return iter(*args, **kwargs)
 
 
@@ -260,10 +260,11 @@ class callable_iterator:
     __slots__ = ("_cm_call_", "_cm_execution_", "_cm_sentinel_")
     __module__ = "builtins"
 
-    def __init__(self, call: Callable[[], Any], sentinel: Any, execution: Any) -> None:
+    def __init__(self, call: Callable[[], Any], sentinel: Any) -> None:
         self._cm_call_: Callable[[], Any] | None = call
         self._cm_sentinel_ = sentinel
-        self._cm_execution_: Execution | None = execution
+        # the running execution's, whoever calls the class (`type(it)(f, 0)` in the program)
+        self._cm_execution_: Execution | None = CURRENT.get(None)
 
     def __iter__(self) -> callable_iterator:
         return self
