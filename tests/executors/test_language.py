@@ -531,3 +531,41 @@ out
     assert ("value", result.value) == run_cpython(program), result.error
     assert result.value[0] == "<built-in function print>"
     assert result.value[-4:] == ["callable_iterator", True, [9, 0, 3], []]
+
+
+FORMATTING = [
+    "'{}'.format()",
+    "'{0}{1}'.format(1)",
+    "'{a}'.format()",
+    "'{!x}'.format(1)",
+    "'{:d}'.format('a')",
+    "'{0.real}'.format(5)",
+    "'{0[1]}'.format([1, 2])",
+    "'{:>{w}}'.format('a', w=5)",
+    "'{}{0}'.format(1)",
+    "'{0}{}'.format(1)",
+    "'{:{}}{0}'.format(1, '>3')",
+    "'{'.format()",
+    "'{:{}}'.format(1, '>3')",
+    "'{0!r:>5}'.format('a')",
+    "'{x.y}'.format(x=1)",
+    "'{:,}'.format(1234567)",
+    "'{}'.format_map({})",
+    "'{a}'.format_map({'a': 2})",
+    "'%s %d' % ('a', 2)",
+    "'%d' % 'x'",
+    "format(1, 'q')",
+    "'a\\tb'.expandtabs(tabsize=4)",
+    "'abc'.replace('b', 'x', 1)",
+    "'-'.join(['a', 1])",
+    "'ab'.center(5, '*')",
+    "'7'.zfill(3)",
+    "(5).to_bytes(2, 'big')",
+]
+
+
+@pytest.mark.parametrize("program", FORMATTING)
+def test_string_methods_as_cpython(program: str) -> None:
+    from .facades.differential import run_codemode
+
+    assert run_codemode(program) == run_cpython(program)

@@ -126,8 +126,11 @@ def run_cpython(source: str) -> Any:
         if started is not None:
             asyncio.run(started)
         return ("value", to_jsonable(namespace.get("_result_"), []))
-    except Exception as exc:
-        return ("raises", type(exc).__name__, str(exc))
+    except Exception as exc:  # the exception is the outcome compared, worded as a run words it
+        from codemode.executors._inprocess import _exception_text
+
+        name = type(exc).__name__
+        return ("raises", name, _exception_text(exc).removeprefix(f"{name}: "))
 
 
 def run_codemode(source: str) -> Any:

@@ -193,7 +193,25 @@ def opcheck_guard(op: str, a: Any, b: Any) -> None:
 
 
 class SafeFormatter(string.Formatter):
-    """`str.format` that follows the attribute policy and bounds widths."""
+    """`str.format` that follows the attribute policy and bounds widths, raising what the C
+    `str.format` raises where `string.Formatter` words it otherwise."""
+
+    def get_value(self, key: Any, args: Any, kwargs: Any) -> Any:
+        if not isinstance(key, int):
+            return kwargs[key]
+        if args is _NO_POSITIONAL:
+            raise ValueError("Format string contains positional fields")
+        if key >= len(args):
+            raise IndexError(f"Replacement index {key} out of range for positional args tuple")
+        return args[key]
+
+    def vformat(self, format_string: str, args: Any, kwargs: Any) -> str:
+        try:
+            return super().vformat(format_string, args, kwargs)
+        except ValueError as exc:
+            if str(exc).startswith("cannot switch from"):  # string.Formatter says one way only
+                raise ValueError(_switch_message(format_string)) from None
+            raise
 
     def get_field(self, field_name: str, args: Any, kwargs: Any) -> Any:
         first, rest = _string.formatter_field_name_split(field_name)
@@ -204,7 +222,9 @@ class SafeFormatter(string.Formatter):
                     f"access to {key!r} is not allowed" if str(key).startswith("_") else None
                 )
                 if problem:
-                    raise PolicyError(f"format field {field_name!r}: {problem}")
+                    error = AttributeRefused(f"attribute {key!r} cannot be read")
+                    error.add_note(f"codemode: format field {field_name!r}: {problem}")
+                    raise error
                 obj = getattr(obj, key)
             else:
                 obj = obj[key]
@@ -217,6 +237,31 @@ class SafeFormatter(string.Formatter):
 
 
 _SAFE_FORMATTER = SafeFormatter()
+_NO_POSITIONAL: tuple[Any, ...] = tuple.__new__(type("NoPositional", (tuple,), {}))  # format_map
+
+
+def _switch_message(template: str) -> str:
+    """Which way a template switches between `{}` and `{0}`, as the C `str.format` says it."""
+    automatic: bool | None = None
+    pending = [template]
+    while pending:
+        for _, field, spec, _ in _string.formatter_parser(pending.pop(0)):
+            if field is None:
+                continue
+            first = field.split(".", 1)[0].split("[", 1)[0]
+            now = first == ""
+            if first == "" or first.isdigit():
+                if automatic is not None and automatic != now:
+                    return (
+                        "cannot switch from automatic field numbering to manual field specification"
+                        if automatic
+                        else "cannot switch from manual field specification to automatic field "
+                        "numbering"
+                    )
+                automatic = now
+            if spec and "{" in spec:
+                pending.insert(0, spec)
+    return "cannot switch from manual field specification to automatic field numbering"
 
 
 def safe_format(template: str, /, *args: Any, **kwargs: Any) -> str:
@@ -224,7 +269,7 @@ def safe_format(template: str, /, *args: Any, **kwargs: Any) -> str:
 
 
 def safe_format_map(template: str, mapping: Mapping[str, Any], /) -> str:
-    return _SAFE_FORMATTER.vformat(template, (), mapping)
+    return _SAFE_FORMATTER.vformat(template, _NO_POSITIONAL, mapping)
 
 
 def format_guard(value: Any, conversion: int, spec: str) -> str:
