@@ -1,5 +1,7 @@
-"""Text facades: `re` (backed by `regex`, every match bounded by the deadline), `textwrap`.
-`string` and `unicodedata` are their own public members (less `string.Formatter`)."""
+"""Text facades: `re` (CPython's compiler for what a pattern is, the `regex` package for matching,
+every match bounded by the deadline), `textwrap`. `string` and `unicodedata` are their own public
+members (less `string.Formatter`). `tests/executors/facades/test_facade_text.py` compares them
+with CPython."""
 
 from __future__ import annotations
 
