@@ -100,6 +100,8 @@ RE_SPECS: list[Spec] = [
     lambda m: m.compile(r"(?P<1>a)"),
     lambda m: m.search(123, "a"),
     lambda m: m.search("h", "hi", "bad"),
+    lambda m: m.search("h", "hi", 2.0),
+    lambda m: m.findall("a", "aA", m.RegexFlag(2)),
     lambda m: m.sub(r"a", r"\9", "a"),
     lambda m: m.escape("a.b*c"),
     lambda m: m.purge(),

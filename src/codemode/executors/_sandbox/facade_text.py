@@ -115,7 +115,7 @@ def compile(pattern: Any, flags: int = 0) -> Pattern:  # `re.compile`
         if flags:
             raise ValueError("cannot process flags argument with a compiled pattern")
         return pattern
-    if isinstance(pattern, str | bytes) and type(flags) in (int, re.RegexFlag):
+    if isinstance(pattern, str | bytes) and isinstance(flags, int):
         return _compile(type(pattern), pattern, int(flags))
     if not isinstance(pattern, str | bytes):
         re.compile(pattern)  # CPython's TypeError for what is not a pattern
