@@ -3,13 +3,14 @@ the functions it replaces. Each family's behaviour is compared in its own test m
 
 from __future__ import annotations
 
+import builtins
 import importlib
 import inspect
 import types
 
 import pytest
 
-from codemode.executors._sandbox import DEFAULT_MODULES
+from codemode.executors._sandbox import DEFAULT_MODULES, base_builtins
 from codemode.executors._sandbox._facade import _public_members
 from codemode.executors._sandbox._modules import _EXCLUDED
 
@@ -59,6 +60,17 @@ def test_the_facade_has_every_public_member_not_left_out(name: str) -> None:
         return
     missing = set(public) - ours - _EXCLUDED.get(name, frozenset())
     assert not missing, f"{name}: {sorted(missing)}"
+
+
+def test_replaced_builtins_take_the_real_parameters() -> None:
+    for key, mine in base_builtins().items():
+        theirs = getattr(builtins, key, None)
+        if theirs is None or mine is theirs or not is_function(theirs) or key.startswith("_"):
+            continue
+        assert repr(mine) == repr(theirs), key
+        expected, actual = parameters(theirs), parameters(mine)
+        if expected is not None and actual != HANDS_OVER:
+            assert actual == expected, key
 
 
 @pytest.mark.parametrize("name", DEFAULT_MODULES)

@@ -319,7 +319,8 @@ def _unavailable(name: str, hint: str) -> Callable[..., Any]:
         raise PolicyError(f"{name}() is not available in codemode: {hint}")
 
     refuse.__name__ = name
-    return refuse
+    real = getattr(builtins, name, None)
+    return refuse if real is None else stand_in(real, refuse)
 
 
 def base_builtins() -> dict[str, Any]:

@@ -284,8 +284,8 @@ def format_guard(value: Any, conversion: int, spec: str) -> str:
     return format(value, spec)
 
 
-def format_builtin(value: Any, spec: str = "") -> str:
-    return format_guard(value, -1, spec)
+def format_builtin(value: Any, format_spec: str = "", /) -> str:
+    return format_guard(value, -1, format_spec)
 
 
 # -- string methods that can build huge strings -----------------------------------------------
