@@ -569,3 +569,36 @@ def test_string_methods_as_cpython(program: str) -> None:
     from .facades.differential import run_codemode
 
     assert run_codemode(program) == run_cpython(program)
+
+
+GUARDED_CALLS = [
+    "sum()",
+    "sum([1], 2, 3)",
+    "sum([1, 2], start=3)",
+    "sum(['a'], '')",
+    "pow(2)",
+    "pow(base=2, exp=3)",
+    "pow(2, 3, mod=5)",
+    "pow(2, -1, 5)",
+    "format()",
+    "format(5, format_spec='x')",
+    "format(3.14159, '.2f')",
+    "dir(1, 2)",
+]
+
+
+@pytest.mark.parametrize("program", GUARDED_CALLS)
+def test_guarded_builtins_take_calls_as_cpython(program: str) -> None:
+    from .facades.differential import run_codemode
+
+    assert run_codemode(program) == run_cpython(program)
+
+
+async def test_a_refused_allocation_is_a_memory_error(run: Run) -> None:
+    result = await run(
+        "try:\n    [1] * (2**40)\nexcept MemoryError as e:\n    r = type(e).__name__\nr"
+    )
+    assert result.value == "MemoryError"
+    result = await run("'ab' * 10**9")
+    assert result.error is not None and result.error.type == "memory"
+    assert result.error.exception == "MemoryError"

@@ -58,8 +58,10 @@ def sum_builtin(iterable: Iterable[Any], /, start: Any = 0) -> Any:
     return sum(iterable, start)
 
 
-def dir_builtin(*args: Any) -> list[str]:
-    if len(args) != 1:
+def dir_builtin(*args: Any, **kwargs: Any) -> list[str]:
+    if len(args) > 1 or kwargs:
+        return dir(*args, **kwargs)  # CPython's own TypeError
+    if not args:
         raise PolicyError("dir() needs an object: dir(x)")
     return [name for name in dir(args[0]) if not name.startswith(GUARD_PREFIX)]
 
@@ -139,6 +141,36 @@ def pow_builtin(base: Any, exp: Any, mod: Any = None) -> Any:
     if mod is None:
         return pow_guard(base, exp)
     return pow(base, exp, mod)
+
+
+# The guarded builtins as the program calls them: a call the real builtin would refuse for its
+# shape goes to the real builtin, which raises CPython's own TypeError before doing anything.
+
+
+def sum_call(*args: Any, **kwargs: Any) -> Any:
+    if args and len(args) + len(kwargs) <= 2 and kwargs.keys() <= {"start"}:
+        return sum_builtin(*args, **kwargs)
+    return sum(*args, **kwargs)
+
+
+def _pow_parameters(base: Any, exp: Any, mod: Any = None) -> tuple[Any, Any, Any]:
+    return base, exp, mod
+
+
+def pow_call(*args: Any, **kwargs: Any) -> Any:
+    if not kwargs and 2 <= len(args) <= 3:
+        return pow_builtin(*args)
+    try:
+        bound = _pow_parameters(*args, **kwargs)  # pow takes its arguments by keyword too
+    except TypeError:
+        return pow(*args, **kwargs)
+    return pow_builtin(*bound)
+
+
+def format_call(*args: Any, **kwargs: Any) -> str:
+    if kwargs or not 1 <= len(args) <= 2:
+        return format(*args, **kwargs)
+    return format_builtin(*args)
 
 
 def range_builtin(*args: Any) -> Any:
@@ -401,13 +433,13 @@ def base_builtins() -> dict[str, Any]:
             for name, function in (
                 ("getattr", getattr_builtin),
                 ("dir", dir_builtin),
-                ("sum", sum_builtin),
+                ("sum", sum_call),
                 ("hasattr", hasattr_builtin),
                 ("setattr", setattr_builtin),
                 ("delattr", delattr_builtin),
-                ("pow", pow_builtin),
+                ("pow", pow_call),
                 ("iter", iter_builtin),
-                ("format", format_builtin),
+                ("format", format_call),
             )
         },
         range=range_builtin,

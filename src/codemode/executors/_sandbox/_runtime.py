@@ -63,7 +63,11 @@ def refused_attribute(obj: Any, name: str, reason: str) -> AttributeRefused:
 
 
 class AllocationRefused(MemoryError):
-    """A single operation would build an object past the size limits."""
+    """A single operation would build an object past the size limits. It carries the name of the
+    error CPython would raise there (`MemoryError`), as `AttributeRefused` does."""
+
+
+AllocationRefused.__name__ = AllocationRefused.__qualname__ = "MemoryError"
 
 
 class Timeout(BaseException):
