@@ -63,13 +63,6 @@ DIFFERENCES: tuple[Difference, ...] = (  # the first row covering a case is its 
         "point (models write `async def main()` and stop); here one is rebound to a number",
     ),
     Difference(
-        cases=("itertools__count_repeat",),
-        shows="AssertionError",
-        reason="by design: itertools' endless and combinatorial iterators run in chunks checked "
-        "against the deadline, so their repr is the chunking iterator's, not `count(5)`",
-    ),
-    # -- issue 9, not decided here: the ownership rules (helper `sec-in-a`) ---------------------
-    Difference(
         cases=(
             *("class__annotations", "class__attrs", "class__basic", "class__contains"),
             *("class__eq_hash", "class__repr", "collections__defaultdict"),

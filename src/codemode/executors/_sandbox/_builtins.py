@@ -257,12 +257,18 @@ def _range_size(r: range) -> int:
     return max(0, (r.start - r.stop - r.step - 1) // -r.step)
 
 
-def checked(iterator: Iterable[Any]) -> Iterator[Any]:
-    """Iterate a possibly endless or huge C iterator with deadline checks every few items."""
+def checked(
+    iterator: Iterable[Any],
+    kind: type[itertools.chain[Any]] = itertools.chain,
+    progress: list[Any] | None = None,
+) -> Iterator[Any]:
+    """Iterate a possibly endless or huge C iterator with deadline checks every few items, as a
+    `kind` (a chain). `progress`, when given, holds how many items were taken from `iterator`
+    and the iterator over the current chunk (what is taken but not yet handed out)."""
     execution = CURRENT.get(None)
     it = iter(iterator)
 
-    def chunks() -> Iterator[tuple[Any, ...]]:
+    def chunks() -> Iterator[Iterator[Any]]:
         baseline = resident_memory()
         for number in itertools.count():
             if execution is not None and execution.expired:
@@ -272,9 +278,14 @@ def checked(iterator: Iterable[Any]) -> Iterator[Any]:
             chunk = tuple(itertools.islice(it, 256))
             if not chunk:
                 return
-            yield chunk
+            if progress is None:
+                yield iter(chunk)
+            else:
+                progress[0] += len(chunk)
+                progress[1] = iter(chunk)
+                yield progress[1]
 
-    return itertools.chain.from_iterable(chunks())
+    return kind.from_iterable(chunks())
 
 
 def iter_builtin(*args: Any, **kwargs: Any) -> Iterator[Any]:

@@ -8,7 +8,7 @@ import collections
 import functools
 import itertools
 import operator
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from ._builtins import _check_getattr_name, checked, getattr_builtin
@@ -21,17 +21,64 @@ EXCLUDED: dict[str, frozenset[str]] = {
 }
 
 
+class _Checked(itertools.chain):  # type: ignore[type-arg]
+    """An itertools iterator run in chunks checked against the deadline (a C consumer such as
+    `sum(count())` would never stop), typed and shown as the iterator it runs: its class is
+    named `count`, `product`, ...; `repr(count(5))` is `count(5)`, also part way through."""
+
+    __slots__ = ("_cm_made_", "_cm_progress_")
+    _cm_real_: type
+    _cm_made_: tuple[tuple[Any, ...], dict[str, Any]]
+    _cm_progress_: list[Any]
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> _Checked:
+        progress: list[Any] = [0, iter(())]
+        made = checked(cls._cm_real_(*args, **kwargs), cls, progress)
+        assert isinstance(made, _Checked)
+        made._cm_made_ = (args, kwargs)
+        made._cm_progress_ = progress
+        return made
+
+    def _cm_taken_(self) -> int:
+        taken, chunk = self._cm_progress_
+        return int(taken) - operator.length_hint(chunk)
+
+    def __repr__(self) -> str:
+        args, kwargs = self._cm_made_
+        real = type(self)._cm_real_
+        taken = self._cm_taken_()
+        if real is itertools.count:
+            start, step = _COUNT(*args, **kwargs)
+            shown = (
+                itertools.count(*args, **kwargs)
+                if not taken
+                else itertools.count(start + taken * step, step)
+            )
+            return repr(shown)
+        if real is itertools.repeat:
+            value, times = _REPEAT(*args, **kwargs)
+            if times is None:
+                return repr(itertools.repeat(value))
+            return repr(itertools.repeat(value, max(times - taken, 0)))
+        return object.__repr__(self)
+
+
+def _COUNT(start: Any = 0, step: Any = 1) -> tuple[Any, Any]:
+    return start, step
+
+
+def _REPEAT(obj: Any, times: int | None = None) -> tuple[Any, int | None]:
+    return obj, times
+
+
+def _checked_type(real: type) -> type:
+    return type(
+        real.__name__, (_Checked,), {"__slots__": (), "_cm_real_": real, "__module__": "itertools"}
+    )
+
+
 def _guarded_itertools() -> dict[str, Any]:
     members = _public_members(itertools, frozenset())
-
-    def wrap(name: str) -> Callable[..., Iterator[Any]]:
-        real = getattr(itertools, name)
-
-        @functools.wraps(real)
-        def guarded(*args: Any, **kwargs: Any) -> Iterator[Any]:
-            return checked(real(*args, **kwargs))
-
-        return guarded
 
     for name in (
         "count",
@@ -42,7 +89,7 @@ def _guarded_itertools() -> dict[str, Any]:
         "combinations",
         "combinations_with_replacement",
     ):
-        members[name] = wrap(name)
+        members[name] = _checked_type(getattr(itertools, name))
     return members
 
 
