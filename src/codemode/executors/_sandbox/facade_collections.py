@@ -44,6 +44,8 @@ class _Checked(itertools.chain):  # type: ignore[type-arg]
         return int(taken) - operator.length_hint(chunk)
 
     def __repr__(self) -> str:
+        if not hasattr(self, "_cm_made_"):  # made by chain's `from_iterable`, not as a count
+            return object.__repr__(self)
         args, kwargs = self._cm_made_
         real = type(self)._cm_real_
         taken = self._cm_taken_()
