@@ -490,11 +490,6 @@ async def test_tool_error_reads_as_the_tools_own_message(run: Run) -> None:
     assert result.error.message == "get_weather() failed: ValueError: unknown city Atlantis"
 
 
-async def test_the_program_runs_as_main(run: Run) -> None:
-    result = await run("class Order:\n    pass\nstr(Order)")
-    assert result.value == "<class '__main__.Order'>", result.error
-
-
 async def test_uncaught_stop_iteration_at_top_level(run: Run) -> None:
     result = await run("it = iter([])\nnext(it)")
     assert result.error is not None

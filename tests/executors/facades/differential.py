@@ -86,7 +86,8 @@ def parameters(function: Any) -> list[tuple[str, Any, Any]] | None:
         signature = inspect.signature(function)
     except (TypeError, ValueError):
         return None
-    return [(p.name, p.kind, p.default) for p in signature.parameters.values()]
+    # a private parameter (`copy.deepcopy`'s `_nil`) is the implementation's, not the API's
+    return [(p.name, p.kind, p.default) for p in signature.parameters.values() if p.name[:1] != "_"]
 
 
 def replaced_members(name: str) -> dict[str, tuple[Any, Any]]:

@@ -12,18 +12,22 @@ from typing import Any
 from RestrictedPython.Guards import safe_builtins
 
 from ..._errors import ToolArgumentError, ToolError
+from ..._result import exact_str
 from .. import _policy as policy
 from .._policy import GUARD_PREFIX, check_attribute
-from ._facade import stand_in
+from ._facade import shown_as
 from ._guards import (
     _SEQUENCES,
-    _TEXT_METHODS,
     _check_width,
     attr_guard,
-    build_class,
     format_builtin,
-    init_guard,
     pow_guard,
+)
+from ._owner import (
+    build_class,
+    init_guard,
+    new_guard,
+    own_dunder_guard,
     private_guard,
     write_guard,
 )
@@ -40,6 +44,7 @@ from ._runtime import (
     _refuse,
     resident_memory,
 )
+from ._types import install_stand_ins, stand_in, type_builtin
 
 
 def sum_builtin(iterable: Iterable[Any], /, start: Any = 0) -> Any:
@@ -67,17 +72,20 @@ def dir_builtin(*args: Any, **kwargs: Any) -> list[str]:
 
 
 def _check_getattr_name(name: Any) -> str:
+    """The attribute name model code passed, as an exact `str` (a `str` subclass's own
+    `startswith` or `__eq__` must not answer the checks), once the policy allows it."""
     if not isinstance(name, str):
         raise TypeError("attribute name must be a string")
-    normal = unicodedata.normalize("NFKC", name)
+    exact: str = str.__str__(name)
+    normal = unicodedata.normalize("NFKC", exact)
     problem = check_attribute(normal) or (
-        f"access to {name!r} is not allowed" if normal.startswith(GUARD_PREFIX) else None
+        f"access to {exact!r} is not allowed" if normal.startswith(GUARD_PREFIX) else None
     )
     if problem:
-        error = AttributeRefused(f"attribute {name!r} cannot be read")
+        error = AttributeRefused(f"attribute {exact!r} cannot be read")
         error.add_note(f"codemode: {problem}")
         raise error
-    return name
+    return exact
 
 
 _MISSING = object()
@@ -94,13 +102,21 @@ def getattr_builtin(*args: Any, **kwargs: Any) -> Any:
 
 
 def _getattr(obj: Any, name: str, default: Any = _MISSING) -> Any:
-    _check_getattr_name(name)
+    """`getattr` for model code: the same routing as `obj.name` compiled by the policy. Every
+    other dynamic route to an attribute (`operator.attrgetter`, `methodcaller`, a stand-in's
+    class attributes) comes through here."""
+    name = _check_getattr_name(name)
     try:
-        if name == "__init__":
-            return init_guard(obj)
-        if name.startswith("_") and not name.startswith("__"):
-            return private_guard(obj, name)
-        if name in policy.GUARDED_METHODS:  # the same routing as `obj.name` in model code
+        if name[:1] == "_":
+            if name == "__init__":
+                return init_guard(obj)
+            if name == "__new__":
+                return new_guard(obj)
+            if not name.startswith("__"):
+                return private_guard(obj, name)
+            if name not in policy.ALLOWED_DUNDERS:
+                return own_dunder_guard(obj, name)
+        if name in policy.GUARDED_METHODS:
             return attr_guard(obj, name)
         return getattr(obj, name)
     except AttributeError:
@@ -124,7 +140,7 @@ def setattr_builtin(*args: Any, **kwargs: Any) -> None:
         setattr(*args, **kwargs)
         return
     obj, name, value = args
-    _check_getattr_name(name)
+    name = _check_getattr_name(name)
     setattr(write_guard(obj, name), name, value)
 
 
@@ -133,7 +149,7 @@ def delattr_builtin(*args: Any, **kwargs: Any) -> None:
         delattr(*args, **kwargs)
         return
     obj, name = args
-    _check_getattr_name(name)
+    name = _check_getattr_name(name)
     delattr(write_guard(obj, name), name)
 
 
@@ -228,6 +244,12 @@ class BigRange:
 
     def __hash__(self) -> int:
         return hash(self._range)
+
+    def __copy__(self) -> BigRange:
+        return self  # immutable, as `range`
+
+    def __deepcopy__(self, memo: Any) -> BigRange:
+        return self
 
     def __repr__(self) -> str:
         return repr(self._range)
@@ -330,31 +352,21 @@ class callable_iterator:
         return value
 
 
-class _GuardedType(type):
-    """A stand-in for `bytes`/`bytearray` that checks sizes; isinstance still works."""
+def _sized(real: type) -> Callable[..., Any]:
+    """`bytes(n)` / `bytearray(n)` with `n` checked before anything is allocated."""
 
-    _real: type
-
-    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+    def make(*args: Any, **kwargs: Any) -> Any:
         if args and isinstance(args[0], int) and not isinstance(args[0], bool):
-            _check_width(args[0], cls._real.__name__)
-        return cls._real(*args, **kwargs)
+            _check_width(args[0], real.__name__)
+        return real(*args, **kwargs)
 
-    def __instancecheck__(cls, obj: Any) -> bool:
-        return isinstance(obj, cls._real)
-
-    def __subclasscheck__(cls, sub: Any) -> bool:
-        return issubclass(sub, cls._real)
-
-    def __getattr__(cls, name: str) -> Any:
-        return attr_guard(cls._real, name) if name in _TEXT_METHODS else getattr(cls._real, name)
-
-    def __repr__(cls) -> str:
-        return repr(cls._real)
+    return make
 
 
-def _guarded_type(real: type) -> type:
-    return _GuardedType(real.__name__, (), {"_real": real})
+install_stand_ins(
+    {bytes: _sized(bytes), bytearray: _sized(bytearray), range: range_builtin, type: type_builtin},
+    {BigRange: range},
+)
 
 
 def _unavailable(name: str, hint: str) -> Callable[..., Any]:
@@ -363,7 +375,7 @@ def _unavailable(name: str, hint: str) -> Callable[..., Any]:
 
     refuse.__name__ = name
     real = getattr(builtins, name, None)
-    return refuse if real is None else stand_in(real, refuse)
+    return refuse if real is None else shown_as(real, refuse)
 
 
 def base_builtins() -> dict[str, Any]:
@@ -417,7 +429,6 @@ def base_builtins() -> dict[str, Any]:
         "iter",
         "super",
         "object",
-        "type",
         "property",
         "classmethod",
         "staticmethod",
@@ -440,7 +451,7 @@ def base_builtins() -> dict[str, Any]:
         names[name] = getattr(builtins, name)
     names.update(
         {
-            name: stand_in(getattr(builtins, name), function)
+            name: shown_as(getattr(builtins, name), function)
             for name, function in (
                 ("getattr", getattr_builtin),
                 ("dir", dir_builtin),
@@ -453,9 +464,10 @@ def base_builtins() -> dict[str, Any]:
                 ("format", format_call),
             )
         },
-        range=range_builtin,
-        bytes=_guarded_type(bytes),
-        bytearray=_guarded_type(bytearray),
+        range=stand_in(range),
+        type=stand_in(type),
+        bytes=stand_in(bytes),
+        bytearray=stand_in(bytearray),
         ToolError=ToolError,
         ToolArgumentError=ToolArgumentError,
         open=_unavailable("open", "there is no file system; use the tools"),
@@ -474,6 +486,12 @@ def base_builtins() -> dict[str, Any]:
 
 
 _PRINT_KEYWORDS = frozenset({"sep", "end", "file", "flush"})
+
+
+def _print_text(value: Any, name: str) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be None or a string, not {type(value).__name__}")
+    return exact_str(value)  # type: ignore[no-any-return]
 
 
 def make_print(log: Callable[[Any, str], None]) -> Callable[..., None]:
@@ -499,10 +517,11 @@ class Print:
                 unknown = {k: v for k, v in kwargs.items() if k not in _PRINT_KEYWORDS}
                 builtins.print(**unknown)  # CPython's TypeError, before anything is printed
             sep, end, file = kwargs.get("sep"), kwargs.get("end"), kwargs.get("file")
-            for name, value in (("sep", sep), ("end", end)):
-                if value is not None and not isinstance(value, str):
-                    raise TypeError(f"{name} must be None or a string, not {type(value).__name__}")
-        text = (" " if sep is None else sep).join(map(str, args)) + ("\n" if end is None else end)
+        # Exact strings, joined by `str`'s own methods: a `str` subclass of the program (its
+        # `join`, `__add__`) never decides what the log holds.
+        sep = " " if sep is None else _print_text(sep, "sep")
+        end = "\n" if end is None else _print_text(end, "end")
+        text = str.join(sep, [exact_str(str(arg)) for arg in args]) + end
         if file is not None:
             file.write(text)
         else:

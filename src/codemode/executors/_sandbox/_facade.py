@@ -51,19 +51,19 @@ class ModuleFacade:
         return sorted(k for k in self.__dict__ if not k.startswith("_"))
 
 
-def stand_in(real: Any, function: Callable[..., Any]) -> Any:
+def shown_as(real: Any, function: Callable[..., Any]) -> Any:
     """`function`, standing in for `real`, shown as `real` is: a builtin as
     `<built-in function len>`, a Python function under its own name (`<function gather at ..>`),
     so that what a program prints or compares does not show codemode's wrapper."""
     if isinstance(real, types.BuiltinFunctionType):
-        return _builtin_stand_in(real.__name__, function, real.__doc__)
+        return _builtin_shown_as(real.__name__, function, real.__doc__)
     if isinstance(real, types.FunctionType) and isinstance(function, types.FunctionType):
         for name in ("__name__", "__qualname__", "__module__", "__doc__"):
             setattr(function, name, getattr(real, name))
     return function
 
 
-def _builtin_stand_in(name: str, function: Callable[..., Any], doc: str | None) -> Any:
+def _builtin_shown_as(name: str, function: Callable[..., Any], doc: str | None) -> Any:
     def qualname(self: Any, attribute: str) -> str:
         if attribute == "__qualname__":  # what CPython's call errors name: `iter() argument ..`
             return name

@@ -13,12 +13,13 @@ from typing import Any
 from . import (
     facade_async,
     facade_collections,
+    facade_copy,
     facade_numbers,
     facade_text,
     facade_time,
     facade_types,
 )
-from ._facade import ModuleFacade, _public_members, stand_in
+from ._facade import ModuleFacade, _public_members, shown_as
 from ._runtime import CURRENT, ImportPolicyError
 
 DEFAULT_MODULES = (
@@ -72,6 +73,7 @@ _SPECIAL: dict[str, Callable[[], dict[str, Any]]] = {
     **facade_numbers.FACADES,
     **facade_time.FACADES,
     **facade_collections.FACADES,
+    **facade_copy.FACADES,
     **facade_async.FACADES,
     **facade_types.FACADES,
 }
@@ -92,7 +94,7 @@ def shared_facade(name: str) -> ModuleFacade:
         for key, value in members.items():
             real = getattr(module, key, None)
             if real is not None and real is not value and not isinstance(value, type):
-                members[key] = stand_in(real, value)  # shown as the function it replaces
+                members[key] = shown_as(real, value)  # shown as the function it replaces
     facade = ModuleFacade(name, members)
     if name == "collections":
         object.__setattr__(facade, "abc", shared_facade("collections.abc"))
@@ -124,6 +126,10 @@ class Importer:
         allowed = name in self.allowed or (
             name == "collections.abc" and "collections" in self.allowed
         )
+        if name == "__future__":
+            # `from __future__ import annotations`: the compiler already did what it asks; the
+            # import itself only hands back `__future__`'s feature records
+            return shared_facade(name)
         if not allowed:
             if name in STDLIB_INTERNAL and type(fromlist) is list:
                 # C code of an allowed module importing its helper (`datetime.strptime` imports

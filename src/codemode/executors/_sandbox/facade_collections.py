@@ -4,7 +4,6 @@ change what they wrap, for the program's own functions only)."""
 
 from __future__ import annotations
 
-import collections
 import functools
 import itertools
 import operator
@@ -13,8 +12,8 @@ from typing import Any
 
 from ._builtins import _check_getattr_name, checked, getattr_builtin
 from ._facade import _public_members
-from ._guards import _owned_only, mark_owned, opcheck_guard
-from ._runtime import PolicyError
+from ._guards import opcheck_guard
+from ._owner import _owned_only
 
 EXCLUDED: dict[str, frozenset[str]] = {
     "functools": frozenset({"singledispatchmethod"}),
@@ -98,20 +97,6 @@ def _guarded_itertools() -> dict[str, Any]:
 def _guarded_operator() -> dict[str, Any]:
     members = _public_members(operator, frozenset())
 
-    def attrgetter(*names: str) -> Callable[[Any], Any]:
-        for name in names:
-            for part in name.split("."):
-                _check_getattr_name(part)
-                if part.startswith("_"):
-                    raise PolicyError(f"access to {part!r} is not allowed")
-        return operator.attrgetter(*names)
-
-    def methodcaller(name: str, *args: Any, **kwargs: Any) -> Callable[[Any], Any]:
-        _check_getattr_name(name)
-        if name.startswith("_"):
-            raise PolicyError(f"access to {name!r} is not allowed")
-        return lambda obj: getattr_builtin(obj, name)(*args, **kwargs)
-
     def binary(name: str, operation: str) -> Callable[..., Any]:
         real = getattr(operator, name)
 
@@ -139,6 +124,63 @@ def _guarded_operator() -> dict[str, Any]:
     return members
 
 
+class attrgetter:
+    """`operator.attrgetter` reading through the policy's `getattr`, exactly as `obj.name`."""
+
+    __slots__ = ("_cm_paths_",)
+    _cm_paths_: tuple[tuple[str, ...], ...]
+
+    def __init__(self, attr: str, /, *attrs: str) -> None:
+        paths = []
+        for name in (attr, *attrs):
+            if not isinstance(name, str):
+                raise TypeError("attribute name must be a string")
+            path = tuple(_check_getattr_name(part) for part in str.split(str.__str__(name), "."))
+            paths.append(path)
+        object.__setattr__(self, "_cm_paths_", tuple(paths))
+
+    def __call__(self, obj: Any, /) -> Any:
+        values = []
+        for path in self._cm_paths_:
+            value = obj
+            for part in path:
+                value = getattr_builtin(value, part)
+            values.append(value)
+        return values[0] if len(values) == 1 else tuple(values)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"'attrgetter' object attribute {name!r} is read-only")
+
+    def __repr__(self) -> str:
+        names = ", ".join(repr(".".join(path)) for path in self._cm_paths_)
+        return f"operator.attrgetter({names})"
+
+
+class methodcaller:
+    """`operator.methodcaller` finding the method through the policy's `getattr`."""
+
+    __slots__ = ("_cm_call_",)
+    _cm_call_: tuple[str, tuple[Any, ...], dict[str, Any]]
+
+    def __init__(self, name: str, /, *args: Any, **kwargs: Any) -> None:
+        if not isinstance(name, str):
+            raise TypeError("method name must be a string")
+        name = _check_getattr_name(name)
+        object.__setattr__(self, "_cm_call_", (name, args, dict(kwargs)))
+
+    def __call__(self, obj: Any, /) -> Any:
+        name, args, kwargs = self._cm_call_
+        return getattr_builtin(obj, name)(*args, **kwargs)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"'methodcaller' object attribute {name!r} is read-only")
+
+    def __repr__(self) -> str:
+        name, args, kwargs = self._cm_call_
+        parts = [repr(name), *map(repr, args), *(f"{k}={v!r}" for k, v in kwargs.items())]
+        return f"operator.methodcaller({', '.join(parts)})"
+
+
 def _functools_module() -> dict[str, Any]:
     members = _public_members(functools, EXCLUDED["functools"])
     update_wrapper = _owned_only(functools.update_wrapper, "update_wrapper")
@@ -158,34 +200,7 @@ def _functools_module() -> dict[str, Any]:
     return members
 
 
-def _collections_module() -> dict[str, Any]:
-    members = _public_members(collections, frozenset())
-
-    def namedtuple(
-        typename: Any,
-        field_names: Any,
-        *,
-        rename: bool = False,
-        defaults: Any = None,
-        module: Any = None,
-    ) -> Any:
-        factory: Any = collections.namedtuple  # mypy wants literal arguments
-        made: type = factory(
-            typename,
-            field_names,
-            rename=rename,
-            defaults=defaults,
-            module="__main__" if module is None else module,  # else it would name this module
-        )
-        mark_owned(made)  # the program's class: its own `_replace`, `_asdict`, `_fields`, ...
-        return made
-
-    members["namedtuple"] = namedtuple
-    return members
-
-
 FACADES: dict[str, Callable[[], dict[str, Any]]] = {
-    "collections": _collections_module,
     "itertools": _guarded_itertools,
     "operator": _guarded_operator,
     "functools": _functools_module,

@@ -197,7 +197,7 @@ class Pattern:
         return hash(self._cm_checked_)
 
     def __copy__(self) -> Pattern:
-        return self
+        return self  # immutable, as CPython's compiled patterns
 
     def __deepcopy__(self, memo: Any) -> Pattern:
         return self

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ._facade import _public_members
-from ._guards import _owned_only
+from ._owner import _owned_only
 
 EXCLUDED: dict[str, frozenset[str]] = {
     # get_type_hints evaluates strings as code; clear_overloads empties a host-wide registry
