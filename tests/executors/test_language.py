@@ -597,3 +597,11 @@ async def test_a_refused_allocation_is_a_memory_error(run: Run) -> None:
     result = await run("'ab' * 10**9")
     assert result.error is not None and result.error.type == "memory"
     assert result.error.exception == "MemoryError"
+
+
+async def test_future_imports_work(run: Run) -> None:
+    result = await run(
+        "from __future__ import annotations\nclass A:\n    x: Later\nclass Later:\n    pass\n"
+        "A.__name__ if False else 1"
+    )
+    assert result.value == 1, result.error
