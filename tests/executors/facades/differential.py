@@ -136,8 +136,10 @@ def run_cpython(source: str) -> Any:
 
 def run_codemode(source: str) -> Any:
     from codemode import Codemode
+    from codemode.executors import InProcessExecutor
 
-    result = Codemode([]).execute_sync(source)
+    # the facades are the same in the subprocess worker; the conformance suite runs both
+    result = Codemode([], executor=InProcessExecutor()).execute_sync(source)
     if result.error is None:
         return ("value", result.value)
     message = result.error.message.removeprefix(f"{result.error.exception}: ")

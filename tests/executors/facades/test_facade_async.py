@@ -181,8 +181,9 @@ def test_what_the_facade_refuses() -> None:
 async def test_the_main_task_can_be_looked_at_not_awaited_or_cancelled() -> None:
     """The main task is the caller's: a task awaiting it would cancel it at the execution's end."""
     from codemode import Codemode
+    from codemode.executors import InProcessExecutor
 
-    cm = Codemode([])
+    cm = Codemode([], executor=InProcessExecutor())
     for program in (
         "import asyncio\nm = asyncio.current_task()\nasync def w():\n    await m\n"
         "await asyncio.create_task(w())",

@@ -120,9 +120,14 @@ class Importer:
         locals: Any = None,
         fromlist: Any = (),
         level: int = 0,
-    ) -> ModuleFacade:
+    ) -> Any:
         if level:
             raise ImportPolicyError("relative imports are not allowed")
+        if name == "codemode":  # models write it often; the tools are already bound to that name
+            execution = CURRENT.get(None)
+            tools = execution.globals.get("codemode") if execution is not None else None
+            if tools is not None:
+                return tools
         allowed = name in self.allowed or (
             name == "collections.abc" and "collections" in self.allowed
         )
