@@ -140,7 +140,7 @@ class Importer:
                 # C code of an allowed module importing its helper (`datetime.strptime` imports
                 # `_strptime` through the C API, which passes a list): not the program's import,
                 # whose `from x import ...` names are a tuple.
-                return importlib.import_module(name)  # type: ignore[return-value]
+                return importlib.import_module(name)
             raise self.refusal(name)
         return self.load(name if fromlist else name.partition(".")[0])
 
