@@ -590,13 +590,10 @@ def test_guarded_builtins_take_calls_as_cpython(program: str) -> None:
 
 
 async def test_a_refused_allocation_is_a_memory_error(run: Run) -> None:
-    result = await run(
-        "try:\n    [1] * (2**40)\nexcept MemoryError as e:\n    r = type(e).__name__\nr"
-    )
-    assert result.value == "MemoryError"
+    result = await run("try:\n    [1] * (2**40)\nexcept MemoryError:\n    r = 'caught'\nr")
+    assert result.value == "caught", result.error
     result = await run("'ab' * 10**9")
     assert result.error is not None and result.error.type == "memory"
-    assert result.error.exception == "MemoryError"
 
 
 async def test_future_imports_work(run: Run) -> None:

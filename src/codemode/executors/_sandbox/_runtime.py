@@ -63,11 +63,8 @@ def refused_attribute(obj: Any, name: str, reason: str) -> AttributeRefused:
 
 
 class AllocationRefused(MemoryError):
-    """A single operation would build an object past the size limits. It carries the name of the
-    error CPython would raise there (`MemoryError`), as `AttributeRefused` does."""
-
-
-AllocationRefused.__name__ = AllocationRefused.__qualname__ = "MemoryError"
+    """A single operation would build an object past the size limits (a `MemoryError`, what
+    CPython would raise had it tried; its own name tells the run's error it was refused)."""
 
 
 class Timeout(BaseException):
