@@ -1061,15 +1061,16 @@ class _Worker:
         self._unwatch()
         if self.killed or not self.alive:
             return
-        if self.status is not None or not self.zygote.alive or self.pid is None:
+        if self.status is not None or not self.zygote.alive:
             with contextlib.suppress(ReferenceError):  # the executor was collected unclosed
                 self.pool._lost_worker(self, self.status)
-        else:  # the zygote's exit report is on its way
+        else:  # the zygote's report is on its way: an exit status, or why it could not fork
             self.loop.call_later(1.0, self._status_timeout)
 
     def not_forked(self, error: str) -> None:
-        with contextlib.suppress(ReferenceError):
-            self.pool._never_started(self, f"a worker could not be forked: {error}")
+        if self.alive and not self.killed:
+            with contextlib.suppress(ReferenceError):
+                self.pool._never_started(self, f"a worker could not be forked: {error}")
 
     def exited(self, status: int) -> None:
         self.status = status

@@ -7,7 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 from ._facade import _public_members
-from ._owner import _owned_only
+from ._owner import _mark, _owned_only, checked_namespace
+from ._types import install_stand_ins, real_bases, stand_in
 
 EXCLUDED: dict[str, frozenset[str]] = {
     # get_type_hints evaluates strings as code; clear_overloads empties a host-wide registry
@@ -37,7 +38,24 @@ def _dataclasses_module() -> dict[str, Any]:
             return lambda target: guarded(target, **kwargs)
         return guarded(cls, **kwargs)
 
+    def make_dataclass(
+        cls_name: str, fields: Any, *, bases: Any = (), namespace: Any = None, **kwargs: Any
+    ) -> Any:
+        # A class statement by other means: its namespace, fields included (a field's default
+        # becomes a class attribute), is checked as a class body's is.
+        bases = real_bases(tuple(bases))
+        namespace = dict(namespace or {})
+        names = [f if isinstance(f, str) else f[0] for f in fields]
+        checked_namespace(
+            bases, {**namespace, **dict.fromkeys(n for n in names if isinstance(n, str))}
+        )
+        made = dataclasses.make_dataclass(
+            cls_name, fields, bases=bases, namespace=checked_namespace(bases, namespace), **kwargs
+        )
+        return _mark(made)
+
     members["dataclass"] = dataclass
+    members["make_dataclass"] = make_dataclass
     return members
 
 
@@ -58,7 +76,29 @@ def _typing_module() -> dict[str, Any]:
 def _enum_module() -> dict[str, Any]:
     import enum
 
-    return _public_members(enum, EXCLUDED["enum"])
+    members = _public_members(enum, EXCLUDED["enum"])
+    # The metaclass called directly makes a class as a class statement does: checked the same.
+    members["EnumType"] = members["EnumMeta"] = stand_in(enum.EnumType)
+    return members
+
+
+def _enum_class(*args: Any, **kwargs: Any) -> Any:
+    import enum
+
+    if len(args) == 3 and isinstance(args[1], tuple) and isinstance(args[2], dict):
+        name, bases, namespace = args
+        bases = real_bases(bases)
+        return _mark(enum.EnumType(name, bases, checked_namespace(bases, namespace), **kwargs))
+    return enum.EnumType(*args, **kwargs)
+
+
+def _install() -> None:
+    import enum
+
+    install_stand_ins({enum.EnumType: _enum_class}, {})
+
+
+_install()
 
 
 FACADES: dict[str, Callable[[], dict[str, Any]]] = {
