@@ -28,7 +28,12 @@ FAMILIES = (
 
 # A replacement taking `(*args, **kwargs)` hands them to the real function, which checks them
 # (its family's tests call it with wrong arguments); these take `**kwargs` only.
-DEFERRING = {("dataclasses", "dataclass"), ("typing", "dataclass_transform"), ("time", "sleep")}
+DEFERRING = {
+    ("dataclasses", "dataclass"),
+    ("dataclasses", "make_dataclass"),
+    ("typing", "dataclass_transform"),
+    ("time", "sleep"),
+}
 
 
 HANDS_OVER = [

@@ -126,11 +126,6 @@ def test_type_modules_as_cpython(program: str) -> None:
     assert_same_program(program)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 9's `type()` stand-in: `type(None)` is a view of NoneType, not equal to the "
-    "NoneType typing hands back",
-)
 def test_type_of_none_is_the_none_type_typing_gives() -> None:
     assert_same_program(
         "from typing import Optional, get_args\nget_args(Optional[int])[1] == type(None)"
