@@ -59,8 +59,6 @@ STDLIB_INTERNAL = frozenset({"_strptime"})
 _EXCLUDED: dict[str, frozenset[str]] = {
     # C loops that ignore the deadline
     "hashlib": frozenset({"pbkdf2_hmac", "scrypt", "file_digest", "shake_128", "shake_256"}),
-    # the host's network address
-    "uuid": frozenset({"uuid1", "getnode"}),
     **facade_text.EXCLUDED,
     **facade_numbers.EXCLUDED,
     **facade_time.EXCLUDED,

@@ -90,6 +90,7 @@ class Execution:
         "expired",
         "globals",
         "modules",
+        "replay",
         "tasks",
         "waker",
     )
@@ -102,6 +103,7 @@ class Execution:
         self.dead = False
         self.globals: dict[str, Any] = {}
         self.tasks: set[asyncio.Task[Any]] = set()
+        self.replay: Any = None  # a `_replay.RunReplay` when the run may pause
         # the loop and the task the watchdog wakes at the deadline, until the execution is over
         self.waker: tuple[asyncio.AbstractEventLoop, asyncio.Task[Any] | None] | None = None
 
@@ -116,6 +118,13 @@ class Execution:
         self.globals[TICK_NAME] = _raise_timeout
 
     def spawn(self, awaitable: Any) -> asyncio.Future[Any]:
+        if self.replay is not None and asyncio.iscoroutine(awaitable):
+            # a run that may pause: the task gets its own slot (see `_replay.TaskSlot`)
+            task = asyncio.get_running_loop().create_task(
+                awaitable, context=self.replay.child_context()
+            )
+            self.tasks.add(task)
+            return task
         future: asyncio.Future[Any] = asyncio.ensure_future(awaitable)
         if isinstance(future, asyncio.Task):
             self.tasks.add(future)

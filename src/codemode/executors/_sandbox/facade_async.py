@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from ._replay import child_context
 from ._runtime import PolicyError, current
 
 
@@ -119,7 +120,8 @@ def _asyncio_module() -> dict[str, Any]:
             return await self._cm_group_.__aexit__(*exc)
 
         def create_task(self, coro: Any, *, name: str | None = None) -> TaskHandle:
-            task = self._cm_group_.create_task(coro, name=name)
+            # in a run that may pause, the task's own slot (see `_replay.TaskSlot`)
+            task = self._cm_group_.create_task(coro, name=name, context=child_context())
             current().tasks.add(task)
             return TaskHandle(task)
 
