@@ -1077,7 +1077,6 @@ class _Worker:
                 "kind": "diverged",
                 "message": str(exc),
             }
-            }
         finally:  # here, not in a done callback: that would cost the loop another turn per call
             run.calls.pop(call_id, None)
         if self.run is not run:
