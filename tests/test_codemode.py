@@ -249,3 +249,12 @@ async def test_default_executor_mixes_await_and_execute_sync(tools: list[Any]) -
         assert cm.execute_sync("return await codemode.add(a=2, b=2)").value == 4
         assert cm.execute_sync("return await codemode.add(a=3, b=3)").value == 6
         assert (await cm.execute("return await codemode.add(a=4, b=4)")).value == 8
+
+
+def test_a_program_whose_strings_look_like_fences_is_left_as_written() -> None:
+    from codemode._program import strip_fences
+
+    program = 'x = 1 / 1\n"""\nTraceback:\n    x = 1 / 0\n    ~~~~~\n"""\nx\n'
+    assert strip_fences(program) == program
+    assert strip_fences("```python\nx = 1\n```\n") == "x = 1\n"
+    assert Codemode(executor=InProcessExecutor()).execute_sync(program).value == 1.0

@@ -240,7 +240,10 @@ def replayed_outcome(entry: dict[str, Any], name: str) -> Any:
         return entry.get("value")
     kind = entry.get("kind")
     error = _ERRORS.get(kind, ToolError)
-    raise error(str(entry.get("message")), tool=name)
+    raised = entry.get("raised")
+    raise error(
+        str(entry.get("message")), tool=name, kind=raised if isinstance(raised, str) else None
+    )
 
 
 _ERRORS: dict[Any, type[ToolError]] = {

@@ -10,15 +10,30 @@ from __future__ import annotations
 
 
 class ToolError(Exception):
-    """A tool call failed. `tool` is the tool's name as the model calls it."""
+    """A tool call failed.
 
-    def __init__(self, message: str, *, tool: str = "") -> None:
+    `str(e)` is the tool's own message, as with any Python exception; `tool` is the tool's name
+    as the model calls it, and `kind` the class name of the exception the tool raised (None when
+    codemode itself refused the call). `describe()` puts the three together, as the run's error
+    shows an uncaught failure: `geocode() failed: NotFoundError: no results for 'Xyz'`.
+    """
+
+    def __init__(self, message: str, *, tool: str = "", kind: str | None = None) -> None:
         super().__init__(message)
         self.tool = tool
+        self.kind = kind
         self.message = message
 
     def __str__(self) -> str:
         return self.message
+
+    def describe(self) -> str:
+        if not self.tool or self.kind is None:
+            return self.message
+        failed = f"{self.tool}() failed: "
+        if self.kind == "ToolError":  # a failure the tool (or its framework) gave as text
+            return failed + self.message
+        return failed + (f"{self.kind}: {self.message}" if self.message else self.kind)
 
 
 class ToolArgumentError(ToolError):

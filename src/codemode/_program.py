@@ -41,6 +41,8 @@ def strip_fences(text: str) -> str:
     """
     if "```" not in text and "~~~" not in text:
         return text
+    if _parses(text):  # a program whose strings hold fence-like lines (a traceback's `~~~`)
+        return text
     blocks = [
         body
         for _, lang, body in _FENCE.findall(text)
@@ -52,6 +54,14 @@ def strip_fences(text: str) -> str:
             return stripped.split("\n", 1)[1] if "\n" in stripped else ""
         return text
     return "\n".join(block.rstrip("\n") + "\n" for block in blocks)
+
+
+def _parses(text: str) -> bool:
+    try:
+        ast.parse(text)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return False
+    return True
 
 
 def parse(source: str) -> ast.Module | ExecuteError:

@@ -666,3 +666,34 @@ def test_the_stubs_say_which_tools_need_approval(shop: Shop) -> None:
     assert "approval" not in get_order
     assert "May need approval (by its arguments)" in refund and "ToolError" in refund
     assert "Needs approval: a person decides before it runs" in send_email
+
+
+async def test_a_failing_tool_reads_the_same_before_and_after_a_resume(executor: Executor) -> None:
+    # A run that may pause journals its calls; a tool's failure still reads as in any run:
+    # str(e) the tool's own message, e.tool and e.kind beside it, also when replayed.
+    @tool
+    def lookup(key: str) -> str:
+        """Look a key up."""
+        raise ValueError(f"no entry for {key}")
+
+    @tool(requires_approval=True)
+    def publish(text: str) -> str:
+        """Publish text (needs approval)."""
+        return "published"
+
+    cm = Codemode([lookup, publish], executor=executor, timeout=10)
+    code = (
+        "try:\n"
+        "    await codemode.lookup(key='x')\n"
+        "except Exception as e:\n"
+        "    seen = [str(e), e.tool, e.kind]\n"
+        "await codemode.publish(text='hi')\n"
+        "return seen"
+    )
+    paused = await cm.execute(code)
+    assert paused.status == "paused"
+    assert paused.tool_calls[0].error == "ValueError: no entry for x"
+    [pending] = paused.pending
+    resumed = await cm.resume(roundtrip(paused), approve=[pending.id])
+    assert resumed.ok, resumed.error
+    assert resumed.value == ["no entry for x", "lookup", "ValueError"]

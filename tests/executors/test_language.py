@@ -12,6 +12,7 @@ from codemode import Codemode, Tool
 from codemode.executors import Executor
 
 from .conftest import Run
+from .facades.differential import run_cpython
 
 CASES: dict[str, tuple[str, Any]] = {
     "async-await": (
@@ -470,3 +471,134 @@ async def main():
         assert result.value == [n, n, n]
         assert result.stdout == f"{n}\n"
         assert [call.args for call in result.tool_calls] == [{"n": n}] * 3
+
+
+async def test_tool_error_reads_as_the_tools_own_message(run: Run) -> None:
+    result = await run(
+        "try:\n    await codemode.get_weather(city='Atlantis')\n"
+        "except ToolError as e:\n    caught = (str(e), e.tool, e.kind, f'lookup failed: {e}')\n"
+        "caught"
+    )
+    assert result.value == [
+        "unknown city Atlantis",
+        "get_weather",
+        "ValueError",
+        "lookup failed: unknown city Atlantis",
+    ], result.error
+    result = await run("await codemode.get_weather(city='Atlantis')")
+    assert result.error is not None and result.error.type == "tool"
+    assert result.error.message == "get_weather() failed: ValueError: unknown city Atlantis"
+
+
+async def test_uncaught_stop_iteration_at_top_level(run: Run) -> None:
+    result = await run("it = iter([])\nnext(it)")
+    assert result.error is not None
+    assert (result.error.exception, result.error.line) == ("StopIteration", 2)
+    # in a coroutine, CPython itself turns it into a RuntimeError
+    result = await run("async def main():\n    next(iter([]))\nawait main()")
+    assert result.error is not None and result.error.exception == "RuntimeError"
+
+
+async def test_power_of_minus_one_zero_one_is_not_huge(run: Run) -> None:
+    result = await run("[(-1) ** (2**63), 0 ** (2**63), 1 ** (2**100), (-1) ** (2**63 + 1)]")
+    assert result.value == [1, 0, 1, -1], result.error
+    result = await run("3 ** (2**63)")
+    assert result.error is not None and result.error.type == "memory"
+
+
+async def test_replaced_builtins_look_and_fail_as_cpython(run: Run) -> None:
+    program = """
+out = [repr(print), repr(getattr), repr(iter), repr(sum), repr(len)]
+for call in (lambda: getattr(), lambda: getattr(1, 'real', 2, 3), lambda: hasattr(1),
+             lambda: setattr(1), lambda: iter(), lambda: print(bogus=1), lambda: print(sep=1),
+             lambda: ''.join(), lambda: ''.join(5), lambda: 'a'.expandtabs(wrong=1),
+             lambda: 'a'.ljust(), lambda: getattr(1, 2)):
+    try:
+        call()
+        out.append(None)
+    except TypeError as e:
+        out.append(str(e))
+it = iter([1, 2, 3, 0, 9].pop, 2)
+out += [type(it).__name__, iter(it) is it, list(it), list(it)]
+out
+"""
+    result = await run(program)
+    assert ("value", result.value) == run_cpython(program), result.error
+    assert result.value[0] == "<built-in function print>"
+    assert result.value[-4:] == ["callable_iterator", True, [9, 0, 3], []]
+
+
+FORMATTING = [
+    "'{}'.format()",
+    "'{0}{1}'.format(1)",
+    "'{a}'.format()",
+    "'{!x}'.format(1)",
+    "'{:d}'.format('a')",
+    "'{0.real}'.format(5)",
+    "'{0[1]}'.format([1, 2])",
+    "'{:>{w}}'.format('a', w=5)",
+    "'{}{0}'.format(1)",
+    "'{0}{}'.format(1)",
+    "'{:{}}{0}'.format(1, '>3')",
+    "'{'.format()",
+    "'{:{}}'.format(1, '>3')",
+    "'{0!r:>5}'.format('a')",
+    "'{x.y}'.format(x=1)",
+    "'{:,}'.format(1234567)",
+    "'{}'.format_map({})",
+    "'{a}'.format_map({'a': 2})",
+    "'%s %d' % ('a', 2)",
+    "'%d' % 'x'",
+    "format(1, 'q')",
+    "'a\\tb'.expandtabs(tabsize=4)",
+    "'abc'.replace('b', 'x', 1)",
+    "'-'.join(['a', 1])",
+    "'ab'.center(5, '*')",
+    "'7'.zfill(3)",
+    "(5).to_bytes(2, 'big')",
+]
+
+
+@pytest.mark.parametrize("program", FORMATTING)
+def test_string_methods_as_cpython(program: str) -> None:
+    from .facades.differential import run_codemode
+
+    assert run_codemode(program) == run_cpython(program)
+
+
+GUARDED_CALLS = [
+    "sum()",
+    "sum([1], 2, 3)",
+    "sum([1, 2], start=3)",
+    "sum(['a'], '')",
+    "pow(2)",
+    "pow(base=2, exp=3)",
+    "pow(2, 3, mod=5)",
+    "pow(2, -1, 5)",
+    "format()",
+    "format(5, format_spec='x')",
+    "format(3.14159, '.2f')",
+    "dir(1, 2)",
+]
+
+
+@pytest.mark.parametrize("program", GUARDED_CALLS)
+def test_guarded_builtins_take_calls_as_cpython(program: str) -> None:
+    from .facades.differential import run_codemode
+
+    assert run_codemode(program) == run_cpython(program)
+
+
+async def test_a_refused_allocation_is_a_memory_error(run: Run) -> None:
+    result = await run("try:\n    [1] * (2**40)\nexcept MemoryError:\n    r = 'caught'\nr")
+    assert result.value == "caught", result.error
+    result = await run("'ab' * 10**9")
+    assert result.error is not None and result.error.type == "memory"
+
+
+async def test_future_imports_work(run: Run) -> None:
+    result = await run(
+        "from __future__ import annotations\nclass A:\n    x: Later\nclass Later:\n    pass\n"
+        "A.__name__ if False else 1"
+    )
+    assert result.value == 1, result.error

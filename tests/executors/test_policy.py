@@ -156,7 +156,57 @@ async def test_policy_errors_name_the_line(run: Run) -> None:
 async def test_import_error_lists_allowed_modules_and_is_catchable(run: Run) -> None:
     result = await run("try:\n    import numpy\nexcept ImportError as e:\n    msg = str(e)\nmsg")
     assert result.ok, result.error
-    assert "numpy" in result.value and "json" in result.value
+    assert "numpy" in result.value
+    result = await run("import numpy, os")
+    assert result.error is not None and result.error.traceback is not None
+    assert "numpy" in result.error.message and "json" in result.error.traceback
+
+
+async def test_unknown_module_is_module_not_found_as_in_cpython(run: Run) -> None:
+    result = await run(
+        "try:\n    import no_such_module_here\n"
+        "except ModuleNotFoundError as e:\n    msg = (type(e).__name__, str(e))\nmsg"
+    )
+    assert result.value == ["ModuleNotFoundError", "No module named 'no_such_module_here'"]
+    result = await run("import os")
+    assert result.error is not None and result.error.type == "policy"
+    assert "import of 'os' is not allowed" in result.error.message
+
+
+async def test_stdlib_internal_imports_are_not_the_programs(run: Run) -> None:
+    result = await run(
+        "import datetime, time\n"
+        "d = datetime.datetime.strptime('2024-03-05', '%Y-%m-%d')\n"
+        "(d.day, time.strptime('2024', '%Y').tm_year)"
+    )
+    assert result.value == [5, 2024], result.error
+    result = await run("import _strptime")
+    assert result.error is not None and result.error.type == "policy"
+    result = await run("from _strptime import _strptime_datetime")
+    assert result.error is not None and result.error.type == "policy"
+
+
+async def test_refused_attributes_are_attribute_errors(run: Run) -> None:
+    result = await run(
+        "out = []\n"
+        "for target in (5, [1], 'text'):\n"
+        "    try:\n        target.foo = 1\n"
+        "    except AttributeError as e:\n        out.append(str(e))\n"
+        "try:\n    (5)._private\nexcept AttributeError as e:\n    out.append(type(e).__name__)\n"
+        "out.append(hasattr(5, '_private'))\n"
+        "out"
+    )
+    assert result.value == [
+        "'int' object has no attribute 'foo'",
+        "'list' object has no attribute 'foo'",
+        "'str' object has no attribute 'foo'",
+        "AttributeError",
+        False,
+    ], result.error
+    result = await run("x = [1]\nx.foo = 2")
+    assert result.error is not None and result.error.exception == "AttributeError"
+    assert result.error.type == "policy" and result.error.line == 2
+    assert "classes defined in your code" in (result.error.traceback or "")
 
 
 async def test_tool_results_are_plain_data(executor: Any) -> None:

@@ -336,14 +336,14 @@ class _LangChainCall:
             result = await self.runner.ainvoke(kwargs)
         except ToolException as exc:
             message = _handled(exc, self.tool.handle_tool_error, _exception_text(exc))
-            raise ToolError(f"{self.label}() failed: {message}", tool=self.label) from None
+            raise ToolError(message, tool=self.label, kind="ToolError") from None
         except pydantic.ValidationError as exc:
             message = _handled(exc, self.tool.handle_validation_error, _validation_text(exc))
             raise ToolError(f"{self.label}(): {message}", tool=self.label) from None
         if isinstance(result, ToolMessage):  # a tool may build its own message
             if result.status == "error":
                 text = result.content if isinstance(result.content, str) else str(result.content)
-                raise ToolError(f"{self.label}() failed: {text}", tool=self.label)
+                raise ToolError(text, tool=self.label, kind="ToolError")
             return result.content
         return result
 

@@ -398,7 +398,7 @@ def unwrap_result(
     if _field(result, "is_error", "isError"):
         text = "\n".join(_block_text(block) for block in blocks).strip()
         message = text or "the MCP server reported an error without a message"
-        raise ToolError(f"{tool}() failed: {message}" if tool else message, tool=tool)
+        raise ToolError(message, tool=tool, kind="ToolError")
     structured = _field(result, "structured_content", "structuredContent")
     if structured is not None:
         if wrapped and isinstance(structured, Mapping) and "result" in structured:

@@ -232,7 +232,7 @@ class ToolBridge:
                 raise
             message = _tool_exception_message(exc)
             self._record(index, ToolCall(name, recorded, False, elapsed, message))
-            raise ToolError(f"{name}() failed: {message}", tool=name) from None
+            raise ToolError(str(exc), tool=name, kind=type(exc).__name__) from None
         elapsed = (time.perf_counter() - started) * 1000
         notes: list[str] | tuple[()] = ()
         if type(value) in _SCALARS:
@@ -304,17 +304,21 @@ class ToolBridge:
             value = await (tool.fn(**kwargs) if tool.is_async else tool.call_sync(kwargs))
         except BaseException as exc:
             elapsed = (time.perf_counter() - started) * 1000
+            outcome: dict[str, Any] = {"ok": False}
             if isinstance(exc, ToolError):
-                message, kind = exc.message, _error_kind(exc)
+                outcome.update(kind=_error_kind(exc), message=exc.message, raised=exc.kind)
+                traced = exc.message
             elif not isinstance(exc, Exception):
-                message, kind = "cancelled", "cancelled"
-            else:
-                message, kind = f"{name}() failed: {_tool_exception_message(exc)}", "tool"
-            journal.record(name, recorded, at, {"ok": False, "kind": kind, "message": message})
-            self._record(index, ToolCall(name, recorded, False, elapsed, message))
+                outcome.update(kind="cancelled", message="cancelled")
+                traced = "cancelled"
+            else:  # as in `call`: str(e) is the tool's own message, its class name is `kind`
+                outcome.update(kind="tool", message=str(exc), raised=type(exc).__name__)
+                traced = _tool_exception_message(exc)
+            journal.record(name, recorded, at, outcome)
+            self._record(index, ToolCall(name, recorded, False, elapsed, traced))
             if isinstance(exc, ToolError) or not isinstance(exc, Exception):
                 raise
-            raise ToolError(message, tool=name) from None
+            raise ToolError(str(exc), tool=name, kind=type(exc).__name__) from None
         elapsed = (time.perf_counter() - started) * 1000
         notes: list[str] = []
         result = to_jsonable(value, notes)

@@ -196,6 +196,8 @@ class InProcessExecutor(Executor):
             value = await runner
             value = _Settled(value)
         except BaseException as exc:
+            if isinstance(exc, TopLevelStop):
+                exc = exc.stop
             if control is not None and control.stopped:
                 error = control.error()  # paused (no error), or a divergent replay
             elif isinstance(exc, asyncio.CancelledError) and not _ours(task, execution):
@@ -308,6 +310,14 @@ async def _run(code: CodeType, namespace: dict[str, Any]) -> Any:
         started = eval(code, namespace)  # policy-checked code in its own namespace
         if started is not None and inspect.isawaitable(started):
             await started
+    except StopIteration as stop:
+        raise TopLevelStop(stop) from None  # it cannot leave this coroutine as itself
+    except RuntimeError as exc:
+        # Top-level code with `await` runs as a coroutine, which turns an escaping
+        # StopIteration into a RuntimeError; in a module (what CPython runs) it stays itself.
+        if isinstance(exc.__cause__, StopIteration) and _raised_by_module(exc):
+            raise TopLevelStop(exc.__cause__) from None
+        raise
     except EarlyReturn as early:
         result = early.value
     else:
@@ -315,6 +325,21 @@ async def _run(code: CodeType, namespace: dict[str, Any]) -> Any:
     if inspect.isawaitable(result):
         result = await result
     return result
+
+
+class TopLevelStop(Exception):
+    """A StopIteration that escaped the program's top-level code, carried out of the coroutine
+    that runs it (which would turn it into a RuntimeError)."""
+
+    def __init__(self, stop: StopIteration) -> None:
+        super().__init__()
+        self.stop = stop
+
+
+def _raised_by_module(exc: BaseException) -> bool:
+    """Whether the coroutine of the program's top-level code itself raised `exc` (its traceback
+    then ends in `_run`, where that coroutine is awaited), not a function the program awaited."""
+    return exc.__traceback__ is not None and exc.__traceback__.tb_next is None
 
 
 class _Settled:
@@ -414,13 +439,16 @@ def _exception_text(exc: BaseException) -> str:
 
 def _describe(exc: BaseException, name: str) -> str:
     if isinstance(exc, ToolError):
-        return str.__str__(str(exc.message))
+        return str.__str__(str(exc.describe()))
     text = exact_str(str(exc))
     if isinstance(exc, TypeError | AttributeError) and "'coroutine'" in text:
         text += " (did you forget `await`? tool calls are async: `await codemode.<tool>(...)`)"
     if isinstance(exc, BaseExceptionGroup):
         inner = "; ".join(
-            f"{exact_str(type(e).__name__)}: {exact_str(str(e))}" for e in exc.exceptions[:5]
+            exact_str(e.describe())
+            if isinstance(e, ToolError)
+            else f"{exact_str(type(e).__name__)}: {exact_str(str(e))}"
+            for e in exc.exceptions[:5]
         )
         return f"{exact_str(str(exc.message))}: {inner}"
     if isinstance(exc, KeyError) and exc.args:
@@ -447,7 +475,20 @@ def _model_traceback(exc: BaseException, source: str) -> tuple[int | None, str |
         out.append("TimeoutError: stopped here when the time limit was reached")
     else:
         out.append(f"{exact_str(type(exc).__name__)}: {_exception_text(exc).split(': ', 1)[-1]}")
+        out.extend(_notes(exc))
     return frames[-1][0], "\n".join(out)
+
+
+_EXCEPTION_DICT = BaseException.__dict__["__dict__"]
+
+
+def _notes(exc: BaseException) -> list[str]:
+    """The notes a guard added (why codemode refused), as CPython prints them: read from the
+    exception's own dict (no property of a program class runs), exact strings only."""
+    notes = _EXCEPTION_DICT.__get__(exc).get("__notes__")
+    if type(notes) is not list:
+        return []
+    return [note for note in notes[:5] if type(note) is str]
 
 
 # -- the tool proxy ---------------------------------------------------------------------------

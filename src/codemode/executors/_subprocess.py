@@ -1169,7 +1169,14 @@ class _Worker:
                 if isinstance(exc, ToolArgumentError)
                 else "tool"
             )
-            reply = {"t": "ret", "id": call_id, "ok": False, "kind": kind, "message": exc.message}
+            reply = {
+                "t": "ret",
+                "id": call_id,
+                "ok": False,
+                "kind": kind,
+                "message": exc.message,
+                "raised": exc.kind,
+            }
         except ApprovalPending:  # the worker holds the call until the program settles
             reply = {"t": "ret", "id": call_id, "ok": False, "kind": "pending", "message": ""}
         except ReplayDivergenceError as exc:

@@ -19,9 +19,11 @@ it must not import pydantic or anything else the worker does not need.
 from __future__ import annotations
 
 import asyncio
+import codecs
 import collections
 import contextlib
 import gc
+import importlib
 import itertools
 import os
 import resource
@@ -44,7 +46,7 @@ from . import _isolation as isolation
 from ._base import Event, ToolBridge
 from ._inprocess import WATCHDOG, InProcessExecutor
 from ._protocol import FrameReader, decode, encode
-from ._sandbox import Execution, Importer
+from ._sandbox import STDLIB_INTERNAL, Execution, Importer
 from ._sandbox._replay import RunReplay
 
 IN_FD, OUT_FD = 3, 4  # a worker's end of its two pipes
@@ -187,6 +189,18 @@ def _drain(fd: int) -> bool:
         return False
 
 
+# The codecs a worker knows (their modules loaded before Landlock): the Unicode and common
+# single-byte ones and the bytes-to-bytes ones; the rest (CJK, old code pages) cost 100 ms and
+# 3 MB more in the zygote.
+_CODECS = (
+    *("ascii", "latin_1", "utf_8", "utf_8_sig", "utf_7"),
+    *("utf_16", "utf_16_le", "utf_16_be", "utf_32", "utf_32_le", "utf_32_be"),
+    *("cp1252", "cp437", "iso8859_15", "mac_roman", "charmap"),
+    *("unicode_escape", "raw_unicode_escape", "idna", "punycode"),
+    *("base64_codec", "hex_codec", "quopri_codec", "uu_codec", "zlib_codec", "rot_13"),
+)
+
+
 def _warm(executor: InProcessExecutor) -> None:
     """Import every allowed module and exercise the run path once, so a worker forked later
     never has to read a file (Landlock may forbid it) and starts at full speed."""
@@ -194,6 +208,12 @@ def _warm(executor: InProcessExecutor) -> None:
     for name in sorted(executor.allowed_modules):
         with contextlib.suppress(Exception):  # one that fails is refused when a program asks
             importer.load(name)
+    for name in STDLIB_INTERNAL:  # what allowed modules import lazily from C (`_strptime`)
+        with contextlib.suppress(Exception):
+            importlib.import_module(name)
+    for encoding in _CODECS:  # `str.encode` imports a codec's module on first use
+        with contextlib.suppress(LookupError):
+            codecs.lookup(encoding)
     if "hashlib" in executor.allowed_modules:
         import hashlib
 
@@ -314,7 +334,10 @@ class WorkerBridge(ToolBridge):
         if kind == "diverged":
             raise ReplayDivergenceError(str(reply.get("message")))
         error = _TOOL_ERRORS.get(kind, ToolError)
-        raise error(str(reply.get("message")), tool=name)
+        raised = reply.get("raised")
+        raise error(
+            str(reply.get("message")), tool=name, kind=raised if isinstance(raised, str) else None
+        )
 
     def _emit(self, event: Event) -> None:
         if isinstance(event, LogEntry) and not self.closed:

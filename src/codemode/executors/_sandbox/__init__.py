@@ -9,7 +9,7 @@ import allowlist and `Importer`, and each `facade_*` module one family of module
 
 from ._builtins import base_builtins, make_print
 from ._guards import GUARDS
-from ._modules import DEFAULT_MODULES, Importer
+from ._modules import DEFAULT_MODULES, STDLIB_INTERNAL, Importer
 from ._runtime import (
     CURRENT,
     AllocationRefused,
@@ -24,6 +24,7 @@ __all__ = [
     "CURRENT",
     "DEFAULT_MODULES",
     "GUARDS",
+    "STDLIB_INTERNAL",
     "AllocationRefused",
     "Execution",
     "ImportPolicyError",

@@ -15,6 +15,7 @@ from ..._errors import ToolArgumentError, ToolError
 from ..._result import exact_str
 from .. import _policy as policy
 from .._policy import check_attribute, is_reserved
+from ._facade import shown_as
 from ._guards import (
     _SEQUENCES,
     _check_width,
@@ -36,6 +37,7 @@ from ._runtime import (
     CURRENT,
     MAX_ITEMS,
     MAX_MEMORY_GROWTH,
+    AttributeRefused,
     Execution,
     PolicyError,
     Timeout,
@@ -61,8 +63,10 @@ def sum_builtin(iterable: Iterable[Any], /, start: Any = 0) -> Any:
     return sum(iterable, start)
 
 
-def dir_builtin(*args: Any) -> list[str]:
-    if len(args) != 1:
+def dir_builtin(*args: Any, **kwargs: Any) -> list[str]:
+    if len(args) > 1 or kwargs:
+        return dir(*args, **kwargs)  # CPython's own TypeError
+    if not args:
         raise PolicyError("dir() needs an object: dir(x)")
     return [name for name in dir(args[0]) if not is_reserved(name)]
 
@@ -78,14 +82,26 @@ def _check_getattr_name(name: Any) -> str:
         f"access to {exact!r} is not allowed" if is_reserved(normal) else None
     )
     if problem:
-        raise PolicyError(problem)
+        error = AttributeRefused(f"attribute {exact!r} cannot be read")
+        error.add_note(f"codemode: {problem}")
+        raise error
     return exact
 
 
 _MISSING = object()
 
 
-def getattr_builtin(obj: Any, name: str, default: Any = _MISSING) -> Any:
+# A stand-in given arguments of the wrong shape calls the real builtin with them: that raises
+# CPython's own TypeError (it checks the shape before doing anything), or does what CPython does.
+
+
+def getattr_builtin(*args: Any, **kwargs: Any) -> Any:
+    if kwargs or not 2 <= len(args) <= 3 or not isinstance(args[1], str):
+        return getattr(*args, **kwargs)
+    return _getattr(*args)
+
+
+def _getattr(obj: Any, name: str, default: Any = _MISSING) -> Any:
     """`getattr` for model code: the same routing as `obj.name` compiled by the policy. Every
     other dynamic route to an attribute (`operator.attrgetter`, `methodcaller`, a stand-in's
     class attributes) comes through here."""
@@ -109,20 +125,30 @@ def getattr_builtin(obj: Any, name: str, default: Any = _MISSING) -> Any:
         return default
 
 
-def hasattr_builtin(obj: Any, name: str) -> bool:
+def hasattr_builtin(*args: Any, **kwargs: Any) -> bool:
+    if kwargs or len(args) != 2 or not isinstance(args[1], str):
+        return hasattr(*args, **kwargs)
     try:
-        getattr_builtin(obj, name)
+        _getattr(*args)
     except (AttributeError, PolicyError):
         return False
     return True
 
 
-def setattr_builtin(obj: Any, name: str, value: Any) -> None:
+def setattr_builtin(*args: Any, **kwargs: Any) -> None:
+    if kwargs or len(args) != 3 or not isinstance(args[1], str):
+        setattr(*args, **kwargs)
+        return
+    obj, name, value = args
     name = _check_getattr_name(name)
     setattr(write_guard(obj, name), name, value)
 
 
-def delattr_builtin(obj: Any, name: str) -> None:
+def delattr_builtin(*args: Any, **kwargs: Any) -> None:
+    if kwargs or len(args) != 2 or not isinstance(args[1], str):
+        delattr(*args, **kwargs)
+        return
+    obj, name = args
     name = _check_getattr_name(name)
     delattr(write_guard(obj, name), name)
 
@@ -131,6 +157,36 @@ def pow_builtin(base: Any, exp: Any, mod: Any = None) -> Any:
     if mod is None:
         return pow_guard(base, exp)
     return pow(base, exp, mod)
+
+
+# The guarded builtins as the program calls them: a call the real builtin would refuse for its
+# shape goes to the real builtin, which raises CPython's own TypeError before doing anything.
+
+
+def sum_call(*args: Any, **kwargs: Any) -> Any:
+    if args and len(args) + len(kwargs) <= 2 and kwargs.keys() <= {"start"}:
+        return sum_builtin(*args, **kwargs)
+    return sum(*args, **kwargs)
+
+
+def _pow_parameters(base: Any, exp: Any, mod: Any = None) -> tuple[Any, Any, Any]:
+    return base, exp, mod
+
+
+def pow_call(*args: Any, **kwargs: Any) -> Any:
+    if not kwargs and 2 <= len(args) <= 3:
+        return pow_builtin(*args)
+    try:
+        bound = _pow_parameters(*args, **kwargs)  # pow takes its arguments by keyword too
+    except TypeError:
+        return pow(*args, **kwargs)
+    return pow_builtin(*bound)
+
+
+def format_call(*args: Any, **kwargs: Any) -> str:
+    if kwargs or not 1 <= len(args) <= 2:
+        return format(*args, **kwargs)
+    return format_builtin(*args)
 
 
 def range_builtin(*args: Any) -> Any:
@@ -223,12 +279,18 @@ def _range_size(r: range) -> int:
     return max(0, (r.start - r.stop - r.step - 1) // -r.step)
 
 
-def checked(iterator: Iterable[Any]) -> Iterator[Any]:
-    """Iterate a possibly endless or huge C iterator with deadline checks every few items."""
+def checked(
+    iterator: Iterable[Any],
+    kind: type[itertools.chain[Any]] = itertools.chain,
+    progress: list[Any] | None = None,
+) -> Iterator[Any]:
+    """Iterate a possibly endless or huge C iterator with deadline checks every few items, as a
+    `kind` (a chain). `progress`, when given, holds how many items were taken from `iterator`
+    and the iterator over the current chunk (what is taken but not yet handed out)."""
     execution = CURRENT.get(None)
     it = iter(iterator)
 
-    def chunks() -> Iterator[tuple[Any, ...]]:
+    def chunks() -> Iterator[Iterator[Any]]:
         baseline = resident_memory()
         for number in itertools.count():
             if execution is not None and execution.expired:
@@ -238,25 +300,56 @@ def checked(iterator: Iterable[Any]) -> Iterator[Any]:
             chunk = tuple(itertools.islice(it, 256))
             if not chunk:
                 return
-            yield chunk
+            if progress is None:
+                yield iter(chunk)
+            else:
+                progress[0] += len(chunk)
+                progress[1] = iter(chunk)
+                yield progress[1]
 
-    return itertools.chain.from_iterable(chunks())
+    return kind.from_iterable(chunks())
 
 
-def iter_builtin(obj: Any, *sentinel: Any) -> Iterator[Any]:
-    if sentinel:
-        return _call_until(obj, sentinel[0], CURRENT.get(None))
-    return iter(obj)
+def iter_builtin(*args: Any, **kwargs: Any) -> Iterator[Any]:
+    if len(args) == 1 and not kwargs:
+        return iter(args[0])
+    if len(args) == 2 and not kwargs and callable(args[0]):
+        return callable_iterator(args[0], args[1])
+    return iter(*args, **kwargs)
 
 
-def _call_until(fn: Callable[[], Any], sentinel: Any, execution: Execution | None) -> Iterator[Any]:
-    while True:
+class callable_iterator:
+    """`iter(callable, sentinel)`: calls until the sentinel, checking the deadline between
+    calls (the callable may be a C function that never checks it)."""
+
+    __slots__ = ("_cm_call_", "_cm_execution_", "_cm_sentinel_")
+    __module__ = "builtins"
+
+    def __init__(self, call: Callable[[], Any], sentinel: Any) -> None:
+        self._cm_call_: Callable[[], Any] | None = call
+        self._cm_sentinel_ = sentinel
+        # the running execution's, whoever calls the class (`type(it)(f, 0)` in the program)
+        self._cm_execution_: Execution | None = CURRENT.get(None)
+
+    def __iter__(self) -> callable_iterator:
+        return self
+
+    def __next__(self) -> Any:
+        call = self._cm_call_
+        if call is None:
+            raise StopIteration
+        execution = self._cm_execution_
         if execution is not None and execution.expired:
             raise Timeout()
-        value = fn()
-        if value == sentinel:
-            return
-        yield value
+        try:
+            value = call()
+        except StopIteration:
+            self._cm_call_ = None
+            raise
+        if value == self._cm_sentinel_:
+            self._cm_call_ = None  # exhausted for good, as CPython's
+            raise StopIteration
+        return value
 
 
 def _sized(real: type) -> Callable[..., Any]:
@@ -281,7 +374,8 @@ def _unavailable(name: str, hint: str) -> Callable[..., Any]:
         raise PolicyError(f"{name}() is not available in codemode: {hint}")
 
     refuse.__name__ = name
-    return refuse
+    real = getattr(builtins, name, None)
+    return refuse if real is None else shown_as(real, refuse)
 
 
 def base_builtins() -> dict[str, Any]:
@@ -356,17 +450,22 @@ def base_builtins() -> dict[str, Any]:
     for name in extra:
         names[name] = getattr(builtins, name)
     names.update(
-        getattr=getattr_builtin,
-        dir=dir_builtin,
-        sum=sum_builtin,
-        hasattr=hasattr_builtin,
-        setattr=setattr_builtin,
-        delattr=delattr_builtin,
-        pow=pow_builtin,
+        {
+            name: shown_as(getattr(builtins, name), function)
+            for name, function in (
+                ("getattr", getattr_builtin),
+                ("dir", dir_builtin),
+                ("sum", sum_call),
+                ("hasattr", hasattr_builtin),
+                ("setattr", setattr_builtin),
+                ("delattr", delattr_builtin),
+                ("pow", pow_call),
+                ("iter", iter_builtin),
+                ("format", format_call),
+            )
+        },
         range=stand_in(range),
         type=stand_in(type),
-        iter=iter_builtin,
-        format=format_builtin,
         bytes=stand_in(bytes),
         bytearray=stand_in(bytearray),
         ToolError=ToolError,
@@ -386,6 +485,9 @@ def base_builtins() -> dict[str, Any]:
     return names
 
 
+_PRINT_KEYWORDS = frozenset({"sep", "end", "file", "flush"})
+
+
 def _print_text(value: Any, name: str) -> str:
     if not isinstance(value, str):
         raise TypeError(f"{name} must be None or a string, not {type(value).__name__}")
@@ -393,13 +495,28 @@ def _print_text(value: Any, name: str) -> str:
 
 
 def make_print(log: Callable[[Any, str], None]) -> Callable[..., None]:
-    def print(
-        *args: Any,
-        sep: str | None = " ",
-        end: str | None = "\n",
-        file: Any = None,
-        flush: bool = False,
-    ) -> None:
+    """The execution's `print`: its output goes to `log`."""
+    return Print(log)
+
+
+class Print:
+    """`print`, shown as the builtin; one class for every execution (each has its own `log`)."""
+
+    __slots__ = ("_cm_log_",)
+    __module__ = "builtins"
+    __name__ = "print"
+    __doc__ = builtins.print.__doc__
+
+    def __init__(self, log: Callable[[Any, str], None]) -> None:
+        self._cm_log_ = log
+
+    def __call__(self, *args: Any, **kwargs: Any) -> None:
+        sep = end = file = None
+        if kwargs:
+            if not kwargs.keys() <= _PRINT_KEYWORDS:
+                unknown = {k: v for k, v in kwargs.items() if k not in _PRINT_KEYWORDS}
+                builtins.print(**unknown)  # CPython's TypeError, before anything is printed
+            sep, end, file = kwargs.get("sep"), kwargs.get("end"), kwargs.get("file")
         # Exact strings, joined by `str`'s own methods: a `str` subclass of the program (its
         # `join`, `__add__`) never decides what the log holds.
         sep = " " if sep is None else _print_text(sep, "sep")
@@ -408,6 +525,12 @@ def make_print(log: Callable[[Any, str], None]) -> Callable[..., None]:
         if file is not None:
             file.write(text)
         else:
-            log("stdout", text)
+            self._cm_log_("stdout", text)
 
-    return print
+    def __repr__(self) -> str:
+        return "<built-in function print>"
+
+    def __getattr__(self, name: str) -> str:
+        if name == "__qualname__":  # what CPython's call errors name: `print() argument ..`
+            return "print"
+        raise AttributeError(f"'builtin_function_or_method' object has no attribute {name!r}")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 import types
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .._policy import FORBIDDEN_ATTRIBUTES
@@ -37,13 +38,52 @@ class ModuleFacade:
         raise PolicyError(f"module {self._cm_name_!r} cannot be changed")
 
     def __getattr__(self, name: str) -> Any:
-        raise AttributeError(f"module {self._cm_name_!r} has no attribute {name!r} in codemode")
+        error = AttributeError(f"module {self._cm_name_!r} has no attribute {name!r}")
+        real = sys.modules.get(self._cm_name_)
+        if real is not None and name in vars(real):  # no module `__getattr__` runs
+            error.add_note(f"codemode: {self._cm_name_}.{name} is not available in codemode")
+        raise error
 
     def __repr__(self) -> str:
         return f"<module {self._cm_name_!r}>"
 
     def __dir__(self) -> list[str]:
         return sorted(k for k in self.__dict__ if not k.startswith("_"))
+
+
+def shown_as(real: Any, function: Callable[..., Any]) -> Any:
+    """`function`, standing in for `real`, shown as `real` is: a builtin as
+    `<built-in function len>`, a Python function under its own name (`<function gather at ..>`),
+    so that what a program prints or compares does not show codemode's wrapper."""
+    if isinstance(real, types.BuiltinFunctionType):
+        return _builtin_shown_as(real.__name__, function, real.__doc__)
+    if isinstance(real, types.FunctionType) and isinstance(function, types.FunctionType):
+        for name in ("__name__", "__qualname__", "__module__", "__doc__"):
+            setattr(function, name, getattr(real, name))
+    return function
+
+
+def _builtin_shown_as(name: str, function: Callable[..., Any], doc: str | None) -> Any:
+    def qualname(self: Any, attribute: str) -> str:
+        if attribute == "__qualname__":  # what CPython's call errors name: `iter() argument ..`
+            return name
+        raise AttributeError(f"'builtin_function_or_method' object has no attribute {attribute!r}")
+
+    shown = f"<built-in function {name}>"
+    kind = type(
+        "builtin_function_or_method",
+        (),
+        {
+            "__slots__": (),
+            "__call__": staticmethod(function),  # called straight, no extra frame
+            "__repr__": lambda self: shown,
+            "__getattr__": qualname,
+            "__name__": name,
+            "__module__": "builtins",
+            "__doc__": doc,
+        },
+    )
+    return kind()
 
 
 def _public_members(module: types.ModuleType, excluded: frozenset[str]) -> dict[str, Any]:

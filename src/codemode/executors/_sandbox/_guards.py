@@ -8,7 +8,8 @@ import _string  # type: ignore[import-not-found]  # CPython's format-field parse
 import abc
 import functools
 import string
-from collections.abc import Callable, Iterable, Mapping
+import sys
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .. import _policy as policy
@@ -24,8 +25,7 @@ from ._owner import (
     super_mro,
     write_guard,
 )
-from ._runtime import MAX_INT_BITS, MAX_ITEMS, PolicyError, _refuse
-from .facade_text import _REGEX_MATCH, Pattern
+from ._runtime import MAX_INT_BITS, MAX_ITEMS, AttributeRefused, PolicyError, _refuse
 
 # -- ownership (`_owner`) and the rest of the guards ----------------------------------------------
 
@@ -36,7 +36,8 @@ _SEQUENCES = (str, bytes, bytearray, list, tuple)
 
 
 def _check_repeat(seq: Any, times: Any) -> None:
-    if isinstance(times, int) and times > 0 and len(seq) * times > MAX_ITEMS:
+    # past sys.maxsize CPython refuses it itself (OverflowError), as programs may expect
+    if isinstance(times, int) and 0 < times <= sys.maxsize and len(seq) * times > MAX_ITEMS:
         kind = type(seq).__name__
         raise _refuse(
             f"{kind} * {times} would make a {kind} of {len(seq) * times} items (limit {MAX_ITEMS})"
@@ -53,7 +54,7 @@ def _check_mul(a: Any, b: Any) -> None:
         _check_repeat(b, a)
 
 
-def mul_guard(a: Any, b: Any) -> Any:
+def mul_guard(a: Any, b: Any, /) -> Any:
     if type(a) is float or type(b) is float:
         return a * b
     _check_mul(a, b)
@@ -62,7 +63,9 @@ def mul_guard(a: Any, b: Any) -> Any:
 
 def _check_pow(a: Any, b: Any) -> None:
     if isinstance(b, int) and b > 64:
-        if isinstance(a, int) and abs(a) > 1:
+        if isinstance(a, int):
+            if abs(a) <= 1:  # -1, 0 and 1 to any power stay one bit
+                return
             bits = a.bit_length() * b
             if bits > MAX_INT_BITS:
                 digits = int(bits * 0.30103)
@@ -73,7 +76,7 @@ def _check_pow(a: Any, b: Any) -> None:
                 raise _refuse(f"raising a fraction to the power {b}")
 
 
-def pow_guard(a: Any, b: Any) -> Any:
+def pow_guard(a: Any, b: Any, /) -> Any:
     _check_pow(a, b)
     return a**b
 
@@ -83,7 +86,7 @@ def _check_lshift(a: Any, b: Any) -> None:
         raise _refuse(f"{a} << {b} would be a number of {a.bit_length() + b} bits")
 
 
-def lshift_guard(a: Any, b: Any) -> Any:
+def lshift_guard(a: Any, b: Any, /) -> Any:
     _check_lshift(a, b)
     return a << b
 
@@ -99,7 +102,7 @@ def _check_mod(a: Any, b: Any) -> None:
             raise _refuse(f"a %-format width of {width}")
 
 
-def mod_guard(a: Any, b: Any) -> Any:
+def mod_guard(a: Any, b: Any, /) -> Any:
     _check_mod(a, b)
     return a % b
 
@@ -121,7 +124,25 @@ def opcheck_guard(op: str, a: Any, b: Any) -> None:
 
 
 class SafeFormatter(string.Formatter):
-    """`str.format` that follows the attribute policy and bounds widths."""
+    """`str.format` that follows the attribute policy and bounds widths, raising what the C
+    `str.format` raises where `string.Formatter` words it otherwise."""
+
+    def get_value(self, key: Any, args: Any, kwargs: Any) -> Any:
+        if not isinstance(key, int):
+            return kwargs[key]
+        if args is _NO_POSITIONAL:
+            raise ValueError("Format string contains positional fields")
+        if key >= len(args):
+            raise IndexError(f"Replacement index {key} out of range for positional args tuple")
+        return args[key]
+
+    def vformat(self, format_string: str, args: Any, kwargs: Any) -> str:
+        try:
+            return super().vformat(format_string, args, kwargs)
+        except ValueError as exc:
+            if str(exc).startswith("cannot switch from"):  # string.Formatter says one way only
+                raise ValueError(_switch_message(format_string)) from None
+            raise
 
     def get_field(self, field_name: str, args: Any, kwargs: Any) -> Any:
         first, rest = _string.formatter_field_name_split(field_name)
@@ -132,7 +153,9 @@ class SafeFormatter(string.Formatter):
                     f"access to {key!r} is not allowed" if str(key).startswith("_") else None
                 )
                 if problem:
-                    raise PolicyError(f"format field {field_name!r}: {problem}")
+                    error = AttributeRefused(f"attribute {key!r} cannot be read")
+                    error.add_note(f"codemode: format field {field_name!r}: {problem}")
+                    raise error
                 obj = getattr(obj, key)
             else:
                 obj = obj[key]
@@ -145,6 +168,31 @@ class SafeFormatter(string.Formatter):
 
 
 _SAFE_FORMATTER = SafeFormatter()
+_NO_POSITIONAL: tuple[Any, ...] = tuple.__new__(type("NoPositional", (tuple,), {}))  # format_map
+
+
+def _switch_message(template: str) -> str:
+    """Which way a template switches between `{}` and `{0}`, as the C `str.format` says it."""
+    automatic: bool | None = None
+    pending = [template]
+    while pending:
+        for _, field, spec, _ in _string.formatter_parser(pending.pop(0)):
+            if field is None:
+                continue
+            first = field.split(".", 1)[0].split("[", 1)[0]
+            now = first == ""
+            if first == "" or first.isdigit():
+                if automatic is not None and automatic != now:
+                    return (
+                        "cannot switch from automatic field numbering to manual field specification"
+                        if automatic
+                        else "cannot switch from manual field specification to automatic field "
+                        "numbering"
+                    )
+                automatic = now
+            if spec and "{" in spec:
+                pending.insert(0, spec)
+    return "cannot switch from manual field specification to automatic field numbering"
 
 
 def safe_format(template: str, /, *args: Any, **kwargs: Any) -> str:
@@ -152,7 +200,7 @@ def safe_format(template: str, /, *args: Any, **kwargs: Any) -> str:
 
 
 def safe_format_map(template: str, mapping: Mapping[str, Any], /) -> str:
-    return _SAFE_FORMATTER.vformat(template, (), mapping)
+    return _SAFE_FORMATTER.vformat(template, _NO_POSITIONAL, mapping)
 
 
 def format_guard(value: Any, conversion: int, spec: str) -> str:
@@ -167,8 +215,8 @@ def format_guard(value: Any, conversion: int, spec: str) -> str:
     return format(value, spec)
 
 
-def format_builtin(value: Any, spec: str = "") -> str:
-    return format_guard(value, -1, spec)
+def format_builtin(value: Any, format_spec: str = "", /) -> str:
+    return format_guard(value, -1, format_spec)
 
 
 # -- string methods that can build huge strings -----------------------------------------------
@@ -179,8 +227,18 @@ def _check_width(width: Any, what: str) -> None:
         raise _refuse(f"{what}({width}) would make {width} characters (limit {MAX_ITEMS})")
 
 
-def _join(sep: Any, iterable: Iterable[Any]) -> Any:
-    parts = list(iterable)
+# A method given arguments of the wrong shape (or a join of what is not iterable) is called as
+# given: that raises CPython's own TypeError before doing anything.
+
+
+def _join(sep: Any, *args: Any, **kwargs: Any) -> Any:
+    if len(args) != 1 or kwargs:
+        return sep.join(*args, **kwargs)
+    try:
+        items = iter(args[0])
+    except TypeError:
+        return sep.join(args[0])
+    parts = list(items)
     total = len(sep) * max(len(parts) - 1, 0)
     for part in parts:
         if isinstance(part, str | bytes | bytearray):
@@ -190,18 +248,24 @@ def _join(sep: Any, iterable: Iterable[Any]) -> Any:
     return sep.join(parts)
 
 
-def _replace(text: Any, old: Any, new: Any, count: int = -1) -> Any:
+def _replace(text: Any, *args: Any, **kwargs: Any) -> Any:
+    if not 2 <= len(args) <= 3 or not kwargs.keys() <= {"count"}:
+        return text.replace(*args, **kwargs)
+    old, new, count = (*args, kwargs.get("count", -1))[:3]
     if isinstance(old, str | bytes | bytearray) and isinstance(new, str | bytes | bytearray):
         hits = text.count(old) if old else len(text) + 1
-        if count >= 0:
+        if isinstance(count, int) and count >= 0:
             hits = min(hits, count)
         size = len(text) + hits * (len(new) - len(old))
         if size > MAX_ITEMS:
             raise _refuse(f"replace would make {size} characters (limit {MAX_ITEMS})")
-    return text.replace(old, new, count)
+    return text.replace(*args, **kwargs)
 
 
-def _expandtabs(text: Any, tabsize: int = 8) -> Any:
+def _expandtabs(text: Any, *args: Any, **kwargs: Any) -> Any:
+    if len(args) + len(kwargs) > 1 or not kwargs.keys() <= {"tabsize"}:
+        return text.expandtabs(*args, **kwargs)
+    tabsize = args[0] if args else kwargs.get("tabsize", 8)
     if isinstance(tabsize, int):
         _check_width(
             len(text) + text.count("\t" if isinstance(text, str) else b"\t") * tabsize, "expandtabs"
@@ -210,9 +274,9 @@ def _expandtabs(text: Any, tabsize: int = 8) -> Any:
 
 
 def _padder(method: str) -> Callable[..., Any]:
-    def pad(text: Any, width: Any, *fill: Any) -> Any:
-        _check_width(width, method)
-        return getattr(text, method)(width, *fill)
+    def pad(text: Any, *args: Any, **kwargs: Any) -> Any:
+        _check_width(args[0] if args else kwargs.get("width"), method)
+        return getattr(text, method)(*args, **kwargs)
 
     pad.__name__ = method
     return pad
@@ -281,9 +345,6 @@ def attr_guard(obj: Any, name: str) -> Any:
         return functools.partial(_to_bytes, obj)
     elif obj is int and name == "to_bytes":
         return _to_bytes
-    elif name == "re" and type(obj) is _REGEX_MATCH:
-        match: Any = obj  # the pattern behind a match keeps the deadline too
-        return Pattern(match.re)
     elif name == "register" and isinstance(obj, abc.ABCMeta) and not owned(obj):
         # `collections.abc.Sequence.register(dict)` would change isinstance() for the host.
         raise PolicyError(f"cannot register classes with {obj.__name__}: it belongs to the host")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import functools
 import importlib
+import importlib.util
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -17,7 +19,7 @@ from . import (
     facade_time,
     facade_types,
 )
-from ._facade import ModuleFacade, _public_members
+from ._facade import ModuleFacade, _public_members, shown_as
 from ._runtime import CURRENT, ImportPolicyError
 
 DEFAULT_MODULES = (
@@ -50,6 +52,9 @@ DEFAULT_MODULES = (
     "uuid",
 )
 
+# Modules the C code of allowed modules imports for itself (never the program's to import).
+STDLIB_INTERNAL = frozenset({"_strptime"})
+
 # Members left out of otherwise public modules, and why (a family's own list is in its module).
 _EXCLUDED: dict[str, frozenset[str]] = {
     # C loops that ignore the deadline
@@ -78,12 +83,16 @@ PER_EXECUTION: dict[str, Callable[[], dict[str, Any]]] = dict(facade_numbers.PER
 @functools.cache
 def shared_facade(name: str) -> ModuleFacade:
     """The facade of module `name`, built once and shared (it cannot be changed)."""
+    module = importlib.import_module(name)
     builder = _SPECIAL.get(name)
-    if builder is not None:
-        members = builder()
-    else:
-        module = importlib.import_module(name)
+    if builder is None:
         members = _public_members(module, _EXCLUDED.get(name, frozenset()))
+    else:
+        members = builder()
+        for key, value in members.items():
+            real = getattr(module, key, None)
+            if real is not None and real is not value and not isinstance(value, type):
+                members[key] = shown_as(real, value)  # shown as the function it replaces
     facade = ModuleFacade(name, members)
     if name == "collections":
         object.__setattr__(facade, "abc", shared_facade("collections.abc"))
@@ -120,12 +129,31 @@ class Importer:
         allowed = name in self.allowed or (
             name == "collections.abc" and "collections" in self.allowed
         )
+        if name == "__future__":
+            # `from __future__ import annotations`: the compiler already did what it asks; the
+            # import itself only hands back `__future__`'s feature records
+            return shared_facade(name)
         if not allowed:
-            raise ImportPolicyError(
-                f"import of {name!r} is not allowed; available modules: "
-                + ", ".join(sorted(self.allowed))
-            )
+            if name in STDLIB_INTERNAL and type(fromlist) is list:
+                # C code of an allowed module importing its helper (`datetime.strptime` imports
+                # `_strptime` through the C API, which passes a list): not the program's import,
+                # whose `from x import ...` names are a tuple.
+                return importlib.import_module(name)
+            raise self.refusal(name)
         return self.load(name if fromlist else name.partition(".")[0])
+
+    def refusal(self, name: str) -> ImportError:
+        available = "available modules: " + ", ".join(sorted(self.allowed))
+        top = name.partition(".")[0]
+        try:  # the top level only: finding `a.b` would import `a`
+            missing = top not in sys.stdlib_module_names and importlib.util.find_spec(top) is None
+        except (ImportError, ValueError, OSError):
+            missing = False
+        if missing:
+            error = ModuleNotFoundError(f"No module named {top!r}", name=top)
+            error.add_note(f"codemode: {available}")
+            return error
+        return ImportPolicyError(f"import of {name!r} is not allowed; {available}")
 
     def load(self, name: str) -> ModuleFacade:
         builder = PER_EXECUTION.get(name)

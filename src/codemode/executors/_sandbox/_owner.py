@@ -17,7 +17,8 @@ from typing import Any
 
 from ..._program import FILENAME, PROGRAM_MODULE
 from .._policy import FORBIDDEN_DEFINITIONS, MARK_PREFIX, OWN_DUNDERS, is_reserved
-from ._runtime import PolicyError
+from ._facade import ModuleFacade
+from ._runtime import AttributeRefused, PolicyError, refused_attribute
 
 OWNER_MARK = MARK_PREFIX + "owner_"  # in the own `__dict__` of every class the program made
 
@@ -203,6 +204,8 @@ def super_mro(obj: Any) -> tuple[type, ...]:
 
 
 def _refused(obj: Any, name: str) -> PolicyError:
+    """A refused read or write of `obj.name`: the `AttributeError` CPython raises for a missing
+    attribute, in its words, with the reason as a note."""
     kind = type(obj).__name__
     if owned(obj) and type(obj) is not types.FunctionType:
         cls = obj if isinstance(obj, type) else type(obj)
@@ -211,8 +214,10 @@ def _refused(obj: Any, name: str) -> PolicyError:
             why = f"{found.__name__}, a host class, defined it"
         else:
             why = "a host base class manages it"
-        return PolicyError(f"access to {name!r} of a {kind} object is not allowed: {why}")
-    return PolicyError(f"access to private attribute {name!r} of a {kind} object is not allowed")
+        return refused_attribute(obj, name, f"access to {name!r} is not allowed: {why}")
+    return refused_attribute(
+        obj, name, f"private attributes of a {kind} object the program did not make are closed"
+    )
 
 
 def private_guard(obj: Any, name: str) -> Any:
@@ -236,9 +241,8 @@ def own_dunder_guard(obj: Any, name: str) -> Any:
     defined (`v.__add__(w)` where its class defines `__add__`)."""
     if owned(obj) and (name in OWN_DUNDERS or program_defined(obj, name)):
         return getattr(obj, name)
-    raise PolicyError(
-        f"access to {name!r} of a {type(obj).__name__} object is not allowed: only the dunders "
-        "your code defined on its own objects can be read"
+    raise refused_attribute(
+        obj, name, "only the dunders your code defined on its own objects can be read"
     )
 
 
@@ -254,10 +258,13 @@ def write_guard(obj: Any, name: str) -> Any:
             return obj
         raise _refused(obj, name)
     if not owned(obj):
-        raise PolicyError(
-            f"cannot change attribute {name!r} of a {type(obj).__name__} object: only objects "
-            "of classes defined in your code can be changed"
-        )
+        reason = "only objects of classes defined in your code can be changed"
+        if not hasattr(obj, "__dict__"):  # CPython refuses it too, in these words
+            raise refused_attribute(obj, name, reason)
+        what = repr(obj) if isinstance(obj, ModuleFacade) else f"a {type(obj).__name__!r} object"
+        error = AttributeRefused(f"cannot set attribute {name!r} of {what}")
+        error.add_note(f"codemode: {reason}")
+        raise error
     if isinstance(obj, type) and name[:1] != "_":
         class_changed()
     if name[:1] == "_":

@@ -45,8 +45,26 @@ class ImportPolicyError(PolicyError, ImportError):
     """An import of a module that is not allowed (catchable as ImportError)."""
 
 
+class AttributeRefused(PolicyError, AttributeError):
+    """A refused attribute read or write: the `AttributeError` CPython raises for a missing or
+    read-only attribute, so `except AttributeError` and `hasattr` behave as they do there. It
+    carries CPython's name (what `type(e).__name__` and the run's error show); the reason is a
+    note."""
+
+
+AttributeRefused.__name__ = AttributeRefused.__qualname__ = "AttributeError"
+
+
+def refused_attribute(obj: Any, name: str, reason: str) -> AttributeRefused:
+    """`'int' object has no attribute 'x'`, as CPython words it, with `reason` as a note."""
+    error = AttributeRefused(f"{type(obj).__name__!r} object has no attribute {name!r}")
+    error.add_note(f"codemode: {reason}")
+    return error
+
+
 class AllocationRefused(MemoryError):
-    """A single operation would build an object past the size limits."""
+    """A single operation would build an object past the size limits (a `MemoryError`, what
+    CPython would raise had it tried; its own name tells the run's error it was refused)."""
 
 
 class Timeout(BaseException):

@@ -51,28 +51,57 @@ class TaskHandle:
         raise PolicyError("tasks cannot be changed")
 
 
+class MainTask(TaskHandle):
+    """The task running the program's top level, which belongs to the executor: cancelling it
+    would cancel the caller of `execute`, and so would a task awaiting it when the execution's
+    tasks are cancelled at its end. It can be looked at, not cancelled or awaited."""
+
+    __slots__ = ()
+
+    def cancel(self, msg: Any = None) -> bool:
+        raise PolicyError("the program's main task cannot be cancelled: return from it instead")
+
+    def __await__(self) -> Any:
+        raise PolicyError("the program's main task cannot be awaited: it is the one running")
+
+
+def _no_loop(loop: Any) -> None:
+    if loop is not None:
+        raise PolicyError("there is no event loop to pass in codemode: leave `loop` out")
+
+
 def _asyncio_module() -> dict[str, Any]:
-    def gather(*aws: Any, return_exceptions: bool = False) -> TaskHandle:
+    # Each function takes the parameters asyncio's does (names, kinds, defaults).
+
+    def gather(*coros_or_futures: Any, return_exceptions: bool = False) -> TaskHandle:
         execution = current()
-        futures = [execution.spawn(_unwrap(aw)) for aw in aws]
+        spawned: dict[Any, asyncio.Future[Any]] = {}  # a repeated awaitable runs once, as there
+        futures = []
+        for aw in map(_unwrap, coros_or_futures):
+            if aw not in spawned:
+                spawned[aw] = execution.spawn(aw)
+            futures.append(spawned[aw])
         # The gathering future goes back behind a handle: awaitable, no way to its loop.
         return TaskHandle(asyncio.gather(*futures, return_exceptions=return_exceptions))
 
-    def create_task(coro: Any, *, name: str | None = None) -> TaskHandle:
+    def create_task(coro: Any, *, name: str | None = None, context: None = None) -> TaskHandle:
+        if context is not None:
+            raise PolicyError("create_task() takes no context in codemode")
         task = current().spawn(coro)
         if name is not None and isinstance(task, asyncio.Task):
             task.set_name(name)
         return TaskHandle(task)
 
-    def ensure_future(aw: Any) -> TaskHandle:
-        return TaskHandle(current().spawn(_unwrap(aw)))
+    def ensure_future(coro_or_future: Any, *, loop: None = None) -> TaskHandle:
+        _no_loop(loop)
+        return TaskHandle(current().spawn(_unwrap(coro_or_future)))
 
-    async def wait_for(aw: Any, timeout: float | None) -> Any:
-        return await asyncio.wait_for(current().spawn(_unwrap(aw)), timeout)
+    async def wait_for(fut: Any, timeout: float | None) -> Any:
+        return await asyncio.wait_for(current().spawn(_unwrap(fut)), timeout)
 
-    def as_completed(aws: Iterable[Any], *, timeout: float | None = None) -> Iterator[Any]:
+    def as_completed(fs: Iterable[Any], *, timeout: float | None = None) -> Iterator[Any]:
         execution = current()
-        return asyncio.as_completed([execution.spawn(_unwrap(aw)) for aw in aws], timeout=timeout)
+        return asyncio.as_completed([execution.spawn(_unwrap(aw)) for aw in fs], timeout=timeout)
 
     class TaskGroup:
         """`asyncio.TaskGroup` whose tasks belong to the execution."""
@@ -96,7 +125,33 @@ def _asyncio_module() -> dict[str, Any]:
             current().tasks.add(task)
             return TaskHandle(task)
 
-    def run(*args: Any, **kwargs: Any) -> Any:
+    async def wait(
+        fs: Iterable[Any],
+        *,
+        timeout: float | None = None,
+        return_when: str = asyncio.ALL_COMPLETED,
+    ) -> tuple[set[TaskHandle], set[TaskHandle]]:
+        execution = current()
+        handles: dict[asyncio.Future[Any], TaskHandle] = {}
+        for aw in fs:
+            handle = aw if isinstance(aw, TaskHandle) else TaskHandle(execution.spawn(aw))
+            handles[_unwrap(handle)] = handle
+        done, pending = await asyncio.wait(handles, timeout=timeout, return_when=return_when)
+        return {handles[f] for f in done}, {handles[f] for f in pending}
+
+    def shield(arg: Any) -> TaskHandle:
+        return TaskHandle(asyncio.shield(current().spawn(_unwrap(arg))))
+
+    def current_task(loop: None = None) -> TaskHandle | None:
+        _no_loop(loop)
+        task = asyncio.current_task()
+        if task is None:
+            return None
+        if task in current().tasks:
+            return TaskHandle(task)
+        return MainTask(task)  # the program's own top level: it ends by returning
+
+    def run(main: Any, *, debug: bool | None = None) -> Any:
         raise PolicyError(
             "asyncio.run() is not needed: the event loop is already running; `await` instead"
         )
@@ -107,11 +162,19 @@ def _asyncio_module() -> dict[str, Any]:
         ensure_future=ensure_future,
         wait_for=wait_for,
         as_completed=as_completed,
+        wait=wait,
+        shield=shield,
+        current_task=current_task,
+        FIRST_COMPLETED=asyncio.FIRST_COMPLETED,
+        FIRST_EXCEPTION=asyncio.FIRST_EXCEPTION,
+        ALL_COMPLETED=asyncio.ALL_COMPLETED,
         TaskGroup=TaskGroup,
         run=run,
         sleep=asyncio.sleep,
         timeout=asyncio.timeout,
         Semaphore=asyncio.Semaphore,
+        Barrier=asyncio.Barrier,
+        BrokenBarrierError=asyncio.BrokenBarrierError,
         BoundedSemaphore=asyncio.BoundedSemaphore,
         Lock=asyncio.Lock,
         Event=asyncio.Event,
@@ -131,6 +194,8 @@ def _asyncio_module() -> dict[str, Any]:
 
 
 def _unwrap(aw: Any) -> Any:
+    if isinstance(aw, MainTask):  # it would join the execution's tasks, cancelled at its end
+        raise PolicyError("the program's main task cannot be awaited: it is the one running")
     return object.__getattribute__(aw, "_cm_task_") if isinstance(aw, TaskHandle) else aw
 
 

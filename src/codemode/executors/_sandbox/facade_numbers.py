@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable, Iterable
+import sys
+from collections.abc import Callable
 from typing import Any
 
 from ._facade import _public_members
@@ -16,6 +17,8 @@ from ._runtime import MAX_INT_BITS, _refuse
 
 # Members left out: host-wide state, or C loops that ignore the deadline.
 EXCLUDED: dict[str, frozenset[str]] = {
+    # the operating system's entropy, not a generator the execution owns
+    "random": frozenset({"SystemRandom"}),
     "uuid": frozenset({"uuid1", "getnode"}),  # the host's network address
     "decimal": frozenset(
         {
@@ -34,36 +37,49 @@ EXCLUDED: dict[str, frozenset[str]] = {
 def _guarded_math() -> dict[str, Any]:
     members = _public_members(math, frozenset())
 
-    def factorial(n: int) -> int:
-        if isinstance(n, int) and n > 100_000:
+    # Each takes what the real function takes and hands it over after the size check: a call of
+    # any other shape gets CPython's own error from the real function.
+
+    def factorial(*args: Any, **kwargs: Any) -> int:
+        n = args[0] if len(args) == 1 and not kwargs else None
+        if isinstance(n, int) and 100_000 < n <= sys.maxsize:  # past it CPython refuses
             raise _refuse(f"factorial({n})")
-        return math.factorial(n)
+        return math.factorial(*args, **kwargs)
 
-    def comb(n: int, k: int) -> int:
-        if isinstance(n, int) and n > 1_000_000:
-            raise _refuse(f"comb({n}, {k})")
-        return math.comb(n, k)
+    def comb(*args: Any, **kwargs: Any) -> int:
+        if len(args) == 2 and not kwargs and all(isinstance(a, int) for a in args):
+            n, k = args
+            few = min(k, n - k)  # past sys.maxsize CPython refuses it itself
+            if 0 <= k <= n and few <= sys.maxsize and few * n.bit_length() > MAX_INT_BITS:
+                raise _refuse(f"comb({n}, {k})")
+        return math.comb(*args, **kwargs)
 
-    def perm(n: int, k: int | None = None) -> int:
-        if isinstance(n, int) and n > 1_000_000:
-            raise _refuse(f"perm({n}, {k})")
-        return math.perm(n, k)
+    def perm(*args: Any, **kwargs: Any) -> int:
+        if 1 <= len(args) <= 2 and not kwargs and isinstance(args[0], int):
+            n, k = args[0], args[-1] if len(args) == 2 and args[-1] is not None else args[0]
+            big = isinstance(k, int) and 0 <= k <= min(n, sys.maxsize)
+            if big and k * n.bit_length() > MAX_INT_BITS:
+                raise _refuse(f"perm({n}, {k})")
+        return math.perm(*args, **kwargs)
 
-    def prod(iterable: Iterable[Any], /, *, start: Any = 1) -> Any:
-        items = list(iterable)
+    def prod(*args: Any, **kwargs: Any) -> Any:
+        if len(args) != 1 or not kwargs.keys() <= {"start"}:
+            return math.prod(*args, **kwargs)
+        items = list(args[0])
+        start = kwargs.get("start", 1)
         bits = sum(x.bit_length() for x in items if isinstance(x, int))
         if isinstance(start, int):
             bits += start.bit_length()
         if bits > MAX_INT_BITS:
             raise _refuse(f"prod() of integers totalling {bits} bits")
-        return math.prod(items, start=start)
+        return math.prod(items, **kwargs)
 
     members.update(factorial=factorial, comb=comb, perm=perm, prod=prod)
     return members
 
 
 class _SafeRandom(random.Random):
-    def getrandbits(self, k: int) -> int:
+    def getrandbits(self, k: int, /) -> int:
         if k > MAX_INT_BITS:
             raise _refuse(f"getrandbits({k})")
         bits: int = super().getrandbits(k)
@@ -84,7 +100,7 @@ def _random_module() -> dict[str, Any]:
     """
     members: dict[str, Any] = {}
     replay = current_replay()
-    names = [n for n in random.__all__ if n != "SystemRandom" and n != "Random"]
+    names = [n for n in random.__all__ if n not in EXCLUDED["random"] and n != "Random"]
     if replay is None:
         generator = _SafeRandom()
         for name in names:

@@ -1,16 +1,22 @@
-"""Text facades: `re` (backed by `regex`, every match bounded by the deadline), `textwrap`.
-`string` and `unicodedata` are their own public members (less `string.Formatter`)."""
+"""Text facades: `re` (CPython's compiler for what a pattern is, the `regex` package for matching,
+every match bounded by the deadline), `textwrap`. `string` and `unicodedata` are their own public
+members (less `string.Formatter`). `tests/executors/facades/test_facade_text.py` compares them
+with CPython."""
 
 from __future__ import annotations
 
+import functools
 import re
+import sys
 import time
 import types
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, cast
+
+import regex
 
 from ._facade import _public_members
-from ._runtime import CURRENT, PolicyError, Timeout
+from ._runtime import CURRENT, Timeout
 
 EXCLUDED: dict[str, frozenset[str]] = {
     # it reads any attribute a format field names (`str.format` goes through SafeFormatter)
@@ -33,57 +39,162 @@ def _regex_call(method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         raise Timeout() from None
 
 
-class Pattern:
-    """A compiled pattern whose every match runs against the execution's deadline."""
+# `re`'s flags as the `regex` package numbers them (`re.ASCII` is 256, which is `regex.VERSION1`).
+# DEBUG is left out: it prints the compiled pattern on the host's stdout.
+_FLAGS = (
+    (re.IGNORECASE, regex.IGNORECASE),
+    (re.MULTILINE, regex.MULTILINE),
+    (re.DOTALL, regex.DOTALL),
+    (re.UNICODE, regex.UNICODE),
+    (re.VERBOSE, regex.VERBOSE),
+    (re.ASCII, regex.ASCII),
+)
 
-    __slots__ = ("_cm_pattern_",)
+
+@functools.lru_cache(maxsize=512)
+def _compile(kind: type, pattern: str | bytes, flags: int) -> Pattern:
+    """CPython compiles the pattern first: its errors, flags and groups are what programs see.
+    `regex`, in `re`'s compatible VERSION0, does the matching, which it can stop at a deadline.
+    (`kind` keeps `b"a"` and `"a"` apart in the cache.)"""
+    checked = re.compile(pattern, flags & ~re.DEBUG)
+    translated = regex.VERSION0
+    for ours, theirs in _FLAGS:
+        if flags & ours:
+            translated |= theirs
+    try:
+        compiled = regex.compile(_sets_as_cpython(pattern, checked.flags), translated)
+    except regex.error as exc:  # CPython accepted it: a difference between the two engines
+        raise re.error(f"{exc} (the pattern is not supported in codemode)") from None
+    return Pattern(checked, compiled)
+
+
+def _sets_as_cpython(pattern: str | bytes, flags: int) -> str | bytes:
+    """`pattern` with every `[` inside a character set escaped: CPython takes it as a literal
+    (`[[:alpha:]]` is the set `[:alph` then `]`), `regex` as the start of a POSIX class."""
+    text = pattern if isinstance(pattern, str) else pattern.decode("latin-1")
+    if "[" not in text[text.find("[") + 1 :]:
+        return pattern  # at most one `[`: nothing nested
+    verbose = bool(flags & re.VERBOSE)
+    out: list[str] = []
+    in_set = in_comment = set_start = False
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if in_comment:
+            in_comment = char != "\n"
+        elif char == "\\":
+            out.append(text[index : index + 2])
+            index += 2
+            set_start = False
+            continue
+        elif in_set:
+            if char == "[":
+                char = "\\["
+            elif char == "]" and not set_start:
+                in_set = False
+        elif char == "[":
+            in_set = True
+            out.append(char)
+            index += 1
+            if text.startswith("^", index):
+                out.append("^")
+                index += 1
+            set_start = True  # a `]` first in a set is a literal
+            continue
+        elif verbose and char == "#":
+            in_comment = True
+        set_start = False
+        out.append(char)
+        index += 1
+    rewritten = "".join(out)
+    return rewritten if isinstance(pattern, str) else rewritten.encode("latin-1")
+
+
+def compile(pattern: Any, flags: int = 0) -> Pattern:  # `re.compile`
+    if isinstance(pattern, Pattern):
+        if flags:
+            raise ValueError("cannot process flags argument with a compiled pattern")
+        return pattern
+    if isinstance(pattern, str | bytes) and isinstance(flags, int):
+        return _compile(type(pattern), pattern, int(flags))
+    if not isinstance(pattern, str | bytes):
+        re.compile(pattern)  # CPython's TypeError for what is not a pattern
+    flags & re.DEBUG  # CPython's TypeError for flags that are not a number
+    raise TypeError(f"flags must be an int, not {type(flags).__name__}")
+
+
+class Pattern:
+    """`re.Pattern`: CPython's compiled pattern for what it says about itself, `regex`'s for
+    matching, every match run against the execution's deadline."""
+
+    __slots__ = ("_cm_checked_", "_cm_pattern_")
+    _cm_checked_: re.Pattern[Any]
     _cm_pattern_: Any
 
-    def __init__(self, compiled: Any) -> None:
+    def __init__(self, checked: re.Pattern[Any], compiled: Any) -> None:
+        object.__setattr__(self, "_cm_checked_", checked)
         object.__setattr__(self, "_cm_pattern_", compiled)
 
     def __setattr__(self, name: str, value: Any) -> None:
-        raise PolicyError("patterns cannot be changed")
+        raise AttributeError(f"readonly attribute {name!r} of 're.Pattern' object")
 
-    pattern = property(lambda self: self._cm_pattern_.pattern)
-    flags = property(lambda self: self._cm_pattern_.flags)
-    groups = property(lambda self: self._cm_pattern_.groups)
-    groupindex = property(lambda self: self._cm_pattern_.groupindex)
+    pattern = property(lambda self: self._cm_checked_.pattern)
+    flags = property(lambda self: self._cm_checked_.flags)
+    groups = property(lambda self: self._cm_checked_.groups)
+    groupindex = property(lambda self: self._cm_checked_.groupindex)
 
-    def search(self, string: Any, *args: Any) -> Any:
-        return _regex_call(self._cm_pattern_.search, string, *args)
+    def search(self, string: Any, pos: int = 0, endpos: int = sys.maxsize) -> Match | None:
+        return self._match(self._cm_pattern_.search, string, pos, endpos)
 
-    def match(self, string: Any, *args: Any) -> Any:
-        return _regex_call(self._cm_pattern_.match, string, *args)
+    def match(self, string: Any, pos: int = 0, endpos: int = sys.maxsize) -> Match | None:
+        return self._match(self._cm_pattern_.match, string, pos, endpos)
 
-    def fullmatch(self, string: Any, *args: Any) -> Any:
-        return _regex_call(self._cm_pattern_.fullmatch, string, *args)
+    def fullmatch(self, string: Any, pos: int = 0, endpos: int = sys.maxsize) -> Match | None:
+        return self._match(self._cm_pattern_.fullmatch, string, pos, endpos)
 
-    def findall(self, string: Any, *args: Any) -> Any:
-        return _regex_call(self._cm_pattern_.findall, string, *args)
+    def _match(self, method: Any, string: Any, pos: int, endpos: int) -> Match | None:
+        found = _regex_call(method, string, pos, endpos)
+        return None if found is None else Match(found, self)
 
-    def finditer(self, string: Any, *args: Any) -> Any:
-        return iter(
-            _regex_call(lambda *a, **k: list(self._cm_pattern_.finditer(*a, **k)), string, *args)
-        )
+    def findall(self, string: Any, pos: int = 0, endpos: int = sys.maxsize) -> list[Any]:
+        found: list[Any] = _regex_call(self._cm_pattern_.findall, string, pos, endpos)
+        return found
 
-    def split(self, string: Any, maxsplit: int = 0) -> Any:
-        return _regex_call(self._cm_pattern_.split, string, maxsplit)
+    def finditer(self, string: Any, pos: int = 0, endpos: int = sys.maxsize) -> Iterator[Match]:
+        found = _regex_call(_all_matches, self._cm_pattern_, string, pos, endpos)
+        return iter([Match(each, self) for each in found])
+
+    def split(self, string: Any, maxsplit: int = 0) -> list[Any]:
+        parts: list[Any] = _regex_call(self._cm_pattern_.split, string, maxsplit)
+        return parts
 
     def sub(self, repl: Any, string: Any, count: int = 0) -> Any:
-        return _regex_call(self._cm_pattern_.sub, repl, string, count)
+        return _regex_call(self._cm_pattern_.sub, self._repl(repl), string, count)
 
     def subn(self, repl: Any, string: Any, count: int = 0) -> Any:
-        return _regex_call(self._cm_pattern_.subn, repl, string, count)
+        return _regex_call(self._cm_pattern_.subn, self._repl(repl), string, count)
+
+    def _repl(self, repl: Any) -> Any:
+        if callable(repl):  # the program's function is given an `re.Match`, as in CPython
+            return lambda found: repl(Match(found, self))
+        self._check_template(repl)
+        return repl
+
+    def _check_template(self, template: Any) -> None:
+        """CPython parses a template (`\\1`, `\\g<name>`) before any match: its errors are
+        the ones programs see, whatever `regex` would say."""
+        if isinstance(template, str | bytes):
+            checked = self._cm_checked_
+            checked.sub(template, checked.pattern[:0])
 
     def __repr__(self) -> str:
-        return f"re.compile({self._cm_pattern_.pattern!r})"
+        return repr(self._cm_checked_)
 
     def __eq__(self, other: Any) -> bool:
-        return isinstance(other, Pattern) and self._cm_pattern_ == other._cm_pattern_
+        return isinstance(other, Pattern) and self._cm_checked_ == other._cm_checked_
 
     def __hash__(self) -> int:
-        return hash(self._cm_pattern_)
+        return hash(self._cm_checked_)
 
     def __copy__(self) -> Pattern:
         return self  # immutable, as CPython's compiled patterns
@@ -92,51 +203,152 @@ class Pattern:
         return self
 
 
-def _regex_match_type() -> type:
-    import regex
-
-    return type(regex.match("", ""))
+def _all_matches(compiled: Any, string: Any, pos: int, endpos: int, **kwargs: Any) -> list[Any]:
+    return list(compiled.finditer(string, pos, endpos, **kwargs))
 
 
-_REGEX_MATCH = _regex_match_type()
+class Match:
+    """`re.Match` over a `regex` match, with CPython's repr and group rules."""
+
+    __slots__ = ("_cm_match_", "_cm_re_")
+    _cm_match_: Any
+    _cm_re_: Pattern
+
+    def __init__(self, found: Any, pattern: Pattern) -> None:
+        object.__setattr__(self, "_cm_match_", found)
+        object.__setattr__(self, "_cm_re_", pattern)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"readonly attribute {name!r} of 're.Match' object")
+
+    # A method given arguments of the wrong shape is called on a CPython match with them:
+    # that raises CPython's own TypeError.
+
+    def group(self, *groups: Any, **kwargs: Any) -> Any:
+        if kwargs:
+            _SAMPLE.group(*groups, **kwargs)
+        return self._cm_match_.group(*map(_group, groups))
+
+    def __getitem__(self, group: Any) -> Any:
+        return self._cm_match_.group(_group(group))
+
+    def groups(self, *args: Any, **kwargs: Any) -> tuple[Any, ...]:
+        if len(args) + len(kwargs) > 1 or not kwargs.keys() <= {"default"}:
+            _SAMPLE.groups(*args, **kwargs)
+        found: tuple[Any, ...] = self._cm_match_.groups(*args, **kwargs)
+        return found
+
+    def groupdict(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        if len(args) + len(kwargs) > 1 or not kwargs.keys() <= {"default"}:
+            _SAMPLE.groupdict(*args, **kwargs)
+        found: dict[str, Any] = self._cm_match_.groupdict(*args, **kwargs)
+        return found
+
+    def start(self, *args: Any, **kwargs: Any) -> int:
+        found: int = self._cm_match_.start(*_one_group("start", args, kwargs))
+        return found
+
+    def end(self, *args: Any, **kwargs: Any) -> int:
+        found: int = self._cm_match_.end(*_one_group("end", args, kwargs))
+        return found
+
+    def span(self, *args: Any, **kwargs: Any) -> tuple[int, int]:
+        found: tuple[int, int] = self._cm_match_.span(*_one_group("span", args, kwargs))
+        return found
+
+    def expand(self, *args: Any, **kwargs: Any) -> Any:
+        if len(args) != 1 or kwargs:
+            _SAMPLE.expand(*args, **kwargs)
+        self._cm_re_._check_template(args[0])
+        return self._cm_match_.expand(args[0])
+
+    string = property(lambda self: self._cm_match_.string)
+    re = property(lambda self: self._cm_re_)
+    pos = property(lambda self: self._cm_match_.pos)
+    endpos = property(lambda self: self._cm_match_.endpos)
+    lastindex = property(lambda self: self._cm_match_.lastindex)
+    lastgroup = property(lambda self: self._cm_match_.lastgroup)
+    regs = property(lambda self: self._cm_match_.regs)
+
+    def __repr__(self) -> str:
+        return f"<re.Match object; span={self.span()!r}, match={self.group()!r}>"
+
+    def __copy__(self) -> Match:
+        return self
+
+    def __deepcopy__(self, memo: Any) -> Match:
+        return self
+
+
+for _shown in (Pattern, Match):
+    _shown.__module__ = "re"  # `<class 're.Match'>`, as in CPython
+
+
+_SAMPLE = cast(re.Match[str], re.match("", ""))  # a CPython match, for its argument errors
+
+
+def _one_group(method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
+    if len(args) > 1 or kwargs:
+        getattr(_SAMPLE, method)(*args, **kwargs)
+    return tuple(map(_group, args))
+
+
+def _group(group: Any) -> Any:
+    """A group as CPython's `re` takes one: an index or a name; anything else is no group."""
+    if isinstance(group, int | str | bytes):
+        return group
+    if hasattr(type(group), "__index__"):
+        return group.__index__()
+    raise IndexError("no such group")
 
 
 def _re_module() -> dict[str, Any]:
     """`re`, backed by the `regex` package so that no match can outrun the deadline (a
     catastrophic pattern in CPython's `re` holds the GIL until it is done)."""
-    import regex
 
-    def compile(pattern: Any, flags: int = 0) -> Pattern:
-        if isinstance(pattern, Pattern):
-            return pattern
-        return Pattern(regex.compile(pattern, flags))
+    def search(pattern: Any, string: Any, flags: int = 0) -> Match | None:
+        return compile(pattern, flags).search(string)
 
-    def module_function(name: str) -> Callable[..., Any]:
-        def call(pattern: Any, *args: Any, **kwargs: Any) -> Any:
-            flags = kwargs.pop("flags", 0)
-            return getattr(compile(pattern, flags), name)(*args, **kwargs)
+    def match(pattern: Any, string: Any, flags: int = 0) -> Match | None:
+        return compile(pattern, flags).match(string)
 
-        call.__name__ = name
-        return call
+    def fullmatch(pattern: Any, string: Any, flags: int = 0) -> Match | None:
+        return compile(pattern, flags).fullmatch(string)
+
+    def findall(pattern: Any, string: Any, flags: int = 0) -> list[Any]:
+        return compile(pattern, flags).findall(string)
+
+    def finditer(pattern: Any, string: Any, flags: int = 0) -> Iterator[Match]:
+        return compile(pattern, flags).finditer(string)
+
+    def split(pattern: Any, string: Any, maxsplit: int = 0, flags: int = 0) -> list[Any]:
+        return compile(pattern, flags).split(string, maxsplit)
+
+    def sub(pattern: Any, repl: Any, string: Any, count: int = 0, flags: int = 0) -> Any:
+        return compile(pattern, flags).sub(repl, string, count)
+
+    def subn(pattern: Any, repl: Any, string: Any, count: int = 0, flags: int = 0) -> Any:
+        return compile(pattern, flags).subn(repl, string, count)
+
+    def purge() -> None:
+        _compile.cache_clear()
 
     members = _public_members(re, EXCLUDED["re"])
     members.update(
-        {
-            name: module_function(name)
-            for name in (
-                "search",
-                "match",
-                "fullmatch",
-                "findall",
-                "finditer",
-                "split",
-                "sub",
-                "subn",
-            )
-        }
-    )
-    members.update(
-        compile=compile, Pattern=Pattern, error=regex.error, escape=re.escape, purge=lambda: None
+        search=search,
+        match=match,
+        fullmatch=fullmatch,
+        findall=findall,
+        finditer=finditer,
+        split=split,
+        sub=sub,
+        subn=subn,
+        compile=compile,
+        purge=purge,
+        Pattern=Pattern,
+        Match=Match,
+        error=re.error,
+        escape=re.escape,
     )
     return members
 

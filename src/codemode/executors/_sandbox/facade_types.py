@@ -13,6 +13,16 @@ from ._types import install_stand_ins, real_bases, stand_in
 EXCLUDED: dict[str, frozenset[str]] = {
     # get_type_hints evaluates strings as code; clear_overloads empties a host-wide registry
     "typing": frozenset({"get_type_hints", "clear_overloads"}),
+    # they change the module globals of the caller (the host's, from a facade)
+    "enum": frozenset(
+        {
+            "global_enum",
+            "global_enum_repr",
+            "global_flag_repr",
+            "global_str",
+            "pickle_by_global_name",
+        }
+    ),
 }
 
 
@@ -23,6 +33,7 @@ def _dataclasses_module() -> dict[str, Any]:
     guarded = _owned_only(dataclasses.dataclass, "@dataclass")
 
     def dataclass(cls: Any = None, /, **kwargs: Any) -> Any:
+        dataclasses.dataclass(**kwargs)  # CPython's TypeError for an unknown option
         if cls is None:
             return lambda target: guarded(target, **kwargs)
         return guarded(cls, **kwargs)
@@ -65,10 +76,7 @@ def _typing_module() -> dict[str, Any]:
 def _enum_module() -> dict[str, Any]:
     import enum
 
-    excluded = frozenset(
-        name for name in dir(enum) if name.startswith("global_") or name == "pickle_by_global_name"
-    )
-    members = _public_members(enum, excluded)
+    members = _public_members(enum, EXCLUDED["enum"])
     # The metaclass called directly makes a class as a class statement does: checked the same.
     members["EnumType"] = members["EnumMeta"] = stand_in(enum.EnumType)
     return members
