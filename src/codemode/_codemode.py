@@ -42,6 +42,7 @@ class Codemode:
         max_tool_calls: int | None = 1000,
         max_log_chars: int = 20_000,
         max_result_chars: int = 100_000,
+        memory_mb: int | None = None,
         on_event: EventHandler | None = None,
     ) -> None:
         self._tools: dict[str, Tool] = {}
@@ -58,6 +59,7 @@ class Codemode:
             max_tool_calls=max_tool_calls,
             max_log_chars=max_log_chars,
             max_result_chars=max_result_chars,
+            memory_mb=memory_mb,
         )
         self.on_event = on_event
 
@@ -129,6 +131,7 @@ class Codemode:
         max_tool_calls: int | None = None,
         max_log_chars: int | None = None,
         max_result_chars: int | None = None,
+        memory_mb: int | None = None,
         on_event: EventHandler | None = None,
     ) -> ExecuteResult:
         """Run model code against the tools and return the outcome. Never raises for what the
@@ -137,12 +140,14 @@ class Codemode:
         Async tools run on the caller's event loop, so loop-bound clients work as tools.
         """
         limits = self.limits  # the same object for every run that overrides nothing
-        if (timeout, max_tool_calls, max_log_chars, max_result_chars) != (None, None, None, None):
+        overrides = (timeout, max_tool_calls, max_log_chars, max_result_chars, memory_mb)
+        if overrides != (None, None, None, None, None):
             limits = limits.replace(
                 timeout=timeout,
                 max_tool_calls=max_tool_calls,
                 max_log_chars=max_log_chars,
                 max_result_chars=max_result_chars,
+                memory_mb=memory_mb,
             )
         bridge = ToolBridge(self._tools, limits, on_event or self.on_event)
         source = strip_fences(code) if isinstance(code, str) else ""

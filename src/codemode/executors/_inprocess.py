@@ -45,8 +45,11 @@ from ._sandbox import (
     PolicyError,
     Timeout,
     base_builtins,
+    disarm,
     install_unraisable_filter,
     make_print,
+    resident_memory,
+    track_async_generators,
 )
 
 _CANCEL_MESSAGE = "codemode: execution deadline"
@@ -63,9 +66,14 @@ class InProcessExecutor(Executor):
     build huge objects (`'a' * 10**10`, `10**10**10`, `range(10**12)` consumed by `sum`); print
     volume; result size; tool calls.
 
-    What it cannot bound: the true memory use of code that grows a structure step by step, or one
-    long C call such as a catastrophic regular expression; the timeout then lands when that call
-    returns. Use `SubprocessExecutor` when the code must be killable and memory-limited.
+    Memory grown step by step is bounded by sampling: the watchdog reads the process's resident
+    memory every few tens of milliseconds while runs are active and stops a run once the process
+    grew by more than `memory_mb` (`Limits.memory_mb` overrides it per run; None for no bound)
+    since that run started. The figure is the whole process's: with runs in parallel, growth is
+    charged to every run active while it happened, so a greedy run can stop its neighbours too.
+
+    What it cannot bound: one long C call such as a catastrophic regular expression; the timeout
+    then lands when that call returns. Use `SubprocessExecutor` when the code must be killable.
 
     `allowed_modules` replaces the default import allowlist (`DEFAULT_MODULES`).
     """
@@ -75,7 +83,9 @@ class InProcessExecutor(Executor):
         *,
         allowed_modules: Iterable[str] | None = None,
         cache_size: int = 512,
+        memory_mb: int | None = 512,
     ) -> None:
+        self.memory_mb = memory_mb
         self.allowed_modules = frozenset(
             DEFAULT_MODULES if allowed_modules is None else allowed_modules
         )
@@ -135,33 +145,41 @@ class InProcessExecutor(Executor):
         calls `run` with a bridge of its own that forwards tool calls and output to the host.
         """
         deadline = None if limits.timeout is None else time.monotonic() + limits.timeout
-        execution = Execution(deadline)
+        memory_mb = self.memory_mb if limits.memory_mb is None else limits.memory_mb
+        execution = Execution(deadline, None if memory_mb is None else memory_mb << 20)
         namespace = self._namespace(execution, tools)
         token = CURRENT.set(execution)
         loop = asyncio.get_running_loop()
         task = asyncio.current_task(loop)
-        if deadline is not None:
-            # The watchdog expires the execution at the deadline and has the loop cancel the
-            # task (if it is awaiting): no loop timer to set and cancel for every run.
-            execution.waker = (loop, task)
+        # Cancellations of the caller's task before the run are the caller's business.
+        before = 0 if task is None else task.cancelling()
+        execution.waker = (loop, task)  # what the watchdog wakes when the run must stop
+        if deadline is not None or memory_mb is not None:
+            # The watchdog expires the execution at the deadline (or when memory grew past the
+            # limit) and has the loop cancel the task if it is awaiting: no loop timer to set
+            # and cancel for every run.
             WATCHDOG.watch(deadline, execution)  # dropped when due, or swept once dead
+        track_async_generators()
         value: Any = None
         error: ExecuteError | None = None
         try:
             value = await _run(compiled.code, namespace)
             value = _Settled(value)
         except BaseException as exc:
-            if isinstance(exc, asyncio.CancelledError) and not _ours(task, execution):
-                _cleanup(execution)
-                raise  # the caller's own task was cancelled: honour it
-            error = _classify(exc, code, execution, limits)
+            # Whatever the program raised (CancelledError, SystemExit, KeyboardInterrupt,
+            # GeneratorExit...) is its error; only a cancellation of the caller's own task
+            # propagates.
+            if not _caller_cancelled(task, before, execution):
+                error = _classify(exc, code, execution, limits)
         finally:
-            if execution.cancelled and task is not None:
-                task.uncancel()
             if error is None and execution.expired:
-                error = _timeout_error(limits)
-            _cleanup(execution)
+                error = _expired_error(execution, limits)
+            cancelled = _caller_cancelled(task, before, execution)
+            _cleanup(execution, task)
             CURRENT.reset(token)
+        if cancelled:
+            # Even a program that swallowed the cancellation does not keep it from the caller.
+            raise asyncio.CancelledError()
         if isinstance(value, _Settled):
             for note in value.notes:
                 tools.log("system", f"result: {note}")
@@ -239,27 +257,34 @@ def _expire_and_cancel(execution: Execution, task: asyncio.Task[Any] | None) -> 
         return
     execution.expire()
     if task is not None and not task.done():
-        execution.cancelled = True
+        execution.cancels += 1
         task.cancel(_CANCEL_MESSAGE)
     for child in list(execution.tasks):
         child.cancel(_CANCEL_MESSAGE)
 
 
-def _ours(task: asyncio.Task[Any] | None, execution: Execution) -> bool:
-    """Whether a cancellation came from this execution's deadline and from nowhere else."""
-    if task is None:
-        return execution.expired
-    return execution.expired and task.cancelling() <= int(execution.cancelled)
+def _caller_cancelled(task: asyncio.Task[Any] | None, before: int, execution: Execution) -> bool:
+    """Whether the caller's task was cancelled by someone other than the run (its deadline, its
+    timeouts and task groups count theirs in `execution.cancels`)."""
+    return task is not None and task.cancelling() - before > execution.cancels
 
 
-def _cleanup(execution: Execution) -> None:
+def _cleanup(execution: Execution, task: asyncio.Task[Any] | None) -> None:
     """Whatever the program leaves behind dies with it."""
     execution.kill()  # every check in leftover model code now raises at once
     execution.waker = None
-    for child in execution.tasks:
-        if not child.done():
-            child.cancel(_CANCEL_MESSAGE)
-    execution.tasks.clear()
+    disarm(execution, task)
+
+
+def _expired_error(execution: Execution, limits: Limits) -> ExecuteError:
+    if execution.reason == "memory":
+        limit = (execution.memory_limit or 0) >> 20
+        return ExecuteError(
+            type="memory",
+            message=f"the code grew the process's memory past the limit of {limit} MB (memory_mb)",
+            exception="MemoryError",
+        )
+    return _timeout_error(limits)
 
 
 def _timeout_error(limits: Limits) -> ExecuteError:
@@ -277,7 +302,7 @@ def _classify(
     exc: BaseException, source: str, execution: Execution, limits: Limits
 ) -> ExecuteError:
     if isinstance(exc, Timeout) or (isinstance(exc, asyncio.CancelledError) and execution.expired):
-        error = _timeout_error(limits)
+        error = _expired_error(execution, limits)
         line, trace = _model_traceback(exc, source)
         return ExecuteError(error.type, error.message, error.exception, line, None, trace)
     kind: str
@@ -412,15 +437,20 @@ def _tool_function(name: str, bridge: ToolBridge, execution: Execution) -> Any:
 
 
 class _Watchdog:
-    """One daemon thread that expires executions whose deadline passed.
+    """One daemon thread that expires executions whose deadline passed, or during which the
+    process grew past their memory limit.
 
     Model code that never awaits blocks the event loop, so a loop timer cannot fire; this thread
     can (the interpreter hands it the GIL every few milliseconds), and expiring swaps the no-op
-    check in the execution's globals for one that raises.
+    check in the execution's globals for one that raises. While runs with a memory limit are
+    active it wakes every `SAMPLE` seconds to read the process's resident memory.
     """
+
+    SAMPLE = 0.02
 
     def __init__(self) -> None:
         self._heap: list[tuple[float, int, weakref.ref[Execution]]] = []
+        self._sampled: list[weakref.ref[Execution]] = []
         self._condition = threading.Condition()
         self._counter = itertools.count()
         self._thread: threading.Thread | None = None
@@ -431,14 +461,21 @@ class _Watchdog:
         self._thread = None
         self._condition = threading.Condition()
         self._heap = []
+        self._sampled = []
 
-    def watch(self, deadline: float, execution: Execution) -> None:
+    def watch(self, deadline: float | None, execution: Execution) -> None:
         with self._condition:
-            entry = (deadline, next(self._counter), weakref.ref(execution))
-            if len(self._heap) > 4096:
-                self._sweep()
-            heapq.heappush(self._heap, entry)
-            if self._heap[0] is entry:
+            wake = False
+            if deadline is not None:
+                entry = (deadline, next(self._counter), weakref.ref(execution))
+                if len(self._heap) > 4096:
+                    self._sweep()
+                heapq.heappush(self._heap, entry)
+                wake = self._heap[0] is entry
+            if execution.memory_limit is not None:
+                wake = wake or not self._sampled  # the first sample (the baseline) comes now
+                self._sampled.append(weakref.ref(execution))
+            if wake:
                 self._condition.notify()
             if self._thread is None:
                 self._thread = threading.Thread(
@@ -452,6 +489,24 @@ class _Watchdog:
         heapq.heapify(live)
         self._heap = live
 
+    def _sample(self) -> None:
+        """Stop the runs during which the process grew past their limit."""
+        rss = resident_memory()
+        live = []
+        for ref in self._sampled:
+            execution = ref()
+            if execution is None or execution.dead or execution.expired:
+                continue
+            limit = execution.memory_limit
+            if execution.baseline is None:
+                execution.baseline = rss
+            elif limit is not None and rss - execution.baseline > limit:
+                execution.expire("memory")
+                _wake(execution)
+                continue
+            live.append(ref)
+        self._sampled = live
+
     def _run(self) -> None:
         with self._condition:
             while True:
@@ -462,7 +517,11 @@ class _Watchdog:
                     if execution is not None and not execution.dead:
                         execution.expire()
                         _wake(execution)
+                if self._sampled:
+                    self._sample()
                 wait = self._heap[0][0] - now if self._heap else None
+                if self._sampled:
+                    wait = self.SAMPLE if wait is None else min(wait, self.SAMPLE)
                 self._condition.wait(timeout=wait)
 
 

@@ -62,7 +62,10 @@ class Zygote:
         self.layers: list[str] = []
         if config.get("network") and os.geteuid() == 0 and isolation.unshare_network():
             self.layers.append("netns")
-        self.executor = InProcessExecutor(allowed_modules=config["allowed_modules"])
+        # One memory setting: the worker's address-space limit, and the run's growth limit.
+        self.executor = InProcessExecutor(
+            allowed_modules=config["allowed_modules"], memory_mb=config.get("memory_mb")
+        )
         _warm(self.executor)
         gc.freeze()  # what is here now is shared with every worker; their GC need not scan it
 

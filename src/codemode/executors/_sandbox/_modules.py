@@ -71,6 +71,10 @@ _SPECIAL: dict[str, Callable[[], dict[str, Any]]] = {
     **facade_types.FACADES,
 }
 
+# What the interpreter's C code imports for itself while model code runs: `warnings`, to report
+# (and to let the host's hooks filter) a warning such as a never-awaited coroutine.
+_C_IMPORTS = frozenset({"warnings"})
+
 # Modules whose facade differs per execution.
 PER_EXECUTION: dict[str, Callable[[], dict[str, Any]]] = dict(facade_numbers.PER_EXECUTION)
 
@@ -110,6 +114,10 @@ class Importer:
         fromlist: Any = (),
         level: int = 0,
     ) -> ModuleFacade:
+        if type(fromlist) is list and not fromlist and name in _C_IMPORTS:
+            # CPython's own C code importing a helper for itself (`PyImport_Import` looks up the
+            # running frame's `__import__`, passing `[]`); compiled imports pass None or a tuple.
+            return importlib.import_module(name)  # type: ignore[return-value]
         if level:
             raise ImportPolicyError("relative imports are not allowed")
         allowed = name in self.allowed or (

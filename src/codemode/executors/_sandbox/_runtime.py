@@ -8,9 +8,12 @@ import asyncio
 import contextvars
 import os
 import sys
+import warnings
+import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ..._program import FILENAME as PROGRAM_FILENAME
 from .._policy import GUARD_PREFIX
 
 if TYPE_CHECKING:
@@ -62,33 +65,49 @@ def _refuse(what: str) -> AllocationRefused:
 
 
 class Execution:
-    """What one execution's guards share: the deadline flag, spawned tasks, the namespace."""
+    """What one execution's guards share: the deadline flag, spawned tasks, the namespace, and
+    everything the program armed that must be disarmed when it ends (see `disarm`)."""
 
     __slots__ = (
         "__weakref__",
-        "cancelled",
+        "agens",
+        "baseline",
+        "cancels",
         "dead",
         "deadline",
         "expired",
         "globals",
+        "memory_limit",
         "modules",
+        "overloads",
+        "reason",
         "tasks",
+        "timers",
         "waker",
     )
 
-    def __init__(self, deadline: float | None = None) -> None:
+    def __init__(self, deadline: float | None = None, memory_limit: int | None = None) -> None:
         self.deadline = deadline  # time.monotonic() value, or None for no limit
+        self.memory_limit = memory_limit  # bytes the process may grow by during the run, or None
+        self.baseline: int | None = None  # resident memory when the watchdog first saw the run
         self.expired = False
-        self.cancelled = False
+        self.reason = "timeout"  # why it expired: "timeout" or "memory"
+        self.cancels = 0  # cancellations of the caller's task that the run itself caused
         self.modules: dict[str, ModuleFacade] = {}
         self.dead = False
         self.globals: dict[str, Any] = {}
         self.tasks: set[asyncio.Task[Any]] = set()
+        self.timers: list[Any] = []  # `asyncio.timeout`s the program entered and has not left
+        self.agens: list[weakref.ref[Any]] | None = None  # its async generators, once it has any
+        self.overloads: dict[tuple[str, int], list[Any]] | None = None  # `typing.overload`s
         # the loop and the task the watchdog wakes at the deadline, until the execution is over
         self.waker: tuple[asyncio.AbstractEventLoop, asyncio.Task[Any] | None] | None = None
 
-    def expire(self) -> None:
-        """The deadline passed: from now on every check in model code raises `Timeout`."""
+    def expire(self, reason: str = "timeout") -> None:
+        """The deadline passed (or memory grew past the limit): from now on every check in
+        model code raises `Timeout`."""
+        if not self.expired:
+            self.reason = reason
         self.expired = True
         self.globals[TICK_NAME] = _raise_timeout
 
@@ -98,10 +117,96 @@ class Execution:
         self.globals[TICK_NAME] = _raise_timeout
 
     def spawn(self, awaitable: Any) -> asyncio.Future[Any]:
+        if asyncio.iscoroutine(awaitable):
+            awaitable = contained(awaitable)
         future: asyncio.Future[Any] = asyncio.ensure_future(awaitable)
         if isinstance(future, asyncio.Task):
-            self.tasks.add(future)
+            self.adopt(future)
         return future
+
+    def adopt(self, task: asyncio.Task[Any]) -> None:
+        """The task belongs to the run: cancelled when it ends, its failure never logged."""
+        self.tasks.add(task)
+        task.add_done_callback(_retrieve)
+
+
+async def contained(coro: Any) -> Any:
+    """Await a coroutine of the program in a task of its own: asyncio re-raises `SystemExit` and
+    `KeyboardInterrupt` out of the event loop (killing the host's `run_until_complete`), so in
+    a task they become ordinary errors of the program."""
+    try:
+        return await coro
+    except (SystemExit, KeyboardInterrupt) as exc:
+        raise RuntimeError(f"{type(exc).__name__} raised in a task: {exc}") from None
+
+
+def disarm(execution: Execution, task: asyncio.Task[Any] | None) -> None:
+    """The run is over: nothing it armed may fire later (it would cancel the caller's task, or
+    run the program's code after its end), and the caller's task is left as it was found."""
+    for timer in execution.timers:  # `asyncio.timeout(...)` entered by hand and never left
+        if not timer.expired():
+            timer.reschedule(None)
+    execution.timers.clear()
+    if task is not None:
+        for _ in range(execution.cancels):  # what the deadline and the program's timeouts did
+            task.uncancel()
+    execution.cancels = 0
+    for child in execution.tasks:
+        if not child.done():
+            child.cancel("codemode: the execution is over")
+    execution.tasks.clear()
+    for ref in execution.agens or ():
+        agen = ref()
+        if agen is not None:  # finish it now: its `finally` stops at its first check
+            _close_now(agen)
+    execution.agens = None
+
+
+def _close_now(agen: Any) -> None:
+    closing = agen.aclose()
+    try:
+        closing.send(None)
+    except BaseException:  # StopIteration, Timeout, or its own error: all the same
+        pass
+    else:
+        closing.close()  # it awaited in its `finally`: nothing will resume it
+
+
+def track_async_generators() -> None:
+    """Have this thread's first-iteration hook record the program's async generators in their
+    run, so that the run's end finishes them (the event loop's finalizer would otherwise run
+    their code later, in a task of its own)."""
+    hooks = sys.get_asyncgen_hooks()
+    if getattr(hooks.firstiter, "codemode", False):
+        return
+    previous, previous_finalizer = hooks.firstiter, hooks.finalizer
+
+    def firstiter(agen: Any) -> None:
+        if _program_code(agen):
+            execution = CURRENT.get(None)
+            if execution is not None:
+                if execution.agens is None:
+                    execution.agens = []
+                execution.agens.append(weakref.ref(agen))
+        if previous is not None:
+            previous(agen)
+
+    def finalizer(agen: Any) -> None:
+        # A program's async generator dropped unfinished is finished here and now, not in a
+        # task of the loop's that would run the program's code after its run.
+        if _program_code(agen):
+            _close_now(agen)
+        elif previous_finalizer is not None:
+            previous_finalizer(agen)
+
+    firstiter.codemode = True  # type: ignore[attr-defined]
+    sys.set_asyncgen_hooks(firstiter=firstiter, finalizer=finalizer)
+
+
+def _retrieve(task: asyncio.Future[Any]) -> None:
+    # a failed task nobody awaited is the program's business, not a line on the host's stderr
+    if not task.cancelled():
+        task.exception()
 
 
 CURRENT: contextvars.ContextVar[Execution] = contextvars.ContextVar("codemode_execution")
@@ -112,22 +217,70 @@ def _raise_timeout() -> None:
     raise Timeout()
 
 
+def _program_code(obj: Any) -> bool:
+    """Whether `obj` is a generator, coroutine or async generator of model code."""
+    code = getattr(obj, "gi_code", None) or getattr(obj, "cr_code", None)
+    code = code or getattr(obj, "ag_code", None)
+    return code is not None and code.co_filename == PROGRAM_FILENAME
+
+
+def _from_program(traceback: Any) -> bool:
+    while traceback is not None:
+        if traceback.tb_frame.f_code.co_filename == PROGRAM_FILENAME:
+            return True
+        traceback = traceback.tb_next
+    return False
+
+
 def _quiet_unraisable(previous: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """A leftover generator of a finished execution is closed when it is garbage collected; its
-    `finally` then stops at the first check, raising `Timeout` where nobody can catch it. That
-    is the policy working, not an error worth printing on the host's stderr."""
+    """What a program leaves to the garbage collector (a generator closed late, whose `finally`
+    stops at its first check with `Timeout`; an error raised there) is not the host's to print:
+    nothing a program wrote reaches the host's stderr."""
 
     def hook(unraisable: Any) -> None:
-        if not isinstance(unraisable.exc_value, Timeout):
-            previous(unraisable)
+        if isinstance(unraisable.exc_value, Timeout) or _program_code(unraisable.object):
+            return
+        if _from_program(unraisable.exc_traceback):
+            return
+        previous(unraisable)
 
     hook.codemode = True  # type: ignore[attr-defined]
     return hook
 
 
+def _quiet_unawaited(previous: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """CPython warns on stderr when a coroutine is never awaited, naming it: the program's own
+    coroutines (`codemode.tool(...)` without `await`) go unremarked."""
+
+    def warn(coro: Any) -> None:
+        if not _program_code(coro):
+            previous(coro)
+
+    warn.codemode = True  # type: ignore[attr-defined]
+    return warn
+
+
+def _quiet_showwarning(previous: Callable[..., Any]) -> Callable[..., Any]:
+    """A warning raised on behalf of model code (its frame is the warning's origin) is the
+    program's, not the host's to print."""
+
+    def showwarning(message: Any, category: Any, filename: str, *args: Any, **kwargs: Any) -> None:
+        if filename != PROGRAM_FILENAME:
+            previous(message, category, filename, *args, **kwargs)
+
+    showwarning.codemode = True  # type: ignore[attr-defined]
+    return showwarning
+
+
 def install_unraisable_filter() -> None:
+    """Install, once per process, the hooks that keep what programs leave behind off stderr."""
     if not getattr(sys.unraisablehook, "codemode", False):
         sys.unraisablehook = _quiet_unraisable(sys.unraisablehook)
+    unawaited = getattr(warnings, "_warn_unawaited_coroutine", None)
+    if unawaited is not None and not getattr(unawaited, "codemode", False):
+        warnings._warn_unawaited_coroutine = _quiet_unawaited(unawaited)  # type: ignore[attr-defined]
+    if not getattr(warnings.showwarning, "codemode", False):
+        warnings.showwarning = _quiet_showwarning(warnings.showwarning)
 
 
 def current() -> Execution:
