@@ -143,7 +143,7 @@ def _unwrap(aw: Any) -> Any:
     return object.__getattribute__(aw, "_cm_task_") if isinstance(aw, TaskHandle) else aw
 
 
-class Timeout(asyncio.Timeout):
+class Timeout(asyncio.Timeout):  # type: ignore[misc]  # final to typeshed, not at run time
     """`asyncio.timeout` that answers to the run: it cancels the run's task through
     `_RunTask`, and a timeout the program enters and never leaves is disarmed when the run
     ends (asyncio's own would cancel the caller's task a moment later)."""
