@@ -309,10 +309,34 @@ def attr_guard(obj: Any, name: str) -> Any:
     elif name == "re" and type(obj) is _REGEX_MATCH:
         match: Any = obj  # the pattern behind a match keeps the deadline too
         return Pattern(match.re)
-    elif name == "register" and isinstance(obj, abc.ABCMeta) and not owned(obj):
-        # `collections.abc.Sequence.register(dict)` would change isinstance() for the host.
-        raise PolicyError(f"cannot register classes with {obj.__name__}: it belongs to the host")
+    elif name == "register":
+        return _register_guard(getattr(obj, name))
     return getattr(obj, name)
+
+
+_ABC_REGISTER = abc.ABCMeta.register
+
+
+def _register_guard(method: Any) -> Any:
+    """A host ABC's registry is process-wide: `register` on it (read from the class, its
+    metaclass, `super()` or `methodcaller`) would change `isinstance` for the host and every
+    later run. Judged by the method reached, not by the route: only the program's own ABCs."""
+    if method is _ABC_REGISTER:  # unbound, from `type(X)` or `abc.ABCMeta`
+
+        def register(cls: Any, subclass: Any) -> Any:
+            _check_registry(cls)
+            return _ABC_REGISTER(cls, subclass)
+
+        return register
+    if getattr(method, "__func__", None) is _ABC_REGISTER:
+        _check_registry(method.__self__)
+    return method
+
+
+def _check_registry(cls: Any) -> None:
+    if not owned(cls):
+        name = getattr(cls, "__name__", type(cls).__name__)
+        raise PolicyError(f"cannot register classes with {name}: it belongs to the host")
 
 
 # -- what the transformer's names resolve to ----------------------------------------------------

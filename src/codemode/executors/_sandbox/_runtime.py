@@ -99,7 +99,7 @@ class Execution:
         self.tasks: set[asyncio.Task[Any]] = set()
         self.timers: list[Any] = []  # `asyncio.timeout`s the program entered and has not left
         self.agens: list[weakref.ref[Any]] | None = None  # its async generators, once it has any
-        self.overloads: dict[tuple[str, int], list[Any]] | None = None  # `typing.overload`s
+        self.overloads: dict[str, list[Any]] | None = None  # `typing.overload`s
         # the loop and the task the watchdog wakes at the deadline, until the execution is over
         self.waker: tuple[asyncio.AbstractEventLoop, asyncio.Task[Any] | None] | None = None
 

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Iterator
 from types import TracebackType
 from typing import Any
 
-from ._runtime import Execution, PolicyError, contained, current
+from ._runtime import Execution, PolicyError, _retrieve, contained, current
 
 
 class TaskHandle:
@@ -56,7 +56,9 @@ def _asyncio_module() -> dict[str, Any]:
         execution = current()
         futures = [execution.spawn(_unwrap(aw)) for aw in aws]
         # The gathering future goes back behind a handle: awaitable, no way to its loop.
-        return TaskHandle(asyncio.gather(*futures, return_exceptions=return_exceptions))
+        gathering = asyncio.gather(*futures, return_exceptions=return_exceptions)
+        gathering.add_done_callback(_retrieve)
+        return TaskHandle(gathering)
 
     def create_task(coro: Any, *, name: str | None = None) -> TaskHandle:
         task = current().spawn(coro)

@@ -8,6 +8,7 @@ from typing import Any
 
 from ._facade import _public_members
 from ._guards import _owned_only
+from ._runtime import current
 
 EXCLUDED: dict[str, frozenset[str]] = {
     # get_type_hints evaluates strings as code; clear_overloads empties a host-wide registry
@@ -34,14 +35,38 @@ def _typing_module() -> dict[str, Any]:
     import typing
 
     members = _public_members(typing, EXCLUDED["typing"])
-    for name in ("final", "runtime_checkable", "no_type_check", "overload"):
+    for name in ("final", "runtime_checkable", "no_type_check"):
         members[name] = _owned_only(getattr(typing, name), f"@typing.{name}")
+    members.update(overload=_owned_only(overload, "@typing.overload"), get_overloads=get_overloads)
 
     def dataclass_transform(**kwargs: Any) -> Callable[[Any], Any]:
         return _owned_only(typing.dataclass_transform(**kwargs), "@dataclass_transform")
 
     members["dataclass_transform"] = dataclass_transform
     return members
+
+
+def overload(func: Any) -> Any:
+    """`typing.overload`, recorded in the run's own registry: typing's is process-wide, and a
+    later run defining a function of the same name would read this run's overloads."""
+    execution = current()
+    if execution.overloads is None:
+        execution.overloads = {}
+    execution.overloads.setdefault(func.__qualname__, []).append(func)
+    return _overload_dummy
+
+
+def get_overloads(func: Any) -> list[Any]:
+    overloads = current().overloads or {}
+    return list(overloads.get(getattr(func, "__qualname__", None), ()))
+
+
+def _overload_dummy(*args: Any, **kwargs: Any) -> Any:
+    raise NotImplementedError(
+        "You should not call an overloaded function. A series of @overload-decorated functions "
+        "outside a stub module should always be followed by an implementation that is not "
+        "@overload-ed."
+    )
 
 
 def _enum_module() -> dict[str, Any]:
