@@ -58,7 +58,7 @@ def overload(func: Any) -> Any:
 
 def get_overloads(func: Any) -> list[Any]:
     overloads = current().overloads or {}
-    return list(overloads.get(getattr(func, "__qualname__", None), ()))
+    return list(overloads.get(str(getattr(func, "__qualname__", "")), ()))
 
 
 def _overload_dummy(*args: Any, **kwargs: Any) -> Any:
