@@ -41,7 +41,15 @@ ATTR = "_cm_attr_"
 FORMAT = "_cm_format_"
 OPCHECK = "_cm_opcheck_"
 INIT = "_cm_init_"
-BINOP_GUARDS = {"Mult": "_cm_mult_", "Pow": "_cm_pow_", "LShift": "_cm_lshift_", "Mod": "_cm_mod_"}
+TYPE = "_cm_type_"  # `type`, which model code cannot rebind under this name
+INT = "_cm_int_"  # `int`, likewise
+BINOP_GUARDS = {
+    "Mult": "_cm_mult_",
+    "Pow": "_cm_pow_",
+    "LShift": "_cm_lshift_",
+    "Mod": "_cm_mod_",
+    "FloorDiv": "_cm_floordiv_",
+}
 
 # Dunder attributes model code may read: strings, or methods it needs through super().
 ALLOWED_DUNDERS = frozenset(
@@ -132,6 +140,12 @@ GUARDED_METHODS = frozenset(
         "to_bytes",
         "register",
         "re",
+        "translate",
+        "encode",
+        "decode",
+        "elements",
+        "digest",
+        "hexdigest",
     }
 )
 
@@ -443,16 +457,38 @@ class Transformer:
 
     def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
         self.generic_visit(node)
+        return self._guard_binop(node)
+
+    def _guard_binop(self, node: ast.BinOp) -> ast.AST:
         if _needs_guard(node.op, node.left, node.right):
             guard = BINOP_GUARDS[type(node.op).__name__]
             return _call(guard, node, node.left, node.right)
+        if isinstance(node.op, ast.Mod) and isinstance(node.left, ast.Name):
+            # `fmt % 5` formats when `fmt` is a string (`'%0999999999d'`): the guard, unless
+            # the left operand is an int, tested inline so that `i % 2` stays cheap.
+            is_int = _at(
+                ast.Compare(
+                    _call(TYPE, node, _at(ast.Name(node.left.id, ast.Load()), node)),
+                    [ast.Is()],
+                    [_at(ast.Name(INT, ast.Load()), node)],
+                ),
+                node,
+            )
+            guarded = _call(BINOP_GUARDS["Mod"], node, node.left, node.right)
+            return _at(ast.IfExp(is_int, node, guarded), node)  # type: ignore[no-any-return]
         return node
 
     def visit_AugAssign(self, node: ast.AugAssign) -> Any:
         self.generic_visit(node)
+        target = node.target
+        if isinstance(node.op, ast.Mod) and isinstance(target, ast.Name):
+            # `fmt %= 5`: as `fmt = fmt % 5`, with the same inline test as `visit_BinOp`
+            load = _at(ast.Name(target.id, ast.Load()), target)
+            value = self._guard_binop(_at(ast.BinOp(load, ast.Mod(), node.value), node))
+            assert isinstance(value, ast.expr)
+            return _at(ast.Assign([target], value), node)
         if not _needs_guard(node.op, node.target, node.value):
             return node
-        target = node.target
         op = type(node.op).__name__
         if isinstance(target, ast.Name):
             # `x *= n` -> `x = _cm_mult_(x, n)`
@@ -535,8 +571,13 @@ def _needs_guard(op: ast.operator, left: ast.expr, right: ast.expr) -> bool:
         if isinstance(left, ast.Constant) and isinstance(left.value, str | bytes):
             text = left.value if isinstance(left.value, str) else left.value.decode("latin-1")
             return "*" in text or percent_width(text) > SMALL_CONSTANT
-        # `n % 2` is arithmetic unless `n` is a format string; a numeric left operand never is.
-        return not (_small_number(right) or _small_number(left) or _is_float(left))
+        # A numeric left operand never formats; a name is tested inline (`visit_BinOp`).
+        if _small_number(left) or _is_float(left) or isinstance(left, ast.Name):
+            return not (_small_number(right) or _is_float(right) or _small_number(left))
+        return True
+    if isinstance(op, ast.FloorDiv):
+        # long division is quadratic in the sizes; by a small constant it is linear
+        return not (_small_number(right) or _is_float(right) or _is_float(left))
     return False
 
 

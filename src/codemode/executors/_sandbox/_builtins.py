@@ -17,9 +17,11 @@ from .._policy import GUARD_PREFIX, check_attribute
 from ._guards import (
     _SEQUENCES,
     _TEXT_METHODS,
+    MAX_DIGIT_OPS,
     _check_width,
     attr_guard,
     build_class,
+    check_division,
     format_builtin,
     init_guard,
     pow_guard,
@@ -114,7 +116,19 @@ def delattr_builtin(obj: Any, name: str) -> None:
 def pow_builtin(base: Any, exp: Any, mod: Any = None) -> Any:
     if mod is None:
         return pow_guard(base, exp)
+    if isinstance(exp, int) and isinstance(mod, int) and exp > 0:
+        # one modular multiplication per exponent bit, each quadratic in the modulus's digits
+        cost = exp.bit_length() * (mod.bit_length() // 30 + 1) ** 2
+        if cost > MAX_DIGIT_OPS:
+            raise _refuse(
+                f"pow() with a {exp.bit_length()}-bit exponent and a {mod.bit_length()}-bit modulus"
+            )
     return pow(base, exp, mod)
+
+
+def divmod_builtin(a: Any, b: Any) -> Any:
+    check_division(a, b)
+    return divmod(a, b)
 
 
 def range_builtin(*args: Any) -> Any:
@@ -162,10 +176,15 @@ class BigRange:
         return len(self._range)
 
     def __getitem__(self, index: Any) -> Any:
-        return self._range[index]
+        item = self._range[index]
+        # a slice of a huge range is a huge range (`range(10**18)[::2]`): it stays chunked
+        return BigRange(item, self._execution) if isinstance(item, range) else item
 
     def __contains__(self, value: Any) -> bool:
-        return value in self._range
+        if type(value) is int or type(value) is bool:
+            return value in self._range  # computed, not searched
+        # anything else (`1.5 in r`) is compared item by item: in checked chunks
+        return any(item == value for item in self)
 
     def __eq__(self, other: Any) -> bool:
         return self._range == (other._range if isinstance(other, BigRange) else other)
@@ -199,26 +218,6 @@ def _range_size(r: range) -> int:
     if r.step > 0:
         return max(0, (r.stop - r.start + r.step - 1) // r.step)
     return max(0, (r.start - r.stop - r.step - 1) // -r.step)
-
-
-def checked(iterator: Iterable[Any]) -> Iterator[Any]:
-    """Iterate a possibly endless or huge C iterator with deadline checks every few items."""
-    execution = CURRENT.get(None)
-    it = iter(iterator)
-
-    def chunks() -> Iterator[tuple[Any, ...]]:
-        baseline = resident_memory()
-        for number in itertools.count():
-            if execution is not None and execution.expired:
-                raise Timeout()
-            if number % 256 == 255 and resident_memory() - baseline > MAX_MEMORY_GROWTH:
-                raise _refuse(f"iterating grew memory by more than {MAX_MEMORY_GROWTH >> 20} MB")
-            chunk = tuple(itertools.islice(it, 256))
-            if not chunk:
-                return
-            yield chunk
-
-    return itertools.chain.from_iterable(chunks())
 
 
 def iter_builtin(obj: Any, *sentinel: Any) -> Iterator[Any]:
@@ -352,6 +351,7 @@ def base_builtins() -> dict[str, Any]:
         setattr=setattr_builtin,
         delattr=delattr_builtin,
         pow=pow_builtin,
+        divmod=divmod_builtin,
         range=range_builtin,
         iter=iter_builtin,
         format=format_builtin,

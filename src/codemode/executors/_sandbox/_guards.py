@@ -7,7 +7,10 @@ from __future__ import annotations
 import _string  # type: ignore[import-not-found]  # CPython's format-field parser
 import abc
 import builtins
+import codecs
+import collections
 import functools
+import hashlib
 import string
 import types
 from collections.abc import Callable, Iterable, Mapping
@@ -16,7 +19,7 @@ from typing import Any
 from ..._program import FILENAME
 from .. import _policy as policy
 from .._policy import GUARD_PREFIX, check_attribute, format_spec_width, percent_width
-from ._runtime import MAX_INT_BITS, MAX_ITEMS, PolicyError, _refuse
+from ._runtime import MAX_INT_BITS, MAX_ITEMS, PolicyError, _refuse, checked
 from .facade_text import _REGEX_MATCH, Pattern
 
 OWNER_MARK = GUARD_PREFIX + "owner_"
@@ -114,7 +117,7 @@ def mul_guard(a: Any, b: Any) -> Any:
 
 
 def _check_pow(a: Any, b: Any) -> None:
-    if isinstance(b, int) and b > 64:
+    if isinstance(b, int) and b > 1:
         if isinstance(a, int) and abs(a) > 1:
             bits = a.bit_length() * b
             if bits > MAX_INT_BITS:
@@ -141,7 +144,28 @@ def lshift_guard(a: Any, b: Any) -> Any:
     return a << b
 
 
+# Digit operations (of 30 bits) past which one integer operation is refused: about a second.
+MAX_DIGIT_OPS = 300_000_000
+
+
+def check_division(a: Any, b: Any) -> None:
+    """Long division is quadratic: `a // b` of a 4-million-bit `a` by a 2-million-bit `b` holds
+    the interpreter for many seconds in one C call."""
+    if (type(a) is int and type(b) is int) or (isinstance(a, int) and isinstance(b, int)):
+        digits_a, digits_b = a.bit_length() // 30 + 1, b.bit_length() // 30 + 1
+        if digits_a > 1000 and digits_b > 1000 and digits_a * digits_b > MAX_DIGIT_OPS:
+            raise _refuse(f"dividing integers of {a.bit_length()} and {b.bit_length()} bits")
+
+
+def floordiv_guard(a: Any, b: Any) -> Any:
+    check_division(a, b)
+    return a // b
+
+
 def _check_mod(a: Any, b: Any) -> None:
+    if isinstance(a, int):
+        check_division(a, b)
+        return
     if isinstance(a, str | bytes | bytearray):
         text = a if isinstance(a, str) else bytes(a).decode("latin-1")
         width = percent_width(text)
@@ -158,6 +182,7 @@ def mod_guard(a: Any, b: Any) -> Any:
 
 
 _OP_CHECKS: dict[str, Callable[[Any, Any], None]] = {
+    "FloorDiv": check_division,
     "Mult": _check_mul,
     "Pow": _check_pow,
     "LShift": _check_lshift,
@@ -277,7 +302,52 @@ def _to_bytes(number: int, length: int = 1, *args: Any, **kwargs: Any) -> bytes:
     return result
 
 
+def _translate(text: Any, table: Any, *args: Any) -> Any:
+    if isinstance(text, str) and isinstance(table, dict):
+        # each character mapped to a longer string grows the result by its occurrences
+        size = len(text)
+        for key, value in table.items():
+            if isinstance(value, str) and len(value) > 1:
+                char = chr(key) if isinstance(key, int) else key
+                if isinstance(char, str):
+                    size += text.count(char) * (len(value) - 1)
+        if size > MAX_ITEMS:
+            raise _refuse(f"translate would make {size} characters (limit {MAX_ITEMS})")
+    return text.translate(table, *args)
+
+
+# Codecs written in Python whose time grows with the square of the input (punycode; idna uses it).
+_QUADRATIC_CODECS = frozenset({"punycode", "idna"})
+MAX_QUADRATIC_CODEC = 20_000
+
+
+def _check_codec(text: Any, encoding: Any) -> None:
+    if isinstance(encoding, str) and len(text) > MAX_QUADRATIC_CODEC:
+        try:
+            name = codecs.lookup(encoding).name
+        except LookupError:
+            return
+        if name in _QUADRATIC_CODECS:
+            raise _refuse(
+                f"{name} of {len(text)} characters (limit {MAX_QUADRATIC_CODEC}): its time grows "
+                "with the square of the length"
+            )
+
+
+def _encode(text: Any, encoding: Any = "utf-8", errors: Any = "strict") -> Any:
+    _check_codec(text, encoding)
+    return text.encode(encoding, errors)
+
+
+def _decode(data: Any, encoding: Any = "utf-8", errors: Any = "strict") -> Any:
+    _check_codec(data, encoding)
+    return data.decode(encoding, errors)
+
+
 _TEXT_METHODS: dict[str, Callable[..., Any]] = {
+    "translate": _translate,
+    "encode": _encode,
+    "decode": _decode,
     "format": safe_format,
     "format_map": safe_format_map,
     "join": _join,
@@ -311,7 +381,32 @@ def attr_guard(obj: Any, name: str) -> Any:
         return Pattern(match.re)
     elif name == "register":
         return _register_guard(getattr(obj, name))
+    elif name == "elements" and _is_or_of(obj, collections.Counter):
+        # `Counter(a=10**12).elements()` repeats in C, past the deadline, into any consumer
+        elements = getattr(obj, name)
+        return lambda *args: checked(elements(*args))
+    elif name in ("digest", "hexdigest") and _is_or_of(obj, *_SHAKES):
+        # a SHAKE digest is as long as asked: `shake_128().digest(10**10)` allocates 10 GB
+        digest = getattr(obj, name)
+        if isinstance(obj, type):
+            return lambda shake, length: digest(shake, _checked_width(length, name))
+        return lambda length: digest(_checked_width(length, name))
     return getattr(obj, name)
+
+
+def _is_or_of(obj: Any, *classes: type) -> bool:
+    """`obj` is an instance of one of `classes`, or one of them, or a subclass."""
+    if isinstance(obj, type):
+        return issubclass(obj, classes)
+    return isinstance(obj, classes)
+
+
+_SHAKES = (type(hashlib.shake_128()), type(hashlib.shake_256()))
+
+
+def _checked_width(width: Any, what: str) -> Any:
+    _check_width(width, what)
+    return width
 
 
 _ABC_REGISTER = abc.ABCMeta.register
@@ -342,6 +437,9 @@ def _check_registry(cls: Any) -> None:
 # -- what the transformer's names resolve to ----------------------------------------------------
 
 GUARDS: dict[str, Any] = {
+    policy.BINOP_GUARDS["FloorDiv"]: floordiv_guard,
+    policy.TYPE: type,
+    policy.INT: int,
     policy.WRITE: write_guard,
     policy.PRIVATE: private_guard,
     policy.ATTR: attr_guard,

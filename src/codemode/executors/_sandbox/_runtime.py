@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import itertools
 import os
 import sys
 import warnings
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..._program import FILENAME as PROGRAM_FILENAME
@@ -75,6 +76,7 @@ class Execution:
         "cancels",
         "dead",
         "deadline",
+        "endings",
         "expired",
         "globals",
         "memory_limit",
@@ -99,6 +101,7 @@ class Execution:
         self.tasks: set[asyncio.Task[Any]] = set()
         self.timers: list[Any] = []  # `asyncio.timeout`s the program entered and has not left
         self.agens: list[weakref.ref[Any]] | None = None  # its async generators, once it has any
+        self.endings: list[Callable[[], None]] | None = None  # to undo when the run ends
         self.overloads: dict[str, list[Any]] | None = None  # `typing.overload`s
         # the loop and the task the watchdog wakes at the deadline, until the execution is over
         self.waker: tuple[asyncio.AbstractEventLoop, asyncio.Task[Any] | None] | None = None
@@ -115,6 +118,12 @@ class Execution:
         """The execution is over: leftover model code (a paused generator) stops at its next check."""
         self.dead = True
         self.globals[TICK_NAME] = _raise_timeout
+
+    def at_end(self, undo: Callable[[], None]) -> None:
+        """Have `undo` run when the run ends (in the caller's task)."""
+        if self.endings is None:
+            self.endings = []
+        self.endings.append(undo)
 
     def spawn(self, awaitable: Any) -> asyncio.Future[Any]:
         if asyncio.iscoroutine(awaitable):
@@ -160,6 +169,9 @@ def disarm(execution: Execution, task: asyncio.Task[Any] | None) -> None:
         if agen is not None:  # finish it now: its `finally` stops at its first check
             _close_now(agen)
     execution.agens = None
+    for undo in reversed(execution.endings or ()):
+        undo()
+    execution.endings = None
 
 
 def _close_now(agen: Any) -> None:
@@ -281,6 +293,26 @@ def install_unraisable_filter() -> None:
         warnings._warn_unawaited_coroutine = _quiet_unawaited(unawaited)  # type: ignore[attr-defined]
     if not getattr(warnings.showwarning, "codemode", False):
         warnings.showwarning = _quiet_showwarning(warnings.showwarning)
+
+
+def checked(iterator: Iterable[Any]) -> Iterator[Any]:
+    """Iterate a possibly endless or huge C iterator with deadline checks every few items."""
+    execution = CURRENT.get(None)
+    it = iter(iterator)
+
+    def chunks() -> Iterator[tuple[Any, ...]]:
+        baseline = resident_memory()
+        for number in itertools.count():
+            if execution is not None and execution.expired:
+                raise Timeout()
+            if number % 256 == 255 and resident_memory() - baseline > MAX_MEMORY_GROWTH:
+                raise _refuse(f"iterating grew memory by more than {MAX_MEMORY_GROWTH >> 20} MB")
+            chunk = tuple(itertools.islice(it, 256))
+            if not chunk:
+                return
+            yield chunk
+
+    return itertools.chain.from_iterable(chunks())
 
 
 def current() -> Execution:

@@ -10,10 +10,17 @@ import operator
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from ._builtins import _check_getattr_name, checked, getattr_builtin
+from ._builtins import _check_getattr_name, getattr_builtin
 from ._facade import _public_members
-from ._guards import _owned_only, lshift_guard, mod_guard, mul_guard, pow_guard
-from ._runtime import PolicyError
+from ._guards import (
+    _owned_only,
+    floordiv_guard,
+    lshift_guard,
+    mod_guard,
+    mul_guard,
+    pow_guard,
+)
+from ._runtime import MAX_ITEMS, PolicyError, _refuse, checked
 
 EXCLUDED: dict[str, frozenset[str]] = {
     "functools": frozenset({"singledispatchmethod"}),
@@ -28,6 +35,8 @@ def _guarded_itertools() -> dict[str, Any]:
 
         @functools.wraps(real)
         def guarded(*args: Any, **kwargs: Any) -> Iterator[Any]:
+            if name in _POOLED:
+                _check_pools(name, args, kwargs)
             return checked(real(*args, **kwargs))
 
         return guarded
@@ -43,6 +52,25 @@ def _guarded_itertools() -> dict[str, Any]:
     ):
         members[name] = wrap(name)
     return members
+
+
+# These copy every input into a tuple first, in one C call: `product(range(10**9))`.
+_POOLED = frozenset({"product", "permutations", "combinations", "combinations_with_replacement"})
+
+
+def _check_pools(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    repeat = kwargs.get("repeat", 1) if name == "product" else 1
+    pools = args if name == "product" else args[:1]
+    items = 0
+    for pool in pools:
+        try:
+            items += len(pool)
+        except TypeError:  # no length: an iterator, whose own items are checked as they come
+            continue
+    if isinstance(repeat, int) and items * max(repeat, 1) > MAX_ITEMS:
+        raise _refuse(
+            f"itertools.{name} would first copy {items * repeat} items (limit {MAX_ITEMS})"
+        )
 
 
 def _guarded_operator() -> dict[str, Any]:
@@ -73,6 +101,8 @@ def _guarded_operator() -> dict[str, Any]:
         ilshift=lshift_guard,
         mod=mod_guard,
         imod=mod_guard,
+        floordiv=floordiv_guard,
+        ifloordiv=floordiv_guard,
     )
     return members
 

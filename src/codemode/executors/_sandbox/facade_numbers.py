@@ -3,14 +3,17 @@ each execution's own. `decimal` is its public members less its host-wide context
 
 from __future__ import annotations
 
+import decimal
+import functools
 import math
 import random
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from ._builtins import _GuardedType
 from ._facade import _public_members
-from ._guards import _check_width
-from ._runtime import MAX_INT_BITS, _refuse
+from ._guards import MAX_DIGIT_OPS, _check_width
+from ._runtime import MAX_INT_BITS, MAX_ITEMS, _refuse, current
 
 # Members left out: host-wide state, or C loops that ignore the deadline.
 EXCLUDED: dict[str, frozenset[str]] = {
@@ -39,11 +42,15 @@ def _guarded_math() -> dict[str, Any]:
     def comb(n: int, k: int) -> int:
         if isinstance(n, int) and n > 1_000_000:
             raise _refuse(f"comb({n}, {k})")
+        if isinstance(n, int) and isinstance(k, int) and 0 <= k <= n:
+            _check_product_cost(n, min(k, n - k), math.lgamma(min(k, n - k) + 1), "comb")
         return math.comb(n, k)
 
     def perm(n: int, k: int | None = None) -> int:
         if isinstance(n, int) and n > 1_000_000:
             raise _refuse(f"perm({n}, {k})")
+        if isinstance(n, int) and isinstance(k, int) and 0 <= k <= n:
+            _check_product_cost(n, k, 0.0, "perm")
         return math.perm(n, k)
 
     def prod(iterable: Iterable[Any], /, *, start: Any = 1) -> Any:
@@ -59,6 +66,16 @@ def _guarded_math() -> dict[str, Any]:
     return members
 
 
+def _check_product_cost(n: int, k: int, log_divisor: float, what: str) -> None:
+    """`comb`/`perm` multiply `k` factors into a result of `bits` bits: about `k * bits / 30`
+    digit operations in one C call (`comb(10**6, 5 * 10**5)` takes half a minute)."""
+    if k < 1000:
+        return
+    bits = (math.lgamma(n + 1) - math.lgamma(n - k + 1) - log_divisor) / math.log(2)
+    if k * bits / 30 > MAX_DIGIT_OPS:
+        raise _refuse(f"{what}({n}, {k}) would be a number of about {int(bits)} bits")
+
+
 class _SafeRandom(random.Random):
     def getrandbits(self, k: int) -> int:
         if k > MAX_INT_BITS:
@@ -70,6 +87,23 @@ class _SafeRandom(random.Random):
         _check_width(n, "randbytes")
         data: bytes = super().randbytes(n)
         return data
+
+    # `choices(k=2 * 10**8)` and `sample(range(10**12), k)` build their list in one call of
+    # Python's own code, which has no deadline checks.
+    def choices(
+        self, population: Any, weights: Any = None, *, cum_weights: Any = None, k: int = 1
+    ) -> list[Any]:
+        _check_items(k, "choices")
+        return super().choices(population, weights, cum_weights=cum_weights, k=k)
+
+    def sample(self, population: Any, k: int, *, counts: Any = None) -> list[Any]:
+        _check_items(k, "sample")
+        return super().sample(population, k, counts=counts)
+
+
+def _check_items(k: Any, what: str) -> None:
+    if isinstance(k, int) and k > MAX_ITEMS:
+        raise _refuse(f"{what}(k={k}) would make a list of {k} items (limit {MAX_ITEMS})")
 
 
 def _random_module() -> dict[str, Any]:
@@ -86,7 +120,54 @@ def _random_module() -> dict[str, Any]:
     return members
 
 
+# Decimal exponents past this are refused: turning `Decimal("1e300000")` into an int (`int`,
+# `round`, `math.floor`, `as_integer_ratio`, `Fraction`) is quadratic, seconds in one C call.
+MAX_DECIMAL_EXPONENT = 30_000
+
+
+class _DecimalType(_GuardedType):
+    """The stand-in for `decimal.Decimal`: what it makes stays within the run's exponents."""
+
+    def __call__(cls, value: Any = "0", context: Any = None) -> Any:
+        if isinstance(value, int) and value.bit_length() > MAX_DECIMAL_EXPONENT * 3:
+            raise _refuse(f"Decimal of a {value.bit_length()}-bit integer")
+        number = decimal.Decimal(value, context)
+        if number.is_finite() and abs(number.adjusted()) > MAX_DECIMAL_EXPONENT:
+            raise _refuse(
+                f"a Decimal with exponent {number.adjusted()} (limit {MAX_DECIMAL_EXPONENT})"
+            )
+        return number
+
+
+@functools.cache
+def _decimal_members() -> dict[str, Any]:
+    members = _public_members(decimal, EXCLUDED["decimal"])
+    members["Decimal"] = _DecimalType("Decimal", (), {"_real": decimal.Decimal})
+    return members
+
+
+def _decimal_module() -> dict[str, Any]:
+    """`decimal` in a context of the run's own, whose bounded exponents keep arithmetic from
+    making what the constructor refuses (`Decimal("1e99999") ** 10`). The host's context is
+    back when the run ends."""
+    execution = current()
+    previous = decimal.getcontext()
+    decimal.setcontext(
+        decimal.Context(
+            prec=28,
+            Emax=MAX_DECIMAL_EXPONENT,
+            Emin=-MAX_DECIMAL_EXPONENT,
+            traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
+        )
+    )
+    execution.at_end(lambda: decimal.setcontext(previous))
+    return _decimal_members()
+
+
 FACADES: dict[str, Callable[[], dict[str, Any]]] = {"math": _guarded_math}
 
 # Modules whose facade differs per execution.
-PER_EXECUTION: dict[str, Callable[[], dict[str, Any]]] = {"random": _random_module}
+PER_EXECUTION: dict[str, Callable[[], dict[str, Any]]] = {
+    "random": _random_module,
+    "decimal": _decimal_module,
+}

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ._facade import _public_members
-from ._runtime import CURRENT, PolicyError, Timeout
+from ._runtime import CURRENT, MAX_ITEMS, PolicyError, Timeout, _refuse
 
 EXCLUDED: dict[str, frozenset[str]] = {
     # it reads any attribute a format field names (`str.format` goes through SafeFormatter)
@@ -135,7 +135,18 @@ def _re_module() -> dict[str, Any]:
     return members
 
 
+def _check_size(size: int, what: str) -> None:
+    if size > MAX_ITEMS:
+        raise _refuse(f"{what} would make about {size} characters (limit {MAX_ITEMS})")
+
+
+def _text_length(text: Any) -> int:
+    return len(text) if isinstance(text, str) else 0
+
+
 def _textwrap_module() -> dict[str, Any]:
+    """`textwrap`, whose indents are repeated on every line: `indent(text, 'x' * 10**6)` and
+    `wrap(text, width=1, subsequent_indent=...)` are sized before they run."""
     import textwrap
 
     class TextWrapper(textwrap.TextWrapper):
@@ -144,12 +155,68 @@ def _textwrap_module() -> dict[str, Any]:
             dict(textwrap.TextWrapper.unicode_whitespace_trans)
         )
 
+        def wrap(self, text: str) -> list[str]:
+            indent = max(_text_length(self.initial_indent), _text_length(self.subsequent_indent))
+            width = self.width if isinstance(self.width, int) else 1
+            # every line carries at least about half its room of text, and one indent
+            lines = 2 * _text_length(text) // max(width - indent, 1) + text.count("\n") + 1
+            _check_size(lines * (indent + max(width, 0)) + _text_length(text), "wrapping")
+            return super().wrap(text)
+
+    def wrap(text: str, width: int = 70, **kwargs: Any) -> list[str]:
+        return TextWrapper(width=width, **kwargs).wrap(text)
+
+    def fill(text: str, width: int = 70, **kwargs: Any) -> str:
+        return TextWrapper(width=width, **kwargs).fill(text)
+
+    def indent(text: str, prefix: str, predicate: Any = None) -> str:
+        lines = text.count("\n") + 1 if isinstance(text, str) else 0
+        _check_size(_text_length(text) + lines * _text_length(prefix), "indent")
+        return textwrap.indent(text, prefix, predicate)
+
     members = _public_members(textwrap, frozenset())
-    members["TextWrapper"] = TextWrapper
+    members.update(TextWrapper=TextWrapper, wrap=wrap, fill=fill, indent=indent)
+    return members
+
+
+# `json` indents and separators repeat on every line and item of the output.
+MAX_JSON_INDENT = 1_000
+
+
+def _check_json_options(indent: Any, separators: Any) -> None:
+    width = len(indent) if isinstance(indent, str) else indent if isinstance(indent, int) else 0
+    if width > MAX_JSON_INDENT:
+        raise _refuse(f"a JSON indent of {width} (limit {MAX_JSON_INDENT})")
+    if isinstance(separators, tuple | list):
+        longest = max((len(part) for part in separators if isinstance(part, str)), default=0)
+        if longest > MAX_JSON_INDENT:
+            raise _refuse(f"a JSON separator of {longest} characters (limit {MAX_JSON_INDENT})")
+
+
+def _json_module() -> dict[str, Any]:
+    import json
+
+    class JSONEncoder(json.JSONEncoder):
+        # checked where the options are used: a subclass may set them after `__init__`
+        def iterencode(self, o: Any, _one_shot: bool = False) -> Any:
+            _check_json_options(self.indent, (self.item_separator, self.key_separator))
+            return super().iterencode(o, _one_shot)
+
+    def dumps(obj: Any, *args: Any, **kwargs: Any) -> str:
+        _check_json_options(kwargs.get("indent"), kwargs.get("separators"))
+        return json.dumps(obj, *args, **kwargs)
+
+    def dump(obj: Any, fp: Any, *args: Any, **kwargs: Any) -> None:
+        _check_json_options(kwargs.get("indent"), kwargs.get("separators"))
+        json.dump(obj, fp, *args, **kwargs)
+
+    members = _public_members(json, frozenset())
+    members.update(JSONEncoder=JSONEncoder, dumps=dumps, dump=dump)
     return members
 
 
 FACADES: dict[str, Callable[[], dict[str, Any]]] = {
     "re": _re_module,
     "textwrap": _textwrap_module,
+    "json": _json_module,
 }
