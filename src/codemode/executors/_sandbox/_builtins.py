@@ -18,6 +18,7 @@ from ._guards import (
     _SEQUENCES,
     _TEXT_METHODS,
     MAX_DIGIT_OPS,
+    _check_codec,
     _check_width,
     attr_guard,
     build_class,
@@ -244,6 +245,8 @@ class _GuardedType(type):
     def __call__(cls, *args: Any, **kwargs: Any) -> Any:
         if args and isinstance(args[0], int) and not isinstance(args[0], bool):
             _check_width(args[0], cls._real.__name__)
+        elif args and isinstance(args[0], str):  # `bytes(text, "punycode")`
+            _check_codec(args[0], args[1] if len(args) > 1 else kwargs.get("encoding"))
         return cls._real(*args, **kwargs)
 
     def __instancecheck__(cls, obj: Any) -> bool:

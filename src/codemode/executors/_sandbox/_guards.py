@@ -122,7 +122,8 @@ def _check_pow(a: Any, b: Any) -> None:
             bits = a.bit_length() * b
             if bits > MAX_INT_BITS:
                 digits = int(bits * 0.30103)
-                raise _refuse(f"{a} ** {b} would be a number of about {digits} digits")
+                base = f"{a}" if a.bit_length() < 64 else f"a {a.bit_length()}-bit integer"
+                raise _refuse(f"{base} ** {b} would be a number of about {digits} digits")
         elif hasattr(a, "numerator") and hasattr(a, "denominator") and not isinstance(a, float):
             bits = (int(a.numerator).bit_length() + int(a.denominator).bit_length()) * b
             if bits > MAX_INT_BITS:
