@@ -49,6 +49,41 @@ DEFAULT_MODULES = (
     "uuid",
 )
 
+# Code that evaluates strings, in the allowed modules (issue 9, cause 3): every place the
+# standard library `eval`s, `exec`s, `compile`s or `__import__`s text a program can supply, or
+# matches a program's pattern with the stdlib `re` (no deadline), and how it is closed.
+#
+#   module       sink                                            closed by
+#   typing       get_type_hints: eval of str/ForwardRef           left out of the facade
+#   typing       evaluate_forward_ref (3.14): eval                left out of the facade
+#   typing       ForwardRef._evaluate: eval                       private (policy); ForwardRef()
+#                                                                 itself only compiles (no run)
+#   typing       get_overloads/overload: process-wide registry    per-run registry (facade_types)
+#   functools    singledispatch.register(f): get_type_hints       facade: annotations must be
+#                on f's annotations                               classes, never evaluated
+#   functools    singledispatchmethod: the same                   left out of the facade
+#   dataclasses  _create_fn: exec of generated source             source holds field names only
+#                                                                 (identifiers); types/defaults
+#                                                                 are passed as objects
+#   dataclasses  make_dataclass(namespace=): a class body         facade: names held to the
+#                                                                 class body's rules
+#   collections  namedtuple: eval of a lambda built from names    stdlib checks identifiers;
+#                                                                 facade bounds the field count
+#   enum         functional API: names split, no eval             nothing to close
+#   string       Template.__init_subclass__: stdlib re.compile    facade Template: `regex`,
+#                of a subclass's pattern/idpattern/delimiter      matched under the deadline
+#   string       Formatter: getattr by field name                 left out; str.format guarded
+#   re           compile/match: stdlib re                         facade backed by `regex`
+#   textwrap     wordsep_re & co: stdlib re, fixed patterns;      a subclass's own patterns come
+#                a subclass may set its own                       from the `re` facade
+#   json         decoder/encoder: fixed stdlib patterns           linear patterns; nothing else
+#   fractions    _RATIONAL_FORMAT: fixed stdlib pattern           linear pattern
+#   C code       PyImport_Import (e.g. `warnings`) looks up       `Importer`: only `_C_IMPORTS`
+#                the frame's `__import__`                         for C callers
+#   copy, operator, random, statistics, math, cmath, heapq, bisect, base64, hashlib, uuid,
+#   datetime, time, unicodedata, decimal, itertools, asyncio: no such sink (datetime's and
+#   time's strptime compile with `re` from an escaped format: fixed directive patterns).
+
 # Members left out of otherwise public modules, and why (a family's own list is in its module).
 _EXCLUDED: dict[str, frozenset[str]] = {
     # C loops that ignore the deadline (a SHAKE digest's length is checked: `attr_guard`)

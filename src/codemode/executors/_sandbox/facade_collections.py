@@ -4,9 +4,12 @@ change what they wrap, for the program's own functions only)."""
 
 from __future__ import annotations
 
+import collections
 import functools
 import itertools
 import operator
+import types
+import typing
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -23,6 +26,7 @@ from ._guards import (
 from ._runtime import MAX_ITEMS, PolicyError, _refuse, checked
 
 EXCLUDED: dict[str, frozenset[str]] = {
+    # registers from annotations through `typing.get_type_hints` (evaluates strings)
     "functools": frozenset({"singledispatchmethod"}),
 }
 
@@ -118,11 +122,64 @@ def _functools_module() -> dict[str, Any]:
         update_wrapper=update_wrapper,
         wraps=wraps,
         total_ordering=_owned_only(functools.total_ordering, "@total_ordering"),
+        singledispatch=singledispatch,
     )
     return members
 
 
+def singledispatch(func: Any) -> Any:
+    """`functools.singledispatch` whose `register(f)` reads classes from `f`'s annotations
+    without `typing.get_type_hints`, which evaluates annotation strings (and `ForwardRef`s,
+    `list["..."]`) as code in the function's globals, outside the policy."""
+    dispatcher = functools.singledispatch(func)
+    register = dispatcher.register
+
+    def register_checked(cls: Any, method: Any = None) -> Any:
+        if method is None and not isinstance(cls, type) and not _is_union_of_classes(cls):
+            annotations = getattr(cls, "__annotations__", None) or {}
+            for name, annotation in annotations.items():
+                if name != "return" and not (
+                    isinstance(annotation, type) or _is_union_of_classes(annotation)
+                ):
+                    raise PolicyError(
+                        f"singledispatch registration needs a class as the annotation of "
+                        f"{name!r} (annotations are not evaluated): register(cls) instead"
+                    )
+        return register(cls, method)
+
+    dispatcher.register = register_checked  # type: ignore[method-assign, assignment]
+    return dispatcher
+
+
+def _is_union_of_classes(annotation: Any) -> bool:
+    return typing.get_origin(annotation) in (typing.Union, types.UnionType) and all(
+        isinstance(arg, type) for arg in typing.get_args(annotation)
+    )
+
+
+# `namedtuple` writes its fields into source text it `eval`s: the stdlib checks each name is an
+# identifier (so no code gets in); the count is bounded so that the compile stays short.
+MAX_FIELDS = 1_000
+
+
+def _collections_module() -> dict[str, Any]:
+    members = _public_members(collections, frozenset())
+
+    def namedtuple(typename: str, field_names: Any, **kwargs: Any) -> Any:
+        names = (
+            field_names.replace(",", " ").split() if isinstance(field_names, str) else field_names
+        )
+        fields = list(names)
+        if len(fields) > MAX_FIELDS:
+            raise PolicyError(f"namedtuple with {len(fields)} fields (limit {MAX_FIELDS})")
+        return collections.namedtuple(typename, fields, **kwargs)
+
+    members["namedtuple"] = namedtuple
+    return members
+
+
 FACADES: dict[str, Callable[[], dict[str, Any]]] = {
+    "collections": _collections_module,
     "itertools": _guarded_itertools,
     "operator": _guarded_operator,
     "functools": _functools_module,

@@ -215,7 +215,52 @@ def _json_module() -> dict[str, Any]:
     return members
 
 
+def _string_module() -> dict[str, Any]:
+    import string
+
+    flags = string.Template.flags | re.VERBOSE
+    default = Pattern(regex_module().compile(string.Template.pattern.pattern, flags))
+
+    class Template(string.Template):
+        """`string.Template` whose pattern is compiled by `regex` and matched against the run's
+        deadline: the stdlib compiles a subclass's `pattern`/`idpattern`/`delimiter` with `re`,
+        where a catastrophic pattern holds the interpreter past any deadline."""
+
+        def __init_subclass__(cls) -> None:
+            text: Any
+            if "pattern" in cls.__dict__:
+                text = cls.pattern
+                if isinstance(text, Pattern):
+                    return
+            else:
+                delim = re.escape(cls.delimiter)
+                ident = cls.idpattern
+                bid = cls.braceidpattern or cls.idpattern
+                text = rf"""
+                {delim}(?:
+                  (?P<escaped>{delim})  |   # Escape sequence of two delimiters
+                  (?P<named>{ident})       |   # delimiter and a Python identifier
+                  {{(?P<braced>{bid})}} |   # delimiter and a braced identifier
+                  (?P<invalid>)             # Other ill-formed delimiter exprs
+                )
+                """
+            compiled: Any = Pattern(regex_module().compile(text, cls.flags | re.VERBOSE))
+            cls.pattern = compiled
+
+    Template.pattern = default  # type: ignore[assignment]  # after `string`'s own hook ran
+    members = _public_members(string, EXCLUDED["string"])
+    members["Template"] = Template
+    return members
+
+
+def regex_module() -> Any:
+    import regex
+
+    return regex
+
+
 FACADES: dict[str, Callable[[], dict[str, Any]]] = {
+    "string": _string_module,
     "re": _re_module,
     "textwrap": _textwrap_module,
     "json": _json_module,

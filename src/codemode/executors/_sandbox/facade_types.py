@@ -6,13 +6,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from .._policy import FORBIDDEN_DEFINITIONS, check_name
 from ._facade import _public_members
 from ._guards import _owned_only
-from ._runtime import current
+from ._runtime import PolicyError, current
+from .facade_collections import MAX_FIELDS
 
 EXCLUDED: dict[str, frozenset[str]] = {
-    # get_type_hints evaluates strings as code; clear_overloads empties a host-wide registry
-    "typing": frozenset({"get_type_hints", "clear_overloads"}),
+    # get_type_hints and evaluate_forward_ref (3.14) evaluate strings as code; clear_overloads
+    # empties a host-wide registry
+    "typing": frozenset({"get_type_hints", "evaluate_forward_ref", "clear_overloads"}),
 }
 
 
@@ -28,6 +31,16 @@ def _dataclasses_module() -> dict[str, Any]:
         return guarded(cls, **kwargs)
 
     members["dataclass"] = dataclass
+
+    def make_dataclass(cls_name: str, fields: Any, **kwargs: Any) -> Any:
+        # Its `namespace` becomes the class body, and is held to the class body's rules.
+        for name in kwargs.get("namespace") or {}:
+            problem = check_name(str(name))
+            if problem or name in FORBIDDEN_DEFINITIONS:
+                raise PolicyError(f"make_dataclass namespace: {problem or f'defining {name!r}'}")
+        return dataclasses.make_dataclass(cls_name, fields, **kwargs)
+
+    members["make_dataclass"] = make_dataclass
     return members
 
 
@@ -43,6 +56,15 @@ def _typing_module() -> dict[str, Any]:
         return _owned_only(typing.dataclass_transform(**kwargs), "@dataclass_transform")
 
     members["dataclass_transform"] = dataclass_transform
+
+    def NamedTuple(typename: str, fields: Any = None, /, **kwargs: Any) -> Any:
+        count = len(kwargs) + (len(fields) if hasattr(fields, "__len__") else 0)
+        if count > MAX_FIELDS:  # `collections.namedtuple` compiles source text of them all
+            raise PolicyError(f"NamedTuple with {count} fields (limit {MAX_FIELDS})")
+        return typing.NamedTuple(typename, fields, **kwargs)
+
+    NamedTuple.__mro_entries__ = typing.NamedTuple.__mro_entries__  # type: ignore[attr-defined]
+    members["NamedTuple"] = NamedTuple
     return members
 
 
