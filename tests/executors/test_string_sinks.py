@@ -135,6 +135,15 @@ TEMPLATE_USES: dict[str, tuple[str, Any]] = {
         "import collections\nP = collections.namedtuple('P', 'x y', defaults=[0])\nreturn P(1).y",
         0,
     ),
+    "typing-namedtuple-class": (
+        "import typing\nclass P(typing.NamedTuple):\n    x: int\n    y: str = 'a'\n"
+        "return [P(1).y, isinstance(P(1), tuple)]",
+        ["a", True],
+    ),
+    "typing-namedtuple-call": (
+        "import typing\nP = typing.NamedTuple('P', [('x', int)])\nreturn P(4).x",
+        4,
+    ),
     "make-dataclass": (
         "import dataclasses\nD = dataclasses.make_dataclass('D', [('a', int)],\n"
         "    namespace={'double': lambda self: self.a * 2})\nreturn D(3).double()",

@@ -63,7 +63,11 @@ def _typing_module() -> dict[str, Any]:
             raise PolicyError(f"NamedTuple with {count} fields (limit {MAX_FIELDS})")
         return typing.NamedTuple(typename, fields, **kwargs)
 
-    NamedTuple.__mro_entries__ = typing.NamedTuple.__mro_entries__  # type: ignore[attr-defined]
+    def mro_entries(bases: tuple[Any, ...]) -> Any:  # `class P(NamedTuple)`, as typing's own
+        real = tuple(typing.NamedTuple if base is NamedTuple else base for base in bases)
+        return typing.NamedTuple.__mro_entries__(real)  # type: ignore[attr-defined]
+
+    NamedTuple.__mro_entries__ = mro_entries  # type: ignore[attr-defined]
     members["NamedTuple"] = NamedTuple
     return members
 
