@@ -41,6 +41,8 @@ ATTR = "_cm_attr_"
 FORMAT = "_cm_format_"
 OPCHECK = "_cm_opcheck_"
 INIT = "_cm_init_"
+GENEXP = "_cm_genexp_"  # a generator expression, made knowing how deep its iterable is
+GENERATOR = "_cm_generator_"  # decorates generator functions, likewise
 TYPE = "_cm_type_"  # `type`, which model code cannot rebind under this name
 INT = "_cm_int_"  # `int`, likewise
 BINOP_GUARDS = {
@@ -411,10 +413,31 @@ class Transformer:
         self.generic_visit(node)
         at = 1 if _has_docstring(node.body) else 0
         node.body.insert(at, _tick(node.body[0]))
+        if isinstance(node, ast.FunctionDef) and _is_generator(node):
+            node.decorator_list.append(_at(ast.Name(GENERATOR, ast.Load()), node))
         return node
 
     visit_FunctionDef = _function
     visit_AsyncFunctionDef = _function
+
+    def visit_GeneratorExp(self, node: ast.GeneratorExp) -> ast.AST:
+        self.generic_visit(node)
+        if any(g.is_async for g in node.generators):
+            return node
+        # `(e for x in it)` -> `_cm_genexp_(it, lambda _cm_it_: (e for x in _cm_it_))`: the
+        # iterable is still evaluated first, in the enclosing scope.
+        first = node.generators[0]
+        iterable = first.iter
+        first.iter = _at(ast.Name("_cm_it_", ast.Load()), iterable)
+        arguments = ast.arguments(
+            posonlyargs=[],
+            args=[_at(ast.arg("_cm_it_"), node)],
+            kwonlyargs=[],
+            kw_defaults=[],
+            defaults=[],
+        )
+        make = _at(ast.Lambda(arguments, node), node)
+        return _call(GENEXP, node, iterable, make)
 
     def visit_Lambda(self, node: ast.Lambda) -> ast.AST:
         self.generic_visit(node)
@@ -512,6 +535,19 @@ class Transformer:
                 return node
         formatted = _call(FORMAT, node, node.value, _const(node.conversion, node), spec)
         return _at(ast.FormattedValue(formatted, -1, None), node)  # type: ignore[no-any-return]
+
+
+def _is_generator(function: ast.FunctionDef) -> bool:
+    """Whether `yield` appears in the function's own body (not in a nested scope)."""
+    pending: list[ast.AST] = list(function.body)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.Yield | ast.YieldFrom):
+            return True
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef):
+            continue
+        pending.extend(ast.iter_child_nodes(node))
+    return False
 
 
 def _has_docstring(body: list[ast.stmt]) -> bool:

@@ -29,6 +29,7 @@ from ._guards import (
     private_guard,
     write_guard,
 )
+from ._iterators import BUILTINS as ITERATOR_BUILTINS
 from ._runtime import (
     BIG_RANGE,
     CHUNK,
@@ -358,6 +359,7 @@ def base_builtins() -> dict[str, Any]:
         range=range_builtin,
         iter=iter_builtin,
         format=format_builtin,
+        **ITERATOR_BUILTINS,  # map, filter, zip, enumerate: their depth is bounded
         bytes=_guarded_type(bytes),
         bytearray=_guarded_type(bytearray),
         ToolError=ToolError,

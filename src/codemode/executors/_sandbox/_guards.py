@@ -19,7 +19,8 @@ from typing import Any
 from ..._program import FILENAME
 from .. import _policy as policy
 from .._policy import GUARD_PREFIX, check_attribute, format_spec_width, percent_width
-from ._runtime import MAX_INT_BITS, MAX_ITEMS, PolicyError, _refuse, checked
+from ._iterators import checked, generator_function, genexp
+from ._runtime import MAX_INT_BITS, MAX_ITEMS, PolicyError, _refuse
 from .facade_text import _REGEX_MATCH, Pattern
 
 OWNER_MARK = GUARD_PREFIX + "owner_"
@@ -438,6 +439,8 @@ def _check_registry(cls: Any) -> None:
 # -- what the transformer's names resolve to ----------------------------------------------------
 
 GUARDS: dict[str, Any] = {
+    policy.GENEXP: genexp,
+    policy.GENERATOR: generator_function,
     policy.BINOP_GUARDS["FloorDiv"]: floordiv_guard,
     policy.TYPE: type,
     policy.INT: int,

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import itertools
 import os
 import sys
 import warnings
 import weakref
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..._program import FILENAME as PROGRAM_FILENAME
@@ -293,26 +292,6 @@ def install_unraisable_filter() -> None:
         warnings._warn_unawaited_coroutine = _quiet_unawaited(unawaited)  # type: ignore[attr-defined]
     if not getattr(warnings.showwarning, "codemode", False):
         warnings.showwarning = _quiet_showwarning(warnings.showwarning)
-
-
-def checked(iterator: Iterable[Any]) -> Iterator[Any]:
-    """Iterate a possibly endless or huge C iterator with deadline checks every few items."""
-    execution = CURRENT.get(None)
-    it = iter(iterator)
-
-    def chunks() -> Iterator[tuple[Any, ...]]:
-        baseline = resident_memory()
-        for number in itertools.count():
-            if execution is not None and execution.expired:
-                raise Timeout()
-            if number % 256 == 255 and resident_memory() - baseline > MAX_MEMORY_GROWTH:
-                raise _refuse(f"iterating grew memory by more than {MAX_MEMORY_GROWTH >> 20} MB")
-            chunk = tuple(itertools.islice(it, 256))
-            if not chunk:
-                return
-            yield chunk
-
-    return itertools.chain.from_iterable(chunks())
 
 
 def current() -> Execution:

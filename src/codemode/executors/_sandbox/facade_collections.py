@@ -23,7 +23,8 @@ from ._guards import (
     mul_guard,
     pow_guard,
 )
-from ._runtime import MAX_ITEMS, PolicyError, _refuse, checked
+from ._iterators import ITERTOOLS, checked, depth_of
+from ._runtime import MAX_ITEMS, PolicyError, _refuse
 
 EXCLUDED: dict[str, frozenset[str]] = {
     # registers from annotations through `typing.get_type_hints` (evaluates strings)
@@ -33,6 +34,7 @@ EXCLUDED: dict[str, frozenset[str]] = {
 
 def _guarded_itertools() -> dict[str, Any]:
     members = _public_members(itertools, frozenset())
+    members.update(ITERTOOLS)  # each layer knows its depth (`_iterators`)
 
     def wrap(name: str) -> Callable[..., Iterator[Any]]:
         real = getattr(itertools, name)
@@ -41,7 +43,8 @@ def _guarded_itertools() -> dict[str, Any]:
         def guarded(*args: Any, **kwargs: Any) -> Iterator[Any]:
             if name in _POOLED:
                 _check_pools(name, args, kwargs)
-            return checked(real(*args, **kwargs))
+            depth = depth_of(*args, *kwargs.values())
+            return checked(real(*args, **kwargs), depth)
 
         return guarded
 
