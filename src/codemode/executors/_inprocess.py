@@ -466,15 +466,16 @@ class _Watchdog:
     def watch(self, deadline: float | None, execution: Execution) -> None:
         with self._condition:
             wake = False
+            ref = weakref.ref(execution)
             if deadline is not None:
-                entry = (deadline, next(self._counter), weakref.ref(execution))
+                entry = (deadline, next(self._counter), ref)
                 if len(self._heap) > 4096:
                     self._sweep()
                 heapq.heappush(self._heap, entry)
                 wake = self._heap[0] is entry
             if execution.memory_limit is not None:
                 wake = wake or not self._sampled  # the first sample (the baseline) comes now
-                self._sampled.append(weakref.ref(execution))
+                self._sampled.append(ref)
             if wake:
                 self._condition.notify()
             if self._thread is None:

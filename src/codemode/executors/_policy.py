@@ -237,6 +237,7 @@ class Transformer:
         self.problems: list[tuple[int, int, str]] = []
         self.tool_uses = ToolUseFinder(proxy_name)
         self._fields: dict[type, tuple[str, ...]] = {}
+        self._yields: list[bool] = []  # per enclosing function: whether it yields
         self._dispatch: dict[type, Any] = {
             getattr(ast, name[6:]): getattr(self, name)
             for name in dir(self)
@@ -410,12 +411,22 @@ class Transformer:
         ):
             self.refuse(node, f"the function name {name!r} is not allowed")
         self.tool_uses.see(node)
+        self._yields.append(False)
         self.generic_visit(node)
+        is_generator = self._yields.pop()
         at = 1 if _has_docstring(node.body) else 0
         node.body.insert(at, _tick(node.body[0]))
-        if isinstance(node, ast.FunctionDef) and _is_generator(node):
+        if is_generator and isinstance(node, ast.FunctionDef):
             node.decorator_list.append(_at(ast.Name(GENERATOR, ast.Load()), node))
         return node
+
+    def visit_Yield(self, node: ast.Yield | ast.YieldFrom) -> ast.AST:
+        if self._yields:
+            self._yields[-1] = True  # the innermost function is a generator
+        self.generic_visit(node)
+        return node
+
+    visit_YieldFrom = visit_Yield
 
     visit_FunctionDef = _function
     visit_AsyncFunctionDef = _function
@@ -440,7 +451,9 @@ class Transformer:
         return _call(GENEXP, node, iterable, make)
 
     def visit_Lambda(self, node: ast.Lambda) -> ast.AST:
+        self._yields.append(False)  # a `yield` in a lambda is the lambda's, not ours
         self.generic_visit(node)
+        self._yields.pop()
         # `_cm_tick_()` returns a false value, so `tick() or body` is `body`.
         node.body = _at(ast.BoolOp(ast.Or(), [_call(TICK, node.body), node.body]), node.body)
         return node
@@ -535,19 +548,6 @@ class Transformer:
                 return node
         formatted = _call(FORMAT, node, node.value, _const(node.conversion, node), spec)
         return _at(ast.FormattedValue(formatted, -1, None), node)  # type: ignore[no-any-return]
-
-
-def _is_generator(function: ast.FunctionDef) -> bool:
-    """Whether `yield` appears in the function's own body (not in a nested scope)."""
-    pending: list[ast.AST] = list(function.body)
-    while pending:
-        node = pending.pop()
-        if isinstance(node, ast.Yield | ast.YieldFrom):
-            return True
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef):
-            continue
-        pending.extend(ast.iter_child_nodes(node))
-    return False
 
 
 def _has_docstring(body: list[ast.stmt]) -> bool:

@@ -57,8 +57,15 @@ def tracked(real: type) -> type:
     """A subclass of `real` whose instances record their depth. Its name is `real`'s."""
 
     def __new__(cls: type, *args: Any, **kwargs: Any) -> Any:
-        depth = depth_of(*args, *kwargs.values())
         made = real.__new__(cls, *args, **kwargs)
+        depth = 1
+        for value in args:  # `depth_of`, inlined: `map` and `zip` are made in loops
+            if isinstance(value, _LAYERS):
+                depth = depth_of(*args, *kwargs.values())
+                break
+        else:
+            if kwargs:
+                depth = depth_of(*kwargs.values())
         made._cm_depth_ = depth
         return made
 
@@ -103,6 +110,8 @@ def generator_function(function: Callable[..., Any]) -> Callable[..., Any]:
 
     return call
 
+
+_LAYERS = (Tracked, types.GeneratorType)
 
 BUILTINS: dict[str, type] = {real.__name__: tracked(real) for real in (map, filter, zip, enumerate)}
 ITERTOOLS: dict[str, type] = {
