@@ -18,10 +18,14 @@ What it inserts:
 - `_cm_tick_()` at the top of every loop body, function, lambda, comprehension clause, `except`
   handler and `finally` block. It is a no-op until the deadline passes; then the executor swaps in
   one that raises, so a runaway loop, a swallowed cancellation or a looping `finally` all stop;
-- guards on `*`, `**`, `<<` and `%` where the operands could make a huge object, on attribute writes
-  (only objects of classes the program defined can change), on `_private` attribute reads, on the
-  string methods that can make huge strings (`join`, `zfill`, `ljust`, `format`, ...), and on format
-  specs computed at run time.
+- guards on `*`, `**`, `<<`, `%` and `//` where the operands could make a huge object or a long
+  C call (`name % 7` tests inline that `name` is an int, so `fmt % 5` cannot format unchecked), on
+  attribute writes (only objects of classes the program defined can change), on `_private`
+  attribute reads, on the methods that can make huge results or reach host-wide state (`join`,
+  `zfill`, `format`, `translate`, `encode`, `elements`, `digest`, `register`, ...), and on format
+  specs computed at run time;
+- generator expressions become `_cm_genexp_(iterable, lambda it: (... for x in it))` and generator
+  functions get `@_cm_generator_`, so that each knows how deep a chain of iterators it ends.
 """
 
 from __future__ import annotations
