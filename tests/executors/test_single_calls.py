@@ -81,6 +81,29 @@ REFUSED: dict[str, str] = {
     "bytes-constructor": "bytes(10**10)",
 }
 
+# An enum's creation time grows faster than its member count, in `enum`'s own Python code.
+ENUMS: dict[str, str] = {
+    "enum-list": "import enum\nenum.Enum('E', ['m%d' % i for i in range(200_000)])",
+    "enum-string": "import enum\nenum.Enum('E', ' '.join('m%d' % i for i in range(200_000)))",
+    "enum-dict": "import enum\nenum.IntEnum('E', {'m%d' % i: i for i in range(200_000)})",
+    "enum-generator": "import enum\nenum.Flag('E', ('m%d' % i for i in range(200_000)))",
+    "enum-through-super": (
+        "import enum\nsuper(enum.EnumType, enum.Enum).__call__('E', ['m%d' % i for i in range(200_000)])"
+    ),
+    "enum-through-metaclass": (
+        "import enum\nenum.EnumMeta.__call__(enum.StrEnum, 'E', ['m%d' % i for i in range(200_000)])"
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ENUMS))
+async def test_huge_enums_are_refused(executor: Executor, tools: list[Any], name: str) -> None:
+    cm = Codemode(tools, executor=executor, timeout=5)
+    result = await _bounded(cm, ENUMS[name])
+    assert result.error is not None and result.error.type == "policy", result.error
+    assert "members" in result.error.message
+
+
 # These end by the run's own limits (deadline, memory) instead of in one long C call.
 STOPPED: dict[str, str] = {
     "sliced-huge-range": "sum(range(10**18)[::2])",
@@ -165,6 +188,12 @@ EVERYDAY: dict[str, tuple[str, Any]] = {
     "textwrap": ("import textwrap\nreturn textwrap.wrap('aa bb cc', width=5)", ["aa bb", "cc"]),
     "product": ("import itertools\nreturn len(list(itertools.product(range(10), repeat=3)))", 1000),
     "choices": ("import random\nreturn len(random.choices('ab', k=1000))", 1000),
+    "enum": (
+        "import enum\nclass C(enum.Enum):\n    R = 1\n    G = enum.auto()\n"
+        "class P(enum.IntEnum):\n    A = 1\nE = enum.Enum('E', 'X Y')\n"
+        "return [C(1).name, C.G.value, P.A + 1, isinstance(P.A, enum.Enum), E.Y.value]",
+        ["R", 2, 2, True, 2],
+    ),
 }
 
 

@@ -3,6 +3,7 @@ program's own classes only), `enum` (less its host-wide `global_*` helpers)."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from typing import Any
 
@@ -95,13 +96,56 @@ def _overload_dummy(*args: Any, **kwargs: Any) -> Any:
     )
 
 
+# Making an enum costs time that grows faster than its member count, in `enum`'s own Python code
+# (no deadline checks): `Enum("E", [...200_000 names])` runs for minutes.
+MAX_ENUM_MEMBERS = 4_096
+
+
 def _enum_module() -> dict[str, Any]:
+    """`enum` whose base classes (`Enum`, `IntEnum`, `Flag`, ...) have a metaclass that bounds the
+    member count of the functional API (`Enum("E", names)`). The bound sits in `_create_`, which
+    every route to the functional API ends in, `super()` included (the program cannot name it)."""
     import enum
 
+    real_bases: dict[type, type] = {}
+
+    class EnumType(enum.EnumType):
+        def _create_(cls, class_name: Any, names: Any, **kwargs: Any) -> Any:
+            if isinstance(names, str):
+                count = len(names.replace(",", " ").split())
+            elif hasattr(names, "__len__"):
+                count = len(names)
+            else:  # an iterator: taken here, one past the bound at most
+                names = list(itertools.islice(names, MAX_ENUM_MEMBERS + 1))
+                count = len(names)
+            if count > MAX_ENUM_MEMBERS:
+                raise PolicyError(f"an enum of {count} members (limit {MAX_ENUM_MEMBERS})")
+            return super()._create_(class_name, names, **kwargs)  # type: ignore[misc]
+
+        # `isinstance(member, enum.Enum)` holds for members of `enum.IntEnum` subclasses too
+        def __instancecheck__(cls, obj: Any) -> bool:
+            real = real_bases.get(cls)
+            return isinstance(obj, real) if real is not None else super().__instancecheck__(obj)
+
+        def __subclasscheck__(cls, sub: Any) -> bool:
+            real = real_bases.get(cls)
+            return issubclass(sub, real) if real is not None else super().__subclasscheck__(sub)
+
+    # ReprEnum is left out: a base for mixed-in data types only, it cannot get a facade class
     excluded = frozenset(
-        name for name in dir(enum) if name.startswith("global_") or name == "pickle_by_global_name"
+        name
+        for name in dir(enum)
+        if name.startswith("global_") or name in ("pickle_by_global_name", "ReprEnum")
     )
-    return _public_members(enum, excluded)
+    members = _public_members(enum, excluded)
+    for name in ("Enum", "IntEnum", "StrEnum", "Flag", "IntFlag"):
+        real = getattr(enum, name, None)
+        if real is not None:
+            facade = EnumType(name, (real,), enum.EnumType.__prepare__(name, (real,)))
+            real_bases[facade] = real
+            members[name] = facade
+    members.update(EnumType=EnumType, EnumMeta=EnumType)
+    return members
 
 
 FACADES: dict[str, Callable[[], dict[str, Any]]] = {
