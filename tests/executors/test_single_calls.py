@@ -27,6 +27,8 @@ REFUSED: dict[str, str] = {
     "comb": "import math\nmath.comb(10**6, 5 * 10**5)",
     "perm": "import math\nmath.perm(10**6, 10**5)",
     "comb-chain": "import math\nmath.comb(math.comb(3000, 1500), 2)",
+    "isqrt": "import math\nmath.isqrt(1 << 4000000)",
+    "normalize-nfkd": "import unicodedata\nunicodedata.normalize('NFKD', '\\ufdfa' * 5_000_000)",
     # Decimal <-> int conversions are quadratic
     "int-of-decimal": "import decimal\nint(decimal.Decimal('1e4000000'))",
     "decimal-of-int": "import decimal\ndecimal.Decimal(1 << 4000000)",

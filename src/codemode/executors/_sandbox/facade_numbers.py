@@ -62,8 +62,17 @@ def _guarded_math() -> dict[str, Any]:
             raise _refuse(f"prod() of integers totalling {bits} bits")
         return math.prod(items, start=start)
 
-    members.update(factorial=factorial, comb=comb, perm=perm, prod=prod)
+    def isqrt(n: int) -> int:
+        # Newton's steps multiply numbers as long as `n`: seconds for a 4-million-bit `n`
+        if isinstance(n, int) and n.bit_length() > MAX_ISQRT_BITS:
+            raise _refuse(f"isqrt of a {n.bit_length()}-bit integer (limit {MAX_ISQRT_BITS})")
+        return math.isqrt(n)
+
+    members.update(factorial=factorial, comb=comb, perm=perm, prod=prod, isqrt=isqrt)
     return members
+
+
+MAX_ISQRT_BITS = 1 << 20
 
 
 def _check_product_cost(n: int, k: int, log_divisor: float, what: str) -> None:

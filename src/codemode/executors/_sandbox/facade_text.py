@@ -1,5 +1,6 @@
 """Text facades: `re` (backed by `regex`, every match bounded by the deadline), `textwrap`.
-`string` and `unicodedata` are their own public members (less `string.Formatter`)."""
+`string` (its `Template` on `regex`, less `Formatter`), `json` and `unicodedata` with their
+expansions sized, `textwrap` likewise."""
 
 from __future__ import annotations
 
@@ -259,8 +260,26 @@ def regex_module() -> Any:
     return regex
 
 
+# How many characters one character can become, per normalization form (U+FDFA: 18 in NFKD).
+_NORMAL_GROWTH = {"NFC": 3, "NFD": 4, "NFKC": 18, "NFKD": 18}
+
+
+def _unicodedata_module() -> dict[str, Any]:
+    import unicodedata
+
+    def normalize(form: Any, text: str, /) -> str:
+        if isinstance(text, str) and not text.isascii():
+            _check_size(len(text) * _NORMAL_GROWTH.get(form, 18), f"normalize({form!r})")
+        return unicodedata.normalize(form, text)
+
+    members = _public_members(unicodedata, frozenset())
+    members["normalize"] = normalize
+    return members
+
+
 FACADES: dict[str, Callable[[], dict[str, Any]]] = {
     "string": _string_module,
+    "unicodedata": _unicodedata_module,
     "re": _re_module,
     "textwrap": _textwrap_module,
     "json": _json_module,
