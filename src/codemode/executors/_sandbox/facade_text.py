@@ -1,6 +1,6 @@
-"""Text facades: `re` (backed by `regex`, every match bounded by the deadline), `textwrap`.
-`string` (its `Template` on `regex`, less `Formatter`), `json` and `unicodedata` with their
-expansions sized, `textwrap` likewise."""
+"""Text facades: `re` (backed by `regex`, every match bounded by the deadline), `string` (its
+`Template` on `regex` too, less `Formatter`), and `json`, `textwrap` and `unicodedata` with their
+expansions sized before they run."""
 
 from __future__ import annotations
 
