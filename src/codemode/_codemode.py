@@ -10,6 +10,15 @@ from collections.abc import Iterable
 from types import TracebackType
 from typing import Any, Self
 
+from ._discovery import (
+    DISCOVERY_MODES,
+    DiscoveryMode,
+    Embed,
+    ToolIndex,
+    builtin_tools,
+    estimate_tokens,
+    render_discovery_prompt,
+)
 from ._errors import RegistrationError
 from ._program import parse, precheck, show_line, strip_fences
 from ._prompt import render_prompt
@@ -31,6 +40,12 @@ class Codemode:
 
     Limits given here are the defaults for every execution; `execute` can override them per call.
     The executor defaults to a new `InProcessExecutor`; pass `SubprocessExecutor()` for isolation.
+
+    With many tools the stubs no longer fit a prompt. `discovery` decides: `"off"` puts every
+    stub in the prompt; `"search"` gives a short prompt instead, and model code finds tools with
+    `await codemode.search_tools("...")` and `await codemode.describe(name)`; `"auto"` (the
+    default) is `"off"` while the stubs fit `discovery_budget` tokens (characters / 4) and
+    `"search"` beyond. `discovery_embed` adds the application's own embeddings to the ranking.
     """
 
     def __init__(
@@ -44,8 +59,14 @@ class Codemode:
         max_result_chars: int = 100_000,
         memory_mb: int | None = None,
         on_event: EventHandler | None = None,
+        discovery: DiscoveryMode = "auto",
+        discovery_budget: int = 10_000,
+        discovery_embed: Embed | None = None,
     ) -> None:
         self._tools: dict[str, Tool] = {}
+        self.discovery = discovery
+        self.discovery_budget = discovery_budget
+        self.discovery_embed = discovery_embed
         self._prechecked: dict[str, ExecuteError | None] = {}
         for item in tools:
             self.add_tool(item)
@@ -84,7 +105,115 @@ class Codemode:
 
     def _invalidate(self) -> None:
         self.__dict__.pop("_stubs_text", None)
+        self.__dict__.pop("_discovery", None)
         self._prechecked = {}
+
+    # -- discovery ------------------------------------------------------------------------------
+
+    @property
+    def discovery(self) -> DiscoveryMode:
+        """`"off"`, `"search"` or `"auto"`; see the class docstring."""
+        return self._discovery_mode
+
+    @discovery.setter
+    def discovery(self, mode: DiscoveryMode) -> None:
+        if mode not in DISCOVERY_MODES:
+            raise ValueError(
+                f"discovery must be one of {', '.join(map(repr, DISCOVERY_MODES))}, got {mode!r}"
+            )
+        self._discovery_mode: DiscoveryMode = mode
+        self._invalidate()
+
+    @property
+    def discovery_budget(self) -> int:
+        """Tokens (characters / 4) the stubs may take before `"auto"` switches to search."""
+        return self._discovery_budget
+
+    @discovery_budget.setter
+    def discovery_budget(self, tokens: int) -> None:
+        if type(tokens) is not int or tokens <= 0:
+            raise ValueError(f"discovery_budget must be a positive int, got {tokens!r}")
+        self._discovery_budget = tokens
+        self._invalidate()
+
+    @property
+    def discovery_embed(self) -> Embed | None:
+        """The application's embedding function fused into the ranking, if any."""
+        return self._discovery_embed
+
+    @discovery_embed.setter
+    def discovery_embed(self, embed: Embed | None) -> None:
+        if embed is not None and not callable(embed):
+            raise ValueError("discovery_embed must be a callable: list of texts -> vectors")
+        self._discovery_embed = embed
+        self._invalidate()
+
+    @property
+    def discovering(self) -> bool:
+        """Whether the prompt is the discovery prompt and model code has `search_tools` and
+        `describe`: always with `discovery="search"`, with `"auto"` once the stubs are over
+        `discovery_budget` tokens."""
+        if self.discovery != "auto":
+            return self.discovery == "search"
+        state = self._discovery_state()
+        if state.get("over_budget") is None:
+            state["over_budget"] = self._stubs_over_budget()
+        return bool(state["over_budget"])
+
+    def _stubs_over_budget(self) -> bool:
+        # A cheap lower bound first: stubs are well over half the size of the JSON schemas
+        # they come from, so a registry far over the budget is not rendered just to count.
+        rough = sum(len(t.description) + len(repr(t.input_schema)) for t in self._tools.values())
+        if (rough // 2 + 3) // 4 > self.discovery_budget:
+            return True
+        return estimate_tokens(self.stubs()) > self.discovery_budget
+
+    def _discovery_state(self) -> dict[str, Any]:
+        state: dict[str, Any] | None = self.__dict__.get("_discovery")
+        if state is None:
+            state = self.__dict__["_discovery"] = {}
+        return state
+
+    def _index(self) -> ToolIndex:
+        state = self._discovery_state()
+        index: ToolIndex | None = state.get("index")
+        if index is None:
+            index = state["index"] = ToolIndex(self.tools, embed=self.discovery_embed)
+        return index
+
+    def search_tools(self, query: str, limit: int = 5) -> list[Tool]:
+        """The registered tools that best match `query`, best first (at most `limit`): the
+        ranking model code gets from `codemode.search_tools`, for frameworks that pick tools
+        themselves.
+
+        >>> async def refund_order(order_id: str) -> None:
+        ...     '''Refund an order.'''
+        >>> [t.name for t in Codemode([refund_order]).search_tools("refund the order")]
+        ['refund_order']
+        """
+        if not isinstance(query, str):
+            raise TypeError(f"query must be a str, got {type(query).__name__}")
+        if type(limit) is not int or limit < 0:
+            raise ValueError(f"limit must be a non-negative int, got {limit!r}")
+        return self._index().search(query, limit)
+
+    def _lookup(self, name: str) -> Tool | None:
+        """The tool model code calls `name` (the built-ins included), or registered as `name`."""
+        tool = self._callable_tools().get(name)
+        if tool is None:
+            tool = next((t for t in self._tools.values() if t.name == name), None)
+        return tool
+
+    def _callable_tools(self) -> dict[str, Tool]:
+        """What model code may call: the tools, and in discovery mode the two built-ins."""
+        if not self.discovering:
+            return self._tools
+        state = self._discovery_state()
+        table: dict[str, Tool] | None = state.get("table")
+        if table is None:
+            builtins = builtin_tools(self.search_tools, self._lookup)
+            table = state["table"] = {**self._tools, **builtins}
+        return table
 
     def _precheck(self, source: str) -> ExecuteError | None:
         """The syntax or pre-check error for `source`, remembered per source."""
@@ -95,7 +224,7 @@ class Codemode:
         if isinstance(tree, ExecuteError):
             problem: ExecuteError | None = tree
         else:
-            problem = precheck(tree, self._tools)
+            problem = precheck(tree, self._callable_tools())
             if problem is not None:
                 problem = show_line(problem, source)
         if len(self._prechecked) >= 512:
@@ -117,8 +246,11 @@ class Codemode:
         return text
 
     def prompt(self) -> str:
-        """What the model needs: how to write the program, then the stubs."""
+        """What the model needs: how to write the program, then the stubs; in discovery mode
+        how to find the tools from the program, and the tool groups (see `discovering`)."""
         modules = getattr(self.executor, "allowed_modules", ())
+        if self.discovering:
+            return render_discovery_prompt(self.tools, modules, self.discovery_budget)
         return render_prompt(self.stubs(), modules)
 
     # -- running code -------------------------------------------------------------------------
@@ -149,7 +281,7 @@ class Codemode:
                 max_result_chars=max_result_chars,
                 memory_mb=memory_mb,
             )
-        bridge = ToolBridge(self._tools, limits, on_event or self.on_event)
+        bridge = ToolBridge(self._callable_tools(), limits, on_event or self.on_event)
         source = strip_fences(code) if isinstance(code, str) else ""
         if not isinstance(code, str):
             return bridge.finish(error=_not_code(code))
@@ -184,6 +316,7 @@ class Codemode:
         other = copy.copy(self)
         other._tools = dict(self._tools)
         other._prechecked = {}
+        other.__dict__.pop("_discovery", None)  # its built-ins search `self`, not `other`
         other.executor = executor
         return other
 

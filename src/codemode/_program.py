@@ -299,6 +299,8 @@ def check_tool_uses(
             continue
         close = difflib.get_close_matches(use.name, list(tools), n=3, cutoff=0.5)
         hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+        if "search_tools" in tools:  # discovery mode: the model can look the tool up
+            hint += f"; find tools with {proxy_name}.search_tools(...)"
         return ExecuteError(
             type="validation",
             message=f"unknown tool {proxy_name}.{use.name}{hint}",

@@ -909,9 +909,10 @@ class _Function:
 
 
 class _Renderer:
-    def __init__(self, names: _Names, shadowed: set[str]) -> None:
+    def __init__(self, names: _Names, shadowed: set[str], *, docs: bool = True) -> None:
         self.names = names
         self.shadowed = shadowed
+        self.docs = docs  # False: signatures and types only (search results), no prose
         self.used: set[str] = set()
         self.emitted: set[int] = set()
 
@@ -1000,13 +1001,13 @@ class _Renderer:
         functional = definition.functional or not all(_plain_key(f.key) for f in fields)
         lines: list[str] = []
         if functional:
-            if definition.doc:
+            if definition.doc and self.docs:
                 lines.append(f"# {_one_line(definition.doc)}")
             lines.append(f'{name} = {self.typing("TypedDict")}("{name}", {{')
         else:
             base = self.typing("TypedDict") + ("" if total else ", total=False")
             lines.append(f"class {name}({base}):")
-            if definition.doc:
+            if definition.doc and self.docs:
                 lines += _docstring(_clean(definition.doc), "    ")
         for f in fields:
             text = self.type(f.type)
@@ -1014,7 +1015,7 @@ class _Renderer:
                 text = f"{self.typing('Required')}[{text}]"
             elif not f.required and total:
                 text = f"{self.typing('NotRequired')}[{text}]"
-            comment = f"  # {f.doc}" if f.doc else ""
+            comment = f"  # {f.doc}" if f.doc and self.docs else ""
             if functional:
                 lines.append(f"    {_literal(f.key)}: {text},{comment}")
             else:
@@ -1036,7 +1037,7 @@ class _Renderer:
         roots.append(function.returns)
         lines = self.definitions(roots)
         returns = self.type(function.returns)
-        doc = self.function_doc(function)
+        doc = self.function_doc(function) if self.docs else ""
         keyword_form = all(p.keyword is not None or not p.required for p in function.params)
         if function.arguments is None:
             lines += self.signature(tool.python_name, self.keyword_params(function), returns)
@@ -1209,14 +1210,15 @@ def _fits(value: Any, expected: _Type) -> bool:
 # -- the whole module ---------------------------------------------------------------------------
 
 
-def render_stubs(tools: Sequence[Tool]) -> str:
+def render_stubs(tools: Sequence[Tool], *, docstrings: bool = True) -> str:
     """A Python stub module with one `async def` per tool, in the order given.
 
     Parameters are keyword-only and typed from the input schema (TypedDicts for objects,
     `Literal` for enums, unions, tuples, `dict[str, V]`); the return type comes from the output
     schema (`Any` without one). The text is valid as a `.pyi` file under `mypy --strict`, and the
     same tools always give the same text. Tool names are expected to be unique, as `Codemode`
-    makes sure.
+    makes sure. `docstrings=False` leaves out every docstring and field comment: the signatures
+    and the types they use, as tool search shows them.
     """
     registry = _Registry()
     functions = [_convert_tool(tool, registry) for tool in tools]
@@ -1224,7 +1226,7 @@ def render_stubs(tools: Sequence[Tool]) -> str:
     reserved = tool_names | set(_TYPING_NAMES) | set(_BUILTIN_NAMES) | set(keyword.kwlist)
     reserved |= {"None", "builtins", "typing"}
     names = _Names(registry.definitions, reserved)
-    renderer = _Renderer(names, tool_names & {*_TYPING_NAMES, *_BUILTIN_NAMES})
+    renderer = _Renderer(names, tool_names & {*_TYPING_NAMES, *_BUILTIN_NAMES}, docs=docstrings)
     body: list[str] = []
     for function in functions:
         body += renderer.function(function)

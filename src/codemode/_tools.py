@@ -37,7 +37,7 @@ def python_name(name: str) -> str:
     """The Python identifier a tool or property name is called by in model code.
 
     `get-weather` -> `get_weather`, `3d.render` -> `tool_3d_render`, `from` -> `from_`,
-    `__init__` -> `init__`, `café` -> `cafe`. Leading underscores go because model code may not
+    `describe` -> `describe_` (reserved for tool discovery), `__init__` -> `init__`, `café` -> `cafe`. Leading underscores go because model code may not
     touch `_` names; anything else outside ASCII letters, digits and `_` becomes `_`.
     """
     chars = []
@@ -81,8 +81,9 @@ def keyword_names(schema: Mapping[str, Any]) -> dict[str, str]:
     return names
 
 
-# Names that would shadow what model code needs on the `codemode` object.
-_RESERVED = frozenset({"ToolError", "ToolArgumentError"})
+# Names that would shadow what model code needs on the `codemode` object (the last two are the
+# discovery functions, see `_discovery.py`): a tool called `describe` is `codemode.describe_`.
+_RESERVED = frozenset({"ToolError", "ToolArgumentError", "search_tools", "describe"})
 
 
 class _NoTitles(GenerateJsonSchema):
@@ -109,6 +110,7 @@ class Tool:
         "keywords",
         "name",
         "output_schema",
+        "positional",
         "python_name",
         "threaded",
     )
@@ -144,6 +146,9 @@ class Tool:
         self.threaded = (not self._is_async) if threaded is None else threaded
         self._arguments_model = arguments_model
         self.keywords = keyword_names(self.input_schema)
+        # Parameters model code may also pass by position, in order (the discovery built-ins:
+        # `search_tools("refund an order")`); other tools take keywords or one dict.
+        self.positional: tuple[str, ...] = ()
         self._validator = None if arguments_model is not None else _compile_validator(self)
 
     # -- constructors -------------------------------------------------------------------------

@@ -313,5 +313,7 @@ def unknown_tool_message(name: str, tools: Mapping[str, Tool]) -> str:
 
     close = difflib.get_close_matches(name, list(tools), n=3, cutoff=0.5)
     hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+    if "search_tools" in tools:  # discovery: too many names to list, and a way to find them
+        return f"unknown tool {name!r}{hint} (find tools with codemode.search_tools(...))"
     available = ", ".join(sorted(tools)[:20]) or "none"
     return f"unknown tool {name!r}{hint} (available: {available})"

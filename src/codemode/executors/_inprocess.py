@@ -410,6 +410,7 @@ def _tool_function(name: str, bridge: ToolBridge, execution: Execution) -> Any:
     """The async function model code calls as `codemode.<name>`."""
     tool = bridge.tools[name]
     renames = {kw: prop for kw, prop in tool.keywords.items() if kw != prop}
+    positional = tool.positional
     call_tool = bridge.call
 
     async def call(*args: Any, **kwargs: Any) -> Any:
@@ -418,6 +419,14 @@ def _tool_function(name: str, bridge: ToolBridge, execution: Execution) -> Any:
         if args:
             if len(args) == 1 and isinstance(args[0], dict) and not kwargs:
                 kwargs = dict(args[0])
+            elif len(args) <= len(positional):
+                kwargs = {renames.get(key, key): value for key, value in kwargs.items()}
+                for key, value in zip(positional, args, strict=False):
+                    if key in kwargs:
+                        raise ToolArgumentError(
+                            f"{name}() got two values for argument {key!r}", tool=name
+                        )
+                    kwargs[key] = value
             else:
                 raise ToolArgumentError(
                     f"{name}() takes keyword arguments (or one dict), "

@@ -502,7 +502,8 @@ class SubprocessExecutor(Executor):
     def _tool_table(self, worker: _Worker, bridge: ToolBridge) -> dict[str, Any] | None:
         """The tools as the worker needs them, or None when the worker has this table already."""
         table = {
-            name: (tool.keywords, tool.description or "") for name, tool in bridge.tools.items()
+            name: (tool.keywords, tool.description or "", tool.positional)
+            for name, tool in bridge.tools.items()
         }
         if table == worker.table:
             return None

@@ -181,13 +181,17 @@ def _warm(executor: InProcessExecutor) -> None:
 
 
 class RemoteTool:
-    """What the in-process tool proxy needs of a tool on the host: its keywords and description."""
+    """What the in-process tool proxy needs of a tool on the host: its keywords, description
+    and the parameters it takes by position."""
 
-    __slots__ = ("description", "keywords")
+    __slots__ = ("description", "keywords", "positional")
 
-    def __init__(self, keywords: dict[str, str], description: str) -> None:
+    def __init__(
+        self, keywords: dict[str, str], description: str, positional: tuple[str, ...] = ()
+    ) -> None:
         self.keywords = keywords
         self.description = description
+        self.positional = positional
 
 
 class Channel:
@@ -434,7 +438,10 @@ class Worker:
             self.limits = (sent, limits)
         table = message.get("tools")
         if table is not None:
-            self.tools = {name: RemoteTool(kw, desc) for name, (kw, desc) in table.items()}
+            self.tools = {
+                name: RemoteTool(kw, desc, tuple(positional))
+                for name, (kw, desc, positional) in table.items()
+            }
         _cpu_budget(limits.timeout)
         bridge = self.bridge = WorkerBridge(self.tools, limits, self.channel, self.loop, self._wait)
         code: str = message["code"]
