@@ -135,6 +135,10 @@ async def test_registries_of_the_host_are_read_only(executor: Executor, tools: l
         "super(M, M).register(list)",
         "import operator, collections.abc\n"
         "operator.methodcaller('register', list)(collections.abc.Mapping)",
+        "import typing\ntyping.Mapping.register(list)",
+        "import typing\ntyping.Sized.register(object)",
+        "import collections.abc\nclass X(collections.abc.Sized):\n    pass\n"
+        "type(X).register(collections.abc.Sized, object)",
     ]
     for code in attacks:
         result = await cm.execute(code)
