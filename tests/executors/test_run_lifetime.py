@@ -272,3 +272,26 @@ async def test_memory_grown_step_by_step_is_stopped(
     # The host grew less than the limit plus a margin (the watchdog samples every 20 ms).
     assert grown < (100 + 150) << 20, f"the host grew by {grown >> 20} MB"
     assert (await cm.execute("return 6")).value == 6
+
+
+@pytest.mark.parametrize("executor", ["inprocess"], indirect=True)
+async def test_typing_caches_keep_no_program_objects(executor: Executor, tools: list[Any]) -> None:
+    """`typing` caches subscriptions process-wide, keyed by their arguments: after a run, none of
+    them holds an object of the program (whose `__eq__` a later lookup would run)."""
+    cm = Codemode(tools, executor=executor, timeout=5)
+    code = (
+        "import typing\nclass PlantedKey:\n    def __hash__(self):\n        return 1\n"
+        "    def __eq__(self, other):\n        return True\n"
+        "typing.Literal[PlantedKey()]\nT = typing.TypeVar('T')\n"
+        "class G(typing.Generic[T]):\n    pass\nG[PlantedKey]\nreturn 1"
+    )
+    result = await cm.execute(code)
+    assert result.value == 1, result.error
+    gc.collect()
+    planted = [
+        obj
+        for obj in gc.get_objects()
+        if type(obj).__name__ == "PlantedKey"
+        or (isinstance(obj, type) and obj.__name__ == "PlantedKey")
+    ]
+    assert not planted

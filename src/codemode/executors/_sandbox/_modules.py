@@ -111,7 +111,10 @@ _SPECIAL: dict[str, Callable[[], dict[str, Any]]] = {
 _C_IMPORTS = frozenset({"warnings"})
 
 # Modules whose facade differs per execution.
-PER_EXECUTION: dict[str, Callable[[], dict[str, Any]]] = dict(facade_numbers.PER_EXECUTION)
+PER_EXECUTION: dict[str, Callable[[], dict[str, Any]]] = {
+    **facade_numbers.PER_EXECUTION,
+    **facade_types.PER_EXECUTION,
+}
 
 
 @functools.cache

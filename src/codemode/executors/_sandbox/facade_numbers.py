@@ -13,7 +13,7 @@ from typing import Any
 from ._builtins import _GuardedType
 from ._facade import _public_members
 from ._guards import MAX_DIGIT_OPS, _check_width
-from ._runtime import MAX_INT_BITS, MAX_ITEMS, _refuse, current
+from ._runtime import CURRENT, MAX_INT_BITS, MAX_ITEMS, _refuse
 
 # Members left out: host-wide state, or C loops that ignore the deadline.
 EXCLUDED: dict[str, frozenset[str]] = {
@@ -159,7 +159,9 @@ def _decimal_module() -> dict[str, Any]:
     """`decimal` in a context of the run's own, whose bounded exponents keep arithmetic from
     making what the constructor refuses (`Decimal("1e99999") ** 10`). The host's context is
     back when the run ends."""
-    execution = current()
+    execution = CURRENT.get(None)
+    if execution is None:  # a worker warming its facades up: nothing to restore
+        return _decimal_members()
     previous = decimal.getcontext()
     decimal.setcontext(
         decimal.Context(

@@ -3,6 +3,7 @@ program's own classes only), `enum` (less its host-wide `global_*` helpers)."""
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable
 from typing import Any
@@ -43,6 +44,27 @@ def _dataclasses_module() -> dict[str, Any]:
 
     members["make_dataclass"] = make_dataclass
     return members
+
+
+def _typing_per_run() -> dict[str, Any]:
+    """`typing` caches every subscription (`Literal[x]`, `list[X]`, `Generic[T]`) in process-wide
+    caches keyed by the program's objects, whose `__eq__` and `__hash__` a later lookup (the host's
+    included) would run: a run that imported `typing` has them cleared when it ends."""
+
+    current().at_end(_clear_typing_caches)
+    return _typing_members()
+
+
+def _clear_typing_caches() -> None:
+    import typing
+
+    for clear in getattr(typing, "_cleanups", ()):
+        clear()
+
+
+@functools.cache
+def _typing_members() -> dict[str, Any]:
+    return _typing_module()
 
 
 def _typing_module() -> dict[str, Any]:
@@ -150,6 +172,8 @@ def _enum_module() -> dict[str, Any]:
 
 FACADES: dict[str, Callable[[], dict[str, Any]]] = {
     "dataclasses": _dataclasses_module,
-    "typing": _typing_module,
     "enum": _enum_module,
 }
+
+# Modules whose facade differs per execution.
+PER_EXECUTION: dict[str, Callable[[], dict[str, Any]]] = {"typing": _typing_per_run}
