@@ -159,7 +159,8 @@ class InProcessExecutor(Executor):
             # limit) and has the loop cancel the task if it is awaiting: no loop timer to set
             # and cancel for every run.
             WATCHDOG.watch(deadline, execution)  # dropped when due, or swept once dead
-        track_async_generators()
+        if compiled.async_generators:
+            track_async_generators()
         value: Any = None
         error: ExecuteError | None = None
         try:
@@ -202,6 +203,13 @@ class Compiled:
 
     code: CodeType
     uses: ToolUses
+    async_generators: bool = False  # whether it defines any (their hooks are set up per run)
+
+
+def _has_async_generators(code: CodeType) -> bool:
+    return bool(code.co_flags & inspect.CO_ASYNC_GENERATOR) or any(
+        _has_async_generators(const) for const in code.co_consts if isinstance(const, CodeType)
+    )
 
 
 def _compile(source: str) -> Compiled | ExecuteError:
@@ -220,7 +228,7 @@ def _compile(source: str) -> Compiled | ExecuteError:
         code: CodeType = compile(
             tree, FILENAME, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True
         )
-        return Compiled(code, uses)
+        return Compiled(code, uses, _has_async_generators(code))
     except SyntaxError as exc:  # e.g. `return` outside a function, found only by the compiler
         return syntax_error(exc, source)
     except (ValueError, RecursionError, MemoryError) as exc:

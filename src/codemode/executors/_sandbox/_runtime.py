@@ -151,6 +151,14 @@ async def contained(coro: Any) -> Any:
 def disarm(execution: Execution, task: asyncio.Task[Any] | None) -> None:
     """The run is over: nothing it armed may fire later (it would cancel the caller's task, or
     run the program's code after its end), and the caller's task is left as it was found."""
+    if not (
+        execution.timers
+        or execution.cancels
+        or execution.tasks
+        or execution.agens
+        or execution.endings
+    ):
+        return  # it armed nothing: the usual case, kept cheap
     for timer in execution.timers:  # `asyncio.timeout(...)` entered by hand and never left
         if not timer.expired():
             timer.reschedule(None)
