@@ -8,6 +8,7 @@ import asyncio
 import contextvars
 import os
 import sys
+import types
 import warnings
 import weakref
 from collections.abc import Callable
@@ -97,7 +98,7 @@ class Execution:
         self.modules: dict[str, ModuleFacade] = {}
         self.dead = False
         self.globals: dict[str, Any] = {}
-        self.tasks: set[asyncio.Task[Any]] = set()
+        self.tasks: set[asyncio.Future[Any]] = set()  # its tasks and gathering futures
         self.timers: list[Any] = []  # `asyncio.timeout`s the program entered and has not left
         self.agens: list[weakref.ref[Any]] | None = None  # its async generators, once it has any
         self.endings: list[Callable[[], None]] | None = None  # to undo when the run ends
@@ -125,17 +126,16 @@ class Execution:
         self.endings.append(undo)
 
     def spawn(self, awaitable: Any) -> asyncio.Future[Any]:
-        if asyncio.iscoroutine(awaitable):
+        if type(awaitable) is types.CoroutineType:
             awaitable = contained(awaitable)
         future: asyncio.Future[Any] = asyncio.ensure_future(awaitable)
         if isinstance(future, asyncio.Task):
             self.adopt(future)
         return future
 
-    def adopt(self, task: asyncio.Task[Any]) -> None:
+    def adopt(self, task: asyncio.Future[Any]) -> None:
         """The task belongs to the run: cancelled when it ends, its failure never logged."""
         self.tasks.add(task)
-        task.add_done_callback(_retrieve)
 
 
 async def contained(coro: Any) -> Any:
@@ -168,8 +168,11 @@ def disarm(execution: Execution, task: asyncio.Task[Any] | None) -> None:
             task.uncancel()
     execution.cancels = 0
     for child in execution.tasks:
-        if not child.done():
+        if child.done():
+            _retrieve(child)
+        else:
             child.cancel("codemode: the execution is over")
+            child.add_done_callback(_retrieve)
     execution.tasks.clear()
     for ref in execution.agens or ():
         agen = ref()

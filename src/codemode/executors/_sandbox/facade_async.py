@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Iterator
 from types import TracebackType
 from typing import Any
 
-from ._runtime import Execution, PolicyError, _retrieve, contained, current
+from ._runtime import Execution, PolicyError, contained, current
 
 
 class TaskHandle:
@@ -57,7 +57,7 @@ def _asyncio_module() -> dict[str, Any]:
         futures = [execution.spawn(_unwrap(aw)) for aw in aws]
         # The gathering future goes back behind a handle: awaitable, no way to its loop.
         gathering = asyncio.gather(*futures, return_exceptions=return_exceptions)
-        gathering.add_done_callback(_retrieve)
+        execution.adopt(gathering)
         return TaskHandle(gathering)
 
     def create_task(coro: Any, *, name: str | None = None) -> TaskHandle:
