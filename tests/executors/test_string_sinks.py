@@ -41,6 +41,20 @@ EVALUATED: dict[str, str] = {
     "forwardref-evaluate-by-getattr": (
         f"import typing\ngetattr(typing.ForwardRef({ESCAPE!r}), '_evaluate')({{}}, {{}}, frozenset())"
     ),
+    "forwardref-subclass-evaluate": (
+        f"import typing\nclass F(typing.ForwardRef, _root=True):\n    pass\n"
+        f"return len(F({ESCAPE!r})._evaluate({{}}, {{}}, frozenset()))"
+    ),
+    "forwardref-subclass-getattr": (
+        f"import typing\nclass F(typing.ForwardRef, _root=True):\n    def go(self):\n"
+        f"        return getattr(self, '_evaluate')({{}}, {{}}, frozenset())\n"
+        f"return len(F({ESCAPE!r}).go())"
+    ),
+    "forwardref-subclass-self": (
+        f"import typing\nclass F(typing.ForwardRef, _root=True):\n    def go(self):\n"
+        f"        return self._evaluate({{}}, {{}}, frozenset())\n"
+        f"return len(F({ESCAPE!r}).go())"
+    ),
     "singledispatchmethod": "import functools\nfunctools.singledispatchmethod",
     "make-dataclass-namespace": (
         "import dataclasses\n"

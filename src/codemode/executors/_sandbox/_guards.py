@@ -13,6 +13,7 @@ import functools
 import hashlib
 import string
 import types
+import typing
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -65,7 +66,15 @@ def init_guard(obj: Any) -> Any:
     )
 
 
+# Private methods of the standard library that `eval` text, refused even on a program's own
+# subclass (`class F(typing.ForwardRef, _root=True)`): the sink table in `_modules.py`.
+_EVALUATORS: dict[str, tuple[type, ...]] = {"_evaluate": (typing.ForwardRef,)}
+
+
 def private_guard(obj: Any, name: str) -> Any:
+    evaluates = _EVALUATORS.get(name)
+    if evaluates is not None and _is_or_of(obj, *evaluates):
+        raise PolicyError(f"{name!r} evaluates text as code outside the policy: not allowed")
     if owned(obj):
         return getattr(obj, name)
     raise PolicyError(
