@@ -80,6 +80,18 @@ SAFE: dict[str, str] = {
         "import functools\nf = abs\nfor _ in range(N):\n    f = functools.partial(f)\nf(1)"
     ),
     "frozenset-hash": "t = frozenset()\nfor _ in range(N):\n    t = frozenset([t])\nhash(t)",
+    "frozenset-repr": "t = frozenset()\nfor _ in range(N):\n    t = frozenset([t])\nrepr(t)",
+    "tuple-str": "t = ()\nfor _ in range(N):\n    t = (t,)\nstr(t)",
+    "dict-equal": "t = {}\nu = {}\nfor _ in range(N):\n    t = {1: t}\n    u = {1: u}\nt == u",
+    "partial-subclass-chain": (
+        "import functools\nclass P(functools.partial):\n    pass\nf = abs\nfor _ in range(N):\n"
+        "    f = P(f)\nf(1)"
+    ),
+    "partial-subclass-repr": (
+        "import functools\nclass P(functools.partial):\n    pass\nf = abs\nfor _ in range(N):\n"
+        "    f = P(f)\nrepr(f)"
+    ),
+    "deepcopy-tuple": "import copy\nt = ()\nfor _ in range(N):\n    t = (t, [])\ncopy.deepcopy(t)",
     "returned-deep-list": "t = []\nfor _ in range(N):\n    t = [t]\nreturn t",
 }
 
