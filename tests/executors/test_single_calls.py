@@ -83,6 +83,24 @@ REFUSED: dict[str, str] = {
     "bytes-constructor": "bytes(10**10)",
 }
 
+# Compiling a regular expression is one C call that grows with the pattern.
+PATTERNS: dict[str, str] = {
+    "compile": "import re\nre.compile('(?:a|b)' * 100_000)",
+    "search": "import re\nre.search('(?:a|b)' * 100_000, 'ab')",
+    "template-pattern": (
+        "import string\nclass T(string.Template):\n    idpattern = '(?:a|b)' * 100_000\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PATTERNS))
+async def test_huge_patterns_are_refused(executor: Executor, tools: list[Any], name: str) -> None:
+    cm = Codemode(tools, executor=executor, timeout=5)
+    result = await _bounded(cm, PATTERNS[name])
+    assert result.error is not None and result.error.type == "policy", result.error
+    assert "regular expression" in result.error.message
+
+
 # An enum's creation time grows faster than its member count, in `enum`'s own Python code.
 ENUMS: dict[str, str] = {
     "enum-list": "import enum\nenum.Enum('E', ['m%d' % i for i in range(200_000)])",

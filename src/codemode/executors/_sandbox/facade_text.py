@@ -87,6 +87,22 @@ class Pattern:
         return hash(self._cm_pattern_)
 
 
+# Compiling a pattern is one C call, about 5 us per character of pattern, with no deadline check.
+MAX_PATTERN = 20_000
+
+
+def compile_regex(pattern: Any, flags: int = 0) -> Any:
+    """`regex.compile`, for patterns of a bounded length."""
+    import regex
+
+    if isinstance(pattern, str | bytes) and len(pattern) > MAX_PATTERN:
+        raise PolicyError(
+            f"a regular expression of {len(pattern)} characters (limit {MAX_PATTERN}): compiling "
+            "it is one long call that the deadline cannot stop"
+        )
+    return regex.compile(pattern, flags)
+
+
 def _regex_match_type() -> type:
     import regex
 
@@ -104,7 +120,7 @@ def _re_module() -> dict[str, Any]:
     def compile(pattern: Any, flags: int = 0) -> Pattern:
         if isinstance(pattern, Pattern):
             return pattern
-        return Pattern(regex.compile(pattern, flags))
+        return Pattern(compile_regex(pattern, flags))
 
     def module_function(name: str) -> Callable[..., Any]:
         def call(pattern: Any, *args: Any, **kwargs: Any) -> Any:
@@ -245,7 +261,7 @@ def _string_module() -> dict[str, Any]:
                   (?P<invalid>)             # Other ill-formed delimiter exprs
                 )
                 """
-            compiled: Any = Pattern(regex_module().compile(text, cls.flags | re.VERBOSE))
+            compiled: Any = Pattern(compile_regex(text, cls.flags | re.VERBOSE))
             cls.pattern = compiled
 
     Template.pattern = default  # type: ignore[assignment]  # after `string`'s own hook ran
