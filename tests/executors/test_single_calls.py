@@ -79,6 +79,11 @@ REFUSED: dict[str, str] = {
     "permutations": "import itertools\nitertools.permutations(range(10**8), 2)",
     "combinations-list": "import itertools\nitertools.combinations(list(range(10**5)) * 200, 2)",
     # padding-like methods (the existing family)
+    "statistics-mean": "import statistics\nstatistics.mean([0.5] * 5_000_000)",
+    "statistics-generator": "import statistics\nstatistics.stdev(x / 3 for x in range(5_000_000))",
+    "statistics-correlation": (
+        "import statistics\nx = [0.5] * 2_000_000\nstatistics.correlation(x, x)"
+    ),
     "center": "'x'.center(10**10)",
     "bytes-constructor": "bytes(10**10)",
 }
@@ -208,6 +213,10 @@ EVERYDAY: dict[str, tuple[str, Any]] = {
     "textwrap": ("import textwrap\nreturn textwrap.wrap('aa bb cc', width=5)", ["aa bb", "cc"]),
     "product": ("import itertools\nreturn len(list(itertools.product(range(10), repeat=3)))", 1000),
     "choices": ("import random\nreturn len(random.choices('ab', k=1000))", 1000),
+    "statistics": (
+        "import statistics\nreturn [statistics.mean([1, 2, 3]), statistics.median(x for x in [3, 1, 2])]",
+        [2, 2],
+    ),
     "enum": (
         "import enum\nclass C(enum.Enum):\n    R = 1\n    G = enum.auto()\n"
         "class P(enum.IntEnum):\n    A = 1\nE = enum.Enum('E', 'X Y')\n"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import decimal
 import functools
+import itertools
 import math
 import random
 from collections.abc import Callable, Iterable
@@ -175,7 +176,42 @@ def _decimal_module() -> dict[str, Any]:
     return _decimal_members()
 
 
-FACADES: dict[str, Callable[[], dict[str, Any]]] = {"math": _guarded_math}
+# `statistics` loops over its data in Python code of its own (no deadline checks), about 0.4 us
+# per item: past a million items one call outlasts any reasonable deadline.
+MAX_STATISTICS_ITEMS = 1_000_000
+
+
+def _statistics_module() -> dict[str, Any]:
+    import statistics
+
+    def sized(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(function)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            checked = []
+            for arg in args:
+                if not isinstance(arg, str | bytes) and hasattr(arg, "__iter__"):
+                    if not hasattr(arg, "__len__"):  # an iterator: taken here, in checked steps
+                        arg = list(itertools.islice(arg, MAX_STATISTICS_ITEMS + 1))
+                    if len(arg) > MAX_STATISTICS_ITEMS:
+                        raise _refuse(
+                            f"statistics.{name} of {len(arg)} items (limit {MAX_STATISTICS_ITEMS})"
+                        )
+                checked.append(arg)
+            return function(*checked, **kwargs)
+
+        return call
+
+    members = _public_members(statistics, frozenset())
+    for name, value in list(members.items()):
+        if callable(value) and not isinstance(value, type):
+            members[name] = sized(name, value)
+    return members
+
+
+FACADES: dict[str, Callable[[], dict[str, Any]]] = {
+    "math": _guarded_math,
+    "statistics": _statistics_module,
+}
 
 # Modules whose facade differs per execution.
 PER_EXECUTION: dict[str, Callable[[], dict[str, Any]]] = {
