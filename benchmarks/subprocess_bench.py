@@ -2,6 +2,10 @@
 
     python benchmarks/subprocess_bench.py
 
+Figures for both ways of running: a fresh process per run (the default: a spare forked ahead
+takes the run, and a new spare is forked meanwhile) and `reuse_workers=True` (one process for many
+runs, for trusted code).
+
 Floors:
 - round trip: a persistent child `python -I -S` that echoes length-prefixed frames over two pipes;
   the host writes a frame (a run frame of the trivial program) and waits for the echo on its
@@ -35,6 +39,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 from programs import REALISTIC, TRIVIAL, lookup, noop
@@ -250,20 +255,87 @@ async def throughput(cm: Codemode, code: str, runs: int, concurrency: int) -> fl
     return runs / (time.perf_counter() - start)
 
 
+async def when_spare(executor: SubprocessExecutor) -> None:
+    """Wait until a spare worker is ready (forked and its layers in place)."""
+    while not executor._idle:
+        await asyncio.sleep(0.001)
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds of a process and of its children it has reaped (from /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+async def cpu_per_run(cm: Codemode, executor: SubprocessExecutor, runs: int = 300) -> float:
+    """CPU seconds per trivial run, counting the host, the zygote and every worker (forking,
+    starting, rehearsing, running, exiting): what the machine pays, whatever its load."""
+    assert executor._zygote is not None
+    zygote = executor._zygote.process.pid
+
+    def total() -> float:
+        host = os.times()
+        return host.user + host.system + process_cpu(zygote)
+
+    before = total()
+    for _ in range(runs):
+        assert (await cm.execute(TRIVIAL)).ok
+    await asyncio.sleep(0.3)  # the last workers exit and are reaped
+    return (total() - before) / runs
+
+
+async def fresh_figures(cm: Codemode, executor: SubprocessExecutor, echo: EchoChild) -> None:
+    """A fresh process per run (the default): a run that finds its spare ready, one that does
+    not (runs back to back, each waiting for a fork), and a tool call."""
+    ready, floor, loops = [], [], []
+    for _ in range(41):
+        await when_spare(executor)
+        start = time.perf_counter()
+        assert (await cm.execute(TRIVIAL)).ok
+        ready.append(time.perf_counter() - start)
+        await when_spare(executor)
+        start = time.perf_counter()
+        assert (await cm.execute(TOOL_LOOP)).ok
+        loops.append(time.perf_counter() - start)
+        await asyncio.sleep(REST)
+        start = time.perf_counter()
+        await echo.round_trip()
+        floor.append(time.perf_counter() - start)
+    warm, raw = median_of(ready), median_of(floor)
+    row("warm run, trivial program, spare ready", warm, raw, "starts at once")
+    per_call = (median_of(loops) - warm) / TOOL_CALLS
+    row("tool call from model code, host and back", per_call, raw, "(floor: after idleness)")
+    back_to_back, raw_sustained = await paired(
+        lambda: cm.execute(TRIVIAL), echo.round_trip, 10, rounds=21
+    )
+    row("runs back to back (each waits for its fork)", back_to_back, raw_sustained, "")
+
+
 async def main() -> None:
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores\n")
     echo = EchoChild()
-    executor = SubprocessExecutor()
-    cm = Codemode(tools(), executor=executor, timeout=30, max_tool_calls=None)
+    reused = SubprocessExecutor(reuse_workers=True)
+    cm = Codemode(tools(), executor=reused, timeout=30, max_tool_calls=None)
+    fresh = SubprocessExecutor()
+    fresh_cm = Codemode(tools(), executor=fresh, timeout=30, max_tool_calls=None)
+    wide = SubprocessExecutor(max_workers=4, min_workers=2)
+    wide_cm = Codemode(tools(), executor=wide, timeout=30, max_tool_calls=None)
     inprocess = Codemode(tools(), executor=InProcessExecutor(), timeout=30, max_tool_calls=None)
     try:
         await echo.round_trip()
         for _ in range(50):
             assert (await cm.execute(TRIVIAL)).ok
+        for _ in range(5):
+            assert (await fresh_cm.execute(TRIVIAL)).ok
         result = await cm.execute(TOOL_LOOP)
         assert result.ok and len(result.tool_calls) == TOOL_CALLS, result.error
         print(f"{'':<46} {'codemode':>13} {'floor':>13} {'ratio':>8}   target")
 
+        print("a fresh process per run (the default):")
+        await fresh_figures(fresh_cm, fresh, echo)
+        fresh_cpu = await cpu_per_run(fresh_cm, fresh)
+
+        print("reuse_workers=True (trusted code), sustained use:")
         warm, raw, per_call, raw_call = await trivial_and_call(cm, echo)
         row("warm run, trivial program", warm, raw, "< 2x of a raw round trip")
         row("tool call from model code, host and back", per_call, raw_call,
@@ -274,14 +346,6 @@ async def main() -> None:
         row("(in-process executor, trivial program)", local, raw, "(what a worker spends)")
         cold, spawned = await cold_and_spawn()
         row("cold start: new executor + first run", cold, spawned, "< 1.5x of spawning python")
-        fresh = SubprocessExecutor(reuse=False, max_workers=1)
-        fresh_cm = Codemode(tools(), executor=fresh)
-        await fresh_cm.execute(TRIVIAL)
-        replacement = median_of(
-            [await timed(lambda: fresh_cm.execute(TRIVIAL), 5) for _ in range(5)]
-        )
-        await fresh.aclose()
-        row("run on a replacement worker (forked)", replacement, spawned, "much faster than spawn")
 
         blocking = time.perf_counter()
         for _ in range(2000):
@@ -292,18 +356,30 @@ async def main() -> None:
             f"({blocking * 1e6:.0f} us with a blocking host); spawn {spawned * 1e3:.1f} ms"
         )
         rested = await trivial_and_call(cm, echo, rest=REST)
-        print(f"\nthe same, each round after {REST * 1e3:.0f} ms of idleness (see the docstring):")
+        print(f"\nreuse_workers=True, each round after {REST * 1e3:.0f} ms of idleness:")
         row("warm run, trivial program", rested[0], rested[1], "")
         row("tool call from model code, host and back", rested[2], rested[3], "")
-        print("\nthroughput with the default pool (max_workers=2), 8 runs in flight:")
-        for label, code, runs in (("trivial", TRIVIAL, 2000), ("realistic", REALISTIC, 1000)):
-            rate = await throughput(cm, code, runs, 8)
-            print(f"  {label:<10} {rate:>8.0f} runs/s")
+        reused_cpu = await cpu_per_run(cm, reused, 3000)
+        print(
+            f"\nCPU per trivial run, all processes: fresh {fresh_cpu * 1e3:.2f} ms, "
+            f"reuse_workers=True {reused_cpu * 1e3:.3f} ms"
+        )
+        print("\nthroughput, 8 runs in flight:")
+        pools = (
+            ("fresh, max_workers=2 (default)", fresh_cm, 1),
+            ("fresh, max_workers=4, min_workers=2", wide_cm, 1),
+            ("reuse_workers=True, max_workers=2", cm, 4),
+        )
+        for name, pool, scale in pools:
+            for label, code, runs in (("trivial", TRIVIAL, 500), ("realistic", REALISTIC, 250)):
+                rate = await throughput(pool, code, runs * scale, 8)
+                print(f"  {name:<38} {label:<10} {rate:>8.0f} runs/s")
         print()
         await codec()
     finally:
         echo.close()
-        await executor.aclose()
+        for executor in (reused, fresh, wide):
+            await executor.aclose()
 
 
 if __name__ == "__main__":

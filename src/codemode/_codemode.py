@@ -6,6 +6,7 @@ import asyncio
 import concurrent.futures
 import copy
 import functools
+import sys
 from collections.abc import Iterable
 from types import TracebackType
 from typing import Any, Self
@@ -305,7 +306,13 @@ class Codemode:
         caller's loop are not usable there."""
         try:
             asyncio.get_running_loop()
+            in_loop = True
         except RuntimeError:
+            in_loop = False
+        # The run starts outside the probe's `except` block, and when the caller is itself
+        # handling an exception, on a thread of its own: model code must never see a host
+        # exception (a bare `raise`, `__context__`).
+        if not in_loop and sys.exc_info()[1] is None:
             return asyncio.run(self.execute(code, **options))
         with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="codemode") as pool:
             run = functools.partial(asyncio.run, self.execute(code, **options))

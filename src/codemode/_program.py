@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # not at run time: the subprocess worker imports this module 
 RESULT_NAME = "_codemode_result_"
 RETURN_NAME = "_codemode_return_"
 FILENAME = "<codemode>"
+PROGRAM_MODULE = "__codemode__"  # `__name__` in model code, `__module__` of what it defines
 
 _FENCE = re.compile(
     r"^[ \t]*(`{3,}|~{3,})[ \t]*([\w+-]*)[^\n]*\n(.*?)^[ \t]*\1[ \t]*$", re.S | re.M

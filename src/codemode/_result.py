@@ -34,6 +34,14 @@ ErrorType = Literal[
 LogStream = Literal["stdout", "stderr", "system"]
 
 
+def exact_str(text: Any) -> Any:
+    """`text` as an exact `str` (a `str` subclass of model code copied by CPython's own
+    `str.__str__`, which runs none of its methods); anything that is not text as it is."""
+    if type(text) is str or not isinstance(text, str):
+        return text
+    return str.__str__(text)
+
+
 @dataclass(frozen=True, slots=True)
 class ExecuteError:
     """Why an execution failed.
@@ -48,6 +56,13 @@ class ExecuteError:
     line: int | None = None
     column: int | None = None
     traceback: str | None = None
+
+    def __post_init__(self) -> None:
+        # What leaves a run is exact builtin data: nothing in a result can run model code.
+        for name in ("message", "exception", "traceback"):
+            value = getattr(self, name)
+            if type(value) is not str and value is not None:
+                object.__setattr__(self, name, exact_str(value))
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -64,6 +79,10 @@ class LogEntry:
 
     stream: LogStream
     text: str
+
+    def __post_init__(self) -> None:
+        if type(self.text) is not str:
+            object.__setattr__(self, "text", exact_str(self.text))
 
     def to_dict(self) -> dict[str, Any]:
         return {"stream": self.stream, "text": self.text}
@@ -259,9 +278,10 @@ def _convert(value: Any, notes: list[str], depth: int, seen: set[int]) -> Any:
         return _scalar(value)
     if isinstance(value, float):
         if math.isfinite(value):
-            return float(value)
-        notes.append(f"the float {value!r} was returned as a string")
-        return repr(value)
+            return float.__float__(value)
+        text = float.__repr__(value)
+        notes.append(f"the float {text} was returned as a string")
+        return text
     if depth > _MAX_DEPTH:
         notes.append("a value nested too deeply was returned as its repr")
         return _safe_repr(value)
@@ -288,17 +308,19 @@ def _convert(value: Any, notes: list[str], depth: int, seen: set[int]) -> Any:
         seen.discard(marker)
         return converted
     if isinstance(value, _dt.datetime | _dt.date | _dt.time):
-        return value.isoformat()
+        return _text(value.isoformat())
     if isinstance(value, _dt.timedelta):
-        return value.total_seconds()
+        return _convert(value.total_seconds(), notes, depth + 1, seen)
     if isinstance(value, decimal.Decimal | fractions.Fraction | uuid.UUID):
-        return str(value)
+        return _text(str(value))
     if isinstance(value, bytes | bytearray):
+        # CPython's own copy: a subclass's `__bytes__` or `decode` is not asked
+        data = bytes.__bytes__(value) if isinstance(value, bytes) else bytes(bytearray.copy(value))
         try:
-            return bytes(value).decode("utf-8")
+            return data.decode("utf-8")
         except UnicodeDecodeError:
             notes.append("bytes that are not UTF-8 were returned as their repr")
-            return repr(bytes(value))
+            return repr(data)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         seen.add(marker)
         out = {
@@ -311,25 +333,37 @@ def _convert(value: Any, notes: list[str], depth: int, seen: set[int]) -> Any:
     if dump is not None and hasattr(type(value), "model_fields"):
         return _convert(value.model_dump(mode="json"), notes, depth + 1, seen)
     text = _safe_repr(value)
-    notes.append(f"a {type(value).__name__} was returned as its repr")
+    notes.append(f"a {exact_str(type(value).__name__)} was returned as its repr")
     return text
 
 
 def _scalar(value: Any) -> Any:
+    """The exact builtin value of a subclass instance, copied by CPython's own methods (a
+    subclass's `__int__`, `__str__` or `__eq__` is not asked)."""
     if isinstance(value, bool):
         return bool(value)
     if isinstance(value, int):
-        return int(value)
-    return str(value)
+        return int.__int__(value)
+    return str.__str__(value)
+
+
+def _text(text: Any) -> str:
+    """What a conversion method gave, as an exact `str` (a model's `__str__` may return a
+    `str` subclass, or no string at all)."""
+    if type(text) is str:
+        return text
+    return str.__str__(text) if isinstance(text, str) else _safe_repr(text)
 
 
 def _key(key: Any, notes: list[str]) -> str:
     if isinstance(key, str):
-        return str(key)
+        return str.__str__(key)
     if isinstance(key, bool) or key is None:
         return json.dumps(key)
-    if isinstance(key, int | float):
-        return str(key)
+    if isinstance(key, int):
+        return int.__repr__(key)
+    if isinstance(key, float):
+        return float.__repr__(key)
     notes.append(f"a {type(key).__name__} dict key was returned as a string")
     return _safe_repr(key)
 
@@ -337,8 +371,10 @@ def _key(key: Any, notes: list[str]) -> str:
 def _safe_repr(value: Any) -> str:
     try:
         text = repr(value)
+        if type(text) is not str:  # a model's `__repr__` may return a `str` subclass
+            text = exact_str(text)
     except Exception as exc:  # a model-defined __repr__ may raise
-        text = f"<{type(value).__name__} object (repr failed: {type(exc).__name__})>"
+        text = f"<{exact_str(type(value).__name__)} object (repr failed: {type(exc).__name__})>"
     return text if len(text) <= 2000 else text[:2000] + "..."
 
 

@@ -23,8 +23,8 @@ EXECUTORS: dict[str, Callable[[], Executor]] = {
 }
 
 # Executors whose one instance serves every test of the session: a fresh subprocess pool per test
-# would spend most of the suite starting interpreters, and reuse across runs (other tests' runs
-# included) is what that executor promises to keep clean. Its own tests make their own pools.
+# would spend most of the suite starting interpreters. Each run still gets a process of its own
+# (the subprocess executor's default), forked from the one template the session starts.
 SHARED = frozenset({"subprocess"})
 
 Run = Callable[..., Awaitable[ExecuteResult]]

@@ -74,6 +74,14 @@ def descendants(root: int | None = None) -> set[int]:
     return found
 
 
+def parent_of(pid: int) -> int:
+    """`pid`'s parent, or -1 once it is gone."""
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except OSError:
+        return -1
+
+
 def worker_pids(executor: SubprocessExecutor) -> set[int]:
     return {w.pid for w in executor._workers if w.pid is not None}
 
@@ -174,15 +182,18 @@ except ToolArgumentError as exc:
     assert "ident()" in result.value[1]
 
 
-def test_execute_sync_reuses_the_pool_across_event_loops() -> None:
+@pytest.mark.parametrize("reuse_workers", [False, True])
+def test_execute_sync_keeps_the_pool_across_event_loops(reuse_workers: bool) -> None:
     before = descendants()
-    executor = SubprocessExecutor()
+    executor = SubprocessExecutor(allowed_modules=RELAXED, reuse_workers=reuse_workers)
     cm = codemode_for(executor)
+    code = "import os\nawait codemode.ident(n=4)\nos.getpid()"
     try:
-        assert cm.execute_sync("await codemode.ident(n=4)").value == 4
-        pids = worker_pids(executor)
-        assert cm.execute_sync("await codemode.ident(n=5)").value == 5
-        assert worker_pids(executor) == pids  # the warm worker moved to the new loop
+        first = cm.execute_sync(code).value
+        assert worker_pids(executor)  # a spare forked meanwhile, or the same worker
+        second = cm.execute_sync(code).value
+        assert isinstance(second, int)
+        assert (first == second) is reuse_workers  # reused: the warm worker moved over
     finally:
         asyncio.run(executor.aclose())
     assert descendants() - before == set()
@@ -192,7 +203,7 @@ def test_execute_sync_reuses_the_pool_across_event_loops() -> None:
 
 
 async def test_each_run_gets_a_fresh_namespace(make: Make) -> None:
-    executor = make(max_workers=1)
+    executor = make(max_workers=1, reuse_workers=True)
     cm = codemode_for(executor)
     assert (await cm.execute("leftover = 42\nclass K:\n    pass\nK.x = 1\n1")).ok
     pids = worker_pids(executor)
@@ -202,7 +213,7 @@ async def test_each_run_gets_a_fresh_namespace(make: Make) -> None:
 
 
 async def test_workers_are_recycled_after_violations_and_on_request(make: Make) -> None:
-    executor = make(max_workers=1, max_runs_per_worker=3)
+    executor = make(max_workers=1, max_runs_per_worker=3, reuse_workers=True)
     cm = codemode_for(executor)
     await cm.execute("1")
     first = worker_pids(executor)
@@ -215,7 +226,7 @@ async def test_workers_are_recycled_after_violations_and_on_request(make: Make) 
     await cm.execute("1")
     assert worker_pids(executor) not in (first, second)
 
-    cm = codemode_for(make(max_workers=1, reuse=False, allowed_modules=RELAXED))
+    cm = codemode_for(make(max_workers=1, allowed_modules=RELAXED))  # the default: fresh
     seen = {(await cm.execute("import os\nos.getpid()")).value for _ in range(3)}
     assert len(seen) == 3
 
@@ -237,7 +248,7 @@ async def test_runaway_cpu_is_stopped_and_the_worker_replaced(make: Make) -> Non
     assert (await cm.execute("2")).value == 2
     assert worker_pids(executor).isdisjoint(before)
     stats = executor.stats()
-    assert stats.crashes == 0 and stats.restarts >= 2
+    assert stats.crashes == 0 and stats.failures == 0 and stats.restarts >= 1
 
 
 async def test_huge_allocation_is_a_memory_error(make: Make) -> None:
@@ -252,13 +263,17 @@ async def test_huge_allocation_is_a_memory_error(make: Make) -> None:
 
 
 async def test_fork_is_refused(make: Make) -> None:
-    cm = codemode_for(make(allowed_modules=RELAXED))
+    executor = make(allowed_modules=RELAXED)
+    cm = codemode_for(executor)
     assert (await cm.execute("import os\nos.getpid()")).ok
-    before = descendants()
     result = await cm.execute("import os\nos.fork()")
     assert result.error is not None and result.error.type == "runtime", result.error
     assert "OSError" in (result.error.exception or "") or "Error" in (result.error.exception or "")
-    assert descendants() <= before
+    # every process below us is a zygote (our child) or a worker it forked: none forked by a
+    # worker (the session's shared pool may be there too)
+    below = descendants()
+    zygotes = {pid for pid in below if parent_of(pid) == os.getpid()}
+    assert {parent_of(pid) for pid in below} <= {os.getpid(), *zygotes, -1}
 
 
 ONLY_UID = pytest.param(
@@ -333,7 +348,7 @@ async def test_running_programs_is_refused(make: Make, layers: dict[str, bool]) 
 
 
 async def test_workers_cannot_reach_each_other(make: Make) -> None:
-    executor = make(allowed_modules=RELAXED, min_workers=2, max_workers=2)
+    executor = make(allowed_modules=RELAXED, min_workers=2, max_workers=2, reuse_workers=True)
     cm = codemode_for(executor)
     await executor.start()
     await asyncio.gather(cm.execute("1"), cm.execute("1"))
@@ -401,7 +416,8 @@ async def test_segfault_is_a_crash(make: Make) -> None:
     assert result.error is not None and result.error.type == "crash"
     assert "SIGSEGV" in result.error.message
     assert (await cm.execute("3")).value == 3
-    assert executor.stats().crashes == 1
+    stats = executor.stats()
+    assert stats.crashes == 1 and stats.failures == 0  # the program's doing, not the pool's
 
 
 async def test_abrupt_exit_is_a_crash(make: Make) -> None:
@@ -434,15 +450,20 @@ async def test_deadlocked_tool_call_times_out_and_is_cancelled(make: Make) -> No
     assert result.tool_calls[0].error == "cancelled"
 
 
-async def test_a_call_left_pending_does_not_break_the_worker(make: Make) -> None:
-    executor = make(max_workers=1)
+@pytest.mark.parametrize("reuse_workers", [False, True])
+async def test_a_call_left_pending_does_not_break_the_worker(
+    make: Make, reuse_workers: bool
+) -> None:
+    executor = make(max_workers=1, reuse_workers=reuse_workers)
     cm = codemode_for(executor)
     code = "async def main():\n    asyncio.create_task(codemode.slow(seconds=5))\n    await asyncio.sleep(0.05)\n    return 'left'"
     assert (await cm.execute(code)).value == "left"
     pids = worker_pids(executor)
     await asyncio.sleep(0.1)  # the leftover call is cancelled in the worker after the result
     assert (await cm.execute("6")).value == 6
-    assert worker_pids(executor) == pids and executor.stats().crashes == 0
+    assert executor.stats().crashes == 0
+    if reuse_workers:
+        assert worker_pids(executor) == pids
 
 
 async def test_calls_from_one_program_run_concurrently(make: Make) -> None:
@@ -516,22 +537,6 @@ async def test_full_queue_is_overloaded(make: Make) -> None:
     assert kinds == ["ok", "ok", "overloaded"]
 
 
-async def test_circuit_breaker_opens_on_repeated_crashes(make: Make) -> None:
-    executor = make(
-        allowed_modules=RELAXED, max_workers=1, breaker_threshold=2, breaker_cooldown=0.3
-    )
-    cm = codemode_for(executor)
-    for _ in range(2):
-        result = await cm.execute("import ctypes\nctypes.string_at(0)")
-        assert result.error is not None and result.error.type == "crash"
-    result = await cm.execute("1")
-    assert result.error is not None and result.error.type == "overloaded"
-    assert "circuit breaker" in result.error.message
-    assert executor.stats().circuit_open
-    await asyncio.sleep(0.35)
-    assert (await cm.execute("1")).value == 1
-
-
 async def test_forged_frames_are_refused(make: Make) -> None:
     """An escaped program writing its own frames on its pipe: bad ids, unknown tools, junk."""
     calls: list[str] = []
@@ -569,7 +574,7 @@ async def test_forged_frames_are_refused(make: Make) -> None:
 
 async def test_aclose_and_async_with_reap_every_process() -> None:
     before = descendants()
-    async with SubprocessExecutor(min_workers=2, max_workers=2) as executor:
+    async with SubprocessExecutor(min_workers=2, max_workers=2, reuse_workers=True) as executor:
         await executor.start()
         cm = codemode_for(executor)
         await asyncio.gather(cm.execute("1"), cm.execute("2"))
@@ -587,7 +592,7 @@ def test_interpreter_exit_reaps_every_process(tmp_path: Path) -> None:
         from codemode.executors import SubprocessExecutor
 
         async def main():
-            executor = SubprocessExecutor(min_workers=2, max_workers=2)
+            executor = SubprocessExecutor(min_workers=2, max_workers=2, reuse_workers=True)
             cm = Codemode([], executor=executor)
             await executor.start()
             await asyncio.gather(cm.execute("1"), cm.execute("2"))
@@ -613,7 +618,7 @@ def test_interpreter_exit_reaps_every_process(tmp_path: Path) -> None:
 
 async def test_a_lost_executor_stops_its_processes() -> None:
     before = descendants()
-    executor = SubprocessExecutor(min_workers=2, max_workers=2)
+    executor = SubprocessExecutor(min_workers=2, max_workers=2, reuse_workers=True)
     await executor.start()
     await codemode_for(executor).execute("1")
     assert len(descendants() - before) == 3
@@ -626,9 +631,11 @@ async def test_isolation_layers_in_force(make: Make) -> None:
     executor = make()
     await codemode_for(executor).execute("1")
     layers = set(executor.stats().isolation)
-    assert {"fds", "env", "as", "cpu", "nofile", "fsize", "nproc"} <= layers, layers
+    assert {"fds", "env", "as", "cpu", "nofile", "fsize", "nproc", "seccomp"} <= layers, layers
     if ROOT:
-        assert "uid:65534" in layers and "netns" in layers
+        assert {"netns", "ipcns", "uid:65534"} <= layers, layers
+    elif "userns" in layers:  # without root, a user namespace makes them (where the kernel lets it)
+        assert {"netns", "nocaps"} <= layers, layers
     if LANDLOCK:
         assert f"landlock:{LANDLOCK}" in layers
 

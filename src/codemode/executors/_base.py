@@ -17,6 +17,7 @@ from .._result import (
     LogEntry,
     LogStream,
     ToolCall,
+    exact_str,
     to_jsonable,
     truncate_text,
 )
@@ -77,6 +78,11 @@ class ToolBridge:
 
     One bridge serves one execution. Executors call `call`, `log` and `finish`; model code never
     sees the bridge itself.
+
+    It is also the boundary everything leaving a run crosses, as exact builtin data (JSON): tool
+    arguments are the trace's snapshot (what the tool validates and gets), log text is an exact
+    `str`, the value goes through `to_jsonable` and `ExecuteError` keeps exact strings. Nothing
+    the host holds afterwards can run model code (a `str` subclass's `__repr__`, `__eq__`, ...).
     """
 
     __slots__ = (
@@ -135,7 +141,7 @@ class ToolBridge:
         calls.append(None)  # keep the trace in the order calls started
         started = time.perf_counter()
         try:
-            kwargs = tool.validate(args)
+            kwargs = tool.validate(recorded)  # the JSON snapshot, never the model's own objects
             value = await (tool.fn(**kwargs) if tool.is_async else tool.call_sync(kwargs))
         except BaseException as exc:
             elapsed = (time.perf_counter() - started) * 1000
@@ -169,6 +175,8 @@ class ToolBridge:
 
     def log(self, stream: LogStream, text: str) -> None:
         """Record output; past `max_log_chars` the rest is dropped behind one truncation note."""
+        if type(text) is not str:
+            text = exact_str(text) if isinstance(text, str) else ""
         if self._log_truncated or not text:
             return
         room = self.limits.max_log_chars - self._log_chars
@@ -260,7 +268,7 @@ def _snapshot(args: Any, budget: int) -> dict[str, Any] | None:
     if isinstance(args, Mapping):
         copied: dict[str, Any] = to_jsonable(args if type(args) is dict else dict(args))
         return copied
-    return {"args": repr(args)}
+    return {"args": to_jsonable(args)}
 
 
 _PLAIN_SCALARS = frozenset({int, bool, type(None)})

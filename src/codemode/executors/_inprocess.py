@@ -10,6 +10,7 @@ import heapq
 import inspect
 import itertools
 import os
+import sys
 import threading
 import time
 import traceback
@@ -22,6 +23,7 @@ from typing import Any
 from .._errors import ToolArgumentError, ToolCallLimitError, ToolError
 from .._program import (
     FILENAME,
+    PROGRAM_MODULE,
     RESULT_NAME,
     RETURN_NAME,
     EarlyReturn,
@@ -32,7 +34,7 @@ from .._program import (
     show_line,
     syntax_error,
 )
-from .._result import ExecuteError, ExecuteResult, Limits, to_jsonable
+from .._result import ExecuteError, ExecuteResult, Limits, exact_str, to_jsonable
 from ._base import Executor, ToolBridge, unknown_tool_message
 from ._policy import TICK, PolicyViolation, transform
 from ._sandbox import (
@@ -98,7 +100,7 @@ class InProcessExecutor(Executor):
         builtins["__import__"] = Importer(self.allowed_modules)
         self._globals: dict[str, Any] = {
             "__builtins__": builtins,
-            "__name__": "__codemode__",
+            "__name__": PROGRAM_MODULE,
             "asyncio": builtins["__import__"]("asyncio"),
             TICK: tuple,  # a no-op that returns a false value, until the deadline passes
             RETURN_NAME: EarlyReturn,
@@ -164,7 +166,12 @@ class InProcessExecutor(Executor):
         value: Any = None
         error: ExecuteError | None = None
         try:
-            value = await _run(compiled.code, namespace)
+            runner: Any = _run(compiled.code, namespace)
+            if sys.exc_info()[1] is not None:
+                # Called from inside a host `except` block: a task of its own, so that a bare
+                # `raise` or `__context__` in model code cannot reach the host's exception.
+                runner = asyncio.ensure_future(runner)
+            value = await runner
             value = _Settled(value)
         except BaseException as exc:
             # Whatever the program raised (CancelledError, SystemExit, KeyboardInterrupt,
@@ -335,22 +342,34 @@ def _classify(
     return ExecuteError(
         type=kind,  # type: ignore[arg-type]
         message=message,
-        exception=type(exc).__name__,
+        exception=exact_str(type(exc).__name__),
         line=line,
         traceback=trace,
     )
 
 
 def _exception_text(exc: BaseException) -> str:
+    """`Type: message`, as exact strings. Model code may run here (its exception's `__str__`),
+    while the run is still alive; whatever it does, this gives a string."""
+    name = exact_str(type(exc).__name__)
+    try:
+        return _describe(exc, name)
+    except (Exception, Timeout) as failure:
+        return f"{name} (its message could not be read: {type(failure).__name__})"
+
+
+def _describe(exc: BaseException, name: str) -> str:
     if isinstance(exc, ToolError):
-        return exc.message
-    text = str(exc)
+        return str.__str__(str(exc.message))
+    text = exact_str(str(exc))
     if isinstance(exc, BaseExceptionGroup):
-        inner = "; ".join(f"{type(e).__name__}: {e}" for e in exc.exceptions[:5])
-        return f"{exc.message}: {inner}"
+        inner = "; ".join(
+            f"{exact_str(type(e).__name__)}: {exact_str(str(e))}" for e in exc.exceptions[:5]
+        )
+        return f"{exact_str(str(exc.message))}: {inner}"
     if isinstance(exc, KeyError) and exc.args:
-        text = f"key {exc.args[0]!r} not found"
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+        text = f"key {exact_str(repr(exc.args[0]))} not found"
+    return f"{name}: {text}" if text else name
 
 
 def _model_traceback(exc: BaseException, source: str) -> tuple[int | None, str | None]:
@@ -371,7 +390,7 @@ def _model_traceback(exc: BaseException, source: str) -> tuple[int | None, str |
     if isinstance(exc, Timeout | asyncio.CancelledError):
         out.append("TimeoutError: stopped here when the time limit was reached")
     else:
-        out.append(f"{type(exc).__name__}: {_exception_text(exc).split(': ', 1)[-1]}")
+        out.append(f"{exact_str(type(exc).__name__)}: {_exception_text(exc).split(': ', 1)[-1]}")
     return frames[-1][0], "\n".join(out)
 
 

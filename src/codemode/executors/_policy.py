@@ -8,8 +8,9 @@ call; this pass accepts modern async Python and guards only where a guard is nee
 ordinary code runs at close to CPython's speed.
 
 What it refuses at compile time:
-- names and attributes starting with `__` (dunders), except a few harmless ones (`__init__` for
-  `super().__init__()`, `__name__`, ...); names starting with the guards' prefix;
+- the dunders that lead to a host's internals (`HOST_DUNDERS`: `__class__`, `__globals__`,
+  `__dict__`, ...); names starting with `__` (a class body may bind and read back special
+  methods; any code may read `__name__`, `__debug__`); names starting with the guards' prefix;
 - the attributes that reach frames and code objects (`gi_frame`, `cr_frame`, `f_globals`, `tb_frame`,
   `f_back`, ...), and the ones that reach an event loop (`get_loop`, `get_stack`, ...);
 - `from x import *`, relative imports, and defining `__del__` or `__reduce__`-style hooks.
@@ -21,9 +22,10 @@ What it inserts:
 - guards on `*`, `**`, `<<`, `%` and `//` where the operands could make a huge object or a long
   C call (`name % 7` tests inline that `name` is an int, so `fmt % 5` cannot format unchecked), on
   attribute writes (only objects of classes the program defined can change), on `_private`
-  attribute reads, on the methods that can make huge results or reach host-wide state (`join`,
-  `zfill`, `format`, `translate`, `encode`, `elements`, `digest`, `register`, ...), and on format
-  specs computed at run time;
+  attribute reads and on other dunders, `__init__` and `__new__` (the program's own members only:
+  `_sandbox/_owner.py`), on the methods that can make huge results or reach host-wide state
+  (`join`, `zfill`, `format`, `translate`, `encode`, `elements`, `digest`, `register`, ...), and on
+  format specs computed at run time;
 - generator expressions become `_cm_genexp_(iterable, lambda it: (... for x in it))` and generator
   functions get `@_cm_generator_`, so that each knows how deep a chain of iterators it ends.
 """
@@ -45,6 +47,8 @@ ATTR = "_cm_attr_"
 FORMAT = "_cm_format_"
 OPCHECK = "_cm_opcheck_"
 INIT = "_cm_init_"
+NEW = "_cm_new_"
+DUNDER = "_cm_dunder_"
 GENEXP = "_cm_genexp_"  # a generator expression, made knowing how deep its iterable is
 GENERATOR = "_cm_generator_"  # decorates generator functions, likewise
 TYPE = "_cm_type_"  # `type`, which model code cannot rebind under this name
@@ -91,6 +95,61 @@ ALLOWED_DUNDERS = frozenset(
         "__bool__",
     }
 )
+
+# Dunders that lead to a host's internals (globals, frames, the class graph, the raw attribute
+# machinery): refused at compile time, whatever the object. Any other `__x__` attribute is judged
+# at run time (`_cm_dunder_`): the program may read what it defined on its own objects.
+HOST_DUNDERS = frozenset(
+    {
+        "__class__",
+        "__dict__",
+        "__globals__",
+        "__code__",
+        "__closure__",
+        "__subclasses__",
+        "__bases__",
+        "__base__",
+        "__mro__",
+        "__builtins__",
+        "__getattribute__",
+        "__setattr__",
+        "__delattr__",
+        "__self__",
+        "__func__",
+        "__traceback__",
+        "__context__",
+        "__cause__",
+        "__import__",
+        "__loader__",
+        "__spec__",
+        "__objclass__",
+        "__weakref__",
+        "__reduce__",
+        "__reduce_ex__",
+        "__getstate__",
+        "__setstate__",
+        "__build_class__",
+        "__kwdefaults__",
+        "__defaults__",
+    }
+)
+
+# Harmless data dunders the program may read on its own classes, instances and functions.
+OWN_DUNDERS = frozenset(
+    {
+        "__annotations__",
+        "__module__",
+        "__dataclass_fields__",
+        "__dataclass_params__",
+        "__match_args__",
+        "__slots__",
+        "__members__",
+        "__wrapped__",
+    }
+)
+
+# Module-level names model code may read (never bind).
+READABLE_NAMES = frozenset({"__name__", "__debug__"})
 
 # Dunder methods a class in model code may not define: they run at times the program does not
 # control (garbage collection) or feed serialisation machinery.
@@ -177,12 +236,17 @@ def check_name(name: str) -> str | None:
     return None
 
 
+def is_dunder(name: str) -> bool:
+    return len(name) > 4 and name.startswith("__") and name.endswith("__")
+
+
 def check_attribute(name: str) -> str | None:
-    """Why model code may not read attribute `name`, or None if it may."""
+    """Why model code may never read attribute `name`, or None if it may (a dunder outside
+    `ALLOWED_DUNDERS` is then still judged at run time, by the object it is read on)."""
     name = unicodedata.normalize("NFKC", name)
-    if name.startswith("__") and name not in ALLOWED_DUNDERS:
+    if name in HOST_DUNDERS or name in FORBIDDEN_ATTRIBUTES or name.startswith(GUARD_PREFIX):
         return f"access to {name!r} is not allowed"
-    if name in FORBIDDEN_ATTRIBUTES:
+    if name.startswith("__") and not is_dunder(name):
         return f"access to {name!r} is not allowed"
     return None
 
@@ -240,6 +304,9 @@ class Transformer:
     def __init__(self, proxy_name: str = "codemode") -> None:
         self.problems: list[tuple[int, int, str]] = []
         self.tool_uses = ToolUseFinder(proxy_name)
+        # Per scope being walked: whether it is a class body, and the dunders it has bound so
+        # far (a class body by assignment or `def`; any other scope by `def` only).
+        self._scopes: list[tuple[bool, set[str]]] = [(False, set())]
         self._fields: dict[type, tuple[str, ...]] = {}
         self._yields: list[bool] = []  # per enclosing function: whether it yields
         self._dispatch: dict[type, Any] = {
@@ -298,10 +365,27 @@ class Transformer:
 
     def visit_Name(self, node: ast.Name) -> ast.AST:
         problem = check_name(node.id)
-        if problem:
+        if problem and not self._dunder_name_allowed(node):
             self.refuse(node, problem)
         self.tool_uses.see(node)
         return node
+
+    def _dunder_name_allowed(self, node: ast.Name) -> bool:
+        """A class body may bind special methods (`__hash__ = None`, `__repr__ = __str__`), any
+        scope may read back the dunders it bound itself (`def __init__` in a class decorator),
+        and any code may read `__name__` and `__debug__`."""
+        name = unicodedata.normalize("NFKC", node.id)
+        if type(node.ctx) is ast.Load and name in READABLE_NAMES:
+            return True
+        in_class, bound = self._scopes[-1]
+        if type(node.ctx) is ast.Load:
+            return name in bound
+        if not in_class or not is_dunder(name):
+            return False
+        if name in FORBIDDEN_DEFINITIONS or name in HOST_DUNDERS:
+            return False
+        bound.add(name)
+        return True
 
     def visit_arg(self, node: ast.arg) -> ast.AST:
         problem = check_name(node.arg)
@@ -366,8 +450,12 @@ class Transformer:
             if attr[0] == "_":
                 if attr == "__init__":  # re-running a host object's __init__ would reset it
                     return _call(INIT, node, node.value)
+                if attr == "__new__":  # `object.__new__(HostClass)` skips the host's checks
+                    return _call(NEW, node, node.value)
                 if not attr.startswith("__"):
                     return _call(PRIVATE, node, node.value, _const(attr, node))
+                if attr not in ALLOWED_DUNDERS:  # the program's own dunders only
+                    return _call(DUNDER, node, node.value, _const(attr, node))
             if attr in GUARDED_METHODS:
                 return _call(ATTR, node, node.value, _const(attr, node))
             return node
@@ -410,13 +498,17 @@ class Transformer:
         name = unicodedata.normalize("NFKC", node.name)
         if name in FORBIDDEN_DEFINITIONS:
             self.refuse(node, f"defining {name!r} is not allowed")
-        elif name.startswith(GUARD_PREFIX) or (
-            name.startswith("__") and not (name.endswith("__") and len(name) > 4)
+        elif (
+            name.startswith(GUARD_PREFIX)
+            or name in HOST_DUNDERS
+            or (name.startswith("__") and not is_dunder(name))
         ):
             self.refuse(node, f"the function name {name!r} is not allowed")
+        elif is_dunder(name):
+            self._scopes[-1][1].add(name)
         self.tool_uses.see(node)
         self._yields.append(False)
-        self.generic_visit(node)
+        self._scoped(node)
         is_generator = self._yields.pop()
         at = 1 if _has_docstring(node.body) else 0
         node.body.insert(at, _tick(node.body[0]))
@@ -436,7 +528,7 @@ class Transformer:
     visit_AsyncFunctionDef = _function
 
     def visit_GeneratorExp(self, node: ast.GeneratorExp) -> ast.AST:
-        self.generic_visit(node)
+        self._scoped(node)
         if any(g.is_async for g in node.generators):
             return node
         # `(e for x in it)` -> `_cm_genexp_(it, lambda _cm_it_: (e for x in _cm_it_))`: the
@@ -454,9 +546,17 @@ class Transformer:
         make = _at(ast.Lambda(arguments, node), node)
         return _call(GENEXP, node, iterable, make)
 
+    def _scoped(self, node: ast.AST, in_class: bool = False) -> None:
+        """Walk `node` as a new scope, with the dunders it binds its own."""
+        self._scopes.append((in_class, set()))
+        try:
+            self.generic_visit(node)
+        finally:
+            self._scopes.pop()
+
     def visit_Lambda(self, node: ast.Lambda) -> ast.AST:
         self._yields.append(False)  # a `yield` in a lambda is the lambda's, not ours
-        self.generic_visit(node)
+        self._scoped(node)
         self._yields.pop()
         # `_cm_tick_()` returns a false value, so `tick() or body` is `body`.
         node.body = _at(ast.BoolOp(ast.Or(), [_call(TICK, node.body), node.body]), node.body)
@@ -465,7 +565,13 @@ class Transformer:
     def visit_ClassDef(self, node: ast.ClassDef) -> ast.AST:
         self.check_names(node, node.name)
         self.tool_uses.see(node)
-        self.generic_visit(node)
+        # Decorators, bases and keywords belong to the enclosing scope; the body is its own.
+        for field in ("decorator_list", "bases", "keywords"):
+            for item in getattr(node, field):
+                self.visit(item)
+        body = ast.Module(body=node.body, type_ignores=[])
+        self._scoped(body, in_class=True)
+        node.body = body.body
         return node
 
     # -- control flow: the deadline is checked wherever code can repeat or linger -------------
@@ -478,6 +584,14 @@ class Transformer:
     visit_For = _loop
     visit_AsyncFor = _loop
     visit_While = _loop
+
+    def _comprehension_scope(self, node: ast.AST) -> ast.AST:
+        self._scoped(node)
+        return node
+
+    visit_ListComp = _comprehension_scope
+    visit_SetComp = _comprehension_scope
+    visit_DictComp = _comprehension_scope
 
     def visit_comprehension(self, node: ast.comprehension) -> ast.AST:
         self.generic_visit(node)

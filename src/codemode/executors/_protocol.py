@@ -5,10 +5,14 @@ a type in `"t"`. JSON, not pickle or marshal: whatever the worker sends is data,
 stdlib codec measured as fast as msgpack for these small messages (see
 `benchmarks/subprocess_bench.py`).
 
-Host to worker: `run` (code, limits, tool table), `ret` (a tool call's outcome), `exit`.
-Worker to host: `ready` (the isolation layers in force), `call` (a tool call with a fresh id),
-`cancel` (the program stopped waiting for a call), `log`, `beat` (still alive), `done` (the value
-or the error).
+Host to worker: `run` (its id, code, limits, tool table, and `last` when the worker is to exit
+after it), `ret` (a tool call's outcome), `exit`.
+Worker to host: `ready` (the isolation layers in force; once, before any run), `call` (a tool call
+with a fresh id), `cancel` (the program stopped waiting for a call), `log`, `done` (the value or
+the error), each of these four with the run's id in `"run"`; `beat` (still alive).
+
+A run's id is a random 63-bit number: the host takes a frame only for the run in flight, so a
+program whose run is over cannot write the result (or the tool calls) of a later one.
 """
 
 from __future__ import annotations

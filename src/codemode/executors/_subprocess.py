@@ -1,13 +1,23 @@
-"""`SubprocessExecutor`: model code in a warm pool of isolated worker processes.
+"""`SubprocessExecutor`: model code in isolated worker processes, a fresh one for every run.
 
 The host side. One zygote process per executor (see `_worker`) forks the workers; the host talks
 to the zygote over a seqpacket socket (spawn, kill, exit reports) and to each worker over two
 pipes (frames of `_protocol`). Everything runs on the caller's event loop through `add_reader`
 callbacks: no threads, no tasks except one per tool call, so tools run on the caller's loop.
 
-The host trusts nothing a worker sends: frames are size-bounded JSON, checked field by field; only
-tools registered with the bridge are called; call ids must be fresh; a worker that breaks the
-protocol is killed and its run ends in a `crash` error.
+The rules this module keeps, with the policy inside the worker taken as broken (a run may execute
+arbitrary Python in its worker):
+- One process, one caller. By default a worker runs one program and is killed; spares forked in
+  advance keep a warm run's start immediate. Only `reuse_workers=True` (trusted code) and a
+  `WorkerLease` (one caller's runs, in sequence) put a second run on a process.
+- A frame counts only for the run in flight: every run has an unguessable id, every frame of the
+  worker carries it, and a frame with another id (or outside a run) kills the worker.
+- The host trusts nothing a worker sends: frames are size-bounded JSON, checked field by field;
+  only tools registered with the bridge are called; call ids must be fresh.
+- A program pays for its own faults: a worker that dies, breaks the protocol or stops answering
+  during a run ends that run (`crash`, `memory`, `timeout`) and nothing else. The circuit breaker
+  counts only failures of the machinery: the zygote dying or refusing to start, a fork failing,
+  a worker dying or staying silent before it was ready (or while idle, never having run code).
 """
 
 from __future__ import annotations
@@ -20,6 +30,7 @@ import itertools
 import json
 import math
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -53,10 +64,15 @@ from codemode.executors._worker import main
 main(config)
 """
 
+# What a worker imports for itself whatever the program may: the in-process executor binds
+# `asyncio` (its facade) in every program's namespace. Without it no worker can start.
+WORKER_MODULES = frozenset({"asyncio"})
+
 EXIT_MEMORY = 86  # keep in step with _worker.EXIT_MEMORY
 _ERROR_TYPES = frozenset(typing.get_args(ErrorType))
 _STREAMS = frozenset({"stdout", "stderr", "system"})
 _RECYCLE_AFTER = frozenset({"policy", "memory", "timeout", "crash"})
+_END_LEASE_AFTER = frozenset({"memory", "timeout", "crash"})
 _MAX_TEXT = 20_000  # characters of an error message or traceback taken from a worker
 
 
@@ -64,11 +80,13 @@ _MAX_TEXT = 20_000  # characters of an error message or traceback taken from a w
 class PoolStats:
     """A snapshot of a `SubprocessExecutor`'s pool.
 
-    `workers` alive or starting, `busy` running a program, `queued` executions waiting for a
-    worker, `runs` finished, `crashes` workers that died unasked (or broke the protocol, or
-    stopped answering), `restarts` workers started to replace one that was lost or recycled,
+    `workers` alive or starting, `busy` running a program (or leased), `queued` executions
+    waiting for a worker, `runs` finished, `crashes` workers lost to a run's own doing (died,
+    broke the protocol or stopped answering mid-run), `failures` of the machinery (what the
+    circuit breaker counts), `restarts` workers started to replace one lost to a fault,
     `circuit_open` while the breaker refuses runs, `isolation` the layers the newest worker
-    reported.
+    reported (`userns`, `netns`, `ipcns`, `uid:N`, `landlock:ABI`, `seccomp`, `nocaps`, and the
+    resource limits), `reuse_workers` whether a worker serves more than one run.
     """
 
     workers: int
@@ -76,32 +94,44 @@ class PoolStats:
     queued: int
     runs: int
     crashes: int
+    failures: int
     restarts: int
     circuit_open: bool
     isolation: tuple[str, ...]
+    reuse_workers: bool
 
 
 class SubprocessExecutor(Executor):
-    """Runs model code in a warm pool of isolated CPython worker processes.
+    """Runs model code in isolated CPython worker processes, a fresh one for every run.
 
-    Each worker is forked from a pre-imported template process started with `python -I -S`, an
-    empty environment, an empty temporary directory and no inherited descriptors, and then puts
-    layers around itself before any model code runs: resource limits (address space `memory_mb`,
-    CPU seconds, open files, file size 0, no new processes), `nobody` instead of root, Landlock
-    (reads only beneath the Python installation, no writes, no TCP, no signals or ptrace outside)
-    and an empty network namespace where the kernel and privileges allow. Inside, the in-process
-    executor's policy applies as well. Tools run in the host: a tool call travels up a pipe as
-    JSON, is validated and run by the host's `ToolBridge`, and its JSON result travels back.
+    Each worker is forked from a pre-imported template process (the zygote) started with
+    `python -I -S`, an empty environment, an empty temporary directory and no inherited
+    descriptors. The zygote first enters an empty network namespace and a private SysV IPC
+    namespace (inside a new user namespace when the host is not root). Each worker then puts
+    layers around itself before any model code runs: resource limits (address space
+    `memory_mb`, CPU seconds, open files, file size 0, no new processes), `nobody` instead of
+    root, Landlock (reads only beneath the Python installation, no writes, no TCP, no signals or
+    ptrace outside), no capabilities, and a seccomp filter (no sockets, no writes, no
+    chmod/utime/xattr, no SysV IPC, no signals to other processes, no ptrace, no `execve`),
+    each where the kernel and privileges allow; `stats().isolation` names those in force.
+    Inside, the in-process executor's policy applies as well (defence in depth, not the
+    boundary). Tools run in the host: a tool call travels up a pipe as JSON, is validated and
+    run by the host's `ToolBridge`, and its JSON result travels back.
 
-    Faults become error results: past the timeout (plus `grace`) the worker is killed -> `timeout`;
-    out of memory -> `memory`; a segfault or an abrupt exit -> `crash`; a worker silent for
-    `unresponsive_after` seconds -> `crash`; no worker free and `max_queue` executions already
-    waiting -> `overloaded`; `breaker_threshold` crashes within `breaker_window` seconds open a
-    circuit breaker that refuses runs (`overloaded`) for `breaker_cooldown` seconds.
+    Every run gets a process of its own, killed when the run ends, so nothing a run does (to
+    its process, its pipes, its memory) reaches a later run; `min_workers` spares are forked
+    ahead so that a run starts at once. `reuse_workers=True` keeps a worker for up to
+    `max_runs_per_worker` runs instead (a fresh namespace each time, replaced after any `policy`,
+    `memory`, `timeout` or `crash` error): faster, for trusted code only, since a run that
+    escapes the policy can then reach the runs after it.
 
-    Workers are reused (a fresh namespace for every run) and replaced after `max_runs_per_worker`
-    runs, after any `policy`, `memory`, `timeout` or `crash` error, and after every run when
-    `reuse=False`. `aclose()`, `async with` and interpreter exit stop every process.
+    Faults become error results: past the timeout (plus `grace`) the worker is killed ->
+    `timeout`; out of memory -> `memory`; a segfault or an abrupt exit -> `crash`; a worker
+    silent for `unresponsive_after` seconds -> `crash`; no worker free and `max_queue`
+    executions already waiting -> `overloaded`. These cost the run that caused them and
+    nothing else. `breaker_threshold` failures of the machinery within `breaker_window` seconds
+    open a circuit breaker that refuses runs (`overloaded`) for `breaker_cooldown` seconds.
+    `aclose()`, `async with` and interpreter exit stop every process.
 
     Linux only (on other POSIX systems it may run with fewer layers; untested).
 
@@ -117,13 +147,14 @@ class SubprocessExecutor(Executor):
         max_workers: int = 2,
         max_queue: int = 1000,
         memory_mb: int | None = 512,
+        reuse_workers: bool = False,
         max_runs_per_worker: int = 1000,
-        reuse: bool = True,
         grace: float = 0.5,
         allowed_modules: Iterable[str] | None = None,
         drop_privileges: bool = True,
         landlock: bool = True,
         network_namespace: bool = True,
+        seccomp: bool = True,
         unresponsive_after: float = 10.0,
         start_timeout: float = 10.0,
         max_frame_bytes: int = 16 * 1024 * 1024,
@@ -137,14 +168,22 @@ class SubprocessExecutor(Executor):
             raise RuntimeError("SubprocessExecutor needs a POSIX system (Linux)")
         if not 0 <= min_workers <= max_workers or max_workers < 1:
             raise ValueError("need 0 <= min_workers <= max_workers and max_workers >= 1")
+        if isinstance(allowed_modules, str):
+            raise TypeError("allowed_modules must be an iterable of module names, not one string")
         self.allowed_modules = frozenset(
             DEFAULT_MODULES if allowed_modules is None else allowed_modules
         )
+        missing = WORKER_MODULES - self.allowed_modules
+        if missing:
+            raise ValueError(
+                f"allowed_modules must include {', '.join(sorted(missing))}: every worker "
+                "imports it for itself (the in-process executor binds it in each program)"
+            )
         self.min_workers = min_workers
         self.max_workers = max_workers
         self.max_queue = max_queue
+        self.reuse_workers = reuse_workers
         self.max_runs_per_worker = max_runs_per_worker
-        self.reuse = reuse
         self.grace = grace
         self.unresponsive_after = unresponsive_after
         self.start_timeout = start_timeout
@@ -160,6 +199,7 @@ class SubprocessExecutor(Executor):
             "drop_privileges": drop_privileges,
             "landlock": landlock,
             "network": network_namespace,
+            "seccomp": seccomp,
             "heartbeat": max(unresponsive_after / 4, 0.05),
             "max_frame_bytes": max_frame_bytes,
             **_worker_paths(self.allowed_modules),
@@ -173,11 +213,15 @@ class SubprocessExecutor(Executor):
         self._closed = False
         self._runs = 0
         self._crashes = 0
-        self._lost = 0
+        self._failures = 0
+        self._faults = 0  # workers lost to a fault, whose replacements count as restarts
         self._restarts = 0
-        self._crash_times: collections.deque[float] = collections.deque()
+        self._failure_times: collections.deque[float] = collections.deque()
         self._open_until = 0.0
+        self._zygote_error: str | None = None
+        self._last_failure = ""
         self._isolation: tuple[str, ...] = ()
+        self._table: tuple[dict[str, Any], str] | None = None  # the last tool table, as JSON
         # One timer for every run's deadline and liveness check, armed for the earliest and moved
         # only when a run needs it sooner (not a timer set and cancelled for every run).
         self._clock: asyncio.TimerHandle | None = None
@@ -198,38 +242,38 @@ class SubprocessExecutor(Executor):
     def stats(self) -> PoolStats:
         return PoolStats(
             workers=len(self._workers),
-            busy=sum(1 for w in self._workers if w.run is not None),
+            busy=sum(1 for w in self._workers if w.busy),
             queued=len(self._waiters),
             runs=self._runs,
             crashes=self._crashes,
+            failures=self._failures,
             restarts=self._restarts,
             circuit_open=time.monotonic() < self._open_until,
             isolation=self._isolation,
+            reuse_workers=self.reuse_workers,
         )
 
     async def execute(self, code: str, tools: ToolBridge, limits: Limits) -> ExecuteResult:
-        loop = self._attach()
-        refusal = self._refusal()
-        if refusal is not None:
-            return tools.finish(error=refusal)
-        worker = self._idle_worker()
-        if worker is None:
-            try:
-                worker = await self._acquire(loop)
-            except _Refused as refused:
-                return tools.finish(error=refused.error)
-        run = _Run(tools, limits, loop, self.grace)
         try:
-            worker.start(run, code, self._tool_table(worker, tools))
-            self._watch(run)
-            value, error = await run.future
-        except BaseException:  # our caller was cancelled: the worker's state is unknown
-            self._discard(worker)
-            raise
-        finally:
-            run.cancel_calls()
+            worker = await self._checkout()
+        except _Refused as refused:
+            return tools.finish(error=refused.error)
+        value, error = await self._run_on(worker, code, tools, limits, last=not self.reuse_workers)
         self._release(worker, error)
         return tools.finish(value=value, error=error, jsonable=True)  # decoded from JSON
+
+    async def _lease(self) -> WorkerLease:
+        """A worker of its own for one caller's runs in sequence (sessions); see `WorkerLease`.
+
+        Private to codemode (the sessions of issue 13 build on it). Raises `WorkerUnavailable`
+        (with the error a run would have got) when no worker can be had."""
+        try:
+            worker = await self._checkout()
+        except _Refused as refused:
+            raise WorkerUnavailable(refused.error) from None
+        worker.leased = True
+        self._replenish()  # a leased worker does not come back: the pool forks a spare now
+        return WorkerLease(self, worker)
 
     async def aclose(self) -> None:
         if self._closed:
@@ -253,8 +297,39 @@ class SubprocessExecutor(Executor):
         s = self.stats()
         return (
             f"SubprocessExecutor(workers={s.workers}, busy={s.busy}, queued={s.queued}, "
-            f"max_workers={self.max_workers})"
+            f"max_workers={self.max_workers}, reuse_workers={self.reuse_workers})"
         )
+
+    # -- runs ------------------------------------------------------------------------------
+
+    async def _checkout(self) -> _Worker:
+        """A ready worker for one caller (busy from now on), or `_Refused`."""
+        loop = self._attach()
+        refusal = self._refusal()
+        if refusal is not None:
+            raise _Refused(refusal)
+        worker = self._idle_worker()
+        if worker is None:
+            worker = await self._acquire(loop)
+        # Its successor is forked when this run ends (`_discard`), not now: a fork and a new
+        # worker's start would compete for the CPU with the run in flight (on 2 cores that
+        # made a warm run ~7x slower). Callers that find no spare meanwhile fork their own.
+        return worker
+
+    async def _run_on(
+        self, worker: _Worker, code: str, tools: ToolBridge, limits: Limits, *, last: bool
+    ) -> tuple[Any, ExecuteError | None]:
+        """One run on a checked-out worker; `last` tells the worker to exit after it."""
+        run = _Run(tools, limits, worker.loop, self.grace, last)
+        try:
+            worker.start(run, code, self._tool_table(worker, tools))
+            self._watch(run)
+            return await run.future
+        except BaseException:  # our caller was cancelled: the worker's state is unknown
+            self._discard(worker)
+            raise
+        finally:
+            run.cancel_calls()
 
     # -- the pool --------------------------------------------------------------------------
 
@@ -286,20 +361,20 @@ class SubprocessExecutor(Executor):
             return ExecuteError(
                 type="overloaded",
                 message=(
-                    f"the subprocess executor's circuit breaker is open: {self.breaker_threshold} "
-                    f"workers crashed within {self.breaker_window:g} s; it tries again in "
-                    f"{self._open_until - now:.1f} s"
+                    f"the subprocess executor's circuit breaker is open: the machinery failed "
+                    f"{self.breaker_threshold} times within {self.breaker_window:g} s (the last "
+                    f"time: {self._last_failure}); it tries again in {self._open_until - now:.1f} s"
                 ),
             )
         if self._open_until:
             self._open_until = 0.0
-            self._crash_times.clear()
+            self._failure_times.clear()
         return None
 
     def _idle_worker(self) -> _Worker | None:
         while self._idle:
             worker = self._idle.popleft()
-            if worker.alive:
+            if worker.alive and worker.up >= 0:  # not one whose pipe just closed
                 worker.busy = True
                 return worker
         return None
@@ -308,7 +383,7 @@ class SubprocessExecutor(Executor):
         worker = self._idle_worker()
         if worker is not None:
             return worker
-        starting = sum(1 for w in self._workers if w.pid is None)
+        starting = self._starting()
         if len(self._waiters) - starting >= self.max_queue:
             raise _Refused(
                 ExecuteError(
@@ -332,8 +407,11 @@ class SubprocessExecutor(Executor):
             with contextlib.suppress(ValueError):
                 self._waiters.remove(waiter)
 
+    def _starting(self) -> int:
+        return sum(1 for w in self._workers if not w.ready)
+
     def _hand(self, worker: _Worker) -> None:
-        """A worker is free (or newly started): give it to the oldest waiter, or keep it idle."""
+        """A worker is free (or newly ready): give it to the oldest waiter, or keep it idle."""
         worker.busy = False
         while self._waiters:
             waiter = self._waiters.popleft()
@@ -349,7 +427,7 @@ class SubprocessExecutor(Executor):
         if not worker.alive:
             return
         if (
-            not self.reuse
+            not self.reuse_workers
             or worker.runs >= self.max_runs_per_worker
             or (error is not None and error.type in _RECYCLE_AFTER)
         ):
@@ -360,69 +438,108 @@ class SubprocessExecutor(Executor):
         self._hand(worker)
 
     def _replenish(self) -> None:
-        """Start workers up to `min_workers`, and one for each waiter, within `max_workers`."""
+        """Start workers within `max_workers`: one for each waiter, and then enough to keep
+        `min_workers` alive (reusing) or `min_workers` spares ready or starting (fresh runs)."""
         if self._closed or self._loop is None:
             return
         while len(self._workers) < self.max_workers:
-            starting = sum(1 for w in self._workers if w.pid is None)
-            if len(self._workers) >= self.min_workers and starting >= len(self._waiters):
+            starting = self._starting()
+            if self.reuse_workers:
+                enough = len(self._workers) >= self.min_workers and starting >= len(self._waiters)
+            else:
+                enough = len(self._idle) + starting >= len(self._waiters) + self.min_workers
+            if enough:
                 return
             if time.monotonic() < self._open_until:
                 self._refuse_waiters()
                 return
-            self._spawn()
+            # A caller waits for this one: no rehearsal (it would only delay that caller).
+            if not self._spawn(rehearse=len(self._idle) + starting >= len(self._waiters)):
+                return
 
-    def _spawn(self) -> None:
+    def _spawn(self, *, rehearse: bool = True) -> bool:
+        """Fork a worker (starting the zygote if need be); False if the zygote cannot start."""
         assert self._loop is not None
         zygote = self._zygote
         if zygote is None or not zygote.alive:
             if zygote is not None:
                 self._zygotes.remove(zygote)
-            zygote = self._zygote = _Zygote(self, self._config, self._loop)
+                self._zygote = None
+            try:
+                zygote = _Zygote(self, self._config, self._loop)
+            except OSError as exc:  # no interpreter to start, no descriptors, no processes
+                self._zygote_error = f"the template process could not start: {exc}"
+                self._failed(self._zygote_error)
+                return False
+            self._zygote = zygote
             self._zygotes.append(zygote)
-        if self._lost > self._restarts:
+        if self._faults > self._restarts:
             self._restarts += 1
-        worker = zygote.spawn(next(self._ids), self.max_frame_bytes)
+        worker = zygote.spawn(next(self._ids), self.max_frame_bytes, rehearse)
         self._workers.add(worker)
         self._loop.call_later(self.start_timeout, worker.check_started)
+        return True
 
-    def _started(self, worker: _Worker) -> None:
-        if worker.alive:
+    def _greeted(self, worker: _Worker, layers: tuple[str, ...]) -> None:
+        """A worker's `ready` frame: its layers are in place; it may take a run."""
+        self._isolation = layers
+        if worker.alive and not worker.busy:
             self._hand(worker)
 
     def _check_started(self, worker: _Worker) -> None:
-        if worker.alive and worker.pid is None:
-            self._crashed(worker, f"did not start within {self.start_timeout:g} s")
+        if worker.alive and not worker.ready:
+            self._never_started(worker, f"a worker was not ready within {self.start_timeout:g} s")
+
+    def _never_started(self, worker: _Worker, reason: str) -> None:
+        """A worker failed before it was ready: the machinery's failure. Forgotten first, so
+        that the waiters it would have served are refused or served by its replacement."""
+        self._discard(worker, replace=False)
+        self._failed(reason)
+        self._replenish()
 
     def _discard(self, worker: _Worker, *, replace: bool = True) -> None:
         """Kill a worker and forget it; start another if the pool needs one."""
-        if worker in self._workers:
-            self._workers.discard(worker)
-            self._lost += 1
+        self._workers.discard(worker)
         with contextlib.suppress(ValueError):
             self._idle.remove(worker)
         worker.close()
         if replace:
             self._replenish()
 
-    def _crashed(self, worker: _Worker, reason: str) -> None:
-        """A worker died unasked, broke the protocol or stopped answering."""
-        self._crashes += 1
+    def _failed(self, reason: str) -> None:
+        """A failure of the machinery (never of a program): the circuit breaker counts these."""
+        self._failures += 1
+        self._last_failure = reason
         now = time.monotonic()
-        self._crash_times.append(now)
-        while self._crash_times and self._crash_times[0] < now - self.breaker_window:
-            self._crash_times.popleft()
-        if len(self._crash_times) >= self.breaker_threshold:
+        self._failure_times.append(now)
+        while self._failure_times and self._failure_times[0] < now - self.breaker_window:
+            self._failure_times.popleft()
+        if len(self._failure_times) >= self.breaker_threshold:
             self._open_until = now + self.breaker_cooldown
+        self._refuse_waiters(reason)
+
+    def _lost(self, worker: _Worker, error: ExecuteError) -> None:
+        """A worker died unasked, broke the protocol or stopped answering: the fault is its
+        run's when it had one (or had run code before), else the machinery's."""
+        if worker.killed:
+            return
         run = worker.run
-        if run is not None:
-            run.settle(None, ExecuteError(type="crash", message=f"the worker {reason}"))
-        self._discard(worker)
-        if worker.pid is None:  # it never started: whoever waits for it would wait in vain
-            self._refuse_waiters(f"a worker {reason}")
+        self._faults += 1
+        worker.death = error
+        if run is not None or worker.runs or worker.leased:
+            self._crashes += 1
+            if run is not None:
+                run.settle(None, error)
+            self._discard(worker)
+            return
+        if worker.zygote.alive:  # a zygote's death is counted once, by `_zygote_lost`
+            self._never_started(worker, f"a worker that had run no code: {error.message}")
+        else:
+            self._discard(worker)
 
     def _refuse_waiters(self, reason: str | None = None) -> None:
-        spare = sum(1 for w in self._workers if w.pid is None)
+        """Refuse the waiters that no starting worker will serve."""
+        spare = self._starting()
         refusal = self._refusal() or ExecuteError(
             type="crash", message=f"no worker could be started: {reason}"
         )
@@ -435,13 +552,24 @@ class SubprocessExecutor(Executor):
         """A worker's pipe closed (and its exit status is known, or will not be)."""
         if worker.killed:
             return
-        run = worker.run
-        error = _death_error(status)
-        if run is not None and error.type in ("memory", "timeout"):
-            run.settle(None, error)
-            self._discard(worker)
+        if worker.zygote.alive or status is not None:
+            error = _death_error(status)
         else:
-            self._crashed(worker, error.message.removeprefix("the worker "))
+            error = ExecuteError(type="crash", message="the worker's template process died")
+        self._lost(worker, error)
+
+    def _zygote_lost(self, zygote: _Zygote, error: str | None) -> None:
+        """The zygote died or could not start: the machinery's failure (its workers die with
+        it, and their runs end in `crash`)."""
+        if error:
+            self._zygote_error = f"the template process could not start: {error}"[:_MAX_TEXT]
+        if self._closed:
+            return
+        for worker in list(self._idle):  # dying with it: no run may be given to them
+            if worker.zygote is zygote:
+                self._discard(worker, replace=False)
+        if zygote is self._zygote:
+            self._failed(self._zygote_error or "the template process died")
 
     def _watch(self, run: _Run) -> None:
         """Make sure the clock ticks by the time `run` is due to be killed or checked on."""
@@ -471,7 +599,15 @@ class SubprocessExecutor(Executor):
             if now >= run.deadline:
                 self._expire(worker)
             elif silent >= self.unresponsive_after:
-                self._crashed(worker, f"stopped answering (no sign of life for {silent:.1f} s)")
+                self._lost(
+                    worker,
+                    ExecuteError(
+                        type="crash",
+                        message=(
+                            f"the worker stopped answering (no sign of life for {silent:.1f} s)"
+                        ),
+                    ),
+                )
             else:
                 self._watch(run)
 
@@ -480,27 +616,26 @@ class SubprocessExecutor(Executor):
         if run is None:
             return
         timeout = run.limits.timeout
-        run.settle(
-            None,
-            ExecuteError(
-                type="timeout",
-                message=(
-                    f"the code ran past the time limit of {timeout:g} seconds; the worker was "
-                    "killed"
-                ),
-                exception="TimeoutError",
+        error = ExecuteError(
+            type="timeout",
+            message=(
+                f"the code ran past the time limit of {timeout:g} seconds; the worker was killed"
             ),
+            exception="TimeoutError",
         )
+        run.settle(None, error)
+        worker.death = error
+        self._faults += 1
         self._discard(worker)
 
     def _violation(self, worker: _Worker, reason: str) -> None:
-        self._crashed(worker, f"broke the protocol ({reason}) and was killed")
+        error = ExecuteError(
+            type="crash", message=f"the worker broke the protocol ({reason}) and was killed"
+        )
+        self._lost(worker, error)
 
-    def _ready(self, layers: tuple[str, ...]) -> None:
-        self._isolation = layers
-
-    def _tool_table(self, worker: _Worker, bridge: ToolBridge) -> dict[str, Any] | None:
-        """The tools as the worker needs them, or None when the worker has this table already."""
+    def _tool_table(self, worker: _Worker, bridge: ToolBridge) -> str | None:
+        """The tools as the worker needs them, as JSON, or None when it has this table already."""
         table = {
             name: (tool.keywords, tool.description or "", tool.positional)
             for name, tool in bridge.tools.items()
@@ -508,7 +643,90 @@ class SubprocessExecutor(Executor):
         if table == worker.table:
             return None
         worker.table = table
-        return table
+        last = self._table
+        if last is not None and last[0] == table:
+            return last[1]  # what every fresh worker needs: made once
+        text = dumps(table)
+        self._table = (table, text)
+        return text
+
+
+class WorkerUnavailable(Exception):
+    """`SubprocessExecutor._lease()` could not get a worker; `error` says why (as a run would)."""
+
+    def __init__(self, error: ExecuteError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+class WorkerLease:
+    """One worker of a `SubprocessExecutor` for one caller: its runs, in sequence, on the same
+    process. Each run still gets a fresh namespace in the worker; keeping names from one run to
+    the next is the worker-side part of sessions (issue 13).
+
+        lease = await executor._lease()
+        try:
+            result = await lease.execute(code, bridge, limits)  # as Executor.execute
+            ...
+            if not lease.alive:  # it died (a crash, a timeout, memory): lease.death says how
+                ...
+        finally:
+            await lease.aclose()  # kills the worker
+
+    Runs are serialised (a second `execute` waits for the first). A run that ends in `timeout`,
+    `memory` or `crash` kills the worker: that result carries the error, and every later
+    `execute` returns a `crash` error saying the worker is gone. `ended` is a future resolved
+    with the cause of death (an `ExecuteError`, or None for `aclose`) when the worker is gone,
+    for whoever wants to learn it without running anything. The lease never outlives its
+    executor: `aclose()` on the executor kills leased workers too.
+    """
+
+    def __init__(self, executor: SubprocessExecutor, worker: _Worker) -> None:
+        self._executor = executor
+        self._worker = worker
+        self._lock = asyncio.Lock()
+        self.ended: asyncio.Future[ExecuteError | None] = worker.loop.create_future()
+        worker.on_close = self._closed
+
+    @property
+    def alive(self) -> bool:
+        """Whether the worker still runs (the lease not closed, the process not lost)."""
+        return self._worker.alive
+
+    @property
+    def pid(self) -> int | None:
+        return self._worker.pid
+
+    @property
+    def death(self) -> ExecuteError | None:
+        """Why the worker is gone (None while it lives, or when the lease was closed)."""
+        return self._worker.death
+
+    async def execute(self, code: str, tools: ToolBridge, limits: Limits) -> ExecuteResult:
+        """Run `code` on this lease's worker, as `Executor.execute` does (never raises)."""
+        async with self._lock:
+            if not self._worker.alive:
+                why = f": {self.death.message}" if self.death else " (the lease was closed)"
+                return tools.finish(
+                    error=ExecuteError(type="crash", message=f"the leased worker is gone{why}")
+                )
+            worker = self._worker
+            value, error = await self._executor._run_on(worker, code, tools, limits, last=False)
+            self._executor._runs += 1
+            worker.runs += 1
+            if error is not None and error.type in _END_LEASE_AFTER and worker.alive:
+                worker.death = error
+                self._executor._discard(worker)
+            return tools.finish(value=value, error=error, jsonable=True)
+
+    async def aclose(self) -> None:
+        """Kill the worker (idempotent)."""
+        if self._worker.alive:
+            self._executor._discard(self._worker)
+
+    def _closed(self, error: ExecuteError | None) -> None:
+        if not self.ended.done():
+            self.ended.set_result(error)
 
 
 class _Refused(Exception):
@@ -518,13 +736,32 @@ class _Refused(Exception):
 
 
 class _Run:
-    """One execution on one worker: the bridge, the pending tool calls, the outcome."""
+    """One execution on one worker: its id, the bridge, the pending tool calls, the outcome."""
 
-    __slots__ = ("bridge", "calls", "deadline", "future", "last_id", "limits", "loop", "seen")
+    __slots__ = (
+        "bridge",
+        "calls",
+        "deadline",
+        "future",
+        "id",
+        "last",
+        "last_id",
+        "limits",
+        "loop",
+        "seen",
+    )
 
     def __init__(
-        self, bridge: ToolBridge, limits: Limits, loop: asyncio.AbstractEventLoop, grace: float
+        self,
+        bridge: ToolBridge,
+        limits: Limits,
+        loop: asyncio.AbstractEventLoop,
+        grace: float,
+        last: bool,
     ) -> None:
+        # Unguessable: a program whose run is over cannot address a frame to a later one.
+        self.id = secrets.randbits(63)
+        self.last = last
         self.bridge = bridge
         self.limits = limits
         self.loop = loop
@@ -551,14 +788,18 @@ class _Worker:
     __slots__ = (
         "alive",
         "busy",
+        "death",
         "down",
         "killed",
+        "leased",
         "loop",
         "n",
+        "on_close",
         "out",
         "pid",
         "pool",
         "reader",
+        "ready",
         "run",
         "runs",
         "status",
@@ -588,8 +829,12 @@ class _Worker:
         self.run: _Run | None = None
         self.runs = 0
         self.busy = False
+        self.ready = False  # its `ready` frame came: its layers are in place
+        self.leased = False
         self.alive = True
         self.killed = False
+        self.death: ExecuteError | None = None  # why it was lost, if it was
+        self.on_close: typing.Callable[[ExecuteError | None], None] | None = None
         self.status: int | None = None
         self.table: dict[str, Any] | None = None
         self.out = bytearray()
@@ -610,13 +855,13 @@ class _Worker:
         if self.out:
             loop.add_writer(self.down, self._flush)
 
-    def start(self, run: _Run, code: str, table: dict[str, Any] | None) -> None:
+    def start(self, run: _Run, code: str, tools: str | None) -> None:
         self.run = run
-        tools = "null" if table is None else dumps(table)
+        last = ',"last":true' if run.last else ""
         self.write(
             frame(
-                f'{{"t":"run","code":{json_string(code)},"tools":{tools},'
-                f'"limits":{_limits_json(run.limits)}}}'
+                f'{{"t":"run","run":{run.id}{last},"code":{json_string(code)},'
+                f'"tools":{tools or "null"},"limits":{_limits_json(run.limits)}}}'
             )
         )
 
@@ -685,12 +930,17 @@ class _Worker:
                 run.seen = self.loop.time()
             return
         if kind == "ready":
+            # Once, before anything else: a program cannot rewrite what `stats()` reports.
             layers = message.get("layers")
-            if isinstance(layers, list):
-                self.pool._ready(tuple(str(x)[:64] for x in layers[:32]))
+            if self.ready or not isinstance(layers, list):
+                raise FrameError("a second or malformed ready frame")
+            self.ready = True
+            self.pool._greeted(self, tuple(str(x)[:64] for x in layers[:32]))
             return
         if run is None or run.future.done():
             raise FrameError(f"a {kind!r} frame outside a run")
+        if message.get("run") != run.id:  # a frame meant for another run, or forged
+            raise FrameError(f"a {kind!r} frame for another run")
         run.seen = self.loop.time()
         if kind == "log":
             stream, text = message.get("stream"), message.get("text")
@@ -720,6 +970,8 @@ class _Worker:
             value, error = _parse_done(message)
             self.run = None
             run.settle(value, error)
+            if run.last:  # its one run is over: nothing it left may run on
+                self.pool._discard(self)
         else:
             raise FrameError(f"an unknown frame type {kind!r}")
 
@@ -764,6 +1016,10 @@ class _Worker:
         else:  # the zygote's exit report is on its way
             self.loop.call_later(1.0, self._status_timeout)
 
+    def not_forked(self, error: str) -> None:
+        with contextlib.suppress(ReferenceError):
+            self.pool._never_started(self, f"a worker could not be forked: {error}")
+
     def exited(self, status: int) -> None:
         self.status = status
         if self.alive and not self.killed and not self._watching():
@@ -806,6 +1062,9 @@ class _Worker:
                 None, ExecuteError(type="crash", message="the worker was stopped mid-run")
             )
             self.run = None
+        if self.on_close is not None:
+            on_close, self.on_close = self.on_close, None
+            on_close(self.death)
 
 
 class _Zygote:
@@ -821,6 +1080,7 @@ class _Zygote:
         self.loop = loop
         self.pending: dict[int, _Worker] = {}
         self.workers: dict[int, _Worker] = {}
+        self.error: str | None = None  # why it could not start, as it said
         self.cwd = tempfile.mkdtemp(prefix="codemode-worker-")
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
@@ -857,12 +1117,13 @@ class _Zygote:
         self.loop = loop
         loop.add_reader(self.sock.fileno(), self._readable)
 
-    def spawn(self, n: int, max_frame_bytes: int) -> _Worker:
+    def spawn(self, n: int, max_frame_bytes: int, rehearse: bool) -> _Worker:
         down_r, down_w = os.pipe()
         up_r, up_w = os.pipe()
         worker = _Worker(self.pool, self, n, down_w, up_r, self.loop, max_frame_bytes)
         try:
-            socket.send_fds(self.sock, [encode({"t": "spawn", "n": n})[4:]], [down_r, up_w])
+            message = encode({"t": "spawn", "n": n, "rehearse": rehearse})[4:]
+            socket.send_fds(self.sock, [message], [down_r, up_w])
             self.pending[n] = worker
         except OSError:
             pass  # the zygote is gone: the worker's pipe reports end of file at once
@@ -888,7 +1149,7 @@ class _Zygote:
             except OSError:
                 data = b""
             if not data:
-                self._lost()
+                self._lost(asked=False)
                 return
             try:
                 message = decode(data)
@@ -901,18 +1162,25 @@ class _Zygote:
                 if worker is not None and type(pid) is int:
                     worker.pid = pid
                     self.workers[pid] = worker
-                    self.pool._started(worker)
+                elif worker is not None:
+                    worker.not_forked(str(message.get("error"))[:_MAX_TEXT])
+            elif kind == "failed":
+                self.error = str(message.get("error"))[:_MAX_TEXT]
             elif kind == "exited":
                 worker = self.workers.pop(message.get("pid"), None)  # type: ignore[arg-type]
                 status = message.get("status")
                 if worker is not None and type(status) is int:
                     worker.exited(status)
 
-    def _lost(self) -> None:
-        """The zygote died: its workers die with it (their parent-death signal)."""
+    def _lost(self, *, asked: bool = True) -> None:
+        """The zygote died (or was stopped): its workers die with it (their parent-death
+        signal)."""
         if not self.alive:
             return
         self.alive = False
+        if not asked:
+            with contextlib.suppress(ReferenceError):
+                self.pool._zygote_lost(self, self.error)
         if not self.loop.is_closed():
             self.loop.remove_reader(self.sock.fileno())
         self.sock.close()

@@ -5,9 +5,12 @@ temporary working directory, no inherited descriptors but its control socket). T
 what running model code needs (the policy, the in-process executor, every allowed module) and then
 only forks: each worker it forks is ready in a few milliseconds, with all of that already in memory.
 
-A worker keeps its two pipe ends and nothing else, puts the isolation layers of `_isolation` around
-itself, and then runs programs one at a time with the in-process executor (the same policy,
-checked again here) and a bridge that forwards tool calls and output to the host.
+The zygote enters its namespaces (network, SysV IPC, and a user namespace when not root) before it
+imports anything. A worker keeps its two pipe ends and nothing else, puts the isolation layers of
+`_isolation` around itself, rehearses one small run (see `Worker.rehearse`), says it is ready, and
+then runs programs with the in-process executor (the same policy, checked again here) and a bridge
+that forwards tool calls and output to the host. By default a worker runs one program and exits
+right after sending its result: nothing the program left behind runs on.
 
 This module is imported in the zygote without `codemode/__init__.py` (see `_subprocess.BOOT`), so
 it must not import pydantic or anything else the worker does not need.
@@ -50,8 +53,18 @@ _TOOL_ERRORS: dict[Any, type[ToolError]] = {
 
 
 def main(config: dict[str, Any]) -> None:
-    """The zygote: warm up, then fork a worker for every `spawn` request until the host goes."""
-    Zygote(config).serve()
+    """The zygote: warm up, then fork a worker for every `spawn` request until the host goes.
+
+    A zygote that cannot start says why on its control socket (a `failed` message) before it
+    exits, so that the host reports the cause rather than a worker that never came."""
+    try:
+        zygote = Zygote(config)
+    except BaseException as exc:
+        with contextlib.suppress(Exception):
+            control = socket.socket(fileno=int(config["fd"]))
+            control.sendall(encode({"t": "failed", "error": f"{type(exc).__name__}: {exc}"})[4:])
+        raise
+    zygote.serve()
 
 
 class Zygote:
@@ -60,12 +73,16 @@ class Zygote:
         self.control = socket.socket(fileno=int(config["fd"]))
         self.children: set[int] = set()
         self.layers: list[str] = []
-        if config.get("network") and os.geteuid() == 0 and isolation.unshare_network():
-            self.layers.append("netns")
+        if config.get("network"):  # first, while this process has one thread
+            self.layers += isolation.unshare_namespaces()
         # One memory setting: the worker's address-space limit, and the run's growth limit.
         self.executor = InProcessExecutor(
             allowed_modules=config["allowed_modules"], memory_mb=config.get("memory_mb")
         )
+        self.nobody = isolation.nobody() if os.geteuid() == 0 else None
+        # Freed to report running out of memory. Made here, shared by every worker: what it
+        # gives back when freed is address space (what the limit counts), not pages.
+        self.reserve: bytearray | None = bytearray(1 << 20)
         _warm(self.executor)
         gc.freeze()  # what is here now is shared with every worker; their GC need not scan it
 
@@ -100,7 +117,13 @@ class Zygote:
     def handle(self, message: dict[str, Any], fds: list[int]) -> bool:
         kind = message.get("t")
         if kind == "spawn" and len(fds) == 2:
-            pid = self.fork(fds[0], fds[1])
+            try:
+                pid: int | None = self.fork(fds[0], fds[1], message.get("rehearse") is True)
+            except OSError as exc:  # the host counts this against the machinery, not a program
+                for fd in fds:
+                    os.close(fd)
+                self.send({"t": "spawned", "n": message.get("n"), "pid": None, "error": str(exc)})
+                return True
             self.send({"t": "spawned", "n": message.get("n"), "pid": pid})
             return True
         for fd in fds:
@@ -113,13 +136,13 @@ class Zygote:
             return True
         return kind != "exit"
 
-    def fork(self, fd_in: int, fd_out: int) -> int:
+    def fork(self, fd_in: int, fd_out: int, rehearse: bool) -> int:
         pid = os.fork()
         if pid == 0:  # the worker
             try:
                 signal.set_wakeup_fd(-1)
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-                Worker(self, fd_in, fd_out).serve()
+                Worker(self, fd_in, fd_out).serve(rehearse)
             finally:
                 os._exit(70)
         os.close(fd_in)  # the next worker must not inherit this one's pipes
@@ -174,6 +197,7 @@ def _warm(executor: InProcessExecutor) -> None:
 
         hashlib.sha256(b"").hexdigest()  # OpenSSL reads its configuration on first use
     executor.compile("async def main():\n    return [i for i in range(3)]\n")
+    executor.compile(REHEARSAL)  # cached: each worker's rehearsal finds it compiled
     to_jsonable({"x": (1, 2.5, None)})
 
 
@@ -219,7 +243,7 @@ class Channel:
 class WorkerBridge(ToolBridge):
     """The worker's end of one execution: tool calls and output go up the pipe as frames."""
 
-    __slots__ = ("_channel", "_ids", "_loop", "_wait", "closed", "pending")
+    __slots__ = ("_channel", "_ids", "_loop", "_wait", "closed", "pending", "run")
 
     def __init__(
         self,
@@ -228,8 +252,10 @@ class WorkerBridge(ToolBridge):
         channel: Channel,
         loop: asyncio.AbstractEventLoop,
         wait: Callable[[asyncio.Future[dict[str, Any]]], None],
+        run: int,
     ) -> None:
         super().__init__(cast(Any, tools), limits)
+        self.run = run  # the run's id, in every frame it sends: the host takes no other run's
         self._channel = channel
         self._loop = loop  # the worker's one loop (asyncio.get_running_loop() calls getpid())
         self._wait = wait
@@ -242,7 +268,15 @@ class WorkerBridge(ToolBridge):
             raise ToolError(f"{name}(): the execution is over", tool=name)
         call_id = next(self._ids)
         try:
-            frame = encode({"t": "call", "id": call_id, "tool": name, "args": to_jsonable(args)})
+            frame = encode(
+                {
+                    "t": "call",
+                    "run": self.run,
+                    "id": call_id,
+                    "tool": name,
+                    "args": to_jsonable(args),
+                }
+            )
         except (ValueError, TypeError) as exc:
             message = f"{name}(): the arguments cannot be sent: {exc}"
             raise ToolArgumentError(message, tool=name) from None
@@ -260,7 +294,7 @@ class WorkerBridge(ToolBridge):
             reply = future.result() if future.done() else await future
         except asyncio.CancelledError:
             if not self.closed:
-                self._channel.send({"t": "cancel", "id": call_id})
+                self._channel.send({"t": "cancel", "run": self.run, "id": call_id})
             raise
         finally:
             self.pending.pop(call_id, None)
@@ -271,7 +305,9 @@ class WorkerBridge(ToolBridge):
 
     def _emit(self, event: Event) -> None:
         if isinstance(event, LogEntry) and not self.closed:
-            self._channel.send({"t": "log", "stream": event.stream, "text": event.text})
+            self._channel.send(
+                {"t": "log", "run": self.run, "stream": event.stream, "text": event.text}
+            )
 
 
 class Worker:
@@ -291,7 +327,9 @@ class Worker:
         self.active = False
         self.runs: collections.deque[dict[str, Any]] = collections.deque()  # run frames not begun
         self.limits: tuple[dict[str, Any], Limits] | None = None  # the last run's, as sent
-        self.reserve: bytearray | None = bytearray(1 << 20)  # freed to report running out
+        self.run_id = 0  # the current run's, from its run frame
+        self.reserve = zygote.reserve  # freed to report running out
+        self.dirty = False  # a program ran since the last collection of cycles
         self.loop = asyncio.SelectorEventLoop()
         asyncio.set_event_loop(self.loop)
         # The loop's own queues, read to know when nothing but a frame from the host can wake
@@ -312,7 +350,7 @@ class Worker:
         )
         _CPU_LIMIT[:] = resource.getrlimit(resource.RLIMIT_CPU)
         if config.get("drop_privileges"):
-            dropped = isolation.drop_privileges()
+            dropped = isolation.drop_privileges(zygote.nobody)
             if dropped:
                 self.layers.append(dropped)
         if config.get("landlock"):
@@ -321,6 +359,15 @@ class Worker:
                 self.layers.append(applied)
         isolation.prctl(isolation.PR_SET_DUMPABLE, 0)  # no other worker may trace or read us
         isolation.prctl(isolation.PR_SET_NO_NEW_PRIVS, 1)
+        # A zygote in a user namespace holds every capability within it: its workers keep none.
+        if "userns" in self.layers and isolation.drop_capabilities():
+            self.layers.append("nocaps")
+        # After everything above that opens, creates or signals (the event loop's socketpair,
+        # Landlock's rule files); the threads below inherit it.
+        if config.get("seccomp"):
+            applied = isolation.seccomp()
+            if applied:
+                self.layers.append(applied)
         # Threads last but one: they inherit the layers above, and the process limit comes after.
         threading.stack_size(256 * 1024)
         WATCHDOG.watch(0.0, Execution())  # starts the watchdog thread now, while we still may
@@ -329,10 +376,43 @@ class Worker:
         if isolation.limit_processes():
             self.layers.append("nproc")
 
-    def serve(self) -> None:
+    def serve(self, rehearse: bool) -> None:
+        if rehearse:  # a spare; not when a caller is waiting for this worker
+            self.rehearse()
         self.channel.send({"t": "ready", "pid": os.getpid(), "layers": self.layers})
         self.loop.add_reader(IN_FD, self._readable)  # what comes while the loop runs
         self.loop.run_until_complete(self._serve())
+
+    def rehearse(self) -> None:
+        """Run a small program start to finish, its frames dropped, before saying ready.
+
+        A fresh worker shares its memory with the zygote until it writes to it, and a run
+        writes to much of the interpreter (reference counts, caches): each first write copies
+        a page. Done here, while the worker is a spare, rather than while a caller waits for
+        the first (and, by default, only) run of this process.
+        """
+        channel = self.channel
+        self.channel = _Muted(OUT_FD, channel.max_frame_bytes)
+        try:
+            limits = Limits()
+            message = {
+                "run": 0,
+                "code": REHEARSAL,
+                "tools": None,
+                "limits": {
+                    "timeout": limits.timeout,
+                    "max_tool_calls": limits.max_tool_calls,
+                    "max_log_chars": limits.max_log_chars,
+                    "max_result_chars": limits.max_result_chars,
+                    "memory_mb": limits.memory_mb,
+                },
+            }
+            with contextlib.suppress(Exception):  # a rehearsal that fails costs only speed
+                self.loop.run_until_complete(self._execute(message))
+        finally:
+            self.channel = channel
+            self.bridge = None
+            self.limits = None
 
     async def _serve(self) -> None:
         """Run programs one after another, all in this one task.
@@ -356,12 +436,17 @@ class Worker:
                     await asyncio.sleep(0)
                 while not runs:
                     # Collect what programs left in cycles once idle for a moment, not while
-                    # the host waits for a result (a full collection costs a trivial run).
-                    if not poller.poll(_COLLECT_AFTER_MS):
+                    # the host waits for a result (a full collection costs a trivial run); a
+                    # spare that has run nothing has nothing to collect.
+                    if self.dirty and not poller.poll(_COLLECT_AFTER_MS):
                         gc.collect()
-                        poller.poll()
+                        self.dirty = False
+                    poller.poll()
                     self._readable()
-                await self._run(runs.popleft())
+                message = runs.popleft()
+                await self._run(message)
+                if message.get("last"):
+                    os._exit(0)  # one run per process: nothing the program left can run on
             except asyncio.CancelledError:
                 pass  # meant for a program that is over (it may have caught its own timeout)
             # This task outlives every program: none may leave a cancellation behind for the next
@@ -407,18 +492,22 @@ class Worker:
 
     async def _run(self, message: dict[str, Any]) -> None:
         self.active = True
+        run_id = self.run_id = message["run"]
         try:
             await self._execute(message)
         except MemoryError:
             self.reserve = None
             try:
-                self.channel.send({"t": "done", "value": None, "error": _memory_error()})
+                self.channel.send(
+                    {"t": "done", "run": run_id, "value": None, "error": _memory_error()}
+                )
             except MemoryError:
                 os._exit(EXIT_MEMORY)
         except BaseException as exc:  # a fault in this machinery, not in model code
             self.channel.send(
                 {
                     "t": "done",
+                    "run": run_id,
                     "value": None,
                     "error": {"type": "crash", "message": f"worker error: {exc!r}"[:2000]},
                 }
@@ -426,6 +515,7 @@ class Worker:
         finally:
             self.bridge = None
             self.active = False
+            self.dirty = True
         if self.reserve is None:
             self.reserve = bytearray(1 << 20)
 
@@ -443,7 +533,10 @@ class Worker:
                 for name, (kw, desc, positional) in table.items()
             }
         _cpu_budget(limits.timeout)
-        bridge = self.bridge = WorkerBridge(self.tools, limits, self.channel, self.loop, self._wait)
+        run_id = self.run_id
+        bridge = self.bridge = WorkerBridge(
+            self.tools, limits, self.channel, self.loop, self._wait, run_id
+        )
         code: str = message["code"]
         compiled = self.executor.compile(code)
         value: Any = None
@@ -456,7 +549,7 @@ class Worker:
         frame = None
         if error is None:  # the value is JSON-safe already; small enough needs no measuring
             try:
-                frame = encode({"t": "done", "value": value, "error": None})
+                frame = encode({"t": "done", "run": run_id, "value": value, "error": None})
             except (ValueError, TypeError):
                 pass
             else:
@@ -468,13 +561,16 @@ class Worker:
                 frame = encode(
                     {
                         "t": "done",
+                        "run": run_id,
                         "value": result.value,
                         "error": result.error.to_dict() if result.error else None,
                     }
                 )
             except (ValueError, TypeError) as exc:
                 error = ExecuteError(type="output", message=f"the result cannot be sent: {exc}")
-                frame = encode({"t": "done", "value": None, "error": error.to_dict()})
+                frame = encode(
+                    {"t": "done", "run": run_id, "value": None, "error": error.to_dict()}
+                )
         self.channel.send_frame(frame)
 
     def _heartbeat(self, interval: float) -> None:
@@ -486,6 +582,26 @@ class Worker:
 
 
 _COLLECT_AFTER_MS = 5
+
+# What a worker runs before it says ready (see `Worker.rehearse`): the usual paths of a run.
+REHEARSAL = """
+import json
+async def main():
+    rows = [{"n": i, "name": f"row {i}"} for i in range(8)]
+    total = sum(row["n"] for row in rows)
+    print("total", total)
+    await asyncio.sleep(0)
+    return {"rows": rows[:2], "total": total, "text": json.dumps(rows[0])}
+"""
+
+
+class _Muted(Channel):
+    """A channel that sends nothing (for the rehearsal)."""
+
+    __slots__ = ()
+
+    def send_frame(self, frame: bytes) -> None:
+        pass
 
 
 def _keep_only(fd_in: int, fd_out: int) -> None:

@@ -12,24 +12,28 @@ from typing import Any
 from RestrictedPython.Guards import safe_builtins
 
 from ..._errors import ToolArgumentError, ToolError
+from ..._result import exact_str
 from .. import _policy as policy
 from .._policy import GUARD_PREFIX, check_attribute
 from ._guards import (
     _SEQUENCES,
-    _TEXT_METHODS,
     MAX_DIGIT_OPS,
     _check_codec,
     _check_width,
     attr_guard,
-    build_class,
     check_division,
     format_builtin,
-    init_guard,
     pow_guard,
+)
+from ._iterators import BUILTINS as ITERATOR_BUILTINS
+from ._owner import (
+    build_class,
+    init_guard,
+    new_guard,
+    own_dunder_guard,
     private_guard,
     write_guard,
 )
-from ._iterators import BUILTINS as ITERATOR_BUILTINS
 from ._runtime import (
     BIG_RANGE,
     CHUNK,
@@ -42,6 +46,7 @@ from ._runtime import (
     _refuse,
     resident_memory,
 )
+from ._types import install_stand_ins, stand_in, type_builtin
 
 
 def sum_builtin(iterable: Iterable[Any], /, start: Any = 0) -> Any:
@@ -67,28 +72,39 @@ def dir_builtin(*args: Any) -> list[str]:
 
 
 def _check_getattr_name(name: Any) -> str:
+    """The attribute name model code passed, as an exact `str` (a `str` subclass's own
+    `startswith` or `__eq__` must not answer the checks), once the policy allows it."""
     if not isinstance(name, str):
         raise TypeError("attribute name must be a string")
-    normal = unicodedata.normalize("NFKC", name)
+    exact: str = str.__str__(name)
+    normal = unicodedata.normalize("NFKC", exact)
     problem = check_attribute(normal) or (
-        f"access to {name!r} is not allowed" if normal.startswith(GUARD_PREFIX) else None
+        f"access to {exact!r} is not allowed" if normal.startswith(GUARD_PREFIX) else None
     )
     if problem:
         raise PolicyError(problem)
-    return name
+    return exact
 
 
 _MISSING = object()
 
 
 def getattr_builtin(obj: Any, name: str, default: Any = _MISSING) -> Any:
-    _check_getattr_name(name)
+    """`getattr` for model code: the same routing as `obj.name` compiled by the policy. Every
+    other dynamic route to an attribute (`operator.attrgetter`, `methodcaller`, a stand-in's
+    class attributes) comes through here."""
+    name = _check_getattr_name(name)
     try:
-        if name == "__init__":
-            return init_guard(obj)
-        if name.startswith("_") and not name.startswith("__"):
-            return private_guard(obj, name)
-        if name in policy.GUARDED_METHODS:  # the same routing as `obj.name` in model code
+        if name[:1] == "_":
+            if name == "__init__":
+                return init_guard(obj)
+            if name == "__new__":
+                return new_guard(obj)
+            if not name.startswith("__"):
+                return private_guard(obj, name)
+            if name not in policy.ALLOWED_DUNDERS:
+                return own_dunder_guard(obj, name)
+        if name in policy.GUARDED_METHODS:
             return attr_guard(obj, name)
         return getattr(obj, name)
     except AttributeError:
@@ -106,12 +122,12 @@ def hasattr_builtin(obj: Any, name: str) -> bool:
 
 
 def setattr_builtin(obj: Any, name: str, value: Any) -> None:
-    _check_getattr_name(name)
+    name = _check_getattr_name(name)
     setattr(write_guard(obj, name), name, value)
 
 
 def delattr_builtin(obj: Any, name: str) -> None:
-    _check_getattr_name(name)
+    name = _check_getattr_name(name)
     delattr(write_guard(obj, name), name)
 
 
@@ -194,6 +210,12 @@ class BigRange:
     def __hash__(self) -> int:
         return hash(self._range)
 
+    def __copy__(self) -> BigRange:
+        return self  # immutable, as `range`
+
+    def __deepcopy__(self, memo: Any) -> BigRange:
+        return self
+
     def __repr__(self) -> str:
         return repr(self._range)
 
@@ -238,33 +260,23 @@ def _call_until(fn: Callable[[], Any], sentinel: Any, execution: Execution | Non
         yield value
 
 
-class _GuardedType(type):
-    """A stand-in for `bytes`/`bytearray` that checks sizes; isinstance still works."""
+def _sized(real: type) -> Callable[..., Any]:
+    """`bytes(n)` / `bytearray(n)` with `n` checked before anything is allocated."""
 
-    _real: type
-
-    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+    def make(*args: Any, **kwargs: Any) -> Any:
         if args and isinstance(args[0], int) and not isinstance(args[0], bool):
-            _check_width(args[0], cls._real.__name__)
+            _check_width(args[0], real.__name__)
         elif args and isinstance(args[0], str):  # `bytes(text, "punycode")`
             _check_codec(args[0], args[1] if len(args) > 1 else kwargs.get("encoding"))
-        return cls._real(*args, **kwargs)
+        return real(*args, **kwargs)
 
-    def __instancecheck__(cls, obj: Any) -> bool:
-        return isinstance(obj, cls._real)
-
-    def __subclasscheck__(cls, sub: Any) -> bool:
-        return issubclass(sub, cls._real)
-
-    def __getattr__(cls, name: str) -> Any:
-        return attr_guard(cls._real, name) if name in _TEXT_METHODS else getattr(cls._real, name)
-
-    def __repr__(cls) -> str:
-        return repr(cls._real)
+    return make
 
 
-def _guarded_type(real: type) -> type:
-    return _GuardedType(real.__name__, (), {"_real": real})
+install_stand_ins(
+    {bytes: _sized(bytes), bytearray: _sized(bytearray), range: range_builtin, type: type_builtin},
+    {BigRange: range},
+)
 
 
 def _unavailable(name: str, hint: str) -> Callable[..., Any]:
@@ -326,7 +338,6 @@ def base_builtins() -> dict[str, Any]:
         "iter",
         "super",
         "object",
-        "type",
         "property",
         "classmethod",
         "staticmethod",
@@ -356,12 +367,13 @@ def base_builtins() -> dict[str, Any]:
         delattr=delattr_builtin,
         pow=pow_builtin,
         divmod=divmod_builtin,
-        range=range_builtin,
+        range=stand_in(range),
+        type=stand_in(type),
         iter=iter_builtin,
         format=format_builtin,
         **ITERATOR_BUILTINS,  # map, filter, zip, enumerate: their depth is bounded
-        bytes=_guarded_type(bytes),
-        bytearray=_guarded_type(bytearray),
+        bytes=stand_in(bytes),
+        bytearray=stand_in(bytearray),
         ToolError=ToolError,
         ToolArgumentError=ToolArgumentError,
         open=_unavailable("open", "there is no file system; use the tools"),
@@ -379,6 +391,12 @@ def base_builtins() -> dict[str, Any]:
     return names
 
 
+def _print_text(value: Any, name: str) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be None or a string, not {type(value).__name__}")
+    return exact_str(value)  # type: ignore[no-any-return]
+
+
 def make_print(log: Callable[[Any, str], None]) -> Callable[..., None]:
     def print(
         *args: Any,
@@ -387,7 +405,11 @@ def make_print(log: Callable[[Any, str], None]) -> Callable[..., None]:
         file: Any = None,
         flush: bool = False,
     ) -> None:
-        text = (" " if sep is None else sep).join(map(str, args)) + ("\n" if end is None else end)
+        # Exact strings, joined by `str`'s own methods: a `str` subclass of the program (its
+        # `join`, `__add__`) never decides what the log holds.
+        sep = " " if sep is None else _print_text(sep, "sep")
+        end = "\n" if end is None else _print_text(end, "end")
+        text = str.join(sep, [exact_str(str(arg)) for arg in args]) + end
         if file is not None:
             file.write(text)
         else:

@@ -6,94 +6,32 @@ from __future__ import annotations
 
 import _string  # type: ignore[import-not-found]  # CPython's format-field parser
 import abc
-import builtins
 import codecs
 import collections
 import functools
 import hashlib
 import string
-import types
-import typing
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from ..._program import FILENAME
 from .. import _policy as policy
-from .._policy import GUARD_PREFIX, check_attribute, format_spec_width, percent_width
+from .._policy import check_attribute, format_spec_width, percent_width
 from ._iterators import checked, generator_function, genexp
+from ._owner import (
+    class_dict,
+    class_mro,
+    init_guard,
+    new_guard,
+    own_dunder_guard,
+    owned,
+    private_guard,
+    super_mro,
+    write_guard,
+)
 from ._runtime import MAX_INT_BITS, MAX_ITEMS, PolicyError, _refuse
 from .facade_text import _REGEX_MATCH, Pattern
 
-OWNER_MARK = GUARD_PREFIX + "owner_"
-
-
-# -- ownership: what the program made may change ----------------------------------------------
-
-
-def owned(obj: Any) -> bool:
-    """True for objects of classes defined in model code, those classes, and its functions."""
-    if getattr(type(obj), OWNER_MARK, False):
-        return True
-    if isinstance(obj, type):
-        return bool(getattr(obj, OWNER_MARK, False))
-    if type(obj) is types.FunctionType:
-        return obj.__code__.co_filename == FILENAME
-    return False
-
-
-def build_class(func: Callable[..., Any], name: str, *bases: Any, **kwargs: Any) -> Any:
-    cls = builtins.__build_class__(func, name, *bases, **kwargs)
-    if isinstance(cls, type):
-        type.__setattr__(cls, OWNER_MARK, True)
-    return cls
-
-
-def write_guard(obj: Any, name: str) -> Any:
-    if owned(obj):
-        return obj
-    raise PolicyError(
-        f"cannot change attribute {name!r} of a {type(obj).__name__} object: only objects of "
-        "classes defined in your code can be changed"
-    )
-
-
-def init_guard(obj: Any) -> Any:
-    """`obj.__init__`, for `super()`, the program's own objects and builtin types only."""
-    if type(obj) is super or owned(obj) or (isinstance(obj, type) and obj.__module__ == "builtins"):
-        return obj.__init__
-    raise PolicyError(
-        f"calling __init__ of a {type(obj).__name__} object the program did not make is not allowed"
-    )
-
-
-# Private methods of the standard library that `eval` text, refused even on a program's own
-# subclass (`class F(typing.ForwardRef, _root=True)`): the sink table in `_modules.py`.
-_EVALUATORS: dict[str, tuple[type, ...]] = {"_evaluate": (typing.ForwardRef,)}
-
-
-def private_guard(obj: Any, name: str) -> Any:
-    evaluates = _EVALUATORS.get(name)
-    if evaluates is not None and _is_or_of(obj, *evaluates):
-        raise PolicyError(f"{name!r} evaluates text as code outside the policy: not allowed")
-    if owned(obj):
-        return getattr(obj, name)
-    raise PolicyError(
-        f"access to private attribute {name!r} of a {type(obj).__name__} object is not allowed"
-    )
-
-
-def _owned_only(function: Callable[..., Any], what: str) -> Callable[..., Any]:
-    """A decorator from the standard library that changes the object it is given, made to
-    refuse objects the program did not make (`dataclass(json.JSONEncoder)` would rewrite the
-    host's class)."""
-
-    @functools.wraps(function)
-    def guarded(target: Any, /, *args: Any, **kwargs: Any) -> Any:
-        if not owned(target):
-            raise PolicyError(f"{what} can only be applied to classes and functions of the program")
-        return function(target, *args, **kwargs)
-
-    return guarded
+# -- ownership (`_owner`) and the rest of the guards ----------------------------------------------
 
 
 # -- operators --------------------------------------------------------------------------------
@@ -371,18 +309,46 @@ _TEXT_METHODS: dict[str, Callable[..., Any]] = {
 }
 
 
+_TEXT_TYPES = (str, bytes, bytearray)
+
+
+def _text_method(obj: Any, name: str) -> Any:
+    """`obj.name` for a text method, by whoever defines it: the guarded version when it is
+    `str`'s, `bytes`'s or `bytearray`'s own, reached by any route (an instance, a subclass or
+    its instance, `super()`, the unbound method); None when the program overrides it."""
+    method = _TEXT_METHODS[name]
+    if type(obj) is super:
+        bound = obj.__self__  # type: ignore[attr-defined]
+        mro = super_mro(obj)
+    else:
+        bound = None if isinstance(obj, type) else obj
+        mro = class_mro(obj if bound is None else type(obj))
+    for klass in mro:
+        if name in class_dict(klass):
+            if klass not in _TEXT_TYPES:
+                return None  # the program's own method (or an unrelated class's)
+            if name in ("format", "format_map") and klass is not str:
+                return None
+            if bound is None or isinstance(bound, type):
+                return method
+            return functools.partial(method, bound)
+    return None
+
+
 def attr_guard(obj: Any, name: str) -> Any:
-    """Read `obj.name` where `name` is one of the methods that can build huge strings."""
-    if isinstance(obj, str | bytes | bytearray):
+    """Read `obj.name` where `name` is one of the guarded methods (`GUARDED_METHODS`)."""
+    if type(obj) is str:  # the common case first: `", ".join(...)`
         method = _TEXT_METHODS.get(name)
         if method is not None:
-            if name in ("format", "format_map") and not isinstance(obj, str):
-                return getattr(obj, name)
             return functools.partial(method, obj)
-    elif obj is str or obj is bytes or obj is bytearray:
-        method = _TEXT_METHODS.get(name)
-        if method is not None:
-            return method
+    elif name in _TEXT_METHODS and (
+        isinstance(obj, _TEXT_TYPES)
+        or type(obj) is super
+        or (isinstance(obj, type) and issubclass(obj, _TEXT_TYPES))
+    ):
+        guarded = _text_method(obj, name)
+        if guarded is not None:
+            return guarded
     elif isinstance(obj, int) and name == "to_bytes":
         return functools.partial(_to_bytes, obj)
     elif obj is int and name == "to_bytes":
@@ -459,6 +425,8 @@ GUARDS: dict[str, Any] = {
     policy.FORMAT: format_guard,
     policy.OPCHECK: opcheck_guard,
     policy.INIT: init_guard,
+    policy.NEW: new_guard,
+    policy.DUNDER: own_dunder_guard,
     policy.BINOP_GUARDS["Mult"]: mul_guard,
     policy.BINOP_GUARDS["Pow"]: pow_guard,
     policy.BINOP_GUARDS["LShift"]: lshift_guard,

@@ -11,6 +11,7 @@ from typing import Any
 from . import (
     facade_async,
     facade_collections,
+    facade_copy,
     facade_numbers,
     facade_text,
     facade_time,
@@ -104,6 +105,7 @@ _SPECIAL: dict[str, Callable[[], dict[str, Any]]] = {
     **facade_numbers.FACADES,
     **facade_time.FACADES,
     **facade_collections.FACADES,
+    **facade_copy.FACADES,
     **facade_async.FACADES,
     **facade_types.FACADES,
 }

@@ -13,17 +13,12 @@ import typing
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from ..._program import PROGRAM_MODULE
 from ._builtins import _check_getattr_name, getattr_builtin
 from ._facade import _public_members
-from ._guards import (
-    _owned_only,
-    floordiv_guard,
-    lshift_guard,
-    mod_guard,
-    mul_guard,
-    pow_guard,
-)
+from ._guards import floordiv_guard, lshift_guard, mod_guard, mul_guard, pow_guard
 from ._iterators import ITERTOOLS, checked, depth_of
+from ._owner import _owned_only
 from ._runtime import MAX_ITEMS, PolicyError, _refuse
 
 EXCLUDED: dict[str, frozenset[str]] = {
@@ -83,20 +78,6 @@ def _check_pools(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> No
 def _guarded_operator() -> dict[str, Any]:
     members = _public_members(operator, frozenset())
 
-    def attrgetter(*names: str) -> Callable[[Any], Any]:
-        for name in names:
-            for part in name.split("."):
-                _check_getattr_name(part)
-                if part.startswith("_"):
-                    raise PolicyError(f"access to {part!r} is not allowed")
-        return operator.attrgetter(*names)
-
-    def methodcaller(name: str, *args: Any, **kwargs: Any) -> Callable[[Any], Any]:
-        _check_getattr_name(name)
-        if name.startswith("_"):
-            raise PolicyError(f"access to {name!r} is not allowed")
-        return lambda obj: getattr_builtin(obj, name)(*args, **kwargs)
-
     members.update(
         attrgetter=attrgetter,
         methodcaller=methodcaller,
@@ -112,6 +93,63 @@ def _guarded_operator() -> dict[str, Any]:
         ifloordiv=floordiv_guard,
     )
     return members
+
+
+class attrgetter:
+    """`operator.attrgetter` reading through the policy's `getattr`, exactly as `obj.name`."""
+
+    __slots__ = ("_cm_paths_",)
+    _cm_paths_: tuple[tuple[str, ...], ...]
+
+    def __init__(self, attr: str, /, *attrs: str) -> None:
+        paths = []
+        for name in (attr, *attrs):
+            if not isinstance(name, str):
+                raise TypeError("attribute name must be a string")
+            path = tuple(_check_getattr_name(part) for part in str.split(str.__str__(name), "."))
+            paths.append(path)
+        object.__setattr__(self, "_cm_paths_", tuple(paths))
+
+    def __call__(self, obj: Any, /) -> Any:
+        values = []
+        for path in self._cm_paths_:
+            value = obj
+            for part in path:
+                value = getattr_builtin(value, part)
+            values.append(value)
+        return values[0] if len(values) == 1 else tuple(values)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"'attrgetter' object attribute {name!r} is read-only")
+
+    def __repr__(self) -> str:
+        names = ", ".join(repr(".".join(path)) for path in self._cm_paths_)
+        return f"operator.attrgetter({names})"
+
+
+class methodcaller:
+    """`operator.methodcaller` finding the method through the policy's `getattr`."""
+
+    __slots__ = ("_cm_call_",)
+    _cm_call_: tuple[str, tuple[Any, ...], dict[str, Any]]
+
+    def __init__(self, name: str, /, *args: Any, **kwargs: Any) -> None:
+        if not isinstance(name, str):
+            raise TypeError("method name must be a string")
+        name = _check_getattr_name(name)
+        object.__setattr__(self, "_cm_call_", (name, args, dict(kwargs)))
+
+    def __call__(self, obj: Any, /) -> Any:
+        name, args, kwargs = self._cm_call_
+        return getattr_builtin(obj, name)(*args, **kwargs)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"'methodcaller' object attribute {name!r} is read-only")
+
+    def __repr__(self) -> str:
+        name, args, kwargs = self._cm_call_
+        parts = [repr(name), *map(repr, args), *(f"{k}={v!r}" for k, v in kwargs.items())]
+        return f"operator.methodcaller({', '.join(parts)})"
 
 
 def _functools_module() -> dict[str, Any]:
@@ -175,6 +213,7 @@ def _collections_module() -> dict[str, Any]:
         fields = list(names)
         if len(fields) > MAX_FIELDS:
             raise PolicyError(f"namedtuple with {len(fields)} fields (limit {MAX_FIELDS})")
+        kwargs.setdefault("module", PROGRAM_MODULE)  # the program's class, not this module's
         return collections.namedtuple(typename, fields, **kwargs)
 
     members["namedtuple"] = namedtuple

@@ -11,10 +11,10 @@ import random
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from ._builtins import _GuardedType
 from ._facade import _public_members
 from ._guards import MAX_DIGIT_OPS, _check_width
 from ._runtime import CURRENT, MAX_INT_BITS, MAX_ITEMS, _refuse
+from ._types import install_stand_ins, stand_in
 
 # Members left out: host-wide state, or C loops that ignore the deadline.
 EXCLUDED: dict[str, frozenset[str]] = {
@@ -135,24 +135,24 @@ def _random_module() -> dict[str, Any]:
 MAX_DECIMAL_EXPONENT = 30_000
 
 
-class _DecimalType(_GuardedType):
-    """The stand-in for `decimal.Decimal`: what it makes stays within the run's exponents."""
+def _make_decimal(value: Any = "0", context: Any = None) -> Any:
+    """`decimal.Decimal(...)` for model code: what it makes stays within the run's exponents."""
+    if isinstance(value, int) and value.bit_length() > MAX_DECIMAL_EXPONENT * 3:
+        raise _refuse(f"Decimal of a {value.bit_length()}-bit integer")
+    number = decimal.Decimal(value, context)
+    if number.is_finite() and abs(number.adjusted()) > MAX_DECIMAL_EXPONENT:
+        raise _refuse(f"a Decimal with exponent {number.adjusted()} (limit {MAX_DECIMAL_EXPONENT})")
+    return number
 
-    def __call__(cls, value: Any = "0", context: Any = None) -> Any:
-        if isinstance(value, int) and value.bit_length() > MAX_DECIMAL_EXPONENT * 3:
-            raise _refuse(f"Decimal of a {value.bit_length()}-bit integer")
-        number = decimal.Decimal(value, context)
-        if number.is_finite() and abs(number.adjusted()) > MAX_DECIMAL_EXPONENT:
-            raise _refuse(
-                f"a Decimal with exponent {number.adjusted()} (limit {MAX_DECIMAL_EXPONENT})"
-            )
-        return number
+
+# `decimal.Decimal` is a stand-in (`_types`), also for `type(d)`; a subclass would build unchecked.
+install_stand_ins({decimal.Decimal: _make_decimal}, {}, sealed=(decimal.Decimal,))
 
 
 @functools.cache
 def _decimal_members() -> dict[str, Any]:
     members = _public_members(decimal, EXCLUDED["decimal"])
-    members["Decimal"] = _DecimalType("Decimal", (), {"_real": decimal.Decimal})
+    members["Decimal"] = stand_in(decimal.Decimal)
     return members
 
 

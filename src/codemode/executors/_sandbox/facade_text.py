@@ -86,6 +86,12 @@ class Pattern:
     def __hash__(self) -> int:
         return hash(self._cm_pattern_)
 
+    def __copy__(self) -> Pattern:
+        return self  # immutable, as CPython's compiled patterns
+
+    def __deepcopy__(self, memo: Any) -> Pattern:
+        return self
+
 
 # Compiling a pattern is one C call, about 5 us per character of pattern, with no deadline check.
 MAX_PATTERN = 20_000

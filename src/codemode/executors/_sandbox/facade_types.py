@@ -8,9 +8,10 @@ import itertools
 from collections.abc import Callable
 from typing import Any
 
+from ..._program import PROGRAM_MODULE
 from .._policy import FORBIDDEN_DEFINITIONS, check_name
 from ._facade import _public_members
-from ._guards import _owned_only
+from ._owner import _owned_only
 from ._runtime import PolicyError, current
 from .facade_collections import MAX_FIELDS
 
@@ -84,7 +85,10 @@ def _typing_module() -> dict[str, Any]:
         count = len(kwargs) + (len(fields) if hasattr(fields, "__len__") else 0)
         if count > MAX_FIELDS:  # `collections.namedtuple` compiles source text of them all
             raise PolicyError(f"NamedTuple with {count} fields (limit {MAX_FIELDS})")
-        return typing.NamedTuple(typename, fields, **kwargs)
+        factory: Any = typing.NamedTuple
+        made = factory(typename, fields, **kwargs)
+        type.__setattr__(made, "__module__", PROGRAM_MODULE)  # the program's, not this module's
+        return made
 
     def mro_entries(bases: tuple[Any, ...]) -> Any:  # `class P(NamedTuple)`, as typing's own
         real = tuple(typing.NamedTuple if base is NamedTuple else base for base in bases)
@@ -142,6 +146,8 @@ def _enum_module() -> dict[str, Any]:
                 count = len(names)
             if count > MAX_ENUM_MEMBERS:
                 raise PolicyError(f"an enum of {count} members (limit {MAX_ENUM_MEMBERS})")
+            if kwargs.get("module") is None:  # the program's enum, not this module's
+                kwargs["module"] = PROGRAM_MODULE
             return super()._create_(class_name, names, **kwargs)  # type: ignore[misc]
 
         # `isinstance(member, enum.Enum)` holds for members of `enum.IntEnum` subclasses too

@@ -1,0 +1,469 @@
+"""Ownership: what the program made, and so may change and look inside.
+
+The rule: the program may touch what *it* defined, that is the attributes found in the `__dict__`
+of its own classes and of their instances, and nothing a host class defined. Ownership is not
+inherited: `class Q(asyncio.Queue)` is the program's, but `Q()._get_loop` was defined by the host
+and stays closed. Every guard that asks "may the program do this to that object" asks here.
+"""
+
+from __future__ import annotations
+
+import builtins
+import functools
+import types
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+from ..._program import FILENAME, PROGRAM_MODULE
+from .._policy import FORBIDDEN_DEFINITIONS, GUARD_PREFIX, OWN_DUNDERS
+from ._runtime import PolicyError
+
+OWNER_MARK = GUARD_PREFIX + "owner_"  # in the own `__dict__` of every class the program made
+
+# Host modules whose classes keep no host objects in their instances' `__dict__` (C value types,
+# exceptions, typing and ABC markers, enums): their code's names do not make instance state the
+# host's.
+_PLAIN_BASE_MODULES = frozenset(
+    {"builtins", "typing", "abc", "_collections_abc", "collections.abc", "enum", "numbers"}
+)
+
+
+# A class's own namespace and MRO, read with `type`'s own descriptors: a metaclass of the program
+# may define `__dict__` or `__mro__` properties that would say anything.
+_TYPE_DICT = type.__dict__["__dict__"]
+_TYPE_MRO = type.__dict__["__mro__"]
+_TYPE_MODULE = type.__dict__["__module__"]
+
+
+def class_dict(cls: type) -> types.MappingProxyType[str, Any]:
+    """`cls.__dict__`, as the class really holds it."""
+    return _TYPE_DICT.__get__(cls)  # type: ignore[no-any-return]
+
+
+def class_mro(cls: type) -> tuple[type, ...]:
+    """`cls.__mro__`, as the class really has it."""
+    return _TYPE_MRO.__get__(cls)  # type: ignore[no-any-return]
+
+
+def owned_class(cls: Any) -> bool:
+    """A class the program defined, or one derived from such a class (only program classes
+    carry the mark, and a class derives from one only at the program's request): a program
+    subclass does not make its host base the program's. A class whose module is the program's
+    is too: one being made by a `class` statement (an enum's members are made before the class
+    statement ends), or one a factory made at the program's call (`namedtuple`, `Enum("E",
+    ...)`)."""
+    return isinstance(cls, type) and (
+        getattr(cls, OWNER_MARK, False) is True or _TYPE_MODULE.__get__(cls) == PROGRAM_MODULE
+    )
+
+
+def owned(obj: Any) -> bool:
+    """True for the program's classes, their instances and the program's functions."""
+    cls = type(obj)
+    if getattr(cls, OWNER_MARK, False) is True or _TYPE_MODULE.__get__(cls) == PROGRAM_MODULE:
+        return True
+    if isinstance(obj, type):
+        return owned_class(obj)
+    if type(obj) is types.FunctionType:
+        return obj.__code__.co_filename == FILENAME
+    return False
+
+
+def definer(mro: tuple[type, ...], name: str) -> type | None:
+    """The first class of `mro` whose own `__dict__` defines `name`."""
+    for klass in mro:
+        if name in class_dict(klass):
+            return klass
+    return None
+
+
+_CODE_NAMES: weakref.WeakKeyDictionary[type, frozenset[str]] = weakref.WeakKeyDictionary()
+
+
+def _host_code_names(cls: type) -> frozenset[str]:
+    """Every name the code of host class `cls` uses (its methods' `co_names`, nested code
+    included): the attributes and methods its code may set, read or call. Host classes never
+    change, so this is worked out once per class (and forgotten with a class made at run time)."""
+    known = _CODE_NAMES.get(cls)
+    if known is not None:
+        return known
+    names: set[str] = set()
+    codes = []
+    for value in class_dict(cls).values():
+        for part in (value, getattr(value, "__func__", None), getattr(value, "fget", None)):
+            code = getattr(part, "__code__", None) if part is not None else None
+            if isinstance(code, types.CodeType):
+                codes.append(code)
+        for part in (getattr(value, "fset", None), getattr(value, "fdel", None)):
+            code = getattr(part, "__code__", None) if part is not None else None
+            if isinstance(code, types.CodeType):
+                codes.append(code)
+    while codes:
+        code = codes.pop()
+        names.update(code.co_names)
+        codes.extend(c for c in code.co_consts if isinstance(c, types.CodeType))
+    known = _CODE_NAMES[cls] = frozenset(names)
+    return known
+
+
+def _host_managed(cls: type, name: str) -> bool:
+    """Whether a host base class of `cls` (outside the plain ones) has code that uses `name`:
+    then the instance's `name` may hold what that code put there (`asyncio.Queue` keeps its
+    event loop in `self._loop`), whoever wrote it last, and a program definition of `name` (a
+    property, a method) would be handed what that code passes it."""
+    for klass in class_mro(cls):
+        if owned_class(klass) or _TYPE_MODULE.__get__(klass) in _PLAIN_BASE_MODULES:
+            continue
+        if name in _host_code_names(klass):
+            return True
+    return False
+
+
+# How a name resolves on instances of a program class, worked out once per class and name (the
+# answer depends on the classes only; `_GENERATION` moves on whenever the program changes one of
+# its classes, which makes every answer worked out before stale). A verdict is (generation, may
+# read when the instance's `__dict__` holds the name, may read wherever it comes from, may write).
+LOOKUP_MARK = GUARD_PREFIX + "lookup_"
+_GENERATION = [0]
+Verdict = tuple[int, bool, bool, bool]
+
+
+def _verdict(cls: type, name: str) -> Verdict:
+    found = definer(class_mro(cls), name)
+    managed = _host_managed(cls, name)
+    if managed:  # a host base's code uses it: the host's, whoever defined or wrote it
+        verdict = (_GENERATION[0], False, False, False)
+    elif found is None:  # instance state the program wrote
+        verdict = (_GENERATION[0], True, False, True)
+    elif not owned_class(found):  # a host class's member, whatever the instance holds
+        verdict = (_GENERATION[0], False, False, False)
+    else:
+        member = class_dict(found)[name]
+        if hasattr(type(member), "__set__") or hasattr(type(member), "__delete__"):
+            verdict = (_GENERATION[0], True, True, True)  # the program's property or slot
+        else:  # the program's class attribute, or what the program wrote on the instance
+            verdict = (_GENERATION[0], True, True, True)
+    cache = class_dict(cls).get(LOOKUP_MARK)
+    if cache is not None and cache.get(None) is cls:
+        cache[name] = verdict  # (a class host code derived from a program class has none)
+    return verdict
+
+
+_NO_CACHE: dict[Any, Any] = {}  # stays empty
+
+
+def _instance_verdict(cls: type, name: str) -> Verdict:
+    """The verdict for `name` on instances of program class `cls`, from its cache when fresh.
+    The cache is read as a plain attribute only when no metaclass of the program could answer
+    for it; it names its class, so a class that host code derived from a program class does not
+    borrow its parent's."""
+    if type(cls) is type:
+        cache: dict[Any, Any] = getattr(cls, LOOKUP_MARK, _NO_CACHE)
+    else:
+        cache = _TYPE_DICT.__get__(cls).get(LOOKUP_MARK, _NO_CACHE)
+    known: Verdict | None = cache.get(name)
+    if known is not None and known[0] == _GENERATION[0] and cache[None] is cls:
+        return known
+    return _verdict(cls, name)
+
+
+def class_changed() -> None:
+    """The program changed one of its classes: name lookups are worked out again."""
+    _GENERATION[0] += 1
+
+
+def program_defined(obj: Any, name: str) -> bool:
+    """Whether `obj.name` is the program's. The value comes from the first class of the lookup
+    that defines `name`, unless the instance's own `__dict__` holds it: a host class's member
+    never is; a program class's is; instance state is, unless a host base's code manages it."""
+    if type(obj) is super:
+        # `super()._helper()`: the classes after `__thisclass__` in the instance's MRO decide.
+        found = definer(super_mro(obj), name)
+        return found is not None and owned_class(found)
+    if isinstance(obj, type):
+        if not owned_class(obj):
+            return False
+        found = definer(class_mro(obj), name) or definer(class_mro(type(obj)), name)
+        return found is not None and owned_class(found)
+    cls = type(obj)
+    if cls is types.FunctionType:
+        return owned(obj) and name in obj.__dict__
+    if not owned_class(cls):
+        return False
+    verdict = _instance_verdict(cls, name)
+    return verdict[2] or (verdict[1] and name in getattr(obj, "__dict__", ()))
+
+
+def super_mro(obj: Any) -> tuple[type, ...]:
+    """The classes a `super()` object looks in: those after `__thisclass__` in the MRO of
+    the object it is bound to."""
+    self_class = obj.__self_class__
+    if self_class is None:
+        return ()
+    mro = class_mro(self_class)
+    start = obj.__thisclass__
+    return mro[mro.index(start) + 1 :] if start in mro else ()
+
+
+def _refused(obj: Any, name: str) -> PolicyError:
+    kind = type(obj).__name__
+    if owned(obj) and type(obj) is not types.FunctionType:
+        cls = obj if isinstance(obj, type) else type(obj)
+        found = definer(class_mro(cls), name)
+        if found is not None and not owned_class(found):
+            why = f"{found.__name__}, a host class, defined it"
+        else:
+            why = "a host base class manages it"
+        return PolicyError(f"access to {name!r} of a {kind} object is not allowed: {why}")
+    return PolicyError(f"access to private attribute {name!r} of a {kind} object is not allowed")
+
+
+def private_guard(obj: Any, name: str) -> Any:
+    """`obj._name`: the program's own members only."""
+    cls = type(obj)
+    if owned_class(cls) and not isinstance(obj, type):
+        # the common case, `self._x` on the program's own instance, inline
+        verdict = _instance_verdict(cls, name)
+        if verdict[2] or (verdict[1] and name in getattr(obj, "__dict__", ())):
+            return getattr(obj, name)
+    elif program_defined(obj, name):
+        return getattr(obj, name)
+    if owned(obj) and type(obj) is not super and not hasattr(obj, name):
+        return getattr(obj, name)  # the AttributeError a missing attribute gives in Python
+    raise _refused(obj, name)
+
+
+def own_dunder_guard(obj: Any, name: str) -> Any:
+    """`obj.__x__` outside `ALLOWED_DUNDERS`: on the program's own objects, the harmless data
+    dunders (`OWN_DUNDERS`: `__annotations__`, `__members__`, ...) and the dunders the program
+    defined (`v.__add__(w)` where its class defines `__add__`)."""
+    if owned(obj) and (name in OWN_DUNDERS or program_defined(obj, name)):
+        return getattr(obj, name)
+    raise PolicyError(
+        f"access to {name!r} of a {type(obj).__name__} object is not allowed: only the dunders "
+        "your code defined on its own objects can be read"
+    )
+
+
+def write_guard(obj: Any, name: str) -> Any:
+    """`obj.name = ...` / `del obj.name`: only the program's objects change, and never in a
+    member a host base class defined (`self._loop = ...` on an `asyncio.Queue` subclass)."""
+    cls = type(obj)
+    if owned_class(cls) and not isinstance(obj, type):
+        # the common case, `self.x = ...` on the program's own instance, inline
+        if name[:1] != "_" or name[1:2] == "_":
+            return obj
+        if _instance_verdict(cls, name)[3]:
+            return obj
+        raise _refused(obj, name)
+    if not owned(obj):
+        raise PolicyError(
+            f"cannot change attribute {name!r} of a {type(obj).__name__} object: only objects "
+            "of classes defined in your code can be changed"
+        )
+    if isinstance(obj, type) and name[:1] != "_":
+        class_changed()
+    if name[:1] == "_":
+        cls = obj if isinstance(obj, type) else type(obj)
+        if name.startswith(GUARD_PREFIX):
+            raise PolicyError(f"the name {name!r} is reserved")
+        if name in FORBIDDEN_DEFINITIONS:  # `A.__del__ = f` would run at garbage collection
+            raise PolicyError(f"a class may not define {name!r}")
+        if isinstance(obj, type):
+            class_changed()
+            found = definer(class_mro(cls), name)
+            if name[1:2] != "_" and (
+                (found is not None and not owned_class(found)) or _host_managed(cls, name)
+            ):
+                raise _refused(obj, name)
+        elif (
+            type(obj) is not types.FunctionType
+            and name[1:2] != "_"
+            and not _instance_verdict(cls, name)[3]
+        ):
+            raise _refused(obj, name)
+    return obj
+
+
+def _initialisable(target: Any) -> bool:
+    """An object `__init__` may run on again: the program's own, or a plain builtin value
+    (whose `__init__` does nothing its public methods cannot)."""
+    return owned(target) or type(target).__module__ == "builtins"
+
+
+def init_guard(obj: Any) -> Any:
+    """`obj.__init__`. Judges the object the method would initialise, not where it was read:
+    `Q.__init__(host_queue)` with `Q` a program subclass of `asyncio.Queue` is refused."""
+    if type(obj) is super:
+        target = obj.__self__  # type: ignore[attr-defined]
+        if target is None or isinstance(target, type) or _initialisable(target):
+            return obj.__init__  # type: ignore[misc]
+    elif isinstance(obj, type):
+        unbound = obj.__init__  # type: ignore[misc]
+
+        def init(self: Any, /, *args: Any, **kwargs: Any) -> Any:
+            if not _initialisable(self):
+                raise _init_refused(self)
+            return unbound(self, *args, **kwargs)
+
+        init.__name__ = init.__qualname__ = "__init__"
+        return init
+    elif _initialisable(obj):
+        return obj.__init__
+    raise _init_refused(obj)
+
+
+def _init_refused(target: Any) -> PolicyError:
+    return PolicyError(
+        f"calling __init__ of a {type(target).__name__} object the program did not make is "
+        "not allowed"
+    )
+
+
+def new_guard(obj: Any) -> Any:
+    """`cls.__new__`: makes objects of the program's own classes (or plain builtin values)
+    only; `object.__new__(HostClass)` would skip the host class's own checks. A class made by
+    `type.__new__` (a program metaclass's `super().__new__`) is checked and owned as one from a
+    `class` statement."""
+    new = obj.__new__
+
+    def checked_new(cls: Any, /, *args: Any, **kwargs: Any) -> Any:
+        if not (owned_class(cls) or (isinstance(cls, type) and cls.__module__ == "builtins")):
+            raise PolicyError(
+                f"__new__ can only make objects of classes defined in your code, not "
+                f"{getattr(cls, '__name__', type(cls).__name__)}"
+            )
+        if new is type.__new__ and len(args) == 3:
+            name, bases, namespace = args
+            if isinstance(bases, tuple) and isinstance(namespace, dict):
+                bases = _types.real_bases(bases)
+                args = (name, bases, checked_namespace(bases, namespace))
+            return _mark(new(cls, *args, **kwargs))
+        return new(cls, *args, **kwargs)
+
+    checked_new.__name__ = checked_new.__qualname__ = "__new__"
+    return checked_new
+
+
+# -- making classes ----------------------------------------------------------------------------
+
+
+def _mark(cls: Any) -> Any:
+    if isinstance(cls, type):
+        type.__setattr__(cls, OWNER_MARK, True)
+        type.__setattr__(cls, LOOKUP_MARK, {None: cls})
+        if issubclass(cls, type) and "__new__" not in class_dict(cls):
+            # A metaclass of the program: calling it (`M("X", bases, namespace)`) would reach
+            # `type.__new__` from C, past every check; this `__new__` applies them.
+            type.__setattr__(cls, "__new__", staticmethod(_metaclass_new))
+    return cls
+
+
+def _metaclass_new(mcs: Any, *args: Any, **kwargs: Any) -> Any:
+    if len(args) == 3 and isinstance(args[1], tuple) and isinstance(args[2], dict):
+        name, bases, namespace = args
+        bases = _types.real_bases(bases)
+        return _mark(type.__new__(mcs, name, bases, checked_namespace(bases, namespace), **kwargs))
+    return type.__new__(mcs, *args, **kwargs)
+
+
+def checked_namespace(bases: tuple[Any, ...], namespace: Any) -> Any:
+    """The namespace of a class about to be made, checked before the class exists (no code of
+    the program, an `__init_subclass__` say, can hold the class before the check): exact `str`
+    keys; no `__del__`-style hooks or guard names; and no private name that the code of a host
+    base class uses (`class Q(asyncio.Queue)` defining `_loop` as a property, or overriding
+    `_wakeup_next`, would be handed what the host's own code passes them)."""
+    host_names: set[str] = set()
+    for base in bases:
+        for klass in class_mro(base) if isinstance(base, type) else ():
+            if not owned_class(klass) and _TYPE_MODULE.__get__(klass) not in _PLAIN_BASE_MODULES:
+                host_names |= _host_code_names(klass)
+    exact = type(namespace) is dict
+    checked = {}
+    for key in list(namespace):
+        name = key
+        if isinstance(key, str):
+            name = str.__str__(key)
+            exact = exact and type(key) is str
+            if name.startswith(GUARD_PREFIX) or name in FORBIDDEN_DEFINITIONS:
+                raise PolicyError(f"a class may not define {name!r}")
+            if name[:1] == "_" and name[1:2] != "_" and name in host_names:
+                raise PolicyError(
+                    f"a class may not define {name!r}: the code of a host base class uses it"
+                )
+        checked[name] = namespace[key]
+    # The namespace `__prepare__` made (an enum's) is kept when its keys are exact already.
+    return namespace if exact or type(namespace) is not dict else checked
+
+
+class _CheckedMetaclass:
+    """Stands in for a class statement's metaclass so that its namespace is checked after the
+    body ran and before the metaclass makes the class."""
+
+    __slots__ = ("meta",)
+
+    def __init__(self, meta: Any) -> None:
+        self.meta = meta
+
+    def __prepare__(self, name: str, bases: tuple[Any, ...], **kwargs: Any) -> Any:
+        prepare = getattr(self.meta, "__prepare__", None)
+        return prepare(name, bases, **kwargs) if prepare is not None else {}
+
+    def __call__(self, name: str, bases: tuple[Any, ...], namespace: Any, **kwargs: Any) -> Any:
+        return self.meta(name, bases, checked_namespace(bases, namespace), **kwargs)
+
+
+def _winner(meta: Any, bases: tuple[Any, ...]) -> Any:
+    """The metaclass CPython would use: the most derived of `meta` and the bases' own."""
+    if not isinstance(meta, type):
+        return meta  # a function as metaclass: CPython calls it as it is
+    for base in bases:
+        candidate = type(base)
+        if issubclass(meta, candidate):
+            continue
+        if issubclass(candidate, meta):
+            meta = candidate
+            continue
+        raise TypeError(
+            "metaclass conflict: the metaclass of a derived class must be a (non-strict) "
+            "subclass of the metaclasses of all its bases"
+        )
+    return meta
+
+
+def build_class(func: Callable[..., Any], name: str, *bases: Any, **kwargs: Any) -> Any:
+    """`__build_class__` for `class` statements: the namespace is checked before the class is
+    made, and the class is marked as the program's."""
+    bases = _types.real_bases(bases)
+    # the metaclass is judged on the bases after `__mro_entries__` (`typing.Generic[T]`,
+    # `typing.NamedTuple`), as CPython does; `__build_class__` gets them as written
+    meta = _winner(kwargs.pop("metaclass", type), types.resolve_bases(bases))
+    return _mark(
+        builtins.__build_class__(func, name, *bases, metaclass=_CheckedMetaclass(meta), **kwargs)
+    )
+
+
+def make_class(name: Any, bases: Any, namespace: Any, **kwargs: Any) -> Any:
+    """`type(name, bases, namespace)`: a program class like one from a `class` statement."""
+    if not isinstance(bases, tuple) or not isinstance(namespace, dict):
+        return type(name, bases, namespace, **kwargs)  # the TypeError CPython gives
+    bases = _types.real_bases(bases)
+    return _mark(type(name, bases, checked_namespace(bases, namespace), **kwargs))
+
+
+def _owned_only(function: Callable[..., Any], what: str) -> Callable[..., Any]:
+    """A decorator from the standard library that changes the object it is given, made to
+    refuse objects the program did not make (`dataclass(json.JSONEncoder)` would rewrite the
+    host's class)."""
+
+    @functools.wraps(function)
+    def guarded(target: Any, /, *args: Any, **kwargs: Any) -> Any:
+        if not owned(target):
+            raise PolicyError(f"{what} can only be applied to classes and functions of the program")
+        return function(target, *args, **kwargs)
+
+    return guarded
+
+
+from . import _types  # noqa: E402  (`_types` uses this module's ownership test)
