@@ -57,10 +57,10 @@ DEFAULT_MODULES = (
 #   module       sink                                            closed by
 #   typing       get_type_hints: eval of str/ForwardRef           left out of the facade
 #   typing       evaluate_forward_ref (3.14): eval                left out of the facade
-#   typing       ForwardRef._evaluate: eval                       refused on any ForwardRef, a
-#                                                                 program subclass included
-#                                                                 (`_guards._EVALUATORS`);
-#                                                                 ForwardRef() only compiles
+#   typing       ForwardRef._evaluate: eval                       private, and a host base's:
+#                                                                 refused on a program subclass
+#                                                                 too (`_owner`); ForwardRef()
+#                                                                 itself only compiles
 #   typing       get_overloads/overload: process-wide registry    per-run registry (facade_types)
 #   functools    singledispatch.register(f): get_type_hints       facade: annotations must be
 #                on f's annotations                               classes, never evaluated
