@@ -298,3 +298,41 @@ async def test_typing_caches_keep_no_program_objects(executor: Executor, tools: 
             return False
 
     assert not [obj for obj in gc.get_objects() if planted(obj)]
+
+
+PROCESS_WIDE: dict[str, str] = {
+    "copyreg": "import copyreg\ncopyreg.pickle(list, lambda x: (list, ()))",
+    "codecs-register": "import codecs\ncodecs.register(lambda name: None)",
+    "codecs-through-json": "import json\njson.codecs.register(lambda name: None)",
+    "atexit": "import atexit\natexit.register(print)",
+    "warnings-filters": "import warnings\nwarnings.simplefilter('error')",
+    "recursion-limit": "import sys\nsys.setrecursionlimit(10)",
+    "locale": "import locale\nlocale.setlocale(locale.LC_ALL, 'C')",
+    "decimal-context": "import decimal\ndecimal.getcontext().prec = 2",
+    "decimal-setcontext": "import decimal\ndecimal.setcontext(decimal.Context(prec=2))",
+    "random-host-seed": "import random\nrandom.seed(1)\nreturn random.random()",
+    "time-tzset": "import time\ntime.tzset()",
+    "enum-global": "import enum\nenum.global_enum",
+    "typing-clear-overloads": "import typing\ntyping.clear_overloads()",
+    "abc-cache-token": "import abc\nabc.get_cache_token()",
+}
+
+
+@pytest.mark.parametrize("name", sorted(PROCESS_WIDE))
+async def test_process_wide_state_is_out_of_reach(
+    executor: Executor, tools: list[Any], name: str
+) -> None:
+    """Registries and settings of the whole process: unreachable (or, for `random` and
+    `decimal`, the run's own), so a run cannot change what later runs or the host see."""
+    import decimal
+    import random
+
+    state = random.getstate()
+    precision = decimal.getcontext().prec
+    cm = Codemode(tools, executor=executor, timeout=5)
+    result = await cm.execute(PROCESS_WIDE[name])
+    if result.error is None:  # only the run's own generator and context may be touched
+        assert name == "random-host-seed", result
+    assert random.getstate() == state
+    assert decimal.getcontext().prec == precision
+    assert (await cm.execute("return 7")).value == 7
