@@ -5,13 +5,14 @@ more than the deepest iterator among its arguments) and refuses to go past `MAX_
 
 from __future__ import annotations
 
-import functools
+import contextlib
 import itertools
 import types
 import weakref
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from ..._program import FILENAME as PROGRAM_FILENAME
 from ._runtime import (
     CURRENT,
     MAX_MEMORY_GROWTH,
@@ -97,18 +98,35 @@ def genexp(iterable: Any, make: Callable[[Any], Any]) -> Any:
     return generator
 
 
+# The wrapper of a generator function is compiled as the program's code (its file name), so that
+# it is the program's own function like the one it wraps (attributes, `functools.wraps`), on one
+# line, which is moved to the wrapped function's `def` line for tracebacks.
+_WRAPPER = compile(
+    "def wrap(function, depth_of, depths):\n"
+    "    def call(*args, **kwargs): depth = depth_of(*args, *kwargs.values()); "
+    "generator = function(*args, **kwargs); depths[generator] = depth; return generator\n"
+    "    return call\n",
+    PROGRAM_FILENAME,
+    "exec",
+)
+_WRAP: dict[str, Any] = {"__builtins__": {}}
+exec(_WRAPPER, _WRAP)
+
+
 def generator_function(function: Callable[..., Any]) -> Callable[..., Any]:
     """A generator function of the program: each generator it makes is one deeper than the
     deepest iterator among its arguments."""
-
-    @functools.wraps(function)
-    def call(*args: Any, **kwargs: Any) -> Any:
-        depth = depth_of(*args, *kwargs.values())
-        generator = function(*args, **kwargs)
-        _GENERATOR_DEPTH[generator] = depth
-        return generator
-
-    return call
+    call: Any = _WRAP["wrap"](function, depth_of, _GENERATOR_DEPTH)
+    code = getattr(function, "__code__", None)
+    if code is not None:
+        call.__code__ = call.__code__.replace(
+            co_firstlineno=code.co_firstlineno, co_name=code.co_name, co_qualname=code.co_qualname
+        )
+    for name in ("__module__", "__name__", "__qualname__", "__doc__"):
+        with contextlib.suppress(AttributeError):
+            setattr(call, name, getattr(function, name))
+    call.__dict__.update(getattr(function, "__dict__", {}))
+    return call  # type: ignore[no-any-return]
 
 
 _LAYERS = (Tracked, types.GeneratorType)
