@@ -8,8 +8,12 @@ import json
 import subprocess
 import sys
 import textwrap
+from typing import Any
 
 import pytest
+
+from codemode import Codemode
+from codemode.executors import Executor
 
 DEEP = 300_000  # well past what an 8 MB C stack holds for any of these
 
@@ -155,3 +159,38 @@ def test_subprocess_host_survives_every_deep_attack() -> None:
     assert returncode == 0, f"the host died ({returncode}): {stderr}"
     assert len(lines) == len(programs) + 1 and lines[-1] == 1, (lines, stderr)
     assert lines[: len(CLOSED)] == ["policy"] * len(CLOSED), lines
+
+
+ORDINARY: dict[str, tuple[str, object]] = {
+    "generator-function-attributes": (
+        "def g():\n    '''doc'''\n    yield 1\ng.tag = 'x'\nreturn [g.tag, g.__name__, g.__doc__, list(g())]",
+        ["x", "g", "doc", [1]],
+    ),
+    "wraps-a-generator": (
+        "import functools\ndef deco(f):\n    @functools.wraps(f)\n    def inner(*a):\n"
+        "        yield from f(*a)\n    return inner\n@deco\ndef h(n):\n    yield n\n"
+        "return [list(h(3)), h.__name__]",
+        [[3], "h"],
+    ),
+    "generator-methods": (
+        "class C:\n    def items(self):\n        yield 1\n    @staticmethod\n    def s():\n"
+        "        yield 2\nreturn [list(C().items()), list(C.s())]",
+        [[1], [2]],
+    ),
+    "iterators-as-usual": (
+        "import itertools\nz = zip(map(abs, [-1, -2]), itertools.chain([3], [4]))\n"
+        "return [list(z), isinstance(map(abs, []), map), type(zip()).__name__,"
+        " sum(x * x for x in range(4))]",
+        [[[1, 3], [2, 4]], True, "zip", 14],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ORDINARY))
+async def test_depth_tracking_leaves_ordinary_code_alone(
+    executor: Executor, tools: list[Any], name: str
+) -> None:
+    code, expected = ORDINARY[name]
+    result = await Codemode(tools, executor=executor, timeout=5).execute(code)
+    assert result.error is None, result.error
+    assert result.value == expected
