@@ -17,9 +17,15 @@ import asyncio
 import os
 from typing import Any
 
-from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import BaseMessage, HumanMessage, ToolMessage
-from langchain_core.tools import ToolException, tool
+try:
+    from langchain_core.language_models import BaseChatModel
+    from langchain_core.messages import BaseMessage, HumanMessage, ToolMessage
+    from langchain_core.tools import ToolException, tool
+except ImportError:
+    raise SystemExit(
+        "this example needs LangChain: pip install 'codemode[langchain]' "
+        '(from a checkout: pip install -e ".[langchain]")'
+    ) from None
 
 from codemode import Codemode, ExecuteResult
 from codemode.adapters.langchain import as_langchain_tool, from_langchain

@@ -19,7 +19,13 @@ import json
 import os
 from typing import Any, Literal
 
-from openai import OpenAI
+try:
+    from openai import OpenAI
+except ImportError:
+    raise SystemExit(
+        "this example needs the OpenAI client: pip install 'codemode[openai]' "
+        '(from a checkout: pip install -e ".[openai]")'
+    ) from None
 
 from codemode import Codemode
 from codemode.adapters.openai import from_openai, run_loop

@@ -10,6 +10,7 @@ import pytest
 from typing_extensions import TypedDict
 
 from codemode import Codemode, Tool
+from codemode.executors import InProcessExecutor
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "tools" / "real_tools.jsonl"
 
@@ -62,7 +63,9 @@ def tools() -> list[Any]:
 
 @pytest.fixture
 def cm(tools: list[Any]) -> Codemode:
-    return Codemode(tools, timeout=5)
+    # In-process for speed: what differs between executors is tested in tests/executors, over
+    # every executor; the default executor has its own tests in tests/test_codemode.py.
+    return Codemode(tools, timeout=5, executor=InProcessExecutor())
 
 
 def load_corpus() -> list[dict[str, Any]]:

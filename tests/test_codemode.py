@@ -1,13 +1,16 @@
-"""Codemode end to end with the default executor: shapes of code, errors, limits, events."""
+"""Codemode end to end (in-process, as the `cm` fixture makes it; then the default executor):
+shapes of code, errors, limits, events."""
 
 from __future__ import annotations
 
 import asyncio
+import sys
 from typing import Any
 
 import pytest
 
 from codemode import Codemode, ExecuteResult, LogEntry, ToolCall
+from codemode.executors import InProcessExecutor, SubprocessExecutor, default_executor
 
 
 async def test_async_main_with_gather(cm: Codemode) -> None:
@@ -190,3 +193,59 @@ async def test_with_executor_keeps_tools_and_limits(cm: Codemode) -> None:
     assert other.executor is not cm.executor
     assert other.limits == cm.limits and other.stubs() == cm.stubs()
     assert (await other.execute("await codemode.add(a=1)")).value == 2
+
+
+async def test_a_failing_on_event_callback_is_logged_and_dropped(
+    cm: Codemode, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(event: object) -> None:
+        raise RuntimeError("callback bug")
+
+    with caplog.at_level("WARNING", logger="codemode"):
+        result = await cm.execute("print('a')\nprint('b')\n1", on_event=broken)
+    assert result.value == 1
+    assert "on_event callback failed and was dropped" in caplog.text
+    assert "callback bug" in caplog.text
+
+
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="the subprocess default is Linux's"
+)
+async def test_default_executor_isolates_model_code(tools: list[Any]) -> None:
+    # Model code may have read hostile text: by default it runs in a process of its own.
+    async with Codemode(tools, timeout=10) as cm:
+        assert isinstance(cm.executor, SubprocessExecutor)
+        result = await cm.execute(
+            "import asyncio\n"
+            "a, b = await asyncio.gather(codemode.add(a=1, b=2), codemode.get_weather(city='Paris'))\n"
+            "print('sum', a)\n"
+            "return [a, b['temperature']]"
+        )
+        assert result.ok, result.error
+        assert result.value == [3, 14.0]
+        assert result.stdout == "sum 3\n"
+        assert [call.name for call in result.tool_calls] == ["add", "get_weather"]
+
+
+def test_default_executor_by_platform(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert isinstance(default_executor(), InProcessExecutor)
+    monkeypatch.setattr(sys, "platform", "linux")
+    assert isinstance(default_executor(), SubprocessExecutor)
+
+
+def test_default_executor_in_sync_code(tools: list[Any]) -> None:
+    cm = Codemode(tools, timeout=10)
+    first = cm.execute_sync("return await codemode.add(a=2, b=2)")
+    second = cm.execute_sync("return await codemode.add(a=3, b=3)")  # another event loop
+    assert (first.value, second.value) == (4, 6)
+    asyncio.run(cm.aclose())
+
+
+async def test_default_executor_mixes_await_and_execute_sync(tools: list[Any]) -> None:
+    # Jupyter: one cell awaits, another calls execute_sync while the kernel's loop runs.
+    async with Codemode(tools, timeout=10) as cm:
+        assert (await cm.execute("return await codemode.add(a=1, b=1)")).value == 2
+        assert cm.execute_sync("return await codemode.add(a=2, b=2)").value == 4
+        assert cm.execute_sync("return await codemode.add(a=3, b=3)").value == 6
+        assert (await cm.execute("return await codemode.add(a=4, b=4)")).value == 8

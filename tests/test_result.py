@@ -101,3 +101,50 @@ def test_integers_too_long_for_json_become_hex_strings() -> None:
     assert value["items"][0] == hex(2**20000)
     assert len(notes) == 2 and "hexadecimal" in notes[0]
     json.dumps(value)
+
+
+def test_to_text_truncates_inside_sections_and_keeps_the_headers() -> None:
+    logs = (LogEntry("stdout", "o" * 5000 + "\n"),)
+    calls = (ToolCall(name="t", args={}, ok=True, duration_ms=1.0),)
+    result = ExecuteResult(ok=True, value="v" * 5000, logs=logs, tool_calls=calls)
+    text = result.to_text(max_chars=400)
+    assert len(text) <= 400
+    assert text.startswith("Output:\nooo")
+    assert "\n\nResult:\nvvv" in text
+    assert text.endswith("vvv\n\n(1 tool call, 0 failed)")
+    assert text.count("characters truncated") == 2
+    # a short output is kept whole; the result takes the rest of the room
+    short = ExecuteResult(ok=True, value="v" * 5000, logs=(LogEntry("stdout", "hi\n"),))
+    text = short.to_text(max_chars=300)
+    assert text.startswith("Output:\nhi\n\nResult:\nvvv") and len(text) <= 300
+    failed = ExecuteResult(
+        ok=False,
+        error=ExecuteError(type="runtime", message="ValueError: " + "e" * 5000, line=2),
+        logs=logs,
+    )
+    text = failed.to_text(max_chars=400)
+    assert "\n\nError: runtime error at line 2: ValueError: eee" in text and len(text) <= 400
+
+
+def test_to_text_does_not_repeat_the_message_from_the_traceback() -> None:
+    message = "ImportPolicyError: import of 'os' is not allowed; available modules: json, re"
+    error = ExecuteError(
+        type="policy",
+        message=message,
+        line=1,
+        traceback=f"Traceback (most recent call last):\n  line 1, in <module>: import os\n{message}",
+    )
+    text = ExecuteResult(ok=False, error=error).to_text()
+    assert text.count("available modules") == 1
+    assert "line 1, in <module>: import os" in text
+
+
+def test_seconds_are_singular_and_plural() -> None:
+    from codemode._result import seconds
+
+    assert [seconds(1), seconds(1.0), seconds(0.5), seconds(30)] == [
+        "1 second",
+        "1 second",
+        "0.5 seconds",
+        "30 seconds",
+    ]

@@ -950,3 +950,44 @@ def test_return_types_of_function_tools() -> None:
     assert params(text, "forecast") == {"city": "str", "days": "int"}
     assert defaults(text, "forecast") == {"days": "3"}
     assert returns(text, "count") == "int"
+
+
+def _schema_tool(name: str, output: dict[str, Any]) -> Tool:
+    return Tool.from_schema(
+        name=name, input_schema={"type": "object", "properties": {}}, output_schema=output, fn=dict
+    )
+
+
+def test_a_result_type_shared_by_tools_is_named_after_its_fields() -> None:
+    content = {
+        "type": "object",
+        "properties": {"content": {"type": "string"}},
+        "required": ["content"],
+    }
+    stubs = Codemode(
+        [_schema_tool("read_file", content), _schema_tool("write_file", content)]
+    ).stubs()
+    assert "class ContentResult(TypedDict):" in stubs
+    assert "async def write_file() -> ContentResult:" in stubs
+    assert "ReadFileResult" not in stubs
+    # one tool alone keeps its own name
+    assert "-> WriteFileResult:" in Codemode([_schema_tool("write_file", content)]).stubs()
+
+
+def test_alternatives_are_named_by_their_constants_not_numbers() -> None:
+    item = {
+        "anyOf": [
+            {
+                "type": "object",
+                "properties": {"type": {"enum": ["image", "audio"]}, "data": {"type": "string"}},
+            },
+            {
+                "type": "object",
+                "properties": {"type": {"const": "resource"}, "uri": {"type": "string"}},
+            },
+        ]
+    }
+    output = {"type": "object", "properties": {"content": {"type": "array", "items": item}}}
+    stubs = Codemode([_schema_tool("read_media", output)]).stubs()
+    assert "content: list[ContentItemImageOrAudio | ContentItemResource]" in stubs
+    assert "ContentItem1" not in stubs

@@ -209,3 +209,10 @@ def test_typing_typeddict_works_on_every_python() -> None:
     assert kwargs["person"]["tags"] == [{"street": "s"}]
     with pytest.raises(ToolArgumentError, match=r"person\.tags\[0\]\.street"):
         t.validate({"person": {"name": "a", "addr": None, "tags": [{"zip": "1"}]}})
+
+
+def test_a_lambda_is_refused_with_a_clear_error() -> None:
+    with pytest.raises(RegistrationError, match="a lambda has no name a model can call it by"):
+        Codemode([lambda city: city])
+    # named explicitly, it is fine
+    assert Tool.from_function(lambda city: city, name="echo").python_name == "echo"

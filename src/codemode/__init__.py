@@ -16,7 +16,7 @@ result.ok, result.value, result.logs, result.tool_calls
 from ._codemode import Codemode
 from ._errors import RegistrationError, ToolArgumentError, ToolCallLimitError, ToolError
 from ._result import ExecuteError, ExecuteResult, Limits, LogEntry, ToolCall
-from ._tools import Tool, tool
+from ._tools import Tool, ToolAnnotations, tool
 
 __all__ = [
     "Codemode",
@@ -26,6 +26,7 @@ __all__ = [
     "LogEntry",
     "RegistrationError",
     "Tool",
+    "ToolAnnotations",
     "ToolArgumentError",
     "ToolCall",
     "ToolCallLimitError",
@@ -33,7 +34,7 @@ __all__ = [
     "tool",
 ]
 
-__version__ = "0.1.0"
+__version__ = "0.1.0"  # the one place the version is written (pyproject reads it)
 
 
 def load_ipython_extension(ipython: object) -> None:

@@ -1,4 +1,4 @@
-"""The `codemode` command: `codemode demo`, `codemode mcp-serve module:attr`."""
+"""The `codemode` command: `codemode demo`, `codemode mcp-serve module:attr`, `codemode --version`."""
 
 from __future__ import annotations
 
@@ -7,8 +7,11 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> int:
+    from . import __version__
+
     parser = argparse.ArgumentParser(prog="codemode", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--version", action="version", version=f"codemode {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.add_parser("demo", help="run a model-style program against example tools")
     mcp_serve = commands.add_parser(
         "mcp-serve", help="serve a Codemode over MCP (stdio) as one run_code tool"
@@ -20,10 +23,14 @@ def main(argv: list[str] | None = None) -> int:
 
         return demo()
     if args.command == "mcp-serve":
-        from .adapters.mcp import serve_target
-
+        try:
+            from .adapters.mcp import serve_target
+        except ImportError as exc:  # the mcp extra is not installed
+            print(f"codemode mcp-serve: {exc}", file=sys.stderr)
+            return 2
         return serve_target(args.target)
-    return 2
+    parser.print_help()  # a bare `codemode`: say what there is rather than fail
+    return 0
 
 
 if __name__ == "__main__":

@@ -6,11 +6,13 @@ import asyncio
 import concurrent.futures
 import copy
 import functools
+import logging
 import sys
 from collections.abc import Iterable
 from types import TracebackType
 from typing import Any, Self
 
+from . import _telemetry as telemetry
 from ._discovery import (
     DISCOVERY_MODES,
     DiscoveryMode,
@@ -28,6 +30,8 @@ from ._stubs import render_stubs
 from ._tools import Tool, ToolFunction, as_tool
 from .executors._base import EventHandler, Executor, ToolBridge
 
+log = logging.getLogger("codemode")
+
 
 class Codemode:
     """Tools in, stubs and a prompt out, model code run against the tools.
@@ -40,7 +44,9 @@ class Codemode:
     3
 
     Limits given here are the defaults for every execution; `execute` can override them per call.
-    The executor defaults to a new `InProcessExecutor`; pass `SubprocessExecutor()` for isolation.
+    The executor defaults to `default_executor()`: a `SubprocessExecutor` (a fresh isolated process
+    per run) on Linux, an `InProcessExecutor` elsewhere. Pass `InProcessExecutor()` for trusted
+    code that needs its speed.
 
     With many tools the stubs no longer fit a prompt. `discovery` decides: `"off"` puts every
     stub in the prompt; `"search"` gives a short prompt instead, and model code finds tools with
@@ -72,9 +78,9 @@ class Codemode:
         for item in tools:
             self.add_tool(item)
         if executor is None:
-            from .executors import InProcessExecutor
+            from .executors import default_executor
 
-            executor = InProcessExecutor()
+            executor = default_executor()
         self.executor = executor
         self.limits = Limits(
             timeout=timeout,
@@ -282,23 +288,43 @@ class Codemode:
                 max_result_chars=max_result_chars,
                 memory_mb=memory_mb,
             )
-        bridge = ToolBridge(self._callable_tools(), limits, on_event or self.on_event)
-        source = strip_fences(code) if isinstance(code, str) else ""
-        if not isinstance(code, str):
-            return bridge.finish(error=_not_code(code))
-        problem = (
-            None if getattr(self.executor, "checks_tool_uses", False) else self._precheck(source)
+        handler = on_event or self.on_event
+        tools = self._callable_tools()
+        active = telemetry.tracer()  # None unless an OpenTelemetry provider is configured
+        run = (
+            None
+            if active is None
+            else telemetry.Run(active, self.executor, code, tools, limits, handler)
         )
-        if problem is not None:
-            return bridge.finish(error=problem)
-        try:
-            return await self.executor.execute(source, bridge, limits)
-        except Exception as exc:  # an executor broke its contract: still no raise to the caller
-            return bridge.finish(
-                error=ExecuteError(
-                    type="crash", message=f"the executor failed: {type(exc).__name__}: {exc}"
-                )
+        bridge = ToolBridge(tools, limits, handler) if run is None else run.bridge
+        result: ExecuteResult | None = None
+        try:  # one frame for both cases: no extra coroutine per run when nothing is traced
+            if run is not None:
+                run.enter()
+            source = strip_fences(code) if isinstance(code, str) else ""
+            problem = (
+                _not_code(code)
+                if not isinstance(code, str)
+                else None
+                if getattr(self.executor, "checks_tool_uses", False)
+                else self._precheck(source)
             )
+            if problem is not None:
+                result = bridge.finish(error=problem)
+                return result
+            try:
+                result = await self.executor.execute(source, bridge, limits)
+            except Exception as exc:  # an executor broke its contract: still no raise to the caller
+                log.error("executor %r raised from execute()", self.executor, exc_info=True)
+                result = bridge.finish(
+                    error=ExecuteError(
+                        type="crash", message=f"the executor failed: {type(exc).__name__}: {exc}"
+                    )
+                )
+            return result
+        finally:
+            if run is not None:
+                run.end(result)
 
     def execute_sync(self, code: str, **options: Any) -> ExecuteResult:
         """`execute` for synchronous callers. Works inside a running event loop too (Jupyter):
@@ -314,8 +340,12 @@ class Codemode:
         # exception (a bare `raise`, `__context__`).
         if not in_loop and sys.exc_info()[1] is None:
             return asyncio.run(self.execute(code, **options))
+        # The caller's loop waits for the helper thread: an executor bound to that loop cannot
+        # serve the thread's loop, so it hands over one that can.
+        executor = self.executor.for_another_loop() if in_loop else self.executor
+        cm = self if executor is self.executor else self.with_executor(executor)
         with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="codemode") as pool:
-            run = functools.partial(asyncio.run, self.execute(code, **options))
+            run = functools.partial(asyncio.run, cm.execute(code, **options))
             return pool.submit(run).result()
 
     def with_executor(self, executor: Executor) -> Codemode:
@@ -347,12 +377,12 @@ class Codemode:
         return f"Codemode(tools=[{names}], executor={type(self.executor).__name__})"
 
     def _repr_html_(self) -> str:
-        from .adapters.jupyter import codemode_html  # rich display in notebooks, loaded on use
+        from ._display import codemode_html  # rich display in notebooks, loaded on use
 
         return codemode_html(self)
 
     def _repr_markdown_(self) -> str:
-        from .adapters.jupyter import codemode_markdown
+        from ._display import codemode_markdown
 
         return codemode_markdown(self)
 

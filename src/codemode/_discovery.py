@@ -520,7 +520,8 @@ Search and call in the same program when the match is clear (`getattr(codemode, 
 `codemode.<name>(...)`); otherwise return what you found, read it, and write the next program.
 Every tool is callable whether or not you searched for it. Pass TypedDict arguments as plain
 dicts. Run independent calls at once with `await asyncio.gather(...)`. `print()` for notes you
-want to see. A failing tool raises `ToolError` (catch it with `except ToolError as e:`).
+want to see. A failing tool raises `ToolError` (catch it with `except ToolError as e:`). A tool
+typed `-> Any` may give back plain text: parse JSON text with `json.loads` when you need the data.
 `codemode` and `asyncio` need no import; you may also import: {modules}. Nothing else is
 available: no files, network, environment or subprocesses."""
 

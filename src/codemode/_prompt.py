@@ -10,8 +10,10 @@ Use the tools by writing one Python program. Write `async def main():` that call
 back to you as JSON. The types below are for reading: pass and read TypedDicts as plain dicts
 (`{{"city": "Paris"}}`), not by their names. Run independent calls at once with
 `await asyncio.gather(...)`. `print()` for notes you want to see. A failing tool raises `ToolError`
-(catch it with `except ToolError as e:`). `codemode` and `asyncio` need no import; you may also
-import: {modules}. Nothing else is available: no files, network, environment or subprocesses.
+(catch it with `except ToolError as e:`). A tool typed `-> Any` may give back plain text: parse
+JSON text with `json.loads` when you need the data. `codemode` and `asyncio` need no import; you
+may also import: {modules}. Nothing else is available: no files, network, environment or
+subprocesses.
 
 ```python
 {stubs}

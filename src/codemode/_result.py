@@ -141,40 +141,55 @@ class ExecuteResult:
     def to_text(self, max_chars: int = 8000) -> str:
         """A compact answer for the model: the output, then the result or the error.
 
-        Longer text is cut in the middle of the output section first, then at the end, always with a
+        Longer text is cut inside its sections, never through their headers (`Output:`,
+        `Result:`, `Error: ...`) or the tool-call count: the output gets at least a third of the
+        room when it needs it, the result or error the rest, each cut in the middle with a
         visible `[... N characters truncated ...]` marker.
         """
         output = "".join(
             entry.text if entry.stream != "system" else f"[codemode] {entry.text}\n"
             for entry in self.logs
-        )
+        ).rstrip("\n")
         if self.ok:
-            tail = "Result:\n" + _dump_for_text(self.value)
+            head, body = "Result:\n", _dump_for_text(self.value)
         else:
             assert self.error is not None
-            tail = "Error: " + self.error.describe()
-            if self.error.traceback:
-                tail += "\n" + self.error.traceback.rstrip()
-        parts = []
-        if output:
-            parts.append("Output:\n" + output.rstrip("\n"))
-        parts.append(tail)
+            head, body = "Error: ", self.error.describe()
+            trace = self.error.traceback.rstrip() if self.error.traceback else ""
+            lines = trace.splitlines()
+            if lines and lines[-1].strip() == self.error.message.strip():
+                lines.pop()  # the traceback's last line says the message again
+            if lines:
+                body += "\n" + "\n".join(lines)
         calls = len(self.tool_calls)
+        footer = ""
         if calls:
             failed = sum(1 for call in self.tool_calls if not call.ok)
-            parts.append(f"({calls} tool call{'s' if calls != 1 else ''}, {failed} failed)")
-        text = "\n\n".join(parts)
-        return truncate_text(text, max_chars)
+            footer = f"\n\n({calls} tool call{'s' if calls != 1 else ''}, {failed} failed)"
+        out_head = "Output:\n" if output else ""
+        out_sep = "\n\n" if output else ""
+        room = max_chars - len(out_head) - len(out_sep) - len(head) - len(footer)
+        if len(output) + len(body) > room:
+            room = max(room, 0)
+            out_room = min(len(output), max(room // 3, room - len(body)))
+            output = truncate_text(output, out_room) if output else ""
+            body = truncate_text(body, room - out_room)
+        return f"{out_head}{output}{out_sep}{head}{body}{footer}"
 
     def _repr_html_(self) -> str:
-        from .adapters.jupyter import result_html  # rich display in notebooks, loaded on use
+        from ._display import result_html  # rich display in notebooks, loaded on use
 
         return result_html(self)
 
     def _repr_markdown_(self) -> str:
-        from .adapters.jupyter import result_markdown
+        from ._display import result_markdown
 
         return result_markdown(self)
+
+
+def seconds(value: float) -> str:
+    """`1 second`, `0.5 seconds`, `30 seconds`: a time limit as a message says it."""
+    return f"{value:g} second{'' if value == 1 else 's'}"
 
 
 def truncate_text(text: str, max_chars: int) -> str:
@@ -404,6 +419,7 @@ __all__ = [
     "Limits",
     "LogEntry",
     "ToolCall",
+    "seconds",
     "to_jsonable",
     "truncate_text",
 ]

@@ -518,14 +518,15 @@ def _title(node: Any) -> str | None:
 
 
 def _discriminator(node: Any) -> str | None:
-    """A name for an `anyOf` branch from the constant it is told apart by (`type: "page"`)."""
+    """A name for an `anyOf` branch from the constants it is told apart by (`type: "page"`,
+    `type: "image" | "audio"` -> `ImageOrAudio`)."""
     properties = node.get("properties") if isinstance(node, dict) else None
     if not isinstance(properties, dict):
         return None
     for schema in properties.values():
         values = _enum(schema) if isinstance(schema, dict) else None
-        if values is not None and len(values) == 1 and isinstance(values[0], str) and values[0]:
-            return _camel(values[0])
+        if values and len(values) <= 3 and all(isinstance(v, str) and v for v in values):
+            return "Or".join(_camel(value) for value in values)
     return None
 
 
@@ -782,12 +783,15 @@ class _Names:
         self.representative: dict[int, _Definition] = {}
         self.names: dict[int, str] = {}
         self.taken: dict[str, Any] = {name: None for name in reserved}
+        self.sharers: dict[int, set[str]] = {}  # representative -> the paths' roots merged in
         first: dict[Any, _Definition] = {}
         for definition in definitions:
             if definition.fields is None and not definition.recursive:
                 continue  # transparent
             key = self.key_of(definition, ())[0]
-            self.representative[id(definition)] = first.setdefault(key, definition)
+            representative = first.setdefault(key, definition)
+            self.representative[id(definition)] = representative
+            self.sharers.setdefault(id(representative), set()).add(definition.path[0])
 
     def definition(self, definition: _Definition) -> _Definition | _Type:
         followed = _follow(definition)
@@ -798,7 +802,8 @@ class _Names:
     def name(self, definition: _Definition) -> str:
         name = self.names.get(id(definition))
         if name is None:
-            name = self.names[id(definition)] = _choose_name(definition, self.taken)
+            shared = len(self.sharers.get(id(definition), ())) > 1
+            name = self.names[id(definition)] = _choose_name(definition, self.taken, shared)
         return name
 
     def key_of(self, definition: _Definition, stack: tuple[int, ...]) -> tuple[Any, int]:
@@ -850,8 +855,12 @@ class _Names:
         return value
 
 
-def _choose_name(definition: _Definition, taken: dict[str, Any]) -> str:
-    """The shortest free name: the schema's own, else the end of the path, else more of it."""
+def _choose_name(definition: _Definition, taken: dict[str, Any], shared: bool = False) -> str:
+    """The shortest free name: the schema's own, else the end of the path, else more of it.
+
+    A tool's result type shared by several tools is named after its fields, not after the first
+    tool (`write_file` returning `ReadFileResult` would mislead a reader).
+    """
     if definition.explicit:
         candidates = [definition.explicit]
         if len(definition.path) > 1:
@@ -859,6 +868,11 @@ def _choose_name(definition: _Definition, taken: dict[str, Any]) -> str:
     else:
         parts = definition.path
         candidates = ["".join(parts[i:]) for i in range(len(parts) - 1, -1, -1)]
+        role = next((r for r in _ROOT_ROLES if parts[0].endswith(r)), None)
+        if shared and len(parts) == 1 and role and definition.fields:
+            keys = "_".join(field.key for field in definition.fields[:3])
+            more = "Etc" if len(definition.fields) > 3 else ""
+            candidates.insert(0, _camel(keys) + more + role)
     for candidate in candidates:
         if candidate not in taken:
             taken[candidate] = definition
@@ -869,6 +883,9 @@ def _choose_name(definition: _Definition, taken: dict[str, Any]) -> str:
         number += 1
     taken[f"{base}{number}"] = definition
     return f"{base}{number}"
+
+
+_ROOT_ROLES = ("Result", "Arguments")
 
 
 def _camel(text: str) -> str:
@@ -1080,6 +1097,12 @@ class _Renderer:
     def function_doc(self, function: _Function) -> str:
         tool = function.tool
         parts = [_clean(tool.description)] if tool.description.strip() else []
+        about = [f"Title: {_one_line(tool.title)}."] if tool.title else []
+        hints = tool.annotations.describe()
+        if hints:
+            about.append(f"Hints: {hints}.")
+        if about:
+            parts.append(" ".join(about))
         if function.arguments is not None:
             name = self.names.name(self.names.representative[id(function.arguments)])
             keys = ", ".join(_literal(p.key) for p in function.params if p.keyword is None)

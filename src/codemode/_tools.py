@@ -19,6 +19,7 @@ import types
 import typing
 import unicodedata
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, overload
 
 import docstring_parser
@@ -93,6 +94,37 @@ class _NoTitles(GenerateJsonSchema):
         return False
 
 
+@dataclass(frozen=True, slots=True)
+class ToolAnnotations:
+    """Hints about what a tool does, as MCP servers give them (`readOnlyHint`, ...).
+
+    `None` means the tool does not say. They are hints from whoever wrote the tool, shown to the
+    model in the stub's docstring; filter on them (`[t for t in tools if t.annotations.read_only]`)
+    only as far as you trust their source.
+    """
+
+    read_only: bool | None = None  # it does not change its environment
+    destructive: bool | None = None  # it may delete or overwrite (meaningful when not read-only)
+    idempotent: bool | None = None  # calling it again with the same arguments changes nothing more
+    open_world: bool | None = None  # it reaches outside a closed domain (the web, not a database)
+
+    def describe(self) -> str:
+        """`read-only, idempotent`: what is said, for a docstring; empty when nothing is."""
+        words = [
+            ("read-only" if self.read_only else "not read-only")
+            if self.read_only is not None
+            else "",
+            ("destructive" if self.destructive else "not destructive")
+            if self.destructive is not None and not self.read_only
+            else "",
+            ("idempotent" if self.idempotent else "") if not self.read_only else "",
+            ("open world" if self.open_world else "closed world")
+            if self.open_world is not None
+            else "",
+        ]
+        return ", ".join(word for word in words if word)
+
+
 class Tool:
     """A callable the model may use, with the schemas that describe it.
 
@@ -104,6 +136,7 @@ class Tool:
         "_arguments_model",
         "_is_async",
         "_validator",
+        "annotations",
         "description",
         "fn",
         "input_schema",
@@ -113,6 +146,7 @@ class Tool:
         "positional",
         "python_name",
         "threaded",
+        "title",
     )
 
     def __init__(
@@ -125,6 +159,8 @@ class Tool:
         output_schema: Mapping[str, Any] | None = None,
         threaded: bool | None = None,
         arguments_model: type[pydantic.BaseModel] | None = None,
+        title: str | None = None,
+        annotations: ToolAnnotations | None = None,
     ) -> None:
         if not isinstance(name, str) or not name:
             raise RegistrationError("a tool needs a non-empty string name")
@@ -135,6 +171,8 @@ class Tool:
         self.name = name
         self.python_name = python_name(name)
         self.description = description or ""
+        self.title = title or None  # a human-readable name, shown in the stub's docstring
+        self.annotations = annotations or ToolAnnotations()
         self.input_schema: dict[str, Any] = dict(input_schema)
         self.output_schema: dict[str, Any] | None = (
             dict(output_schema) if output_schema is not None else None
@@ -161,6 +199,8 @@ class Tool:
         name: str | None = None,
         description: str | None = None,
         threaded: bool | None = None,
+        title: str | None = None,
+        annotations: ToolAnnotations | None = None,
     ) -> Tool:
         """Make a tool from a plain function (sync or async) with type hints and a docstring.
 
@@ -199,6 +239,11 @@ class Tool:
             info = pydantic.Field(default, description=param_docs.get(param.name) or None)
             fields[param.name] = (annotation, info)
         tool_name = name or target.__name__
+        if tool_name == "<lambda>":  # it would be called `lambda_`, a name no model would guess
+            raise RegistrationError(
+                "a lambda has no name a model can call it by; use a def with a docstring, or "
+                "Tool.from_function(fn, name=..., description=...)"
+            )
         try:
             model = pydantic.create_model(
                 f"{tool_name}_arguments", __config__=pydantic.ConfigDict(extra="forbid"), **fields
@@ -221,6 +266,8 @@ class Tool:
             output_schema=output_schema,
             threaded=threaded,
             arguments_model=model,
+            title=title,
+            annotations=annotations,
         )
 
     @classmethod
@@ -233,6 +280,8 @@ class Tool:
         fn: ToolFunction,
         output_schema: Mapping[str, Any] | None = None,
         threaded: bool | None = None,
+        title: str | None = None,
+        annotations: ToolAnnotations | None = None,
     ) -> Tool:
         """Make a tool from a raw JSON Schema; `fn` receives the validated arguments as keywords."""
         return cls(
@@ -242,6 +291,8 @@ class Tool:
             fn,
             output_schema=output_schema,
             threaded=threaded,
+            title=title,
+            annotations=annotations,
         )
 
     # -- calling ------------------------------------------------------------------------------
@@ -468,4 +519,4 @@ def as_tool(value: Tool | ToolFunction) -> Tool:
     raise RegistrationError(f"not a tool or a function: {value!r}")
 
 
-__all__ = ["Tool", "as_tool", "python_name", "tool"]
+__all__ = ["Tool", "ToolAnnotations", "as_tool", "python_name", "tool"]

@@ -10,16 +10,20 @@ marked the way the standalone `fastmcp` package marks them. Runs on mcp 2.x (`MC
 from __future__ import annotations
 
 import asyncio
+import base64
+import os
 from typing import Literal, NotRequired
 
+import mcp.types as mcp_types
 from pydantic import BaseModel, Field
 from typing_extensions import TypedDict  # pydantic needs it on 3.11
 
 try:
-    from mcp.server.mcpserver import MCPServer
+    from mcp.server.mcpserver import Context, MCPServer
     from mcp.server.mcpserver.exceptions import ToolError
     from mcp.server.mcpserver.tools import Tool
 except ImportError:  # mcp 1.x
+    from mcp.server.fastmcp import Context  # type: ignore[no-redef]
     from mcp.server.fastmcp import FastMCP as MCPServer  # type: ignore[no-redef]
     from mcp.server.fastmcp.exceptions import ToolError  # type: ignore[no-redef]
     from mcp.server.fastmcp.tools import Tool  # type: ignore[no-redef]
@@ -69,9 +73,128 @@ def _marked_as_fastmcp_does(fn: object) -> Tool:
     return tool
 
 
-server = MCPServer(
+class WeatherServer(MCPServer):  # type: ignore[misc, valid-type]
+    """Lists `research` as a tool that can only run as a task, as the reference `everything`
+    server does with `simulate-research-query`."""
+
+    async def list_tools(self) -> list[mcp_types.Tool]:
+        if os.environ.get("WEATHER_NEVER_LISTS"):  # a server that starts but never answers
+            await asyncio.sleep(3600)
+        tools = list(await super().list_tools())
+        for i, spec in enumerate(tools):
+            if spec.name == "research":
+                tools[i] = spec.model_copy(
+                    update={
+                        "execution": mcp_types.ToolExecution.model_validate(
+                            {"taskSupport": "required"}
+                        )
+                    }
+                )
+        return tools
+
+
+server = WeatherServer(
     "weather", tools=[_marked_as_fastmcp_does(week), _marked_as_fastmcp_does(station_count)]
 )
+
+
+@server.tool()
+def research(topic: str) -> str:
+    """Listed as task-only (see WeatherServer)."""
+    return f"researched {topic}"
+
+
+@server.tool(
+    title="Read a note",
+    annotations=mcp_types.ToolAnnotations.model_validate(
+        {"readOnlyHint": True, "openWorldHint": False}
+    ),
+    structured_output=False,
+)
+def read_note(name: str) -> str:
+    """The text of a note, as stored (`nan`, `1.50`, `"quoted"` and `null` included)."""
+    return {"nan": "NaN", "price": "1.50", "quoted": '"quoted"', "null": "null"}.get(name, name)
+
+
+@server.tool(
+    annotations=mcp_types.ToolAnnotations.model_validate(
+        {"readOnlyHint": False, "destructiveHint": True, "idempotentHint": True}
+    ),
+)
+def erase_note(name: str) -> str:
+    """Erase a note."""
+    return f"erased {name}"
+
+
+_PNG = base64.b64encode(b"\x89PNG" + bytes(3000)).decode()  # 3,004 bytes
+
+
+@server.tool()
+def snapshot() -> mcp_types.CallToolResult:
+    """An image, an embedded text and binary resource, and a resource link."""
+    return mcp_types.CallToolResult.model_validate(
+        {
+            "content": [
+                {"type": "image", "data": _PNG, "mimeType": "image/png"},
+                {
+                    "type": "resource",
+                    "resource": {
+                        "uri": "file:///notes/a.txt",
+                        "mimeType": "text/plain",
+                        "text": "hi",
+                    },
+                },
+                {
+                    "type": "resource",
+                    "resource": {"uri": "file:///bin/b", "blob": "AAEC"},
+                },
+                {
+                    "type": "resource_link",
+                    "uri": "file:///big.csv",
+                    "name": "big.csv",
+                    "mimeType": "text/csv",
+                    "size": 10_000_000,
+                },
+            ]
+        }
+    )
+
+
+@server.tool()
+def environment(name: str) -> str:
+    """The server's environment variable `name` (empty when unset)."""
+    return os.environ.get(name, "")
+
+
+@server.tool()
+async def log_to_client(text: str, ctx: Context) -> str:  # type: ignore[type-arg]
+    """Sends `text` to the client as a log message."""
+    await ctx.info(text)
+    return "logged"
+
+
+_cancelled: set[str] = set()
+
+
+@server.tool()
+async def slow(label: str) -> str:
+    """Sleeps a minute; a cancellation from the client is recorded under `label`."""
+    try:
+        await asyncio.sleep(60)
+    except asyncio.CancelledError:
+        _cancelled.add(label)
+        raise
+    return "slept"
+
+
+@server.tool()
+async def was_cancelled(label: str) -> bool:
+    """Whether the server saw `slow(label)` cancelled (waits up to 5 s for it)."""
+    for _ in range(100):
+        if label in _cancelled:
+            return True
+        await asyncio.sleep(0.05)
+    return False
 
 
 @server.tool()

@@ -91,3 +91,21 @@ def test_langchain_agent_against_an_endpoint(
     assert out.rstrip().endswith("answer: It is Lisbon.")
     assert server.requests[0].body["model"] == "some-model"
     assert '"city": "Lisbon"' in server.requests[1].tool_outputs()[0]
+
+
+@pytest.mark.parametrize(
+    ("script", "blocked", "extra"),
+    [("openai_loop.py", "openai", "openai"), ("langchain_agent.py", "langchain_core", "langchain")],
+)
+def test_examples_name_the_missing_extra(script: str, blocked: str, extra: str) -> None:
+    # As in a base install: importing the framework fails.
+    runner = (
+        f"import runpy, sys; sys.modules[{blocked!r}] = None; "
+        f"sys.argv = [{script!r}]; runpy.run_path({str(EXAMPLES / script)!r}, run_name='__main__')"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", runner], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 1
+    assert f"pip install 'codemode[{extra}]'" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -11,6 +11,7 @@ import ast
 import asyncio
 import contextlib
 import json
+import os
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -22,8 +23,10 @@ import mcp.types as mcp_types
 import pytest
 import pytest_asyncio
 
-from codemode import Codemode, Tool, ToolError
+from codemode import Codemode, Tool, ToolAnnotations, ToolError
 from codemode.adapters.mcp import (
+    RUN_CODE_OUTPUT_SCHEMA,
+    _field,
     from_mcp,
     serve_target,
     stdio_tools,
@@ -33,6 +36,8 @@ from codemode.adapters.mcp import (
 
 HERE = Path(__file__).resolve().parent
 SERVER = HERE / "mcp_weather_server.py"
+TASKS = hasattr(mcp.ClientSession, "experimental")  # mcp 1.x's experimental client for tasks
+INITIALIZED: dict[str, Any] = {}  # what the served codemode answered to `initialize`
 
 # async tests share the module's event loop, where the module-scoped sessions live
 in_module_loop = pytest.mark.asyncio(loop_scope="module")
@@ -66,7 +71,7 @@ async def client_session(argv: list[str], cwd: Path) -> AsyncIterator[mcp.Client
                 mcp.stdio_client(params) as (read, write),
                 mcp.ClientSession(read, write) as session,
             ):
-                await session.initialize()
+                INITIALIZED["result"] = await session.initialize()
                 ready.set_result(session)
                 await stop.wait()
         except Exception as exc:
@@ -95,16 +100,26 @@ async def served() -> AsyncIterator[mcp.ClientSession]:
 @in_module_loop
 async def test_every_server_tool_becomes_a_tool_with_its_schemas(north: list[Tool]) -> None:
     by_name = {tool.name: tool for tool in north}
-    assert sorted(by_name) == [
+    expected = [
+        "north_environment",
+        "north_erase_note",
         "north_fail",
         "north_get_forecast",
         "north_greet",
         "north_list-cities",
+        "north_log_to_client",
+        "north_read_note",
         "north_recent_highs",
         "north_rendezvous",
+        "north_slow",
+        "north_snapshot",
         "north_station_count",
+        "north_was_cancelled",
         "north_week",
     ]
+    if TASKS:  # only an SDK with the client side of tasks can call the task-only tool
+        expected = sorted([*expected, "north_research"])
+    assert sorted(by_name) == expected
     assert by_name["north_list-cities"].python_name == "north_list_cities"
     forecast = by_name["north_get_forecast"]
     assert forecast.description == "Daily forecast for a place."
@@ -118,6 +133,8 @@ async def test_every_server_tool_becomes_a_tool_with_its_schemas(north: list[Too
 @in_module_loop
 async def test_model_code_calls_server_tools(cm: Codemode) -> None:
     code = """
+import json
+
 async def main():
     forecast = await codemode.north_get_forecast(
         place={"city": "Lisbon", "country": "PT"}, window={"start_day": 1, "days": 2}, units="f"
@@ -125,11 +142,11 @@ async def main():
     cities = await codemode.north_list_cities()
     greeting = await codemode.north_greet(name="Ada")
     print(greeting)
-    return {"temps": [d["temperature"] for d in forecast["days"]], "cities": cities}
+    return {"temps": [d["temperature"] for d in forecast["days"]], "cities": json.loads(cities)}
 """
     result = await cm.execute(code)
     assert result.ok, result.error
-    # structuredContent as is; JSON text parsed; plain text as text
+    # structuredContent as is; text as text (the program parses the JSON it knows is JSON)
     assert result.value == {"temps": [71.6, 73.4], "cities": ["Paris", "Lisbon", "Oslo"]}
     assert result.stdout == "Hello, Ada!\n"
     assert [call.name for call in result.tool_calls] == [
@@ -244,6 +261,8 @@ async def test_two_servers_side_by_side_with_prefixes(north: list[Tool]) -> None
         from mcp_weather_server import server
     finally:
         sys.path.remove(str(HERE))
+    if not hasattr(mcp, "Client"):
+        pytest.skip("the in-process mcp.Client is mcp 2.x's")
     # the same server in-process through the SDK's high-level Client, as a second server
     async with mcp.Client(server) as client:
         south = await from_mcp(client, prefix="south")
@@ -281,22 +300,28 @@ def test_unwrap_prefers_structured_content() -> None:
     assert unwrap_result(result) == {"a": 1}
 
 
-def test_unwrap_parses_json_text_else_returns_text() -> None:
-    assert unwrap_result(mcp_types.CallToolResult(content=[_text('{"a": [1, 2]}')])) == {
-        "a": [1, 2]
-    }
-    assert unwrap_result(mcp_types.CallToolResult(content=[_text("not json")])) == "not json"
+def test_unwrap_keeps_text_as_text_unless_the_tool_declares_structured_output() -> None:
+    for text in ['{"a": [1, 2]}', "NaN", "1.50", '"quoted"', "null", "not json"]:
+        assert unwrap_result(mcp_types.CallToolResult(content=[_text(text)])) == text
+    declared = mcp_types.CallToolResult(content=[_text('{"a": [1, 2]}')])
+    assert unwrap_result(declared, declared=True) == {"a": [1, 2]}
+    # declared or not, only an object or an array becomes data
+    for text in ["NaN", "1.50", '"quoted"', "null", "{broken"]:
+        assert unwrap_result(mcp_types.CallToolResult(content=[_text(text)]), declared=True) == text
     both = mcp_types.CallToolResult(content=[_text("1"), _text("two")])
-    assert unwrap_result(both) == [1, "two"]
+    assert unwrap_result(both) == ["1", "two"]
     assert unwrap_result(mcp_types.CallToolResult(content=[])) is None
 
 
-def test_unwrap_keeps_other_content_as_dicts() -> None:
-    image = mcp_types.ImageContent(type="image", data="aGk=", mime_type="image/png")
-    assert unwrap_result(mcp_types.CallToolResult(content=[image])) == {
+def test_unwrap_gives_binary_content_a_compact_shape() -> None:
+    image = {"type": "image", "data": "aGk=", "mimeType": "image/png"}  # wire names: 1.x and 2.x
+    result = mcp_types.CallToolResult.model_validate({"content": [image]})
+    assert unwrap_result(result) == {"type": "image", "mimeType": "image/png", "size": 2}
+    assert unwrap_result(result, keep_binary=True) == {
         "type": "image",
-        "data": "aGk=",
         "mimeType": "image/png",
+        "size": 2,
+        "data": "aGk=",
     }
 
 
@@ -376,11 +401,13 @@ async def test_marked_corpus_tools_return_their_inner_type() -> None:
     assert rows
     listed = mcp_types.ListToolsResult(
         tools=[
-            mcp_types.Tool(
-                name=row["name"],
-                description=row["description"],
-                input_schema=row["input_schema"],
-                output_schema=row["output_schema"],
+            mcp_types.Tool.model_validate(  # by the wire names, which mcp 1.x and 2.x both take
+                {
+                    "name": row["name"],
+                    "description": row["description"],
+                    "inputSchema": row["input_schema"],
+                    "outputSchema": row["output_schema"],
+                }
             )
             for row in rows
         ]
@@ -420,10 +447,8 @@ def test_unwrap_error_raises_tool_error_with_the_message() -> None:
 @in_module_loop
 async def test_from_mcp_follows_pagination() -> None:
     def page(names: list[str], cursor: str | None) -> Any:
-        tools = [
-            mcp_types.Tool(name=n, input_schema={"type": "object", "properties": {}}) for n in names
-        ]
-        return mcp_types.ListToolsResult(tools=tools, next_cursor=cursor)
+        tools = [{"name": n, "inputSchema": {"type": "object", "properties": {}}} for n in names]
+        return mcp_types.ListToolsResult.model_validate({"tools": tools, "nextCursor": cursor})
 
     class PagedSession:
         def __init__(self) -> None:
@@ -443,7 +468,7 @@ async def test_from_mcp_follows_pagination() -> None:
     tools = await from_mcp(session)
     assert [t.name for t in tools] == ["a", "b", "c"]
     assert session.seen == [None, "p2"]
-    assert await tools[2].invoke({}) == ["c", {}]
+    assert json.loads(await tools[2].invoke({})) == ["c", {}]
 
 
 # -- out: codemode mcp-serve --------------------------------------------------------------------
@@ -458,7 +483,7 @@ async def test_served_codemode_lists_one_run_code_tool(served: mcp.ClientSession
     assert description.startswith("Use the tools by writing one Python program.")
     assert "async def get_weather(" in description
     assert "async def add(" in description
-    assert run_code.input_schema["required"] == ["code"]
+    assert _field(run_code, "input_schema", "inputSchema")["required"] == ["code"]
 
 
 @in_module_loop
@@ -472,11 +497,12 @@ async def main():
     return await codemode.add(a=int(a["temperature"]), b=int(b["temperature"]))
 """
     result = await served.call_tool("run_code", {"code": code})
-    assert not result.is_error
-    assert result.structured_content is not None
-    assert result.structured_content["ok"] is True
-    assert result.structured_content["value"] == 35
-    assert [c["name"] for c in result.structured_content["tool_calls"]] == [
+    assert not _field(result, "is_error", "isError")
+    structured = _field(result, "structured_content", "structuredContent")
+    assert structured is not None
+    assert structured["ok"] is True
+    assert structured["value"] == 35
+    assert [c["name"] for c in structured["tool_calls"]] == [
         "get_weather",
         "get_weather",
         "add",
@@ -491,9 +517,10 @@ async def test_run_code_failure_is_flagged_as_error(served: mcp.ClientSession) -
     result = await served.call_tool(
         "run_code", {"code": "async def main():\n    return await codemode.get_weather(city='Oz')"}
     )
-    assert result.is_error
-    assert result.structured_content is not None
-    assert result.structured_content["error"]["type"] == "tool"
+    assert _field(result, "is_error", "isError")
+    structured = _field(result, "structured_content", "structuredContent")
+    assert structured is not None
+    assert structured["error"]["type"] == "tool"
     text = result.content[0]
     assert isinstance(text, mcp_types.TextContent)
     assert text.text.startswith("Error: tool error at line 2: get_weather() failed: ValueError")
@@ -502,10 +529,11 @@ async def test_run_code_failure_is_flagged_as_error(served: mcp.ClientSession) -
 @in_module_loop
 async def test_run_code_reports_bad_code(served: mcp.ClientSession) -> None:
     result = await served.call_tool("run_code", {"code": "await codemode.get_wether(city='x')"})
-    assert result.is_error
-    assert result.structured_content is not None
-    assert result.structured_content["error"]["type"] == "validation"
-    assert "did you mean 'get_weather'" in result.structured_content["error"]["message"]
+    assert _field(result, "is_error", "isError")
+    structured = _field(result, "structured_content", "structuredContent")
+    assert structured is not None
+    assert structured["error"]["type"] == "validation"
+    assert "did you mean 'get_weather'" in structured["error"]["message"]
 
 
 def test_serve_target_refuses_what_is_not_a_codemode(
@@ -521,3 +549,244 @@ def test_serve_target_refuses_what_is_not_a_codemode(
     assert "expected module:attr" in captured.err
     assert "has no attribute 'missing'" in captured.err
     assert "is a list, not a codemode.Codemode" in captured.err
+
+
+# -- real servers' edge cases -------------------------------------------------------------------
+
+
+@in_module_loop
+async def test_text_results_stay_text(cm: Codemode) -> None:
+    code = '[await codemode.north_read_note(name=n) for n in ["nan", "price", "quoted", "null"]]'
+    result = await cm.execute(code)
+    assert result.ok, result.error
+    assert result.value == ["NaN", "1.50", '"quoted"', "null"]
+
+
+@in_module_loop
+async def test_images_and_resources_come_back_compact(cm: Codemode) -> None:
+    result = await cm.execute("await codemode.north_snapshot()")
+    assert result.ok, result.error
+    assert result.value == [
+        {"type": "image", "mimeType": "image/png", "size": 3004},
+        {"type": "resource", "uri": "file:///notes/a.txt", "mimeType": "text/plain", "text": "hi"},
+        {"type": "resource", "uri": "file:///bin/b", "size": 3},
+        {
+            "type": "resource_link",
+            "uri": "file:///big.csv",
+            "name": "big.csv",
+            "mimeType": "text/csv",
+            "size": 10_000_000,
+        },
+    ]
+    assert len(json.dumps(result.value)) < 500  # not the 4 kB of base64
+
+
+@in_module_loop
+async def test_title_and_annotations_are_kept_shown_and_filterable(north: list[Tool]) -> None:
+    by_name = {tool.name: tool for tool in north}
+    note = by_name["north_read_note"]
+    assert note.title == "Read a note"
+    assert note.annotations == ToolAnnotations(read_only=True, open_world=False)
+    assert by_name["north_erase_note"].annotations == ToolAnnotations(
+        read_only=False, destructive=True, idempotent=True
+    )
+    assert by_name["north_greet"].annotations == ToolAnnotations()
+    stubs = Codemode([note, by_name["north_erase_note"]]).stubs()
+    assert "Title: Read a note. Hints: read-only, closed world." in stubs
+    assert "Hints: not read-only, destructive, idempotent." in stubs
+    session = SimpleNamespace(
+        list_tools=lambda: _listed_from(north), call_tool=None
+    )  # the same specs, filtered as they come in
+    read_only = await from_mcp(session, include=lambda tool: bool(tool.annotations.read_only))
+    assert [tool.name for tool in read_only] == ["read_note"]
+
+
+async def _listed_from(tools: list[Tool]) -> Any:
+    return mcp_types.ListToolsResult.model_validate(
+        {
+            "tools": [
+                {
+                    "name": tool.name.removeprefix("north_"),
+                    "inputSchema": tool.input_schema,
+                    "annotations": {"readOnlyHint": True} if tool.annotations.read_only else None,
+                }
+                for tool in tools
+            ]
+        }
+    )
+
+
+@in_module_loop
+async def test_a_task_only_tool_is_left_out_where_tasks_are_not_supported(
+    north: list[Tool], caplog: pytest.LogCaptureFixture
+) -> None:
+    if TASKS:
+        pytest.skip("this mcp SDK calls task-only tools as tasks (tested with a fake session)")
+    assert "north_research" not in {tool.name for tool in north}
+    with caplog.at_level("WARNING", logger="codemode.adapters.mcp"):
+        async with stdio_tools([sys.executable, str(SERVER)]) as tools:
+            assert "research" not in {tool.name for tool in tools}
+    assert "MCP tool 'research' left out: it can only run as a task" in caplog.text
+
+
+@in_module_loop
+async def test_a_task_only_tool_runs_as_a_task_where_the_sdk_can() -> None:
+    spec = mcp_types.Tool.model_validate(
+        {
+            "name": "research",
+            "inputSchema": {"type": "object", "properties": {"topic": {"type": "string"}}},
+            "execution": {"taskSupport": "required"},
+        }
+    )
+    seen: list[str] = []
+
+    class Tasks:  # the shape of mcp 1.x's `session.experimental`
+        async def call_tool_as_task(self, name: str, arguments: dict[str, Any]) -> Any:
+            seen.append(f"create {name} {arguments}")
+            return SimpleNamespace(task=SimpleNamespace(taskId="t1"))
+
+        async def poll_task(self, task_id: str) -> Any:
+            for status in ("working", "completed"):
+                seen.append(f"poll {task_id} {status}")
+                if arguments_hang[0]:
+                    await asyncio.sleep(60)
+                yield SimpleNamespace(status=status)
+
+        async def get_task_result(self, task_id: str, kind: Any) -> Any:
+            seen.append(f"result {task_id}")
+            return mcp_types.CallToolResult(content=[_text("done")])
+
+        async def cancel_task(self, task_id: str) -> Any:
+            seen.append(f"cancel {task_id}")
+
+    arguments_hang = [False]
+    session = SimpleNamespace(
+        list_tools=lambda: _async(mcp_types.ListToolsResult(tools=[spec])),
+        call_tool=None,
+        experimental=Tasks(),
+    )
+    tools = await from_mcp(session)
+    cm = Codemode(tools, timeout=0.5)
+    result = await cm.execute('await codemode.research(topic="tides")')
+    assert result.value == "done", result.error
+    assert seen == [
+        "create research {'topic': 'tides'}",
+        "poll t1 working",
+        "poll t1 completed",
+        "result t1",
+    ]
+    seen.clear()
+    arguments_hang[0] = True
+    result = await cm.execute('await codemode.research(topic="tides")')
+    assert result.error is not None and result.error.type == "timeout"
+    await asyncio.sleep(0.05)
+    assert seen[-1] == "cancel t1"
+
+
+async def _async(value: Any) -> Any:
+    return value
+
+
+@in_module_loop
+async def test_a_call_stopped_by_the_time_limit_is_cancelled_on_the_server(
+    north: list[Tool],
+) -> None:
+    # mcp 2.x sends notifications/cancelled itself; on 1.x the adapter sends it
+    # 2 s: long enough for the call to reach the server first on a loaded machine (the default
+    # executor starts a process per run), far shorter than the tool's minute of sleep.
+    result = await Codemode(north, timeout=2).execute('await codemode.north_slow(label="t1")')
+    assert result.error is not None and result.error.type == "timeout"
+    check = await Codemode(north, timeout=20).execute(
+        'await codemode.north_was_cancelled(label="t1")'
+    )
+    assert check.value == {"result": True}, check
+
+
+@in_module_loop
+async def test_stdio_tools_gives_up_on_a_server_that_never_initializes() -> None:
+    silent = [sys.executable, "-c", "import time; time.sleep(60)"]
+    started = asyncio.get_running_loop().time()
+    with pytest.raises(ConnectionError, match=r"did not answer `initialize` within 0.5 s"):
+        async with stdio_tools(silent, startup_timeout=0.5):
+            pass
+    assert asyncio.get_running_loop().time() - started < 10
+    hanging = {"WEATHER_NEVER_LISTS": "1"}
+    with pytest.raises(ConnectionError, match=r"did not list its tools within 3 s"):
+        async with stdio_tools([sys.executable, str(SERVER)], env=hanging, startup_timeout=3):
+            pass
+
+
+@in_module_loop
+async def test_stdio_tools_passes_the_environment_and_the_client_callbacks() -> None:
+    messages: list[Any] = []
+
+    async def logging_callback(params: Any) -> None:
+        messages.append(params.data)
+
+    async with stdio_tools(
+        [sys.executable, str(SERVER)],
+        env={"CODEMODE_TEST_VALUE": "blue"},
+        logging_callback=logging_callback,
+    ) as tools:
+        cm = Codemode(tools, timeout=20)
+        code = """
+value = await codemode.environment(name="CODEMODE_TEST_VALUE")
+await codemode.log_to_client(text="hello client")
+value
+"""
+        result = await cm.execute(code)
+    assert result.value == {"result": "blue"}, result.error
+    assert messages == ["hello client"]
+
+
+@in_module_loop
+async def test_run_code_bounds_its_structured_content(served: mcp.ClientSession) -> None:
+    code = """
+try:
+    await codemode.get_weather(city="x" * 900_000)
+except ToolError:
+    pass
+"y" * 90_000  # under max_result_chars, over the structured content's bound
+"""
+    result = await served.call_tool("run_code", {"code": code})
+    structured = _field(result, "structured_content", "structuredContent")
+    assert structured is not None
+    assert len(json.dumps(structured)) < 25_000
+    assert structured["ok"] is True and "value" not in structured
+    assert "characters truncated" in structured["value_text"]
+    call = structured["tool_calls"][0]
+    assert call["name"] == "get_weather" and call["ok"] is False
+    assert len(call["args"]) <= 200
+    text = result.content[0]
+    assert isinstance(text, mcp_types.TextContent) and len(text.text) <= 8000
+
+
+@in_module_loop
+async def test_run_code_declares_its_output_schema_and_the_version(
+    served: mcp.ClientSession,
+) -> None:
+    import codemode
+
+    listing = await served.list_tools()
+    assert _field(listing.tools[0], "output_schema", "outputSchema") == RUN_CODE_OUTPUT_SCHEMA
+    info = _field(INITIALIZED["result"], "server_info", "serverInfo")
+    assert info.version == codemode.__version__
+
+
+@in_module_loop
+async def test_a_task_only_tool_runs_as_a_task_on_a_real_server() -> None:
+    if not TASKS:
+        pytest.skip("this mcp SDK has no tasks (mcp 2.x took them out of the protocol)")
+    server = [sys.executable, str(HERE / "mcp_task_server.py")]
+    async with stdio_tools(server, errlog=open(os.devnull, "w")) as tools:
+        assert [tool.name for tool in tools] == ["research", "was_cancelled"]
+        cm = Codemode(tools, timeout=20)
+        result = await cm.execute('await codemode.research(topic="tides")')
+        assert result.value == "findings on tides", result.error
+        # stopped by the run's time limit: the task is cancelled on the server
+        stopped = await Codemode(tools, timeout=0.5).execute(
+            'await codemode.research(topic="waves", seconds=30)'
+        )
+        assert stopped.error is not None and stopped.error.type == "timeout"
+        check = await cm.execute('await codemode.was_cancelled(topic="waves")')
+        assert check.value == "yes", check

@@ -216,6 +216,14 @@ async def test_timeout_reports_line(run: Run) -> None:
     result = await run("x = 1\nwhile True:\n    x += 1\n", timeout=0.3)
     assert result.error is not None and result.error.type == "timeout"
     assert result.error.line in (2, 3)
+    assert "the time limit of 0.3 seconds" in result.error.message
+
+
+async def test_timeout_message_says_one_second(run: Run) -> None:
+    result = await run("await asyncio.sleep(30)", timeout=1)
+    assert result.error is not None and result.error.type == "timeout"
+    assert "the time limit of 1 second" in result.error.message
+    assert "1 seconds" not in result.error.message
 
 
 async def test_caller_cancellation_is_not_swallowed(run: Run) -> None:

@@ -259,6 +259,7 @@ async def test_huge_allocation_is_a_memory_error(make: Make) -> None:
     # Growing step by step passes every single-operation check; the address-space limit holds.
     result = await cm.execute("x = []\nwhile True:\n    x.append(bytearray(10**7))")
     assert result.error is not None and result.error.type == "memory", result.error
+    assert "memory_mb=256" in result.error.message  # the model learns what the bound was
     assert (await cm.execute("[1] * 3")).value == [1, 1, 1]
 
 
@@ -409,12 +410,14 @@ async def test_network_is_unreachable(make: Make, layers: dict[str, bool]) -> No
         listener.close()
 
 
-async def test_segfault_is_a_crash(make: Make) -> None:
+async def test_segfault_is_a_crash(make: Make, caplog: pytest.LogCaptureFixture) -> None:
     executor = make(allowed_modules=RELAXED, max_workers=1)
     cm = codemode_for(executor)
-    result = await cm.execute("import ctypes\nctypes.string_at(0)")
+    with caplog.at_level("WARNING", logger="codemode.executors.subprocess"):
+        result = await cm.execute("import ctypes\nctypes.string_at(0)")
     assert result.error is not None and result.error.type == "crash"
     assert "SIGSEGV" in result.error.message
+    assert "SIGSEGV" in caplog.text  # the host's log says so too
     assert (await cm.execute("3")).value == 3
     stats = executor.stats()
     assert stats.crashes == 1 and stats.failures == 0  # the program's doing, not the pool's

@@ -285,3 +285,47 @@ def test_all_layers_stop_every_probe(report: dict[str, Any], ordinary_user: Any)
     if not abi or "seccomp" not in layers:
         pytest.skip(f"this kernel lacks Landlock or seccomp; layers: {sorted(layers)}")
     assert [p for p, reached in outcome["reached"].items() if reached] == [], outcome["said"]
+
+
+FORK_FAILS = """
+import asyncio, json, resource
+from codemode import Codemode
+from codemode.executors import SubprocessExecutor
+
+async def main():
+    executor = SubprocessExecutor(breaker_threshold=2, breaker_cooldown=30)
+    cm = Codemode([], executor=executor)
+    try:
+        assert (await cm.execute("1")).value == 1
+        # no more processes for this user: the zygote's next fork fails (EAGAIN)
+        resource.prlimit(executor._zygote.process.pid, resource.RLIMIT_NPROC, (0, 0))
+        results = [await cm.execute("1") for _ in range(4)]
+        stats = executor.stats()
+        print(json.dumps({
+            "errors": [r.error and [r.error.type, r.error.message] for r in results],
+            "failures": stats.failures, "crashes": stats.crashes, "open": stats.circuit_open,
+        }))
+    finally:
+        await executor.aclose()
+
+asyncio.run(main())
+"""
+
+
+def test_a_fork_that_fails_is_the_machinerys_failure(ordinary_user: Any, staging: Path) -> None:
+    """As an ordinary user (root ignores the process limit): the zygote cannot fork, the runs
+    say so, and the breaker opens after `breaker_threshold` such failures."""
+    command, env = user_command(ordinary_user, staging)
+    done = subprocess.run(
+        [*command, "-c", FORK_FAILS], env=env, capture_output=True, text=True, timeout=60,
+        cwd="/", check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    outcome = json.loads(done.stdout.strip().splitlines()[-1])
+    errors = outcome["errors"]
+    while errors and errors[0] is None:  # runs on the spares forked before the limit
+        errors = errors[1:]
+    assert errors, outcome
+    assert all(error is not None and "could not be forked" in error[1] for error in errors), outcome
+    assert errors[-1][0] == "overloaded" and "circuit breaker" in errors[-1][1], outcome
+    assert outcome["failures"] >= 2 and outcome["crashes"] == 0 and outcome["open"], outcome

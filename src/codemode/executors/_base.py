@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
@@ -24,6 +25,8 @@ from .._result import (
 
 if TYPE_CHECKING:  # not at run time: the subprocess worker imports this module without pydantic
     from .._tools import Tool
+
+log = logging.getLogger("codemode")
 
 Event = LogEntry | ToolCall
 EventHandler = Callable[[Event], Any]
@@ -60,6 +63,14 @@ class Executor(ABC):
 
     async def aclose(self) -> None:  # noqa: B027 - optional hook, a no-op by default
         """Release whatever the executor holds. Safe to call more than once."""
+
+    def for_another_loop(self) -> Executor:
+        """An executor like this one that can run on another event loop while this one's loop
+        is running (blocked, waiting for it): `Codemode.execute_sync` called inside a running
+        loop uses it on a private loop in a helper thread. An executor that binds nothing to an
+        event loop returns itself, as this default does; one that does (its processes' pipes
+        are watched by a loop) returns a sibling with the same configuration."""
+        return self
 
     async def __aenter__(self) -> Self:
         return self
@@ -115,10 +126,11 @@ class ToolBridge:
         self._max_calls = limits.max_tool_calls if limits.max_tool_calls is not None else 1 << 62
         self._max_arg_chars = limits.max_tool_arg_chars
 
-    async def call(self, name: str, args: Mapping[str, Any]) -> Any:
+    async def call(self, name: str, args: Mapping[str, Any], line: int | None = None) -> Any:
         """Run tool `name` with `args`; return its JSON-safe result or raise a `ToolError`.
 
-        This is the hot path of every tool call: keep it lean.
+        `line`, where an executor knows it, is the line of the program that made the call (for
+        traces). This is the hot path of every tool call: keep it lean.
         """
         calls = self._calls
         index = len(calls)
@@ -206,6 +218,7 @@ class ToolBridge:
         try:
             self._on_event(event)
         except Exception as exc:  # an integrator's callback must not break the run
+            log.warning("on_event callback failed and was dropped", exc_info=True)
             self._on_event = None
             self._logs.append(
                 LogEntry("system", f"on_event callback failed and was dropped: {exc!r}")

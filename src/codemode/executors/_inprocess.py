@@ -10,10 +10,12 @@ import heapq
 import inspect
 import itertools
 import os
+import re
 import sys
 import threading
 import time
 import traceback
+import warnings
 import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -34,7 +36,7 @@ from .._program import (
     show_line,
     syntax_error,
 )
-from .._result import ExecuteError, ExecuteResult, Limits, exact_str, to_jsonable
+from .._result import ExecuteError, ExecuteResult, Limits, exact_str, seconds, to_jsonable
 from ._base import Executor, ToolBridge, unknown_tool_message
 from ._policy import TICK, PolicyViolation, transform
 from ._sandbox import (
@@ -305,7 +307,7 @@ def _expired_error(execution: Execution, limits: Limits) -> ExecuteError:
 def _timeout_error(limits: Limits) -> ExecuteError:
     return ExecuteError(
         type="timeout",
-        message=f"the code ran past the time limit of {limits.timeout:g} seconds",
+        message=f"the code ran past the time limit of {seconds(limits.timeout or 0)}",
         exception="TimeoutError",
     )
 
@@ -362,6 +364,8 @@ def _describe(exc: BaseException, name: str) -> str:
     if isinstance(exc, ToolError):
         return str.__str__(str(exc.message))
     text = exact_str(str(exc))
+    if isinstance(exc, TypeError | AttributeError) and "'coroutine'" in text:
+        text += " (did you forget `await`? tool calls are async: `await codemode.<tool>(...)`)"
     if isinstance(exc, BaseExceptionGroup):
         inner = "; ".join(
             f"{exact_str(type(e).__name__)}: {exact_str(str(e))}" for e in exc.exceptions[:5]
@@ -467,6 +471,50 @@ def _tool_function(name: str, bridge: ToolBridge, execution: Execution) -> Any:
     call.__name__ = call.__qualname__ = name
     call.__doc__ = tool.description
     return call
+
+
+_TOOL_CALL_CODE = next(  # the code object of every tool function `_tool_function` makes
+    (
+        const
+        for const in _tool_function.__code__.co_consts
+        if isinstance(const, CodeType) and const.co_name == "call"
+    ),
+    None,
+)
+
+
+def _quiet_unawaited_tool_calls() -> None:
+    """Keep "coroutine ... was never awaited" for a tool call, or any coroutine of the program,
+    out of the host's stderr.
+
+    A tool call model code forgot to `await` is the model's mistake, reported to it in the
+    error (`did you forget await?`); the host's log is no place for it. CPython reports an
+    unawaited coroutine through `warnings._warn_unawaited_coroutine`; this wraps it once per
+    process, passing every other coroutine on, and costs nothing per tool call. Where CPython
+    cannot reach that function (it imports `warnings` with the model's `__import__`, which
+    refuses it), it warns from the model's frame: a filter on the model's module name drops it.
+    """
+    warnings.filterwarnings(
+        "ignore",
+        message=r"coroutine '.*' was never awaited",
+        category=RuntimeWarning,
+        module=re.escape(PROGRAM_MODULE),
+    )
+    original = getattr(warnings, "_warn_unawaited_coroutine", None)
+    if original is None or getattr(original, "_codemode_", False):
+        return
+
+    def warn_unawaited(coro: Any) -> None:
+        code = getattr(coro, "cr_code", None)
+        if code is _TOOL_CALL_CODE or (code is not None and code.co_filename == FILENAME):
+            return  # a tool call, or any coroutine of the program: the program's business
+        original(coro)
+
+    warn_unawaited._codemode_ = True  # type: ignore[attr-defined]
+    warnings._warn_unawaited_coroutine = warn_unawaited  # type: ignore[attr-defined]
+
+
+_quiet_unawaited_tool_calls()
 
 
 # -- the watchdog -----------------------------------------------------------------------------

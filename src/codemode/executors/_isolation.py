@@ -322,6 +322,7 @@ _DENY: dict[str, dict[str, tuple[int | None, int | None]]] = {
     "kernel": {
         "unshare": (272, 97), "setns": (308, 268), "mount": (165, 40), "umount2": (166, 39),
         "pivot_root": (155, 41), "chroot": (161, 51), "open_tree": (428, 428),
+        "open_tree_attr": (467, 467),
         "move_mount": (429, 429), "fsopen": (430, 430), "fsconfig": (431, 431),
         "fsmount": (432, 432), "fspick": (433, 433), "mount_setattr": (442, 442),
         "execve": (59, 221), "execveat": (322, 281), "io_uring_setup": (425, 425),

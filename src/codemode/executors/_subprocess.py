@@ -25,9 +25,11 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import dataclasses
 import importlib.util
 import itertools
 import json
+import logging
 import math
 import os
 import secrets
@@ -46,7 +48,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .._errors import ToolArgumentError, ToolCallLimitError, ToolError
-from .._result import ErrorType, ExecuteError, ExecuteResult, Limits
+from .._result import ErrorType, ExecuteError, ExecuteResult, Limits, seconds
 from ._base import Executor, ToolBridge
 from ._protocol import FrameError, FrameReader, decode, dumps, encode, frame, json_string
 from ._sandbox import DEFAULT_MODULES
@@ -69,6 +71,7 @@ main(config)
 WORKER_MODULES = frozenset({"asyncio"})
 
 EXIT_MEMORY = 86  # keep in step with _worker.EXIT_MEMORY
+log = logging.getLogger("codemode.executors.subprocess")
 _ERROR_TYPES = frozenset(typing.get_args(ErrorType))
 _STREAMS = frozenset({"stdout", "stderr", "system"})
 _RECYCLE_AFTER = frozenset({"policy", "memory", "timeout", "crash"})
@@ -164,6 +167,8 @@ class SubprocessExecutor(Executor):
         breaker_window: float = 30.0,
         breaker_cooldown: float = 5.0,
     ) -> None:
+        self._options = {name: value for name, value in locals().items() if name != "self"}
+        self._sibling: SubprocessExecutor | None = None
         if sys.platform == "win32":
             raise RuntimeError("SubprocessExecutor needs a POSIX system (Linux)")
         if not 0 <= min_workers <= max_workers or max_workers < 1:
@@ -275,7 +280,29 @@ class SubprocessExecutor(Executor):
         self._replenish()  # a leased worker does not come back: the pool forks a spare now
         return WorkerLease(self, worker)
 
+    def _name_memory_limit(self, error: ExecuteError) -> ExecuteError:
+        """A bare `MemoryError` does not tell the model (or its user) what the bound was."""
+        limit = self._config["memory_mb"]
+        if limit is None or error.exception != "MemoryError":  # not a refusal before running
+            return error
+        message = (
+            f"MemoryError: the program ran out of memory (the worker's limit is memory_mb={limit});"
+            " build smaller values, or work through the data in parts"
+        )
+        return dataclasses.replace(error, message=message)
+
+    def for_another_loop(self) -> Executor:
+        """Itself while its loop is not running; otherwise a sibling with the same options
+        (made once, closed with this executor), since the pool's pipes are watched by one loop."""
+        if self._loop is None or not self._loop.is_running():
+            return self
+        if self._sibling is None or self._sibling._closed:
+            self._sibling = SubprocessExecutor(**self._options)
+        return self._sibling
+
     async def aclose(self) -> None:
+        if self._sibling is not None:
+            await self._sibling.aclose()
         if self._closed:
             return
         self._closed = True
@@ -324,12 +351,15 @@ class SubprocessExecutor(Executor):
         try:
             worker.start(run, code, self._tool_table(worker, tools))
             self._watch(run)
-            return await run.future
+            value, error = await run.future
         except BaseException:  # our caller was cancelled: the worker's state is unknown
             self._discard(worker)
             raise
         finally:
             run.cancel_calls()
+        if error is not None and error.type == "memory":
+            error = self._name_memory_limit(error)
+        return value, error
 
     # -- the pool --------------------------------------------------------------------------
 
@@ -515,6 +545,15 @@ class SubprocessExecutor(Executor):
         while self._failure_times and self._failure_times[0] < now - self.breaker_window:
             self._failure_times.popleft()
         if len(self._failure_times) >= self.breaker_threshold:
+            if self._open_until <= now:
+                log.warning(
+                    "%d failures within %g s (the last: %s): refusing runs for %g s "
+                    "(circuit breaker open)",
+                    len(self._failure_times),
+                    self.breaker_window,
+                    reason,
+                    self.breaker_cooldown,
+                )
             self._open_until = now + self.breaker_cooldown
         self._refuse_waiters(reason)
 
@@ -523,6 +562,7 @@ class SubprocessExecutor(Executor):
         run's when it had one (or had run code before), else the machinery's."""
         if worker.killed:
             return
+        log.warning("codemode worker %s lost: %s", worker.pid, error.message)
         run = worker.run
         self._faults += 1
         worker.death = error
@@ -619,7 +659,7 @@ class SubprocessExecutor(Executor):
         error = ExecuteError(
             type="timeout",
             message=(
-                f"the code ran past the time limit of {timeout:g} seconds; the worker was killed"
+                f"the code ran past the time limit of {seconds(timeout or 0)}; the worker was killed"
             ),
             exception="TimeoutError",
         )
@@ -954,7 +994,8 @@ class _Worker:
             if not isinstance(name, str) or not isinstance(args, dict):
                 raise FrameError("a malformed tool call")
             run.last_id = call_id
-            call = self._call(run, call_id, name, args)
+            line = message.get("line")  # where in the program: only ever used as a number
+            call = self._call(run, call_id, name, args, line if type(line) is int else None)
             if sys.version_info >= (3, 12):  # the tool starts now, not on the loop's next turn
                 task = asyncio.Task(call, loop=self.loop, eager_start=True)
             else:
@@ -975,10 +1016,12 @@ class _Worker:
         else:
             raise FrameError(f"an unknown frame type {kind!r}")
 
-    async def _call(self, run: _Run, call_id: int, name: str, args: dict[str, Any]) -> None:
+    async def _call(
+        self, run: _Run, call_id: int, name: str, args: dict[str, Any], line: int | None
+    ) -> None:
         reply: dict[str, Any]
         try:
-            value = await run.bridge.call(name, args)
+            value = await run.bridge.call(name, args, line)
             reply = {"t": "ret", "id": call_id, "ok": True, "value": value}
         except ToolError as exc:
             kind = (
@@ -1011,19 +1054,22 @@ class _Worker:
         self._unwatch()
         if self.killed or not self.alive:
             return
-        if self.status is not None or not self.zygote.alive or self.pid is None:
-            self.pool._lost_worker(self, self.status)
-        else:  # the zygote's exit report is on its way
+        if self.status is not None or not self.zygote.alive:
+            with contextlib.suppress(ReferenceError):  # the executor was collected unclosed
+                self.pool._lost_worker(self, self.status)
+        else:  # the zygote's report is on its way: an exit status, or why it could not fork
             self.loop.call_later(1.0, self._status_timeout)
 
     def not_forked(self, error: str) -> None:
-        with contextlib.suppress(ReferenceError):
-            self.pool._never_started(self, f"a worker could not be forked: {error}")
+        if self.alive and not self.killed:
+            with contextlib.suppress(ReferenceError):
+                self.pool._never_started(self, f"a worker could not be forked: {error}")
 
     def exited(self, status: int) -> None:
         self.status = status
         if self.alive and not self.killed and not self._watching():
-            self.pool._lost_worker(self, status)
+            with contextlib.suppress(ReferenceError):
+                self.pool._lost_worker(self, status)
 
     def check_started(self) -> None:
         with contextlib.suppress(ReferenceError):  # the executor may be gone by now
@@ -1031,7 +1077,8 @@ class _Worker:
 
     def _status_timeout(self) -> None:
         if self.alive and not self.killed:
-            self.pool._lost_worker(self, self.status)
+            with contextlib.suppress(ReferenceError):
+                self.pool._lost_worker(self, self.status)
 
     def _watching(self) -> bool:
         return self.up >= 0

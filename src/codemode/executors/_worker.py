@@ -29,12 +29,15 @@ import select
 import selectors
 import signal
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
+from types import FrameType
 from typing import Any, cast
 
 from .._errors import ToolArgumentError, ToolCallLimitError, ToolError
+from .._program import FILENAME
 from .._result import ExecuteError, Limits, LogEntry, to_jsonable
 from . import _isolation as isolation
 from ._base import Event, ToolBridge
@@ -263,20 +266,23 @@ class WorkerBridge(ToolBridge):
         self.pending: dict[int, asyncio.Future[dict[str, Any]]] = {}
         self.closed = False  # the run is over: whatever its leftovers do stays here
 
-    async def call(self, name: str, args: Mapping[str, Any]) -> Any:
+    async def call(self, name: str, args: Mapping[str, Any], line: int | None = None) -> Any:
         if self.closed:
             raise ToolError(f"{name}(): the execution is over", tool=name)
         call_id = next(self._ids)
+        if line is None:  # for the host's trace: the line of the program that made the call
+            line = _model_line()
         try:
-            frame = encode(
-                {
-                    "t": "call",
-                    "run": self.run,
-                    "id": call_id,
-                    "tool": name,
-                    "args": to_jsonable(args),
-                }
-            )
+            request = {
+                "t": "call",
+                "run": self.run,
+                "id": call_id,
+                "tool": name,
+                "args": to_jsonable(args),
+            }
+            if line is not None:
+                request["line"] = line
+            frame = encode(request)
         except (ValueError, TypeError) as exc:
             message = f"{name}(): the arguments cannot be sent: {exc}"
             raise ToolArgumentError(message, tool=name) from None
@@ -631,6 +637,19 @@ def _cpu_budget(timeout: float | None) -> None:
 
 
 _CPU_LIMIT = [-2, -2]  # what this worker last set: (soft, hard), filled in at start
+
+
+def _model_line() -> int | None:
+    """The line of model code that called a tool, if it awaited the call itself (a call started
+    by `asyncio.gather` begins in a task of its own, with no model frame under it)."""
+    frame: FrameType | None = sys._getframe(2)  # 0: here, 1: RemoteBridge.call, 2: the tool
+    for _ in range(4):
+        if frame is None:
+            return None
+        if frame.f_code.co_filename == FILENAME:
+            return frame.f_lineno
+        frame = frame.f_back
+    return None
 
 
 def _memory_error() -> dict[str, Any]:

@@ -155,13 +155,18 @@ class Importer:
         locals: Any = None,
         fromlist: Any = (),
         level: int = 0,
-    ) -> ModuleFacade:
+    ) -> Any:
         if type(fromlist) is list and not fromlist and name in _C_IMPORTS:
             # CPython's own C code importing a helper for itself (`PyImport_Import` looks up the
             # running frame's `__import__`, passing `[]`); compiled imports pass None or a tuple.
-            return importlib.import_module(name)  # type: ignore[return-value]
+            return importlib.import_module(name)
         if level:
             raise ImportPolicyError("relative imports are not allowed")
+        if name == "codemode":  # models write it often; the tools are already bound to that name
+            execution = CURRENT.get(None)
+            tools = execution.globals.get("codemode") if execution is not None else None
+            if tools is not None:
+                return tools
         allowed = name in self.allowed or (
             name == "collections.abc" and "collections" in self.allowed
         )

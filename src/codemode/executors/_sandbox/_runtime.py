@@ -270,18 +270,6 @@ def _quiet_unraisable(previous: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return hook
 
 
-def _quiet_unawaited(previous: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """CPython warns on stderr when a coroutine is never awaited, naming it: the program's own
-    coroutines (`codemode.tool(...)` without `await`) go unremarked."""
-
-    def warn(coro: Any) -> None:
-        if not _program_code(coro):
-            previous(coro)
-
-    warn.codemode = True  # type: ignore[attr-defined]
-    return warn
-
-
 def _quiet_showwarning(previous: Callable[..., Any]) -> Callable[..., Any]:
     """A warning raised on behalf of model code (its frame is the warning's origin) is the
     program's, not the host's to print."""
@@ -298,9 +286,6 @@ def install_unraisable_filter() -> None:
     """Install, once per process, the hooks that keep what programs leave behind off stderr."""
     if not getattr(sys.unraisablehook, "codemode", False):
         sys.unraisablehook = _quiet_unraisable(sys.unraisablehook)
-    unawaited = getattr(warnings, "_warn_unawaited_coroutine", None)
-    if unawaited is not None and not getattr(unawaited, "codemode", False):
-        warnings._warn_unawaited_coroutine = _quiet_unawaited(unawaited)  # type: ignore[attr-defined]
     if not getattr(warnings.showwarning, "codemode", False):
         warnings.showwarning = _quiet_showwarning(warnings.showwarning)
 
