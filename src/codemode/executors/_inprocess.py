@@ -151,6 +151,8 @@ class InProcessExecutor(Executor):
         deadline = None if limits.timeout is None else time.monotonic() + limits.timeout
         memory_mb = self.memory_mb if limits.memory_mb is None else limits.memory_mb
         execution = Execution(deadline, None if memory_mb is None else memory_mb << 20)
+        if memory_mb is not None:
+            execution.baseline = WATCHDOG.resident()
         namespace = self._namespace(execution, tools)
         token = CURRENT.set(execution)
         loop = asyncio.get_running_loop()
@@ -533,6 +535,8 @@ class _Watchdog:
     SAMPLE = 0.02
 
     def __init__(self) -> None:
+        self._rss = 0  # the last sample of resident memory, and when it was taken
+        self._sampled_at = -1.0
         self._heap: list[tuple[float, int, weakref.ref[Execution]]] = []
         self._sampled: list[weakref.ref[Execution]] = []
         self._condition = threading.Condition()
@@ -546,6 +550,7 @@ class _Watchdog:
         self._condition = threading.Condition()
         self._heap = []
         self._sampled = []
+        self._sampled_at = -1.0
 
     def watch(self, deadline: float | None, execution: Execution) -> None:
         with self._condition:
@@ -574,9 +579,18 @@ class _Watchdog:
         heapq.heapify(live)
         self._heap = live
 
+    def resident(self) -> int:
+        """The process's resident memory now: the last sample if it is fresh (the sampler runs
+        while runs are active), else read here (a run's baseline must not lag behind it)."""
+        if time.monotonic() - self._sampled_at > self.SAMPLE * 2:
+            self._rss = resident_memory()
+            self._sampled_at = time.monotonic()
+        return self._rss
+
     def _sample(self) -> None:
         """Stop the runs during which the process grew past their limit."""
-        rss = resident_memory()
+        rss = self._rss = resident_memory()
+        self._sampled_at = time.monotonic()
         live = []
         for ref in self._sampled:
             execution = ref()

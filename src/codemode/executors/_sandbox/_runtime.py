@@ -91,7 +91,7 @@ class Execution:
     def __init__(self, deadline: float | None = None, memory_limit: int | None = None) -> None:
         self.deadline = deadline  # time.monotonic() value, or None for no limit
         self.memory_limit = memory_limit  # bytes the process may grow by during the run, or None
-        self.baseline: int | None = None  # resident memory when the watchdog first saw the run
+        self.baseline: int | None = None  # resident memory when the run started
         self.expired = False
         self.reason = "timeout"  # why it expired: "timeout" or "memory"
         self.cancels = 0  # cancellations of the caller's task that the run itself caused
