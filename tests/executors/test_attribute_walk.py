@@ -131,15 +131,28 @@ values = [
     operator.attrgetter("x"), collections.Counter("ab").elements(), itertools.count(),
     functools.cache(function), json.JSONDecoder().scan_once, type("T", (), {})(),
     collections.namedtuple("P", "x y")(1, 2), enum.Enum("E", "A B").A,
-    dataclasses.make_dataclass("M", ["a"])(1),
+    dataclasses.make_dataclass("M", ["a"])(1), functools.cmp_to_key(len)("a"),
+    itertools.tee([1])[0], itertools.groupby([1]), collections.OrderedDict(a=1).keys(),
+    reversed([1]), zip([1]), map(len, []), enumerate([]), operator.itemgetter(1),
+    operator.methodcaller("x"), {}.items(), asyncio.timeout(1), asyncio.Event().wait(),
 ]
 """
 
 
 def _reachable_roots() -> Iterator[tuple[str, Any]]:
+    """Every allowed module's facade, and an instance of each of its classes that model code
+    could make without arguments (`asyncio.Queue()`, `json.JSONDecoder()`, ...)."""
     importer = Importer(frozenset(DEFAULT_MODULES))
     for name in (*DEFAULT_MODULES, "collections.abc"):
-        yield name, importer.load(name)
+        facade = importer.load(name)
+        yield name, facade
+        for member, value in sorted(vars(facade).items()):
+            if isinstance(value, type) and not member.startswith("_"):
+                try:
+                    instance = value()
+                except Exception:
+                    continue
+                yield f"{name}.{member}()", instance
 
 
 async def _program_roots(execution: Execution) -> tuple[dict[str, Any], list[tuple[str, Any]]]:

@@ -149,7 +149,7 @@ REACH_HOST_EXCEPTION = (
 
 
 def test_execute_sync_runs_outside_host_except() -> None:
-    cm = Codemode([], timeout=5)
+    cm = Codemode([], executor=InProcessExecutor(), timeout=5)
     result = _in_host_except(lambda: cm.execute_sync(REACH_HOST_EXCEPTION))
     assert result.ok, result.error
     assert "host-secret-exception" not in result.value

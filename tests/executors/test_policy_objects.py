@@ -75,13 +75,36 @@ OWNERSHIP_ATTACKS: dict[str, str] = {
         "except Exception:\n    pass\nq = stash[0]()\n"
         "t = asyncio.create_task(q.get())\nawait asyncio.sleep(0)\nq.put_nowait(1)\nstash[1:]"
     ),
+    "make-dataclass-namespace": (
+        "import dataclasses, asyncio\nseen = []\n"
+        "Q = dataclasses.make_dataclass('Q', [], bases=(asyncio.Queue,), init=False, repr=False,"
+        " eq=False, namespace={'_loop': property(lambda s: None, lambda s, v: seen.append(v))})\n"
+        "q = Q()\nt = asyncio.create_task(q.get())\nawait asyncio.sleep(0)\nq.put_nowait(1)\nseen"
+    ),
+    "make-dataclass-field": (
+        "import dataclasses, asyncio\n"
+        "dataclasses.make_dataclass('Q', [('_loop', object, property(lambda s: 1))],"
+        " bases=(asyncio.Queue,), init=False)"
+    ),
+    "make-dataclass-del-hook": (
+        "import dataclasses\ndataclasses.make_dataclass('D', [], namespace={'__del__': print})"
+    ),
+    "enum-metaclass-called": (
+        "import enum, asyncio\nenum.EnumType('Q', (asyncio.Queue,), {'_loop': property(len)})"
+    ),
+    "enum-metaclass-subclass-new": (
+        "import enum, asyncio\nclass M(enum.EnumType):\n"
+        "    def __new__(mcs, name, bases, ns, **kw):\n"
+        "        return super().__new__(mcs, name, bases, ns, **kw)\n"
+        "M('Q', (asyncio.Queue,), {'_loop': 1})"
+    ),
     "subclass-property-added-later": (
         "import asyncio\nclass Q(asyncio.Queue): pass\nQ._getters = property(lambda s: 1)"
     ),
     "type3-subclass": "import asyncio\nQ = type('Q', (asyncio.Queue,), {})\nQ()._get_loop()",
     "metaclass-fake-dict": (
         "import asyncio\nclass M(type):\n    @property\n    def __dict__(cls):\n"
-        "        return {'_get_loop': 1, '_cm_owner_': True}\n"
+        "        return {'_get_loop': 1, '_abc_cm_owner_': True}\n"
         "class Q(asyncio.Queue, metaclass=M): pass\nQ()._get_loop()"
     ),
     "reinit-host-object": (
@@ -100,10 +123,15 @@ OWNERSHIP_ATTACKS: dict[str, str] = {
     "new-proxy": "object.__new__(type(codemode))",
     "type3-forbidden-hook": "type('C', (), {'__del__': lambda self: None})",
     "type3-reserved-name": "type('C', (), {'_cm_owner_': True})",
+    "type3-mark-name": "import asyncio\ntype('C', (asyncio.Queue,), {'_abc_cm_owner_': True})",
+    "class-body-mark": "class A:\n    _abc_cm_lookup_ = {}",
+    "mark-write": "class A: pass\nA._abc_cm_lookup_ = {None: A}",
+    "mark-setattr": "class A: pass\nsetattr(A, '_abc_cm_lookup_', {None: A})",
+    "mark-getattr": "class A: pass\ngetattr(A, '_abc_cm_lookup_')",
     "host-function-dunder": "import json\njson.dumps.__wrapped__",
     "class-body-builtins": "class A:\n    __builtins__ = 1\n    x = [__builtins__ for _ in [1]]",
     "dunder-name-outside-class": "__builtins__",
-    "guard-mark-read": "class A: pass\nA()._cm_names_",
+    "guard-mark-read": "class A: pass\nA()._abc_cm_owner_",
     "assign-del-hook": "class A: pass\nA.__del__ = lambda self: None",
     "setattr-del-hook": "class A: pass\nsetattr(A, '__del__', lambda self: None)",
     "metaclass-new-namespace": (
@@ -201,6 +229,22 @@ OWNERSHIP_ALLOWED: dict[str, tuple[str, Any]] = {
         "[Planet.EARTH.mass, Planet.EARTH._r, Code(5).name]",
         [1, 2, "A"],
     ),
+    "enum-metaclasses-and-make-dataclass": (
+        "import enum, dataclasses\nclass M(enum.EnumType):\n    pass\n"
+        "class C(enum.Enum, metaclass=M):\n    A = 1\n"
+        "class D(enum.Enum, metaclass=enum.EnumType):\n    B = 2\n"
+        "K = dataclasses.make_dataclass('K', [('a', int)], namespace={'twice': lambda s: 2 * s.a})\n"
+        "k = K(2)\nk._x = 1\n"
+        "[C.A.value, D.B.name, isinstance(C, enum.EnumType), type(C) is M,"
+        " type(D) is enum.EnumMeta, k.twice(), k._x, type(k) is K]",
+        [1, "B", True, True, True, 4, 1, True],
+    ),
+    "runtime-checkable-protocol": (
+        "from typing import Protocol, runtime_checkable\n@runtime_checkable\n"
+        "class HasLen(Protocol):\n    def __len__(self) -> int: ...\n"
+        "[isinstance([], HasLen), isinstance(1, HasLen)]",
+        [True, False],
+    ),
     "metaclass-made-classes-owned": (
         "class M(type):\n    def __new__(mcs, name, bases, ns):\n"
         "        return super().__new__(mcs, name, bases, ns)\n"
@@ -261,8 +305,17 @@ WRAPPER_ALLOWED: dict[str, tuple[str, Any]] = {
     "classes-made-at-the-programs-call": (
         "import collections, enum, typing\nP = collections.namedtuple('P', 'x y')\n"
         "E = enum.Enum('E', 'A B')\nN = typing.NamedTuple('N', [('a', int)])\n"
-        "[type(P(1, 2)) is P, type(E.A) is E, type(N(1)) is N, type(P(1, 2))(3, 4).y]",
-        [True, True, True, 4],
+        "p = P(1, 2)\n"
+        "[type(p) is P, type(E.A) is E, type(N(1)) is N, type(p)(3, 4).y, p._asdict(),"
+        " p._replace(x=5), P._fields]",
+        [True, True, True, 4, {"x": 1, "y": 2}, [5, 2], ["x", "y"]],
+    ),
+    "typing-classes": (
+        "import typing\nT = typing.TypeVar('T')\nclass N(typing.NamedTuple):\n    a: int\n"
+        "class G(typing.Generic[T]):\n    pass\n"
+        "[N(1).a, type(G[int]()).__name__, typing.get_args(typing.Optional[int])[1] is type(None),"
+        " type(None)() is None]",
+        [1, "G", True, True],
     ),
     "views-compare-and-check": (
         "it = iter([1])\n[type(it) is type(iter([2])), isinstance(it, type(iter([]))),"

@@ -125,8 +125,12 @@ ENUMS: dict[str, str] = {
 async def test_huge_enums_are_refused(executor: Executor, tools: list[Any], name: str) -> None:
     cm = Codemode(tools, executor=executor, timeout=5)
     result = await _bounded(cm, ENUMS[name])
-    assert result.error is not None and result.error.type == "policy", result.error
-    assert "members" in result.error.message
+    assert result.error is not None, result
+    # refused for its size, or (through the `EnumType` stand-in) not a route to it at all
+    if result.error.type == "policy":
+        assert "members" in result.error.message, result.error
+    else:
+        assert result.error.type == "runtime", result.error
 
 
 # These end by the run's own limits (deadline, memory) instead of in one long C call.

@@ -40,6 +40,9 @@ from typing import Any
 from .._program import ToolUseFinder, ToolUses
 
 GUARD_PREFIX = "_cm_"
+# Marks codemode keeps in the program's classes (`typing.Protocol` leaves `_abc_` names out of a
+# protocol's members, so a program protocol's `isinstance` is not thrown by them).
+MARK_PREFIX = "_abc" + GUARD_PREFIX
 TICK = "_cm_tick_"
 WRITE = "_cm_write_"
 PRIVATE = "_cm_private_"
@@ -226,10 +229,15 @@ class PolicyViolation(Exception):
         super().__init__(f"line {line}: {message}")
 
 
+def is_reserved(name: str) -> bool:
+    """Names of codemode's own (guards, marks): model code may not bind, read or write them."""
+    return name.startswith(GUARD_PREFIX) or name.startswith(MARK_PREFIX)
+
+
 def check_name(name: str) -> str | None:
     """Why model code may not use `name` as a variable, or None if it may."""
     name = unicodedata.normalize("NFKC", name)
-    if name.startswith(GUARD_PREFIX):
+    if is_reserved(name):
         return f"the name {name!r} is reserved"
     if name.startswith("__") and name != "__":
         return f"names starting with '__' are not allowed: {name!r}"
@@ -244,7 +252,7 @@ def check_attribute(name: str) -> str | None:
     """Why model code may never read attribute `name`, or None if it may (a dunder outside
     `ALLOWED_DUNDERS` is then still judged at run time, by the object it is read on)."""
     name = unicodedata.normalize("NFKC", name)
-    if name in HOST_DUNDERS or name in FORBIDDEN_ATTRIBUTES or name.startswith(GUARD_PREFIX):
+    if name in HOST_DUNDERS or name in FORBIDDEN_ATTRIBUTES or is_reserved(name):
         return f"access to {name!r} is not allowed"
     if name.startswith("__") and not is_dunder(name):
         return f"access to {name!r} is not allowed"
@@ -499,7 +507,7 @@ class Transformer:
         if name in FORBIDDEN_DEFINITIONS:
             self.refuse(node, f"defining {name!r} is not allowed")
         elif (
-            name.startswith(GUARD_PREFIX)
+            is_reserved(name)
             or name in HOST_DUNDERS
             or (name.startswith("__") and not is_dunder(name))
         ):

@@ -14,7 +14,7 @@ from RestrictedPython.Guards import safe_builtins
 from ..._errors import ToolArgumentError, ToolError
 from ..._result import exact_str
 from .. import _policy as policy
-from .._policy import GUARD_PREFIX, check_attribute
+from .._policy import check_attribute, is_reserved
 from ._guards import (
     _SEQUENCES,
     MAX_DIGIT_OPS,
@@ -68,7 +68,7 @@ def sum_builtin(iterable: Iterable[Any], /, start: Any = 0) -> Any:
 def dir_builtin(*args: Any) -> list[str]:
     if len(args) != 1:
         raise PolicyError("dir() needs an object: dir(x)")
-    return [name for name in dir(args[0]) if not name.startswith(GUARD_PREFIX)]
+    return [name for name in dir(args[0]) if not is_reserved(name)]
 
 
 def _check_getattr_name(name: Any) -> str:
@@ -79,7 +79,7 @@ def _check_getattr_name(name: Any) -> str:
     exact: str = str.__str__(name)
     normal = unicodedata.normalize("NFKC", exact)
     problem = check_attribute(normal) or (
-        f"access to {exact!r} is not allowed" if normal.startswith(GUARD_PREFIX) else None
+        f"access to {exact!r} is not allowed" if is_reserved(normal) else None
     )
     if problem:
         raise PolicyError(problem)

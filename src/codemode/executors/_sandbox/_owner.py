@@ -16,10 +16,10 @@ from collections.abc import Callable
 from typing import Any
 
 from ..._program import FILENAME, PROGRAM_MODULE
-from .._policy import FORBIDDEN_DEFINITIONS, GUARD_PREFIX, OWN_DUNDERS
+from .._policy import FORBIDDEN_DEFINITIONS, MARK_PREFIX, OWN_DUNDERS, is_reserved
 from ._runtime import PolicyError
 
-OWNER_MARK = GUARD_PREFIX + "owner_"  # in the own `__dict__` of every class the program made
+OWNER_MARK = MARK_PREFIX + "owner_"  # in the own `__dict__` of every class the program made
 
 # Host modules whose classes keep no host objects in their instances' `__dict__` (C value types,
 # exceptions, typing and ABC markers, enums): their code's names do not make instance state the
@@ -124,7 +124,7 @@ def _host_managed(cls: type, name: str) -> bool:
 # answer depends on the classes only; `_GENERATION` moves on whenever the program changes one of
 # its classes, which makes every answer worked out before stale). A verdict is (generation, may
 # read when the instance's `__dict__` holds the name, may read wherever it comes from, may write).
-LOOKUP_MARK = GUARD_PREFIX + "lookup_"
+LOOKUP_MARK = MARK_PREFIX + "lookup_"
 _GENERATION = [0]
 Verdict = tuple[int, bool, bool, bool]
 
@@ -138,12 +138,8 @@ def _verdict(cls: type, name: str) -> Verdict:
         verdict = (_GENERATION[0], True, False, True)
     elif not owned_class(found):  # a host class's member, whatever the instance holds
         verdict = (_GENERATION[0], False, False, False)
-    else:
-        member = class_dict(found)[name]
-        if hasattr(type(member), "__set__") or hasattr(type(member), "__delete__"):
-            verdict = (_GENERATION[0], True, True, True)  # the program's property or slot
-        else:  # the program's class attribute, or what the program wrote on the instance
-            verdict = (_GENERATION[0], True, True, True)
+    else:  # the program's member, or what the program wrote on the instance over it
+        verdict = (_GENERATION[0], True, True, True)
     cache = class_dict(cls).get(LOOKUP_MARK)
     if cache is not None and cache.get(None) is cls:
         cache[name] = verdict  # (a class host code derived from a program class has none)
@@ -266,7 +262,7 @@ def write_guard(obj: Any, name: str) -> Any:
         class_changed()
     if name[:1] == "_":
         cls = obj if isinstance(obj, type) else type(obj)
-        if name.startswith(GUARD_PREFIX):
+        if is_reserved(name):
             raise PolicyError(f"the name {name!r} is reserved")
         if name in FORBIDDEN_DEFINITIONS:  # `A.__del__ = f` would run at garbage collection
             raise PolicyError(f"a class may not define {name!r}")
@@ -334,12 +330,10 @@ def new_guard(obj: Any) -> Any:
                 f"__new__ can only make objects of classes defined in your code, not "
                 f"{getattr(cls, '__name__', type(cls).__name__)}"
             )
-        if new is type.__new__ and len(args) == 3:
+        if _makes_class(cls, args):
             name, bases, namespace = args
-            if isinstance(bases, tuple) and isinstance(namespace, dict):
-                bases = _types.real_bases(bases)
-                args = (name, bases, checked_namespace(bases, namespace))
-            return _mark(new(cls, *args, **kwargs))
+            bases = _types.real_bases(bases)
+            return _mark(new(cls, name, bases, checked_namespace(bases, namespace), **kwargs))
         return new(cls, *args, **kwargs)
 
     checked_new.__name__ = checked_new.__qualname__ = "__new__"
@@ -350,6 +344,7 @@ def new_guard(obj: Any) -> Any:
 
 
 def _mark(cls: Any) -> Any:
+    """Mark `cls`, made at the program's request, as the program's."""
     if isinstance(cls, type):
         type.__setattr__(cls, OWNER_MARK, True)
         type.__setattr__(cls, LOOKUP_MARK, {None: cls})
@@ -360,12 +355,34 @@ def _mark(cls: Any) -> Any:
     return cls
 
 
+def _makes_class(cls: Any, args: tuple[Any, ...]) -> bool:
+    """Whether `cls.__new__(cls, *args)` makes a class: `cls` is a metaclass and `args` are a
+    name, bases and a namespace."""
+    return (
+        isinstance(cls, type)
+        and issubclass(cls, type)
+        and len(args) == 3
+        and isinstance(args[1], tuple)
+        and isinstance(args[2], dict)
+    )
+
+
 def _metaclass_new(mcs: Any, *args: Any, **kwargs: Any) -> Any:
-    if len(args) == 3 and isinstance(args[1], tuple) and isinstance(args[2], dict):
+    new = _next_new(mcs)
+    if _makes_class(mcs, args):
         name, bases, namespace = args
         bases = _types.real_bases(bases)
-        return _mark(type.__new__(mcs, name, bases, checked_namespace(bases, namespace), **kwargs))
-    return type.__new__(mcs, *args, **kwargs)
+        return _mark(new(mcs, name, bases, checked_namespace(bases, namespace), **kwargs))
+    return new(mcs, *args, **kwargs)
+
+
+def _next_new(mcs: type) -> Any:
+    """The `__new__` a program metaclass inherits (`type`'s, or `enum.EnumType`'s)."""
+    for klass in class_mro(mcs):
+        new = class_dict(klass).get("__new__")
+        if new is not None and getattr(new, "__func__", new) is not _metaclass_new:
+            return klass.__new__
+    return type.__new__
 
 
 def checked_namespace(bases: tuple[Any, ...], namespace: Any) -> Any:
@@ -386,7 +403,7 @@ def checked_namespace(bases: tuple[Any, ...], namespace: Any) -> Any:
         if isinstance(key, str):
             name = str.__str__(key)
             exact = exact and type(key) is str
-            if name.startswith(GUARD_PREFIX) or name in FORBIDDEN_DEFINITIONS:
+            if is_reserved(name) or name in FORBIDDEN_DEFINITIONS:
                 raise PolicyError(f"a class may not define {name!r}")
             if name[:1] == "_" and name[1:2] != "_" and name in host_names:
                 raise PolicyError(
@@ -436,9 +453,9 @@ def build_class(func: Callable[..., Any], name: str, *bases: Any, **kwargs: Any)
     """`__build_class__` for `class` statements: the namespace is checked before the class is
     made, and the class is marked as the program's."""
     bases = _types.real_bases(bases)
-    # the metaclass is judged on the bases after `__mro_entries__` (`typing.Generic[T]`,
-    # `typing.NamedTuple`), as CPython does; `__build_class__` gets them as written
-    meta = _winner(kwargs.pop("metaclass", type), types.resolve_bases(bases))
+    # the winner among the bases a class statement really gets (`class P(NamedTuple)`: the
+    # `__mro_entries__` of typing's functions), as CPython picks it
+    meta = _winner(_types.real_class(kwargs.pop("metaclass", type)), types.resolve_bases(bases))
     return _mark(
         builtins.__build_class__(func, name, *bases, metaclass=_CheckedMetaclass(meta), **kwargs)
     )

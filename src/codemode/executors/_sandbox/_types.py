@@ -129,6 +129,9 @@ def _public_classes() -> frozenset[type]:
         for value in space.values():
             if isinstance(value, type) and not isinstance(value, StandIn):
                 found.add(value)
+    # The classes of the builtin constants: nothing to build that the constant is not already
+    # (`type(None)` is how programs name NoneType, as in `typing.get_args(Optional[int])`).
+    found.update({type(None), type(Ellipsis), type(NotImplemented)})
     return frozenset(found)
 
 

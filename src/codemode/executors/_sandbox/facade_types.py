@@ -3,16 +3,17 @@ program's own classes only), `enum` (less its host-wide `global_*` helpers)."""
 
 from __future__ import annotations
 
+import enum
 import functools
 import itertools
 from collections.abc import Callable
 from typing import Any
 
 from ..._program import PROGRAM_MODULE
-from .._policy import FORBIDDEN_DEFINITIONS, check_name
 from ._facade import _public_members
-from ._owner import _owned_only
-from ._runtime import PolicyError, current
+from ._owner import _mark, _owned_only, checked_namespace
+from ._runtime import CURRENT, PolicyError, current
+from ._types import install_stand_ins, real_bases, stand_in
 from .facade_collections import MAX_FIELDS
 
 EXCLUDED: dict[str, frozenset[str]] = {
@@ -33,16 +34,23 @@ def _dataclasses_module() -> dict[str, Any]:
             return lambda target: guarded(target, **kwargs)
         return guarded(cls, **kwargs)
 
+    def make_dataclass(
+        cls_name: str, fields: Any, *, bases: Any = (), namespace: Any = None, **kwargs: Any
+    ) -> Any:
+        # A class statement by other means: its namespace, fields included (a field's default
+        # becomes a class attribute), is checked as a class body's is.
+        bases = real_bases(tuple(bases))
+        namespace = dict(namespace or {})
+        names = [f if isinstance(f, str) else f[0] for f in fields]
+        checked_namespace(
+            bases, {**namespace, **dict.fromkeys(n for n in names if isinstance(n, str))}
+        )
+        made = dataclasses.make_dataclass(
+            cls_name, fields, bases=bases, namespace=checked_namespace(bases, namespace), **kwargs
+        )
+        return _mark(made)
+
     members["dataclass"] = dataclass
-
-    def make_dataclass(cls_name: str, fields: Any, **kwargs: Any) -> Any:
-        # Its `namespace` becomes the class body, and is held to the class body's rules.
-        for name in kwargs.get("namespace") or {}:
-            problem = check_name(str(name))
-            if problem or name in FORBIDDEN_DEFINITIONS:
-                raise PolicyError(f"make_dataclass namespace: {problem or f'defining {name!r}'}")
-        return dataclasses.make_dataclass(cls_name, fields, **kwargs)
-
     members["make_dataclass"] = make_dataclass
     return members
 
@@ -51,8 +59,9 @@ def _typing_per_run() -> dict[str, Any]:
     """`typing` caches every subscription (`Literal[x]`, `list[X]`, `Generic[T]`) in process-wide
     caches keyed by the program's objects, whose `__eq__` and `__hash__` a later lookup (the host's
     included) would run: a run that imported `typing` has them cleared when it ends."""
-
-    current().at_end(_clear_typing_caches)
+    execution = CURRENT.get(None)
+    if execution is not None:  # (none when a worker warms its facades up)
+        execution.at_end(_clear_typing_caches)
     return _typing_members()
 
 
@@ -127,38 +136,39 @@ def _overload_dummy(*args: Any, **kwargs: Any) -> Any:
 MAX_ENUM_MEMBERS = 4_096
 
 
+class _BoundedEnumType(enum.EnumType):
+    """The metaclass of the facade's enum base classes: the functional API (`Enum("E", names)`)
+    bounded to `MAX_ENUM_MEMBERS`. The bound sits in `_create_`, which every route to the
+    functional API ends in (`super()` included; the program cannot name it)."""
+
+    def _create_(cls, class_name: Any, names: Any, **kwargs: Any) -> Any:
+        if isinstance(names, str):
+            count = len(names.replace(",", " ").split())
+        elif hasattr(names, "__len__"):
+            count = len(names)
+        else:  # an iterator: taken here, one past the bound at most
+            names = list(itertools.islice(names, MAX_ENUM_MEMBERS + 1))
+            count = len(names)
+        if count > MAX_ENUM_MEMBERS:
+            raise PolicyError(f"an enum of {count} members (limit {MAX_ENUM_MEMBERS})")
+        if kwargs.get("module") is None:  # the program's enum, not this module's
+            kwargs["module"] = PROGRAM_MODULE
+        return super()._create_(class_name, names, **kwargs)  # type: ignore[misc]
+
+    # `isinstance(member, enum.Enum)` holds for members of `enum.IntEnum` subclasses too
+    def __instancecheck__(cls, obj: Any) -> bool:
+        real = _REAL_ENUMS.get(cls)
+        return isinstance(obj, real) if real is not None else super().__instancecheck__(obj)
+
+    def __subclasscheck__(cls, sub: Any) -> bool:
+        real = _REAL_ENUMS.get(cls)
+        return issubclass(sub, real) if real is not None else super().__subclasscheck__(sub)
+
+
+_REAL_ENUMS: dict[type, type] = {}  # the facade's base class -> enum's own
+
+
 def _enum_module() -> dict[str, Any]:
-    """`enum` whose base classes (`Enum`, `IntEnum`, `Flag`, ...) have a metaclass that bounds the
-    member count of the functional API (`Enum("E", names)`). The bound sits in `_create_`, which
-    every route to the functional API ends in, `super()` included (the program cannot name it)."""
-    import enum
-
-    real_bases: dict[type, type] = {}
-
-    class EnumType(enum.EnumType):
-        def _create_(cls, class_name: Any, names: Any, **kwargs: Any) -> Any:
-            if isinstance(names, str):
-                count = len(names.replace(",", " ").split())
-            elif hasattr(names, "__len__"):
-                count = len(names)
-            else:  # an iterator: taken here, one past the bound at most
-                names = list(itertools.islice(names, MAX_ENUM_MEMBERS + 1))
-                count = len(names)
-            if count > MAX_ENUM_MEMBERS:
-                raise PolicyError(f"an enum of {count} members (limit {MAX_ENUM_MEMBERS})")
-            if kwargs.get("module") is None:  # the program's enum, not this module's
-                kwargs["module"] = PROGRAM_MODULE
-            return super()._create_(class_name, names, **kwargs)  # type: ignore[misc]
-
-        # `isinstance(member, enum.Enum)` holds for members of `enum.IntEnum` subclasses too
-        def __instancecheck__(cls, obj: Any) -> bool:
-            real = real_bases.get(cls)
-            return isinstance(obj, real) if real is not None else super().__instancecheck__(obj)
-
-        def __subclasscheck__(cls, sub: Any) -> bool:
-            real = real_bases.get(cls)
-            return issubclass(sub, real) if real is not None else super().__subclasscheck__(sub)
-
     # ReprEnum is left out: a base for mixed-in data types only, it cannot get a facade class
     excluded = frozenset(
         name
@@ -169,11 +179,23 @@ def _enum_module() -> dict[str, Any]:
     for name in ("Enum", "IntEnum", "StrEnum", "Flag", "IntFlag"):
         real = getattr(enum, name, None)
         if real is not None:
-            facade = EnumType(name, (real,), enum.EnumType.__prepare__(name, (real,)))
-            real_bases[facade] = real
+            facade = _BoundedEnumType(name, (real,), enum.EnumType.__prepare__(name, (real,)))
+            _REAL_ENUMS[facade] = real
             members[name] = facade
-    members.update(EnumType=EnumType, EnumMeta=EnumType)
+    # The metaclass called directly makes a class as a class statement does: checked the same.
+    members["EnumType"] = members["EnumMeta"] = stand_in(_BoundedEnumType)
     return members
+
+
+def _enum_class(*args: Any, **kwargs: Any) -> Any:
+    if len(args) == 3 and isinstance(args[1], tuple) and isinstance(args[2], dict):
+        name, bases, namespace = args
+        bases = real_bases(bases)
+        return _mark(_BoundedEnumType(name, bases, checked_namespace(bases, namespace), **kwargs))
+    return _BoundedEnumType(*args, **kwargs)
+
+
+install_stand_ins({_BoundedEnumType: _enum_class}, {})
 
 
 FACADES: dict[str, Callable[[], dict[str, Any]]] = {
