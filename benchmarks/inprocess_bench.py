@@ -28,6 +28,11 @@ TOOL_LOOP = (
 TOOL_CALLS = 20_000
 
 
+async def refund(order_id: str) -> str:
+    """A tool that needs approval (the benchmark never calls it)."""
+    return order_id
+
+
 def plain_namespace() -> dict[str, Any]:
     class Tools:
         pass
@@ -117,6 +122,17 @@ async def main() -> None:
     ours_calls = await best_of(lambda: cm.execute(tool_code), 1, rounds=5) / TOOL_CALLS
     floor_calls = await best_of(lambda: cpython_run(tool_compiled), 1, rounds=5) / TOOL_CALLS
     row("tool call from model code (validated, traced)", ours_calls, floor_calls, "< 5 us per call")
+    # With a tool that requires approval (never called here) every call is journaled.
+    guarded = Codemode(
+        [*cm.tools, Tool.from_function(refund, requires_approval=True)],
+        executor=InProcessExecutor(),
+        timeout=30,
+        max_tool_calls=None,
+    )
+    result = await guarded.execute(tool_code)
+    assert result.ok and len(result.tool_calls) == TOOL_CALLS, result.error
+    journaled = await best_of(lambda: guarded.execute(tool_code), 1, rounds=5) / TOOL_CALLS
+    row("the same in a run that may pause (journaled)", journaled, floor_calls, "")
     print(f"\nper-call overhead over a plain await: {(ours_calls - floor_calls) * 1e6:.2f} us")
 
     # How late does the deadline land? CPU-bound code is stopped by the watchdog thread,

@@ -19,6 +19,7 @@ def test_there_are_notebooks() -> None:
         "langchain.ipynb",
         "openai_loop.ipynb",
         "mcp.ipynb",
+        "approvals.ipynb",
     }
 
 

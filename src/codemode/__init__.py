@@ -13,18 +13,24 @@ result = await cm.execute(model_code)
 result.ok, result.value, result.logs, result.tool_calls
 """
 
+from ._approvals import CheckpointError, Paused, PendingCall, Reject, ReplayDivergenceError
 from ._codemode import Codemode
 from ._errors import RegistrationError, ToolArgumentError, ToolCallLimitError, ToolError
 from ._result import ExecuteError, ExecuteResult, Limits, LogEntry, ToolCall
 from ._tools import Tool, ToolAnnotations, tool
 
 __all__ = [
+    "CheckpointError",
     "Codemode",
     "ExecuteError",
     "ExecuteResult",
     "Limits",
     "LogEntry",
+    "Paused",
+    "PendingCall",
     "RegistrationError",
+    "Reject",
+    "ReplayDivergenceError",
     "Tool",
     "ToolAnnotations",
     "ToolArgumentError",

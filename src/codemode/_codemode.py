@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextvars
 import copy
 import functools
 import logging
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from types import TracebackType
 from typing import Any, Self
 
 from . import _telemetry as telemetry
+from ._approvals import ApprovalCallback, Journal, Reject, decide, fingerprint, load_checkpoint
 from ._discovery import (
     DISCOVERY_MODES,
     DiscoveryMode,
@@ -48,6 +50,10 @@ class Codemode:
     per run) on Linux, an `InProcessExecutor` elsewhere. Pass `InProcessExecutor()` for trusted
     code that needs its speed.
 
+    `approve` decides calls to tools with `requires_approval` as they come (sync or async; it
+    gets the `PendingCall` and returns True, False, `Reject(reason)`, or None to pause the run
+    and leave the decision to `resume`).
+
     With many tools the stubs no longer fit a prompt. `discovery` decides: `"off"` puts every
     stub in the prompt; `"search"` gives a short prompt instead, and model code finds tools with
     `await codemode.search_tools("...")` and `await codemode.describe(name)`; `"auto"` (the
@@ -66,6 +72,7 @@ class Codemode:
         max_result_chars: int = 100_000,
         memory_mb: int | None = None,
         on_event: EventHandler | None = None,
+        approve: ApprovalCallback | None = None,
         discovery: DiscoveryMode = "auto",
         discovery_budget: int = 10_000,
         discovery_embed: Embed | None = None,
@@ -75,6 +82,7 @@ class Codemode:
         self.discovery_budget = discovery_budget
         self.discovery_embed = discovery_embed
         self._prechecked: dict[str, ExecuteError | None] = {}
+        self._guarded = False  # whether a tool requires approval
         for item in tools:
             self.add_tool(item)
         if executor is None:
@@ -90,6 +98,7 @@ class Codemode:
             memory_mb=memory_mb,
         )
         self.on_event = on_event
+        self.approve = approve
 
     # -- tools --------------------------------------------------------------------------------
 
@@ -114,6 +123,7 @@ class Codemode:
         self.__dict__.pop("_stubs_text", None)
         self.__dict__.pop("_discovery", None)
         self._prechecked = {}
+        self._guarded = any(tool.requires_approval is not False for tool in self._tools.values())
 
     # -- discovery ------------------------------------------------------------------------------
 
@@ -289,6 +299,17 @@ class Codemode:
                 memory_mb=memory_mb,
             )
         handler = on_event or self.on_event
+        resumed = _RESUMED.get()
+        journal: Journal | None = None
+        inline = self.approve is not None
+        if resumed is not None:  # `resume` (or an inline decision) runs this program again
+            _RESUMED.set(None)  # for this run only: a tool's own `execute` must not take it
+            journal, inline = resumed
+        elif self._guarded and isinstance(code, str):  # a call may wait: journal the run
+            stripped = strip_fences(code)
+            journal = Journal(
+                code=stripped, fingerprint=fingerprint(stripped, self._tools.values())
+            )
         tools = self._callable_tools()
         active = telemetry.tracer()  # None unless an OpenTelemetry provider is configured
         run = (
@@ -296,7 +317,9 @@ class Codemode:
             if active is None
             else telemetry.Run(active, self.executor, code, tools, limits, handler)
         )
-        bridge = ToolBridge(tools, limits, handler) if run is None else run.bridge
+        bridge = ToolBridge(tools, limits, handler, journal) if run is None else run.bridge
+        if run is not None:
+            bridge.journal = journal
         result: ExecuteResult | None = None
         try:  # one frame for both cases: no extra coroutine per run when nothing is traced
             if run is not None:
@@ -321,15 +344,90 @@ class Codemode:
                         type="crash", message=f"the executor failed: {type(exc).__name__}: {exc}"
                     )
                 )
-            return result
         finally:
             if run is not None:
                 run.end(result)
+        assert result is not None
+        if result.pending and inline:
+            return await self._decide_inline(result, code, limits, handler)
+        return result
+
+    async def resume(
+        self,
+        paused: ExecuteResult | Mapping[str, Any],
+        *,
+        approve: Iterable[str] = (),
+        reject: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+        max_tool_calls: int | None = None,
+        max_log_chars: int | None = None,
+        max_result_chars: int | None = None,
+        on_event: EventHandler | None = None,
+    ) -> ExecuteResult:
+        """Continue a paused run: approved calls run, rejected ones raise `ToolError` (with the
+        reason) in the program, calls left undecided pause it again.
+
+        `paused` is the paused `ExecuteResult` or its `checkpoint` (after `json.loads`, in
+        another process if need be, with the same tools). The program runs again from the
+        start; each tool call the earlier runs made is answered from the checkpoint's journal,
+        so no side effect happens twice, and `random`, `time`, `datetime` and `uuid` give the
+        values they gave before. Raises `CheckpointError` for a checkpoint of other code or
+        other tools, or for ids that no call of the checkpoint has.
+        """
+        journal = load_checkpoint(
+            paused, lambda code: fingerprint(code, self._tools.values()), approve, reject
+        )
+        _RESUMED.set((journal, self.approve is not None))
+        return await self.execute(
+            journal.code,
+            timeout=timeout,
+            max_tool_calls=max_tool_calls,
+            max_log_chars=max_log_chars,
+            max_result_chars=max_result_chars,
+            on_event=on_event,
+        )
+
+    def resume_sync(
+        self, paused: ExecuteResult | Mapping[str, Any], **options: Any
+    ) -> ExecuteResult:
+        """`resume` for synchronous callers (as `execute_sync`)."""
+        return self._sync(lambda cm: cm.resume(paused, **options))
+
+    async def _decide_inline(
+        self, result: ExecuteResult, code: str, limits: Limits, handler: EventHandler | None
+    ) -> ExecuteResult:
+        """With an `approve` callback, decide each pause and go on until the run is over (or
+        the callback leaves a call undecided)."""
+        while self.approve is not None and result.pending:
+            decisions = {call.id: await decide(self.approve, call) for call in result.pending}
+            if any(decision is None for decision in decisions.values()):
+                return result
+            journal = load_checkpoint(
+                result,
+                lambda code: fingerprint(code, self._tools.values()),
+                [i for i, decision in decisions.items() if decision is True],
+                {i: d.reason for i, d in decisions.items() if isinstance(d, Reject)},
+            )
+            _RESUMED.set((journal, False))  # this loop decides, not the run's own `execute`
+            result = await self.execute(
+                code,
+                timeout=limits.timeout,
+                max_tool_calls=limits.max_tool_calls,
+                max_log_chars=limits.max_log_chars,
+                max_result_chars=limits.max_result_chars,
+                on_event=handler,
+            )
+        return result
 
     def execute_sync(self, code: str, **options: Any) -> ExecuteResult:
         """`execute` for synchronous callers. Works inside a running event loop too (Jupyter):
         the code then runs on a private loop in a helper thread, so async tools bound to the
         caller's loop are not usable there."""
+        return self._sync(lambda cm: cm.execute(code, **options))
+
+    def _sync(
+        self, start: Callable[[Codemode], Coroutine[Any, Any, ExecuteResult]]
+    ) -> ExecuteResult:
         try:
             asyncio.get_running_loop()
             in_loop = True
@@ -339,13 +437,13 @@ class Codemode:
         # handling an exception, on a thread of its own: model code must never see a host
         # exception (a bare `raise`, `__context__`).
         if not in_loop and sys.exc_info()[1] is None:
-            return asyncio.run(self.execute(code, **options))
+            return asyncio.run(start(self))
         # The caller's loop waits for the helper thread: an executor bound to that loop cannot
         # serve the thread's loop, so it hands over one that can.
         executor = self.executor.for_another_loop() if in_loop else self.executor
         cm = self if executor is self.executor else self.with_executor(executor)
         with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="codemode") as pool:
-            run = functools.partial(asyncio.run, cm.execute(code, **options))
+            run = functools.partial(asyncio.run, start(cm))
             return pool.submit(run).result()
 
     def with_executor(self, executor: Executor) -> Codemode:
@@ -385,6 +483,13 @@ class Codemode:
         from ._display import codemode_markdown
 
         return codemode_markdown(self)
+
+
+_RESUMED: contextvars.ContextVar[tuple[Journal, bool] | None] = contextvars.ContextVar(
+    "codemode_resumed", default=None
+)
+"""From `resume` to the `execute` it calls: the journal to replay, and whether the run's own
+`execute` decides with the `approve` callback. Taken (and cleared) by that one run."""
 
 
 def _not_code(value: Any) -> ExecuteError:

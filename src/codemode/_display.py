@@ -55,6 +55,8 @@ def result_html(result: ExecuteResult) -> str:
     and the tool-call trace (one row per call with its duration)."""
     parts = [f'<div class="codemode-result" style="{_FONT} line-height: 1.45;">']
     parts.append(_status_html(result))
+    if result.pending:
+        parts.append(_section_html("Waiting for approval", _pending_text(result)))
     if result.error is not None:
         parts.append(_error_html(result.error))
     elif result.value is not None:
@@ -70,6 +72,8 @@ def result_html(result: ExecuteResult) -> str:
 def result_markdown(result: ExecuteResult) -> str:
     """The result as Markdown, for frontends that render Markdown but not HTML."""
     lines = [_status_text(result, bold=True), ""]
+    if result.pending:
+        lines += ["**Waiting for approval**", "", *_fence(_pending_text(result), "text"), ""]
     if result.error is not None:
         lines += [f"**{_md(result.error.describe())}**", ""]
         if result.error.traceback:
@@ -95,8 +99,16 @@ def result_markdown(result: ExecuteResult) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+def _pending_text(result: ExecuteResult) -> str:
+    waiting = "\n".join(call.describe() for call in result.pending)
+    ids = ", ".join(repr(call.id) for call in result.pending)
+    return f"{waiting}\n\nto go on: await cm.resume(result, approve=[{ids}])"
+
+
 def _status_text(result: ExecuteResult, bold: bool = False) -> str:
     head = "✓ ok" if result.ok else f"✗ {result.error.type if result.error else 'failed'} error"
+    if result.status == "paused":
+        head = f"⏸ paused: {len(result.pending)} call(s) waiting for approval"
     if bold:
         head = f"**{head}**"
     calls = len(result.tool_calls)
@@ -109,7 +121,7 @@ def _status_text(result: ExecuteResult, bold: bool = False) -> str:
 
 
 def _status_html(result: ExecuteResult) -> str:
-    colour = _OK if result.ok else _FAIL
+    colour = _OK if result.ok else _MUTED if result.status == "paused" else _FAIL
     head, _, facts = _status_text(result).partition(" · ")
     return (
         f'<div><strong style="color: {colour};">{_h(head)}</strong>'

@@ -18,6 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from ._approvals import PendingCall
+
 ErrorType = Literal[
     "syntax",  # the code does not parse
     "runtime",  # an uncaught exception in model code
@@ -29,7 +31,10 @@ ErrorType = Literal[
     "output",  # the result could not be returned (too large)
     "crash",  # the executor itself failed (a worker died)
     "overloaded",  # the executor refused the run (queue full, circuit open)
+    "replay",  # on resume the program took another path than its checkpoint's journal
 ]
+
+Status = Literal["completed", "error", "paused"]
 
 LogStream = Literal["stdout", "stderr", "system"]
 
@@ -112,8 +117,10 @@ class ToolCall:
 class ExecuteResult:
     """The outcome of running model code.
 
-    `value` is JSON-safe (see `to_jsonable`). When `ok` is false, `error` says why and `value` is
-    None; logs and tool calls made before the failure are kept either way.
+    `status` is `"completed"` (then `ok` is true), `"error"` or `"paused"`. `value` is JSON-safe
+    (see `to_jsonable`). When the run failed, `error` says why and `value` is None; logs and tool
+    calls made before the failure are kept either way. A paused run waits for decisions on the
+    calls in `pending`; `checkpoint` (plain JSON data) is what `Codemode.resume` continues from.
     """
 
     ok: bool
@@ -122,6 +129,14 @@ class ExecuteResult:
     logs: tuple[LogEntry, ...] = ()
     tool_calls: tuple[ToolCall, ...] = ()
     duration_ms: float = 0.0
+    pending: tuple[PendingCall, ...] = ()
+    checkpoint: dict[str, Any] | None = dataclasses.field(default=None, repr=False)  # large
+
+    @property
+    def status(self) -> Status:
+        if self.ok:
+            return "completed"
+        return "error" if self.error is not None or not self.pending else "paused"
 
     @property
     def stdout(self) -> str:
@@ -129,14 +144,19 @@ class ExecuteResult:
         return "".join(entry.text for entry in self.logs if entry.stream != "system")
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "ok": self.ok,
+            "status": self.status,
             "value": self.value,
             "error": self.error.to_dict() if self.error else None,
             "logs": [entry.to_dict() for entry in self.logs],
             "tool_calls": [call.to_dict() for call in self.tool_calls],
             "duration_ms": self.duration_ms,
         }
+        if self.pending:
+            data["pending"] = [call.to_dict() for call in self.pending]
+            data["checkpoint"] = self.checkpoint
+        return data
 
     def to_text(self, max_chars: int = 8000) -> str:
         """A compact answer for the model: the output, then the result or the error.
@@ -152,6 +172,10 @@ class ExecuteResult:
         ).rstrip("\n")
         if self.ok:
             head, body = "Result:\n", _dump_for_text(self.value)
+        elif self.error is None:
+            waiting = "\n".join("- " + call.describe() for call in self.pending)
+            head = f"Paused: waiting for approval of {len(self.pending)} call(s):\n"
+            body = waiting
         else:
             assert self.error is not None
             head, body = "Error: ", self.error.describe()
@@ -418,6 +442,7 @@ __all__ = [
     "ExecuteResult",
     "Limits",
     "LogEntry",
+    "Status",
     "ToolCall",
     "seconds",
     "to_jsonable",

@@ -1103,6 +1103,10 @@ class _Renderer:
             about.append(f"Hints: {hints}.")
         if about:
             parts.append(" ".join(about))
+        rule = getattr(tool, "requires_approval", False)
+        if rule is not False:  # so that the program expects a refusal
+            when = "Needs approval" if rule is True else "May need approval (by its arguments)"
+            parts.append(f"{when}: a person decides before it runs; a refusal raises ToolError.")
         if function.arguments is not None:
             name = self.names.name(self.names.representative[id(function.arguments)])
             keys = ", ".join(_literal(p.key) for p in function.params if p.keyword is None)

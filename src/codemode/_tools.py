@@ -32,6 +32,7 @@ from ._errors import RegistrationError, ToolArgumentError
 from ._schema import normalize_schema
 
 ToolFunction = Callable[..., Any]
+ApprovalRule = bool | Callable[[dict[str, Any]], bool]
 
 
 def python_name(name: str) -> str:
@@ -145,6 +146,7 @@ class Tool:
         "output_schema",
         "positional",
         "python_name",
+        "requires_approval",
         "threaded",
         "title",
     )
@@ -159,6 +161,7 @@ class Tool:
         output_schema: Mapping[str, Any] | None = None,
         threaded: bool | None = None,
         arguments_model: type[pydantic.BaseModel] | None = None,
+        requires_approval: ApprovalRule = False,
         title: str | None = None,
         annotations: ToolAnnotations | None = None,
     ) -> None:
@@ -178,6 +181,13 @@ class Tool:
             dict(output_schema) if output_schema is not None else None
         )
         self.fn = fn
+        if not isinstance(requires_approval, bool) and not callable(requires_approval):
+            raise RegistrationError(
+                f"tool {name!r}: requires_approval must be a bool or a callable of the "
+                f"arguments, got {type(requires_approval).__name__}"
+            )
+        # True, False, or a predicate of the validated arguments (`lambda a: a["amount"] > 100`)
+        self.requires_approval = requires_approval
         self._is_async = _is_async_callable(fn)
         # Sync functions run in a worker thread by default so that a blocking tool (an HTTP
         # request) does not stall the event loop and `asyncio.gather` really overlaps them.
@@ -199,6 +209,7 @@ class Tool:
         name: str | None = None,
         description: str | None = None,
         threaded: bool | None = None,
+        requires_approval: ApprovalRule = False,
         title: str | None = None,
         annotations: ToolAnnotations | None = None,
     ) -> Tool:
@@ -266,6 +277,7 @@ class Tool:
             output_schema=output_schema,
             threaded=threaded,
             arguments_model=model,
+            requires_approval=requires_approval,
             title=title,
             annotations=annotations,
         )
@@ -280,10 +292,15 @@ class Tool:
         fn: ToolFunction,
         output_schema: Mapping[str, Any] | None = None,
         threaded: bool | None = None,
+        requires_approval: ApprovalRule = False,
         title: str | None = None,
         annotations: ToolAnnotations | None = None,
     ) -> Tool:
-        """Make a tool from a raw JSON Schema; `fn` receives the validated arguments as keywords."""
+        """Make a tool from a raw JSON Schema; `fn` receives the validated arguments as keywords.
+
+        `requires_approval` (also on `from_function` and `@tool`): True, or a predicate of the
+        validated arguments, makes a call wait for a decision (see `Codemode.resume`).
+        """
         return cls(
             name,
             description,
@@ -291,6 +308,7 @@ class Tool:
             fn,
             output_schema=output_schema,
             threaded=threaded,
+            requires_approval=requires_approval,
             title=title,
             annotations=annotations,
         )
@@ -314,6 +332,17 @@ class Tool:
         if self._validator is not None and not self._validator.is_valid(args):
             raise ToolArgumentError(_schema_message(self, args), tool=self.python_name)
         return dict(args)
+
+    def needs_approval(self, kwargs: Mapping[str, Any]) -> bool:
+        """Whether a call with these validated arguments waits for a decision. A predicate
+        that raises counts as yes: a broken rule must not let a guarded call through."""
+        rule = self.requires_approval
+        if rule is True or rule is False:
+            return rule
+        try:
+            return bool(rule(dict(kwargs)))
+        except Exception:
+            return True
 
     async def invoke(self, args: Mapping[str, Any]) -> Any:
         """Validate `args`, call the function (in a thread if `threaded`) and return its result."""
@@ -480,7 +509,11 @@ def tool(fn: ToolFunction, /) -> Tool: ...
 
 @overload
 def tool(
-    *, name: str | None = None, description: str | None = None, threaded: bool | None = None
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    threaded: bool | None = None,
+    requires_approval: ApprovalRule = False,
 ) -> Callable[[ToolFunction], Tool]: ...
 
 
@@ -491,6 +524,7 @@ def tool(
     name: str | None = None,
     description: str | None = None,
     threaded: bool | None = None,
+    requires_approval: ApprovalRule = False,
 ) -> Tool | Callable[[ToolFunction], Tool]:
     """Decorator: `@tool` or `@tool(name="...")` turns a function into a `Tool`.
 
@@ -503,7 +537,13 @@ def tool(
     """
 
     def wrap(function: ToolFunction) -> Tool:
-        return Tool.from_function(function, name=name, description=description, threaded=threaded)
+        return Tool.from_function(
+            function,
+            name=name,
+            description=description,
+            threaded=threaded,
+            requires_approval=requires_approval,
+        )
 
     if fn is not None:
         return wrap(fn)

@@ -225,3 +225,53 @@ def test_unload_removes_the_magic(shell: InteractiveShell) -> None:
     assert shell.transform_cell("%%codemode tools\n1\n").startswith("get_ipython().run_cell_magic")
     shell.run_cell("%load_ext codemode", store_history=False)
     assert shell.transform_cell("%%codemode tools\n1\n").startswith("await ")
+
+
+# -- approvals in the notebook ------------------------------------------------------------------
+
+GUARDED = "%%codemode guarded{flags}\nr = await codemode.refund(order='A1', amount=250)\nr\n"
+
+
+@pytest.fixture
+def guarded(ip: InteractiveShell) -> list[str]:
+    from codemode import tool
+
+    done: list[str] = []
+
+    @tool(requires_approval=True)
+    async def refund(order: str, amount: int) -> str:
+        """Refund an order."""
+        done.append(order)
+        return f"refunded {amount}"
+
+    ip.user_ns["guarded"] = Codemode([refund])
+    return done
+
+
+def test_magic_shows_a_paused_result_with_the_ids(ip: InteractiveShell, guarded: list[str]) -> None:
+    result = cell(ip, GUARDED.format(flags=""))
+    assert result.status == "paused" and guarded == []
+    [pending] = result.pending
+    html_text, markdown = result._repr_html_(), result._repr_markdown_()
+    for text in (html_text, markdown):
+        assert "paused" in text and pending.id in text and "cm.resume(" in text
+    resumed = cell(ip, f"await guarded.resume(_, approve=[{pending.id!r}])")
+    assert resumed.value == "refunded 250" and guarded == ["A1"]
+
+
+def test_magic_asks_with_input(
+    ip: InteractiveShell, guarded: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    prompts: list[str] = []
+    answers = iter(["y", "not this one"])
+
+    def fake_input(prompt: str = "") -> str:
+        prompts.append(prompt)
+        return next(answers)
+
+    monkeypatch.setattr("builtins.input", fake_input)
+    assert cell(ip, GUARDED.format(flags=" --ask")).value == "refunded 250"
+    result = cell(ip, GUARDED.format(flags=" --ask"))
+    assert result.error is not None and "not this one" in result.error.message
+    assert guarded == ["A1"]
+    assert prompts[0].startswith("approve refund(order='A1', amount=250)")

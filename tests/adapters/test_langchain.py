@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections import Counter
 from typing import Any
 
 import pydantic
@@ -450,3 +451,169 @@ def test_create_agent_with_chat_openai_over_http(cm: Codemode) -> None:
     assert sent[-1]["role"] == "tool" and sent[-1]["tool_call_id"] == "call_1"
     assert '"city": "lisbon"' in sent[-1]["content"]
     assert state["messages"][-1].content == "Done: " + sent[-1]["content"]
+
+
+# -- approvals through LangGraph's interrupt ----------------------------------------------------
+
+APPROVAL_PROGRAM = """
+async def main():
+    order = await codemode.get_order(order_id="A1")
+    first = await codemode.refund(order_id="A1", amount=order["amount"])
+    second = await codemode.refund(order_id="A1", amount=5)
+    return [first, second]
+"""
+
+
+def approval_tools(effects: Counter[str]) -> list[Any]:
+    from codemode import tool as codemode_tool
+
+    @codemode_tool
+    async def get_order(order_id: str) -> dict[str, Any]:
+        """Look an order up."""
+        effects["get_order"] += 1
+        return {"order_id": order_id, "amount": 250}
+
+    @codemode_tool(requires_approval=True)
+    async def refund(order_id: str, amount: int) -> str:
+        """Refund an order."""
+        effects[f"refund:{amount}"] += 1
+        return f"refunded {amount}"
+
+    return [get_order, refund]
+
+
+def approval_agent(effects: Counter[str]) -> Any:
+    agents = pytest.importorskip("langchain.agents")
+    from langgraph.checkpoint.memory import InMemorySaver
+
+    cm = Codemode(approval_tools(effects))
+    model = ScriptedChatModel(
+        script=[run_code_call(APPROVAL_PROGRAM), lambda m: "Done: " + last_tool_result(m)]
+    )
+    return agents.create_agent(model, tools=[as_langchain_tool(cm)], checkpointer=InMemorySaver())
+
+
+def interrupt_payload(state: dict[str, Any]) -> dict[str, Any]:
+    [pending_interrupt] = state["__interrupt__"]
+    payload: dict[str, Any] = pending_interrupt.value
+    assert payload["type"] == "codemode.approval"
+    return payload
+
+
+def test_create_agent_pauses_through_interrupt_and_resumes_with_command() -> None:
+    from langgraph.types import Command
+
+    effects: Counter[str] = Counter()
+    agent = approval_agent(effects)
+    config = {"configurable": {"thread_id": "approvals-1"}}
+    state = agent.invoke({"messages": [HumanMessage("Refund order A1")]}, config)
+    payload = interrupt_payload(state)
+    [pending] = payload["pending"]
+    assert (pending["tool"], pending["args"]) == ("refund", {"order_id": "A1", "amount": 250})
+    assert effects == Counter({"get_order": 1})
+    # The first refund is approved; the program goes on and waits at the second one.
+    state = agent.invoke(Command(resume={"approve": [pending["id"]]}), config)
+    [second] = interrupt_payload(state)["pending"]
+    assert second["args"]["amount"] == 5
+    assert effects == Counter({"get_order": 1, "refund:250": 1})
+    state = agent.invoke(Command(resume={second["id"]: "not today"}), config)
+    assert "__interrupt__" not in state
+    # each side effect once, across the two resumes of the node
+    assert effects == Counter({"get_order": 1, "refund:250": 1})
+    tool_message = state["messages"][-2]
+    assert isinstance(tool_message, ToolMessage)
+    result = tool_message.artifact
+    assert isinstance(result, ExecuteResult) and result.status == "error"
+    assert "not today" in tool_message.content
+    assert state["messages"][-1].content.startswith("Done: ")
+
+
+async def test_create_agent_approvals_async() -> None:
+    from langgraph.types import Command
+
+    effects: Counter[str] = Counter()
+    agent = approval_agent(effects)
+    config = {"configurable": {"thread_id": "approvals-2"}}
+    state = await agent.ainvoke({"messages": [HumanMessage("Refund order A1")]}, config)
+    first = interrupt_payload(state)["pending"][0]["id"]
+    state = await agent.ainvoke(Command(resume=True), config)
+    second = interrupt_payload(state)["pending"][0]["id"]
+    assert second != first
+    state = await agent.ainvoke(Command(resume={"approve": [second]}), config)
+    result = state["messages"][-2].artifact
+    assert result.status == "completed" and result.value == ["refunded 250", "refunded 5"]
+    assert effects == Counter({"get_order": 1, "refund:250": 1, "refund:5": 1})
+
+
+def test_outside_a_graph_the_tool_answers_with_the_paused_run() -> None:
+    effects: Counter[str] = Counter()
+    run_code = as_langchain_tool(Codemode(approval_tools(effects)))
+    message = run_code.invoke(
+        {"type": "tool_call", "id": "1", "name": "run_code", "args": {"code": APPROVAL_PROGRAM}}
+    )
+    assert message.artifact.status == "paused"
+    assert message.artifact.pending[0].id in message.content
+
+
+def test_from_langchain_marks_the_tools_that_need_approval() -> None:
+    from codemode import RegistrationError
+
+    @tool
+    def delete_file(path: str) -> str:
+        """Delete a file."""
+        return "deleted " + path
+
+    @tool
+    def read_file(path: str) -> str:
+        """Read a file."""
+        return "text"
+
+    tools = from_langchain([delete_file, read_file], requires_approval=["delete_file"])
+    assert [t.requires_approval for t in tools] == [True, False]
+    paused = Codemode(tools).execute_sync(
+        "async def main():\n    return await codemode.delete_file(path='/x')"
+    )
+    assert paused.status == "paused"
+    with pytest.raises(RegistrationError, match="unknown tools: nope"):
+        from_langchain([read_file], requires_approval=["nope"])
+
+
+def test_a_new_agent_on_the_same_checkpointer_resumes_the_paused_program() -> None:
+    """As another process would: new tools, a new Codemode and agent, the saver's stored state."""
+    agents = pytest.importorskip("langchain.agents")
+    from langgraph.checkpoint.memory import InMemorySaver
+    from langgraph.types import Command
+
+    saver = InMemorySaver()
+    effects: Counter[str] = Counter()
+    model = ScriptedChatModel(  # one script across the agents: the conversation goes on
+        script=[run_code_call(APPROVAL_PROGRAM), lambda m: "Done: " + last_tool_result(m)]
+    )
+
+    def agent() -> Any:
+        cm = Codemode(approval_tools(effects))
+        return agents.create_agent(model, tools=[as_langchain_tool(cm)], checkpointer=saver)
+
+    config = {"configurable": {"thread_id": "approvals-3"}}
+    state = agent().invoke({"messages": [HumanMessage("Refund order A1")]}, config)
+    interrupt_payload(state)
+    state = agent().invoke(Command(resume=True), config)
+    interrupt_payload(state)
+    state = agent().invoke(Command(resume=True), config)
+    assert "__interrupt__" not in state
+    assert state["messages"][-2].artifact.value == ["refunded 250", "refunded 5"]
+    assert effects == Counter({"get_order": 1, "refund:250": 1, "refund:5": 1})
+
+
+def test_resume_by_interrupt_id() -> None:
+    from langgraph.types import Command
+
+    effects: Counter[str] = Counter()
+    agent = approval_agent(effects)
+    config = {"configurable": {"thread_id": "approvals-4"}}
+    state = agent.invoke({"messages": [HumanMessage("Refund order A1")]}, config)
+    for _ in range(2):
+        [waiting] = state["__interrupt__"]
+        state = agent.invoke(Command(resume={waiting.id: True}), config)
+    assert "__interrupt__" not in state
+    assert effects == Counter({"get_order": 1, "refund:250": 1, "refund:5": 1})

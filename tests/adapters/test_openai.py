@@ -13,13 +13,16 @@ from openai.types.chat import ChatCompletionMessage
 from openai.types.responses import Response
 from scripted_openai import Call, Request, ScriptedOpenAI
 
-from codemode import Codemode, RegistrationError, Tool
+from codemode import CheckpointError, Codemode, RegistrationError, Tool
 from codemode.adapters.openai import (
+    PausedLoop,
     ahandle_tool_calls,
+    aresume_loop,
     arun_loop,
     from_openai,
     handle_tool_calls,
     openai_tool,
+    resume_loop,
     run_loop,
 )
 
@@ -557,3 +560,68 @@ def test_own_loop_with_another_tool(cm: Codemode, server_factory: Any) -> None:
     assert [m["role"] for m in sent] == ["user", "assistant", "tool", "tool"]
     assert sent[2]["content"] == "Result:\n32.0\n\n(1 tool call, 0 failed)"
     assert sent[3] == {"role": "tool", "tool_call_id": other.id, "content": "looked up"}
+
+
+# -- approvals: the loop stops while a program waits, and goes on with the decisions -------------
+
+GUARDED_PROGRAM = """\
+async def main():
+    cities = await codemode.list_cities()
+    first = await codemode.get_weather(city=cities[0])
+    return {"first": first, "f": await codemode.convert(celsius=first["temperature"])}
+"""
+
+
+def guarded_cm(handlers: Handlers) -> Codemode:
+    tools = from_openai(
+        [WEATHER, CONVERT, CITIES], handlers.mapping(), requires_approval=["convert"]
+    )
+    return Codemode(tools, timeout=5)
+
+
+@pytest.mark.parametrize("api", ["chat", "responses"])
+def test_run_loop_returns_the_pending_calls_and_resume_loop_goes_on(
+    handlers: Handlers, server_factory: Any, api: str
+) -> None:
+    server = server_factory([Call({"code": GUARDED_PROGRAM}), answer])
+    cm = guarded_cm(handlers)
+    paused, transcript = run_loop(
+        client_for(server), cm, model="test-model", messages="Warmest?", api=api
+    )
+    assert isinstance(paused, PausedLoop)
+    [pending] = paused.pending
+    assert (pending.tool, pending.args) == ("convert", {"celsius": 21.0})
+    assert len(server.requests) == 1  # the model was not asked again while the program waits
+    assert [name for name, _ in handlers.calls] == ["list-cities", "get_weather"]
+    stored = json.loads(json.dumps(paused.to_dict()))  # kept in a database meanwhile
+    other = guarded_cm(handlers)  # another process: the same tools
+    final, transcript = resume_loop(
+        client_for(server), other, stored, model="test-model", approve=[pending.id]
+    )
+    assert [name for name, _ in handlers.calls] == ["list-cities", "get_weather", "convert"]
+    output = server.requests[1].tool_outputs()[-1]
+    assert '"f": 69.8' in output
+    text = final.content if api == "chat" else final.output_text
+    assert text == "Final: " + output
+    assert json.loads(json.dumps(transcript)) == transcript
+
+
+async def test_arun_loop_rejected_and_inline_approvals(
+    handlers: Handlers, server_factory: Any
+) -> None:
+    server = server_factory([Call({"code": GUARDED_PROGRAM}), answer])
+    cm = guarded_cm(handlers)
+    paused, _ = await arun_loop(async_client_for(server), cm, model="m", messages="Warmest?")
+    assert isinstance(paused, PausedLoop)
+    with pytest.raises(CheckpointError):
+        await aresume_loop(async_client_for(server), cm, paused, model="m", approve=["nope"])
+    final, _ = await aresume_loop(
+        async_client_for(server), cm, paused, model="m", reject={paused.pending[0].id: "no"}
+    )
+    assert "rejected: no" in final.content
+    assert "convert" not in [name for name, _ in handlers.calls]
+    # with an approve callback nothing pauses
+    server = server_factory([Call({"code": GUARDED_PROGRAM}), answer])
+    cm.approve = lambda call: call.tool == "convert"
+    final, _ = await arun_loop(async_client_for(server), cm, model="m", messages="Warmest?")
+    assert '"f": 69.8' in final.content

@@ -6,13 +6,17 @@ Importing this module imports no IPython.
 
     %load_ext codemode
 
-    %%codemode tools [--executor subprocess] [--timeout 5]
+    %%codemode tools [--executor subprocess] [--timeout 5] [--ask]
     weather = await codemode.get_weather(city="Paris")
     weather["temperature"]
 
 `tools` names a `Codemode`, or a list of functions or tools, in the notebook's namespace; the cell is
 run as model code and its `ExecuteResult` is the cell's value. The cell runs on the kernel's event
 loop, so async tools bound to it (an MCP session opened in an earlier cell) work.
+
+A call that waits for approval: with `--ask` the magic asks in the notebook (`input()`: `y`
+approves, anything else rejects, with what was typed as the reason); without it the paused result
+shows the calls that wait with their ids, for `cm.resume(result, approve=[...])`.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ if TYPE_CHECKING:
     from ..executors import Executor
 
 __all__ = [
+    "ask",
     "codemode_html",
     "codemode_markdown",
     "load_ipython_extension",
@@ -71,6 +76,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("tools", help="a Codemode, or a list of functions or tools, by name")
     parser.add_argument("--executor", choices=["inprocess", "subprocess"], default=None)
     parser.add_argument("--timeout", type=float, default=None, help="seconds")
+    parser.add_argument(
+        "--ask", action="store_true", help="ask with input() about calls that wait for approval"
+    )
     return parser
 
 
@@ -79,6 +87,7 @@ class _Cell:
     cm: Codemode
     timeout: float | None
     owned: Executor | None  # an executor made for this cell, closed after it
+    ask: bool = False  # ask about calls that wait for approval with input()
 
 
 def _prepare(line: str, namespace: dict[str, Any]) -> _Cell:
@@ -90,7 +99,8 @@ def _prepare(line: str, namespace: dict[str, Any]) -> _Cell:
         args = _parser().parse_args(shlex.split(line))
     except (argparse.ArgumentError, ValueError) as exc:
         raise UsageError(
-            f"%%codemode: {exc}\nusage: %%codemode TOOLS [--executor subprocess] [--timeout 5]"
+            f"%%codemode: {exc}\nusage: %%codemode TOOLS [--executor subprocess] [--timeout 5] "
+            "[--ask]"
         ) from None
     target = _lookup(args.tools, namespace)
     owned = _executor(args.executor)
@@ -107,7 +117,7 @@ def _prepare(line: str, namespace: dict[str, Any]) -> _Cell:
             )
         # A cell's program is the notebook user's own code: in-process unless --executor says so.
         cm = Codemode(items, executor=owned if owned is not None else _in_process())
-    return _Cell(cm=cm, timeout=args.timeout, owned=owned)
+    return _Cell(cm=cm, timeout=args.timeout, owned=owned, ask=args.ask)
 
 
 def _lookup(name: str, namespace: dict[str, Any]) -> Any:
@@ -152,10 +162,32 @@ def _executor(name: str | None) -> Executor | None:
 async def _execute(cell: _Cell, code: str) -> ExecuteResult:
     try:
         result = await cell.cm.execute(code, timeout=cell.timeout)
+        while cell.ask and result.pending:
+            approve, reject = ask(result)
+            result = await cell.cm.resume(
+                result, approve=approve, reject=reject, timeout=cell.timeout
+            )
     finally:
         if cell.owned is not None:
             await cell.owned.aclose()
     return _with_source_line(result, code)
+
+
+def ask(
+    result: ExecuteResult, read: Callable[[str], str] | None = None
+) -> tuple[list[str], dict[str, str]]:
+    """Ask about each call `result` waits on (`input()` by default): `y` or `yes` approves,
+    anything else rejects, and what was typed (if more than `n`) is the reason."""
+    read = read or input  # looked up now: the kernel puts its own input() in builtins
+    approve: list[str] = []
+    reject: dict[str, str] = {}
+    for call in result.pending:
+        answer = read(f"approve {call.describe()}? [y/N or a reason] ").strip()
+        if answer.lower() in ("y", "yes"):
+            approve.append(call.id)
+        else:
+            reject[call.id] = answer if answer.lower() not in ("", "n", "no") else "rejected"
+    return approve, reject
 
 
 def _with_source_line(result: ExecuteResult, code: str) -> ExecuteResult:
@@ -212,7 +244,7 @@ def _can_await(shell: Any) -> bool:
 
 def _cell_magic(shell: Any) -> Callable[[str, str | None], ExecuteResult]:
     def codemode(line: str, cell: str | None = None) -> ExecuteResult:
-        """%%codemode TOOLS [--executor subprocess] [--timeout SECONDS]
+        """%%codemode TOOLS [--executor subprocess] [--timeout SECONDS] [--ask]
 
         Run the cell as model code against TOOLS (a Codemode, or a list of functions or tools in
         the notebook's namespace) and show the ExecuteResult.

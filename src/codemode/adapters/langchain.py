@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import inspect
 import typing
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
 try:
@@ -25,10 +25,11 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
     ) from exc
 import pydantic
 
+from .._approvals import PendingCall
 from .._codemode import Codemode
 from .._errors import RegistrationError, ToolError
 from .._result import ExecuteResult
-from .._tools import Tool, python_name
+from .._tools import ApprovalRule, Tool, python_name
 from .._tools import _output_schema as output_schema_of
 
 # -- codemode as a LangChain tool ---------------------------------------------------------------
@@ -54,12 +55,136 @@ class _RunCode(BaseTool):
     def _run(self, code: str) -> tuple[str, ExecuteResult]:
         # Inside a running event loop (a sync `invoke` from async code, Jupyter) execute_sync
         # runs the program on a private loop in a helper thread.
-        result = self.codemode.execute_sync(code)
+        graph = _GraphTask.current()
+        result = graph.saved() if graph is not None else None
+        if result is None:
+            result = self.codemode.execute_sync(code)
+        while graph is not None and result.pending:
+            decisions = graph.ask(result)  # raises GraphInterrupt until someone decides
+            result = self.codemode.resume_sync(result, **decisions)
         return result.to_text(), result
 
     async def _arun(self, code: str) -> tuple[str, ExecuteResult]:
-        result = await self.codemode.execute(code)
+        graph = _GraphTask.current()
+        result = graph.saved() if graph is not None else None
+        if result is None:
+            result = await self.codemode.execute(code)
+        while graph is not None and result.pending:
+            decisions = graph.ask(result)
+            result = await self.codemode.resume(result, **decisions)
         return result.to_text(), result
+
+
+class _GraphTask:
+    """Approvals through LangGraph's `interrupt()`, inside a graph with a checkpointer.
+
+    A paused run interrupts the graph with the calls that wait (`{"type":
+    "codemode.approval", "pending": [...]}`); `Command(resume=decisions)` continues it. LangGraph
+    runs the node again from its start on resume, which must not run the program again (its
+    earlier tool calls would happen twice), so the run's checkpoint is saved first among the
+    task's resume values, which LangGraph persists with the interrupt: on the next pass the tool
+    finds it there and resumes from it. That uses LangGraph's scratchpad (`langgraph._internal`);
+    without it the tool still interrupts, but a resumed node runs the program again.
+    """
+
+    def __init__(self, conf: dict[str, Any]) -> None:
+        self.conf = conf
+        self.scratchpad: Any = conf.get(_SCRATCHPAD)
+        self.fresh = True  # whether the result being asked about is not yet saved
+
+    @classmethod
+    def current(cls) -> _GraphTask | None:
+        """The LangGraph task this tool runs in, or None outside a graph."""
+        try:
+            from langgraph.config import get_config
+
+            conf = get_config().get("configurable", {})
+        except (ImportError, RuntimeError):  # no langgraph, or not inside a graph run
+            return None
+        return cls(conf) if _SCRATCHPAD and conf.get(_SCRATCHPAD) is not None else None
+
+    def saved(self) -> ExecuteResult | None:
+        """The last paused run saved by an earlier pass of this node, if any."""
+        resume = getattr(self.scratchpad, "resume", None) or []
+        marks = [i for i, value in enumerate(resume) if _is_saved(value)]
+        if not marks:
+            return None
+        for _ in range(marks[-1] + 1):  # what the earlier passes asked and were told
+            self.scratchpad.interrupt_counter()
+        self.fresh = False
+        checkpoint = resume[marks[-1]][_SAVED]
+        return ExecuteResult(ok=False, pending=_pending_of(checkpoint), checkpoint=checkpoint)
+
+    def ask(self, result: ExecuteResult) -> dict[str, Any]:
+        """Save the paused run, interrupt the graph; on the next pass, the decisions."""
+        from langgraph.types import interrupt
+
+        if self.fresh and self.scratchpad is not None and _SEND in self.conf:
+            self.scratchpad.interrupt_counter()
+            self.scratchpad.resume.append({_SAVED: result.checkpoint})
+            self.conf[_SEND]([(_RESUME, list(self.scratchpad.resume))])
+        self.fresh = True
+        answer = interrupt(
+            {
+                "type": "codemode.approval",
+                "pending": [call.to_dict() for call in result.pending],
+                "text": result.to_text(),
+            }
+        )
+        return decisions(answer, result)
+
+
+try:  # LangGraph's own keys for a task's resume values (see `langgraph.types.interrupt`)
+    from langgraph._internal._constants import (
+        CONFIG_KEY_SCRATCHPAD as _SCRATCHPAD,
+    )
+    from langgraph._internal._constants import (
+        CONFIG_KEY_SEND as _SEND,
+    )
+    from langgraph._internal._constants import (
+        RESUME as _RESUME,
+    )
+except ImportError:  # pragma: no cover - another langgraph layout, or none
+    _SCRATCHPAD = _SEND = _RESUME = ""
+
+_SAVED = "codemode_paused_run"
+
+
+def _is_saved(value: Any) -> bool:
+    return isinstance(value, dict) and set(value) == {_SAVED}
+
+
+def _pending_of(checkpoint: dict[str, Any]) -> tuple[PendingCall, ...]:
+    return tuple(
+        PendingCall(held["id"], held["tool"], held.get("validated", held["args"]))
+        for held in checkpoint.get("pending", [])
+    )
+
+
+def decisions(answer: Any, result: ExecuteResult) -> dict[str, Any]:
+    """`Codemode.resume` keywords from what a person answered about `result.pending`.
+
+    Takes `{"approve": [ids], "reject": {id: reason}}`, `{id: True | False | "reason"}` (a
+    string rejects with that reason), or `True` / `False` for every call. Calls it does not
+    decide stay waiting: the run pauses again and the graph asks again.
+    """
+    ids = [call.id for call in result.pending]
+    approve: list[str] = []
+    reject: dict[str, str] = {}
+    if answer is True or answer is False:
+        answer = dict.fromkeys(ids, answer)
+    if isinstance(answer, dict) and ("approve" in answer or "reject" in answer):
+        approve = [str(i) for i in answer.get("approve") or () if i in ids]
+        reject = {str(k): str(v) for k, v in (answer.get("reject") or {}).items() if k in ids}
+    elif isinstance(answer, dict):
+        for key, value in answer.items():
+            if key not in ids:
+                continue
+            if value is True:
+                approve.append(key)
+            else:
+                reject[key] = value if isinstance(value, str) and value else "rejected"
+    return {"approve": approve, "reject": reject}
 
 
 def as_langchain_tool(cm: Codemode, name: str = "run_code") -> BaseTool:
@@ -102,7 +227,11 @@ def _missing_code_message(name: str, exc: Exception) -> str:
 # -- LangChain tools as codemode tools ----------------------------------------------------------
 
 
-def from_langchain(tools: Iterable[BaseTool]) -> list[Tool]:
+def from_langchain(
+    tools: Iterable[BaseTool],
+    *,
+    requires_approval: Iterable[str] | Mapping[str, ApprovalRule] = (),
+) -> list[Tool]:
     """Codemode tools that call existing LangChain tools.
 
     Takes any `BaseTool`: `@tool` functions, `StructuredTool`, subclasses with an `args_schema`,
@@ -115,8 +244,16 @@ def from_langchain(tools: Iterable[BaseTool]) -> list[Tool]:
     text, a string: that string, a callable: what it returns), but the model's code sees it as a
     `ToolError` it can catch, not as a return value it might mistake for data.
 
+    `requires_approval` names the tools whose calls wait for approval (or maps names to a rule,
+    as `Tool.from_schema` takes it).
+
     `cm = Codemode(from_langchain([search, get_weather]))`
     """
+    rules: dict[str, ApprovalRule] = (
+        dict(requires_approval)
+        if isinstance(requires_approval, Mapping)
+        else dict.fromkeys(requires_approval, True)
+    )
     out = []
     for item in tools:
         if not isinstance(item, BaseTool):
@@ -131,8 +268,11 @@ def from_langchain(tools: Iterable[BaseTool]) -> list[Tool]:
                 input_schema=spec.get("parameters") or {"type": "object", "properties": {}},
                 fn=_LangChainCall(item),
                 output_schema=_output_schema(item),
+                requires_approval=rules.pop(item.name, False),
             )
         )
+    if rules:
+        raise RegistrationError(f"requires_approval names unknown tools: {', '.join(rules)}")
     return out
 
 
@@ -202,4 +342,4 @@ def _output_schema(tool: BaseTool) -> dict[str, Any] | None:
         return None
 
 
-__all__ = ["as_langchain_tool", "from_langchain"]
+__all__ = ["as_langchain_tool", "decisions", "from_langchain"]

@@ -44,6 +44,10 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     raise ImportError(
         "codemode.adapters.mcp needs the MCP SDK: pip install 'codemode[mcp]'"
     ) from exc
+try:  # the tool context servers inject by annotation (for elicitation)
+    from mcp.server.mcpserver import Context as McpContext
+except ImportError:  # pragma: no cover - mcp 1.x
+    from mcp.server.fastmcp import Context as McpContext  # type: ignore[no-redef,attr-defined]
 
 from .. import __version__
 from .._codemode import Codemode
@@ -53,6 +57,8 @@ from .._tools import Tool, ToolAnnotations, python_name
 
 __all__ = [
     "RUN_CODE_OUTPUT_SCHEMA",
+    "ApprovalForm",
+    "destructive",
     "from_mcp",
     "run_code_structured",
     "serve",
@@ -76,12 +82,34 @@ class MCPSession(Protocol):
 # -- in: MCP tools as codemode tools ----------------------------------------------------------
 
 
+ApprovalOption = bool | Sequence[str] | Callable[[Tool], bool]
+"""Which MCP tools need approval: all (True), none (False), those named (as the server names
+them), or those a predicate of the tool picks (`destructive`, for one)."""
+
+
+def destructive(tool: Tool) -> bool:
+    """Whether an MCP tool may change things, by its annotations as the MCP spec defines them:
+    yes unless it is marked `readOnlyHint` or `destructiveHint: false` (the spec's defaults make
+    an unannotated tool destructive). `from_mcp(session, requires_approval=destructive)`."""
+    hints = tool.annotations
+    return hints.read_only is not True and hints.destructive is not False
+
+
+def _approval(option: ApprovalOption, tool: Tool, name: str) -> bool:
+    if isinstance(option, bool):
+        return option
+    if callable(option):
+        return bool(option(tool))
+    return name in option
+
+
 async def from_mcp(
     session: MCPSession,
     prefix: str | None = None,
     *,
     include: Callable[[Tool], bool] | None = None,
     keep_binary: bool = False,
+    requires_approval: ApprovalOption = False,
 ) -> list[Tool]:
     """Every tool of the server behind `session`, as codemode tools.
 
@@ -111,6 +139,10 @@ async def from_mcp(
     The session must stay open while the tools are used, and the calls run on the event loop the
     session belongs to: use `await cm.execute(...)` on that loop (not `execute_sync` from inside it).
     A call cut short (the run's time limit) sends the server `notifications/cancelled`.
+
+    `requires_approval` makes calls to some tools wait for approval: `True` for all, a list of
+    the server's tool names, or a predicate of each tool, such as `destructive` (by its
+    `readOnlyHint` / `destructiveHint` annotations).
     """
     listed = await _list_all_tools(session)
     tools = []
@@ -144,6 +176,7 @@ async def from_mcp(
             title=title,
             annotations=_annotations(annotations),
         )
+        tool.requires_approval = _approval(requires_approval, tool, name)
         if include is None or include(tool):
             tools.append(tool)
     return tools
@@ -472,6 +505,7 @@ async def stdio_tools(
     startup_timeout: float = 30.0,
     include: Callable[[Tool], bool] | None = None,
     keep_binary: bool = False,
+    requires_approval: ApprovalOption = False,
     **session_options: Any,
 ) -> AsyncIterator[list[Tool]]:
     """Start an MCP server as a subprocess, talk to it over stdio, and yield its tools.
@@ -489,8 +523,8 @@ async def stdio_tools(
     A server that has not answered `initialize`, or then listed its tools, within
     `startup_timeout` seconds each is stopped and `ConnectionError` raised. Other keywords go to the SDK's `ClientSession`: the client's
     callbacks (`sampling_callback`, `list_roots_callback`, `elicitation_callback`,
-    `logging_callback`, `message_handler`) and the rest of what it takes. `prefix`, `include`
-    and `keep_binary` are as in `from_mcp`.
+    `logging_callback`, `message_handler`) and the rest of what it takes. `prefix`, `include`,
+    `keep_binary` and `requires_approval` are as in `from_mcp`.
     """
     argv = shlex.split(command) if isinstance(command, str) else list(command)
     if not argv:
@@ -522,7 +556,13 @@ async def stdio_tools(
             ) from leaf
         try:
             tools = await asyncio.wait_for(
-                from_mcp(session, prefix=prefix, include=include, keep_binary=keep_binary),
+                from_mcp(
+                    session,
+                    prefix=prefix,
+                    include=include,
+                    keep_binary=keep_binary,
+                    requires_approval=requires_approval,
+                ),
                 startup_timeout,
             )
         except TimeoutError:
@@ -631,6 +671,20 @@ RUN_CODE_OUTPUT_SCHEMA: dict[str, Any] = {
         },
         "tool_calls_omitted": {"type": "integer"},
         "duration_ms": {"type": "number"},
+        "status": {"enum": ["completed", "error", "paused"]},
+        "pending": {
+            "type": "array",
+            "description": "a paused run: the calls that wait for approval",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "string"},
+                    "tool": {"type": "string"},
+                    "args": {"type": "string", "description": "the arguments as JSON, bounded"},
+                },
+                "required": ["id", "tool"],
+            },
+        },
     },
     "required": ["ok", "error", "duration_ms"],
 }
@@ -646,6 +700,7 @@ def run_code_structured(result: ExecuteResult, max_chars: int = MAX_STRUCTURED_C
     error = result.error
     out: dict[str, Any] = {
         "ok": result.ok,
+        "status": result.status,
         "error": None
         if error is None
         else {
@@ -678,6 +733,17 @@ def run_code_structured(result: ExecuteResult, max_chars: int = MAX_STRUCTURED_C
     out["tool_calls"] = calls
     if len(result.tool_calls) > _MAX_CALLS:
         out["tool_calls_omitted"] = len(result.tool_calls) - _MAX_CALLS
+    if result.pending:  # a paused run: the calls that wait for approval, bounded as the trace
+        out["pending"] = [
+            {
+                "id": call.id,
+                "tool": call.tool,
+                "args": truncate_text(
+                    json.dumps(call.args, ensure_ascii=False, default=repr), _MAX_ARGS_CHARS
+                ),
+            }
+            for call in result.pending[:_MAX_CALLS]
+        ]
     return out
 
 
@@ -689,13 +755,21 @@ def to_mcp_server(cm: Codemode, *, name: str = "codemode") -> Any:
     summary (`run_code_structured`: the value, the error, the output and a compact trace, at
     most about 20,000 characters) as structured content, declared as its `outputSchema`; a
     failed run is flagged `isError`. The server reports codemode's version in `serverInfo`.
+
+    A call that waits for approval is put to the client's user through MCP elicitation when the
+    client supports it (approve, or reject with a reason); otherwise the answer says which calls
+    need approval (a paused run, flagged `isError`, its calls in the structured content).
     """
     server = _new_server(name)
 
     async def run_code(
         code: Annotated[str, Field(description=RUN_CODE_ARGUMENT)],
+        ctx: McpContext,
     ) -> mcp_types.CallToolResult:
         result = await cm.execute(code)
+        while result.pending and _can_elicit(ctx):
+            approve, reject = await _ask_user(ctx, result)
+            result = await cm.resume(result, approve=approve, reject=reject)
         # by the wire names, which mcp 1.x and 2.x both accept
         return mcp_types.CallToolResult.model_validate(
             {
@@ -708,6 +782,47 @@ def to_mcp_server(cm: Codemode, *, name: str = "codemode") -> Any:
     server.tool(name="run_code", description=cm.prompt())(run_code)
     _declare_output_schema(server, "run_code", RUN_CODE_OUTPUT_SCHEMA)
     return server
+
+
+class ApprovalForm(BaseModel):
+    """What the client's user is asked about one call that waits for approval."""
+
+    approve: bool = Field(description="Let this call run?")
+    reason: str = Field(default="", description="If not: why (the program is told)")
+
+
+def _can_elicit(ctx: Any) -> bool:
+    """Whether the client said it supports elicitation when it connected."""
+    try:
+        session = ctx.request_context.session
+    except (AttributeError, ValueError, LookupError):
+        return False
+    capabilities = getattr(session, "client_capabilities", None)
+    if capabilities is None:
+        params = getattr(session, "client_params", None)
+        capabilities = getattr(params, "capabilities", None)
+    return getattr(capabilities, "elicitation", None) is not None
+
+
+async def _ask_user(ctx: Any, result: Any) -> tuple[list[str], dict[str, str]]:
+    """Put each waiting call to the client's user; no clear yes is a no."""
+    approve: list[str] = []
+    reject: dict[str, str] = {}
+    for call in result.pending:
+        message = f"The program wants to call {call.describe()}. Let it run?"
+        try:
+            answer = await ctx.elicit(message=message, schema=ApprovalForm)
+        except Exception as exc:  # the client failed to ask: do not run the call
+            reject[call.id] = f"approval could not be asked: {exc}"
+            continue
+        data = getattr(answer, "data", None)
+        if answer.action == "accept" and isinstance(data, ApprovalForm) and data.approve:
+            approve.append(call.id)
+        elif answer.action == "accept" and isinstance(data, ApprovalForm):
+            reject[call.id] = data.reason or "rejected by the user"
+        else:
+            reject[call.id] = f"the user chose {answer.action!r}"
+    return approve, reject
 
 
 def _new_server(name: str) -> Any:

@@ -23,14 +23,17 @@ or, in a loop of your own:
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, overload
 
+from .._approvals import CheckpointError, PendingCall
 from .._codemode import Codemode
 from .._errors import RegistrationError
-from .._tools import Tool
+from .._result import ExecuteResult
+from .._tools import ApprovalRule, Tool
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI, OpenAI
@@ -200,13 +203,23 @@ def _json_type(value: Any) -> str:
 
 
 def _run_sync(cm: Codemode, call: _Call) -> str:
-    code, problem = _code_of(call)
-    return problem if code is None else cm.execute_sync(code).to_text()
+    outcome = _result_sync(cm, call)
+    return outcome if isinstance(outcome, str) else outcome.to_text()
 
 
 async def _run_async(cm: Codemode, call: _Call) -> str:
+    outcome = await _result_async(cm, call)
+    return outcome if isinstance(outcome, str) else outcome.to_text()
+
+
+def _result_sync(cm: Codemode, call: _Call) -> str | ExecuteResult:
     code, problem = _code_of(call)
-    return problem if code is None else (await cm.execute(code)).to_text()
+    return problem if code is None else cm.execute_sync(code)
+
+
+async def _result_async(cm: Codemode, call: _Call) -> str | ExecuteResult:
+    code, problem = _code_of(call)
+    return problem if code is None else await cm.execute(code)
 
 
 def _as_dict(value: Any) -> dict[str, Any]:
@@ -287,7 +300,7 @@ def run_loop(
     max_turns: int = 10,
     name: str = "run_code",
     **create_args: Any,
-) -> tuple[ChatCompletionMessage, list[dict[str, Any]]]: ...
+) -> tuple[ChatCompletionMessage | PausedLoop, list[dict[str, Any]]]: ...
 
 
 @overload
@@ -301,7 +314,7 @@ def run_loop(
     max_turns: int = 10,
     name: str = "run_code",
     **create_args: Any,
-) -> tuple[Response, list[dict[str, Any]]]: ...
+) -> tuple[Response | PausedLoop, list[dict[str, Any]]]: ...
 
 
 def run_loop(
@@ -329,18 +342,34 @@ def run_loop(
     every turn after them as JSON-safe dicts, ready to send again. After `max_turns` model calls
     that all asked for tools, the last one is returned, with its calls answered in the transcript.
     Errors from the API itself (authentication, rate limits) raise as the client raises them.
+
+    When a program waits for approval (a tool with `requires_approval`, and no `approve`
+    callback on `cm` deciding it), the loop stops: `final` is then a `PausedLoop` whose
+    `pending` lists the calls that wait; `resume_loop(client, cm, final, approve=[...],
+    reject={...}, model=...)` goes on from there.
     """
     loop = _Loop(cm, api, messages, name, max_turns)
+    return _drive_sync(client, cm, loop, model, max_turns, create_args)
+
+
+def _drive_sync(
+    client: Any, cm: Codemode, loop: _Loop, model: str, turns: int, create_args: Any
+) -> tuple[Any, list[dict[str, Any]]]:
     create = loop.create(client)
     final: Any = None
-    for _ in range(max_turns):
+    for _ in range(turns):
         final, calls = loop.receive(create(model=model, **loop.request(), **create_args))
         if not calls:
             break
-        loop.transcript.extend(
-            call.reply(_run_sync(cm, call) if call.is_for(name) else loop.unknown(call))
-            for call in calls
-        )
+        turn = _Turn(loop)
+        for call in calls:
+            if call.is_for(loop.name):
+                turn.add(call, _result_sync(cm, call))
+            else:
+                turn.answer(call, loop.unknown(call))
+        if turn.waiting:
+            return turn.paused(), loop.transcript
+        turn.close()
     return final, loop.transcript
 
 
@@ -355,7 +384,7 @@ async def arun_loop(
     max_turns: int = 10,
     name: str = "run_code",
     **create_args: Any,
-) -> tuple[ChatCompletionMessage, list[dict[str, Any]]]: ...
+) -> tuple[ChatCompletionMessage | PausedLoop, list[dict[str, Any]]]: ...
 
 
 @overload
@@ -369,7 +398,7 @@ async def arun_loop(
     max_turns: int = 10,
     name: str = "run_code",
     **create_args: Any,
-) -> tuple[Response, list[dict[str, Any]]]: ...
+) -> tuple[Response | PausedLoop, list[dict[str, Any]]]: ...
 
 
 async def arun_loop(
@@ -385,23 +414,198 @@ async def arun_loop(
 ) -> tuple[Any, list[dict[str, Any]]]:
     """`run_loop` for `AsyncOpenAI`; programs run on the caller's event loop."""
     loop = _Loop(cm, api, messages, name, max_turns)
+    return await _drive_async(client, cm, loop, model, max_turns, create_args)
+
+
+async def _drive_async(
+    client: Any, cm: Codemode, loop: _Loop, model: str, turns: int, create_args: Any
+) -> tuple[Any, list[dict[str, Any]]]:
     create: Callable[..., Awaitable[Any]] = loop.create(client)
     final: Any = None
-    for _ in range(max_turns):
+    for _ in range(turns):
         final, calls = loop.receive(await create(model=model, **loop.request(), **create_args))
         if not calls:
             break
+        turn = _Turn(loop)
         for call in calls:
-            text = await _run_async(cm, call) if call.is_for(name) else loop.unknown(call)
-            loop.transcript.append(call.reply(text))
+            if call.is_for(loop.name):
+                turn.add(call, await _result_async(cm, call))
+            else:
+                turn.answer(call, loop.unknown(call))
+        if turn.waiting:
+            return turn.paused(), loop.transcript
+        turn.close()
     return final, loop.transcript
+
+
+# -- approvals: a loop that stops while a program waits ----------------------------------------
+
+
+@dataclass(frozen=True)
+class PausedLoop:
+    """What `run_loop` returns (in place of the model's last message) when a program it ran
+    waits for approval: the calls that wait, and what `resume_loop` needs to go on.
+
+    `pending` lists the waiting calls (id, tool, arguments) of every paused program of the turn.
+    `to_dict()` is plain JSON; `PausedLoop.from_dict(...)` reads it back, in another process if
+    need be (resume with a `Codemode` that has the same tools).
+    """
+
+    api: Api
+    name: str
+    transcript: list[dict[str, Any]]  # up to the model's turn that called the tools
+    answers: list[dict[str, Any]]  # per call of that turn: its reply, or its checkpoint
+
+    @property
+    def pending(self) -> tuple[PendingCall, ...]:
+        return tuple(
+            PendingCall(held["id"], held["tool"], held.get("validated", held["args"]))
+            for answer in self.answers
+            if "checkpoint" in answer
+            for held in answer["checkpoint"]["pending"]
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "codemode_paused_loop": 1,
+            "api": self.api,
+            "name": self.name,
+            "transcript": self.transcript,
+            "answers": self.answers,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PausedLoop:
+        if data.get("codemode_paused_loop") != 1 or data.get("api") not in ("chat", "responses"):
+            raise ValueError("not a PausedLoop's to_dict()")
+        return cls(data["api"], str(data["name"]), list(data["transcript"]), list(data["answers"]))
+
+
+class _Turn:
+    """The answers to one model turn's calls; programs that pause keep their checkpoints."""
+
+    def __init__(self, loop: _Loop) -> None:
+        self.loop = loop
+        self.answers: list[dict[str, Any]] = []
+        self.waiting = False
+
+    def answer(self, call: _Call, text: str) -> None:
+        self.answers.append({"reply": call.reply(text)})
+
+    def add(self, call: _Call, outcome: str | ExecuteResult) -> None:
+        if isinstance(outcome, ExecuteResult) and outcome.pending:
+            self.waiting = True
+            self.answers.append(
+                {"call": dataclasses.asdict(call), "checkpoint": outcome.checkpoint}
+            )
+        else:
+            text = outcome.to_text() if isinstance(outcome, ExecuteResult) else outcome
+            self.answers.append({"reply": call.reply(text)})
+
+    def paused(self) -> PausedLoop:
+        return PausedLoop(self.loop.api, self.loop.name, list(self.loop.transcript), self.answers)
+
+    def close(self) -> None:
+        self.loop.transcript.extend(answer["reply"] for answer in self.answers)
+
+
+def _continue(paused: PausedLoop | Mapping[str, Any], cm: Codemode) -> tuple[_Loop, PausedLoop]:
+    if not isinstance(paused, PausedLoop):
+        paused = PausedLoop.from_dict(paused)
+    loop = _Loop(cm, paused.api, paused.transcript, paused.name, 1)
+    return loop, paused
+
+
+def _decided(
+    checkpoint: dict[str, Any], approve: Iterable[str], reject: Mapping[str, str] | None
+) -> dict[str, Any]:
+    """The decisions that concern one program's checkpoint."""
+    ids = {held["id"] for held in checkpoint["pending"]}
+    return {
+        "approve": [i for i in approve if i in ids],
+        "reject": {i: r for i, r in (reject or {}).items() if i in ids},
+    }
+
+
+def _known(paused: PausedLoop, approve: Iterable[str], reject: Mapping[str, str] | None) -> None:
+    ids = {call.id for call in paused.pending}
+    unknown = [i for i in [*approve, *(reject or {})] if i not in ids]
+    if unknown:
+        raise CheckpointError(
+            f"no call waits with id {unknown[0]!r}; waiting: {', '.join(sorted(ids))}"
+        )
+
+
+def resume_loop(
+    client: OpenAI,
+    cm: Codemode,
+    paused: PausedLoop | Mapping[str, Any],
+    *,
+    model: str,
+    approve: Iterable[str] = (),
+    reject: Mapping[str, str] | None = None,
+    max_turns: int = 10,
+    **create_args: Any,
+) -> tuple[Any, list[dict[str, Any]]]:
+    """Continue a `run_loop` that returned a `PausedLoop`: approved calls run, rejected ones
+    raise `ToolError` (with the reason) in their program, and once every program of the turn
+    has its answer the conversation goes on as in `run_loop` (which it returns like). Calls left
+    undecided keep the loop paused: a `PausedLoop` comes back again.
+    """
+    loop, paused = _continue(paused, cm)
+    approve = list(approve)
+    _known(paused, approve, reject)
+    turn = _Turn(loop)
+    for answer in paused.answers:
+        if "checkpoint" not in answer:
+            turn.answers.append(answer)
+            continue
+        call = _Call(**answer["call"])
+        decided = _decided(answer["checkpoint"], approve, reject)
+        turn.add(call, cm.resume_sync(answer["checkpoint"], **decided))
+    if turn.waiting:
+        return turn.paused(), loop.transcript
+    turn.close()
+    return _drive_sync(client, cm, loop, model, max_turns, create_args)
+
+
+async def aresume_loop(
+    client: AsyncOpenAI,
+    cm: Codemode,
+    paused: PausedLoop | Mapping[str, Any],
+    *,
+    model: str,
+    approve: Iterable[str] = (),
+    reject: Mapping[str, str] | None = None,
+    max_turns: int = 10,
+    **create_args: Any,
+) -> tuple[Any, list[dict[str, Any]]]:
+    """`resume_loop` for `AsyncOpenAI`; programs run on the caller's event loop."""
+    loop, paused = _continue(paused, cm)
+    approve = list(approve)
+    _known(paused, approve, reject)
+    turn = _Turn(loop)
+    for answer in paused.answers:
+        if "checkpoint" not in answer:
+            turn.answers.append(answer)
+            continue
+        call = _Call(**answer["call"])
+        decided = _decided(answer["checkpoint"], approve, reject)
+        turn.add(call, await cm.resume(answer["checkpoint"], **decided))
+    if turn.waiting:
+        return turn.paused(), loop.transcript
+    turn.close()
+    return await _drive_async(client, cm, loop, model, max_turns, create_args)
 
 
 # -- OpenAI function definitions as codemode tools ----------------------------------------------
 
 
 def from_openai(
-    functions: Iterable[Mapping[str, Any]], handlers: Mapping[str, Callable[..., Any]]
+    functions: Iterable[Mapping[str, Any]],
+    handlers: Mapping[str, Callable[..., Any]],
+    *,
+    requires_approval: Iterable[str] | Mapping[str, ApprovalRule] = (),
 ) -> list[Tool]:
     """Codemode tools from OpenAI function definitions and the Python functions behind them.
 
@@ -409,13 +613,19 @@ def from_openai(
     the bare form (`{"name", "description", "parameters"}`) and the Responses form
     (`{"type": "function", "name", ...}`). `handlers` maps each function's name to a sync or async
     callable that takes the arguments as keywords. A function without a handler, or a handler
-    without a function, is a `RegistrationError`.
+    without a function, is a `RegistrationError`. `requires_approval` names the functions whose
+    calls wait for approval (or maps names to a rule, as `Tool.from_schema` takes it).
 
     >>> weather = {"type": "function", "function": {"name": "get_weather", "parameters": {
     ...     "type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}
     >>> [t.name for t in from_openai([weather], {"get_weather": lambda city: {"city": city}})]
     ['get_weather']
     """
+    rules: dict[str, ApprovalRule] = (
+        dict(requires_approval)
+        if isinstance(requires_approval, Mapping)
+        else dict.fromkeys(requires_approval, True)
+    )
     tools = []
     for spec in functions:
         function = _function_spec(spec)
@@ -429,11 +639,14 @@ def from_openai(
                 description=function.get("description") or "",
                 input_schema=function.get("parameters") or {"type": "object", "properties": {}},
                 fn=handler,
+                requires_approval=rules.pop(name, False),
             )
         )
     unused = sorted(set(handlers) - {tool.name for tool in tools})
     if unused:
         raise RegistrationError(f"handlers for functions that were not given: {', '.join(unused)}")
+    if rules:
+        raise RegistrationError(f"requires_approval names unknown functions: {', '.join(rules)}")
     return tools
 
 
@@ -450,10 +663,13 @@ def _function_spec(spec: Any) -> dict[str, Any]:
 
 
 __all__ = [
+    "PausedLoop",
     "ahandle_tool_calls",
+    "aresume_loop",
     "arun_loop",
     "from_openai",
     "handle_tool_calls",
     "openai_tool",
+    "resume_loop",
     "run_loop",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -10,6 +11,7 @@ from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
+from .._approvals import ApprovalPending, Journal, Paused, Reject, replayed_outcome
 from .._errors import ToolArgumentError, ToolCallLimitError, ToolError
 from .._result import (
     ExecuteError,
@@ -28,7 +30,7 @@ if TYPE_CHECKING:  # not at run time: the subprocess worker imports this module 
 
 log = logging.getLogger("codemode")
 
-Event = LogEntry | ToolCall
+Event = LogEntry | ToolCall | Paused
 EventHandler = Callable[[Event], Any]
 
 
@@ -105,6 +107,7 @@ class ToolBridge:
         "_max_calls",
         "_on_event",
         "_started",
+        "journal",
         "limits",
         "tools",
     )
@@ -114,9 +117,12 @@ class ToolBridge:
         tools: Mapping[str, Tool],
         limits: Limits,
         on_event: EventHandler | None = None,
+        journal: Journal | None = None,
     ) -> None:
         self.tools = tools  # keyed by python name
         self.limits = limits
+        # Set when a call may wait for approval: outcomes are journaled, earlier ones replayed.
+        self.journal = journal
         self._on_event = on_event
         self._calls: list[ToolCall | None] = []
         self._logs: list[LogEntry] = []
@@ -150,6 +156,8 @@ class ToolBridge:
             message = f"{name}(): the arguments are larger than {self._max_arg_chars} characters"
             self._record(index, ToolCall(name, {}, False, 0.0, message))
             raise ToolArgumentError(message, tool=name)
+        if self.journal is not None:
+            return await self._call_journaled(index, name, tool, args, recorded)
         calls.append(None)  # keep the trace in the order calls started
         started = time.perf_counter()
         try:
@@ -176,6 +184,81 @@ class ToolBridge:
         result = to_jsonable(value, notes)
         for note in notes:
             self.log("system", f"{name}(): {note}")
+        return result
+
+    async def _call_journaled(
+        self, index: int, name: str, tool: Tool, args: Mapping[str, Any], recorded: dict[str, Any]
+    ) -> Any:
+        """`call` for a run that may pause: replay what the journal has, hold what waits for a
+        decision, run and journal the rest."""
+        journal = self.journal
+        assert journal is not None
+        at = journal.position()
+        self._calls.append(None)
+        try:
+            kwargs = tool.validate(recorded)  # the JSON snapshot, never the model's own objects
+        except ToolError as exc:
+            self._record(index, ToolCall(name, recorded, False, 0.0, exc.message))
+            raise
+        # ReplayDivergenceError: the program stops
+        entry = journal.match(name, recorded, at) if journal.left else None
+        held_id: str | None = None
+        approved = False
+        if entry is not None and "id" not in entry:  # answered from the journal
+            ok = entry.get("ok") is True
+            error = None if ok else str(entry.get("message"))
+            self._calls[index] = ToolCall(name, recorded, ok, float(entry.get("ms") or 0.0), error)
+            if entry.get("kind") == "cancelled":  # the program cancelled it the first time
+                await asyncio.get_running_loop().create_future()
+            return replayed_outcome(entry, name)
+        if entry is not None:  # it waited for a decision in the last run
+            held_id = entry["id"]
+            decision = entry.get("decision")
+            if isinstance(decision, Reject):
+                message = f"{name}(): the call was rejected: {decision.reason}"
+                journal.record(
+                    name, recorded, at, {"ok": False, "kind": "rejected", "message": message}
+                )
+                self._record(index, ToolCall(name, recorded, False, 0.0, message))
+                raise ToolError(message, tool=name)
+            approved = decision is True
+        if not approved and tool.requires_approval is not False and tool.needs_approval(kwargs):
+            validated = to_jsonable({**{k: kwargs[k] for k in recorded if k in kwargs}, **kwargs})
+            raise ApprovalPending(journal.hold(name, recorded, at, validated, held_id))
+        started = time.perf_counter()
+        try:
+            value = await (tool.fn(**kwargs) if tool.is_async else tool.call_sync(kwargs))
+        except BaseException as exc:
+            elapsed = (time.perf_counter() - started) * 1000
+            if isinstance(exc, ToolError):
+                message, kind = exc.message, _error_kind(exc)
+            elif not isinstance(exc, Exception):
+                message, kind = "cancelled", "cancelled"
+            else:
+                message, kind = f"{name}() failed: {_tool_exception_message(exc)}", "tool"
+            journal.record(name, recorded, at, {"ok": False, "kind": kind, "message": message})
+            self._record(index, ToolCall(name, recorded, False, elapsed, message))
+            if isinstance(exc, ToolError) or not isinstance(exc, Exception):
+                raise
+            raise ToolError(message, tool=name) from None
+        elapsed = (time.perf_counter() - started) * 1000
+        notes: list[str] = []
+        result = to_jsonable(value, notes)
+        for note in notes:
+            self.log("system", f"{name}(): {note}")
+        journal.entries.append(
+            {
+                "tool": name,
+                "args": recorded,
+                "at": list(at),
+                "ok": True,
+                "value": result,
+                "ms": elapsed,
+            }
+        )
+        self._calls[index] = call = ToolCall(name, recorded, True, elapsed, None)
+        if self._on_event is not None:
+            self._emit(call)
         return result
 
     def _record(self, index: int, call: ToolCall) -> None:
@@ -215,6 +298,8 @@ class ToolBridge:
     def _emit(self, event: Event) -> None:
         if self._on_event is None:
             return
+        if self.journal is not None and self.journal.replaying and type(event) is not Paused:
+            return  # the run before this one reported it already
         try:
             self._on_event(event)
         except Exception as exc:  # an integrator's callback must not break the run
@@ -232,6 +317,25 @@ class ToolBridge:
         Pass `jsonable=True` when `value` is JSON-safe already (decoded from JSON, or converted
         by the executor while model code could still run), so it is not converted twice.
         """
+        journal = self.journal
+        if error is None and journal is not None and journal.replaying and not journal.pending:
+            error = ExecuteError(
+                type="replay",
+                message="the program took another path on replay: it finished, but "
+                + journal.due(),
+                exception="ReplayDivergenceError",
+            )
+        if error is None and journal is not None and journal.pending:
+            pending = tuple(journal.pending)
+            self._emit(Paused(pending))
+            return ExecuteResult(
+                ok=False,
+                logs=tuple(self._logs),
+                tool_calls=tuple(call for call in self._calls if call is not None),
+                duration_ms=round((time.perf_counter() - self._started) * 1000, 3),
+                pending=pending,
+                checkpoint=journal.checkpoint(),
+            )
         if error is None:
             if not jsonable:
                 notes: list[str] = []
@@ -260,6 +364,13 @@ class ToolBridge:
 
 
 _SCALARS = frozenset({str, int, bool, float, type(None)})
+
+
+def _error_kind(exc: ToolError) -> str:
+    """How a journal names the kind of a tool's error."""
+    if isinstance(exc, ToolCallLimitError):
+        return "limit"
+    return "argument" if isinstance(exc, ToolArgumentError) else "tool"
 
 
 def _snapshot(args: Any, budget: int) -> dict[str, Any] | None:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from types import CodeType
 from typing import Any
 
+from .._approvals import CALL_POSITION, ApprovalPending, ReplayDivergenceError
 from .._errors import ToolArgumentError, ToolCallLimitError, ToolError
 from .._program import (
     FILENAME,
@@ -38,6 +39,7 @@ from .._program import (
 )
 from .._result import ExecuteError, ExecuteResult, Limits, exact_str, seconds, to_jsonable
 from ._base import Executor, ToolBridge, unknown_tool_message
+from ._pause import RunControl
 from ._policy import TICK, PolicyViolation, transform
 from ._sandbox import (
     CURRENT,
@@ -55,6 +57,7 @@ from ._sandbox import (
     resident_memory,
     track_async_generators,
 )
+from ._sandbox._replay import SLOT, RunReplay, TaskSlot
 
 _CANCEL_MESSAGE = "codemode: execution deadline"
 
@@ -141,22 +144,40 @@ class InProcessExecutor(Executor):
         return tools.finish(value=value, error=error, jsonable=True)
 
     async def run(
-        self, compiled: Compiled, code: str, tools: ToolBridge, limits: Limits
+        self,
+        compiled: Compiled,
+        code: str,
+        tools: ToolBridge,
+        limits: Limits,
+        *,
+        replay: RunReplay | None = None,
     ) -> tuple[Any, ExecuteError | None]:
         """Run `compiled` (from `self.compile(code)`): the JSON-safe value, or the error.
 
         `execute` is `compile`, the tool pre-check, `run`, `tools.finish`; the subprocess worker
         calls `run` with a bridge of its own that forwards tool calls and output to the host.
+        A run may pause when a tool call may wait for approval: when the bridge journals calls,
+        or the worker passes the run's `replay` (its seed and clock readings). A paused run ends
+        with neither a value nor an error.
         """
         deadline = None if limits.timeout is None else time.monotonic() + limits.timeout
         memory_mb = self.memory_mb if limits.memory_mb is None else limits.memory_mb
         execution = Execution(deadline, None if memory_mb is None else memory_mb << 20)
         if memory_mb is not None:
             execution.baseline = WATCHDOG.resident()
-        namespace = self._namespace(execution, tools)
-        token = CURRENT.set(execution)
         loop = asyncio.get_running_loop()
         task = asyncio.current_task(loop)
+        control = None
+        journal = tools.journal
+        if replay is None and journal is not None:
+            replay = RunReplay(journal.seed, journal.clock)
+        slot = None
+        if replay is not None:
+            execution.replay = replay
+            control = RunControl(lambda: _expire_and_cancel(execution, task))
+            slot = SLOT.set(TaskSlot(()))  # the main program's task
+        namespace = self._namespace(execution, tools, control)
+        token = CURRENT.set(execution)
         # Cancellations of the caller's task before the run are the caller's business.
         before = 0 if task is None else task.cancelling()
         execution.waker = (loop, task)  # what the watchdog wakes when the run must stop
@@ -181,28 +202,38 @@ class InProcessExecutor(Executor):
             # Whatever the program raised (CancelledError, SystemExit, KeyboardInterrupt,
             # GeneratorExit...) is its error; only a cancellation of the caller's own task
             # propagates.
-            if not _caller_cancelled(task, before, execution):
+            if control is not None and control.stopped:
+                error = control.error()  # paused (no error), or a divergent replay
+            elif not _caller_cancelled(task, before, execution):
                 error = _classify(exc, code, execution, limits)
         finally:
-            if error is None and execution.expired:
+            if error is None and execution.expired and not (control and control.stopped):
                 error = _expired_error(execution, limits)
             cancelled = _caller_cancelled(task, before, execution)
             _cleanup(execution, task)
             CURRENT.reset(token)
+            if slot is not None:
+                SLOT.reset(slot)
         if cancelled:
             # Even a program that swallowed the cancellation does not keep it from the caller.
             raise asyncio.CancelledError()
+        if control is not None and control.stopped:  # even if the program swallowed the stop
+            value, error = None, control.error()
+        if journal is not None and replay is not None:
+            journal.new_clock = replay.readings
         if isinstance(value, _Settled):
             for note in value.notes:
                 tools.log("system", f"result: {note}")
             value = value.value
         return value, error
 
-    def _namespace(self, execution: Execution, bridge: ToolBridge) -> dict[str, Any]:
+    def _namespace(
+        self, execution: Execution, bridge: ToolBridge, control: RunControl | None = None
+    ) -> dict[str, Any]:
         # The builtins are shared (model code cannot reach the dict); what belongs to this
         # execution sits in its globals, which names resolve in first.
         namespace = dict(self._globals)
-        namespace["codemode"] = ToolProxy(bridge, execution)
+        namespace["codemode"] = ToolProxy(bridge, execution, control)
         namespace["print"] = make_print(bridge.log)
         execution.globals = namespace
         return namespace
@@ -411,18 +442,20 @@ class ToolProxy:
     function, anything else an AttributeError that suggests the closest tool.
     """
 
-    _cm_state_: tuple[ToolBridge, Execution]
+    _cm_state_: tuple[ToolBridge, Execution, RunControl | None]
 
-    def __init__(self, bridge: ToolBridge, execution: Execution) -> None:
+    def __init__(
+        self, bridge: ToolBridge, execution: Execution, control: RunControl | None = None
+    ) -> None:
         if "_cm_state_" in self.__dict__:
             raise PolicyError("the codemode object cannot be changed")
-        object.__setattr__(self, "_cm_state_", (bridge, execution))
+        object.__setattr__(self, "_cm_state_", (bridge, execution, control))
 
     def __getattr__(self, name: str) -> Any:
-        bridge, execution = self._cm_state_
+        bridge, execution, control = self._cm_state_
         if name not in bridge.tools:
             raise AttributeError(unknown_tool_message(name, bridge.tools))
-        function = _tool_function(name, bridge, execution)
+        function = _tool_function(name, bridge, execution, control)
         object.__setattr__(self, name, function)  # found directly next time
         return function
 
@@ -439,7 +472,9 @@ class ToolProxy:
         return f"<codemode tools: {', '.join(sorted(self._cm_state_[0].tools))}>"
 
 
-def _tool_function(name: str, bridge: ToolBridge, execution: Execution) -> Any:
+def _tool_function(
+    name: str, bridge: ToolBridge, execution: Execution, control: RunControl | None
+) -> Any:
     """The async function model code calls as `codemode.<name>`."""
     tool = bridge.tools[name]
     renames = {kw: prop for kw, prop in tool.keywords.items() if kw != prop}
@@ -472,6 +507,30 @@ def _tool_function(name: str, bridge: ToolBridge, execution: Execution) -> Any:
 
     call.__name__ = call.__qualname__ = name
     call.__doc__ = tool.description
+    return call if control is None else _pausable(call, control)
+
+
+def _pausable(plain: Any, control: RunControl) -> Any:
+    """`codemode.<name>` in a run that may pause: a call that waits for approval is held."""
+
+    async def call(*args: Any, **kwargs: Any) -> Any:
+        slot = SLOT.get()  # where the call is in the program, for the journal
+        position = CALL_POSITION.set(slot.next_call() if slot is not None else None)
+        control.inflight += 1
+        try:
+            return await plain(*args, **kwargs)
+        except ApprovalPending:
+            return await control.hold()
+        except ReplayDivergenceError as exc:
+            control.diverge(exc)  # the program stops here, it must not go on another path
+            return await asyncio.get_running_loop().create_future()
+        finally:
+            CALL_POSITION.reset(position)
+            control.inflight -= 1
+            control.poke()
+
+    call.__name__ = call.__qualname__ = plain.__name__
+    call.__doc__ = plain.__doc__
     return call
 
 

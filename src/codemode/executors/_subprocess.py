@@ -47,6 +47,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from .._approvals import CALL_POSITION, ApprovalPending, ReplayDivergenceError
+from .._approvals import is_clock as _is_clock
+from .._approvals import is_position as _is_position
 from .._errors import ToolArgumentError, ToolCallLimitError, ToolError
 from .._result import ErrorType, ExecuteError, ExecuteResult, Limits, seconds
 from ._base import Executor, ToolBridge
@@ -898,10 +901,16 @@ class _Worker:
     def start(self, run: _Run, code: str, tools: str | None) -> None:
         self.run = run
         last = ',"last":true' if run.last else ""
+        journal = run.bridge.journal
+        pause = (
+            ""
+            if journal is None
+            else f',"pause":{dumps({"seed": journal.seed, "clock": journal.clock})}'
+        )
         self.write(
             frame(
                 f'{{"t":"run","run":{run.id}{last},"code":{json_string(code)},'
-                f'"tools":{tools or "null"},"limits":{_limits_json(run.limits)}}}'
+                f'"tools":{tools or "null"},"limits":{_limits_json(run.limits)}{pause}}}'
             )
         )
 
@@ -993,9 +1002,12 @@ class _Worker:
                 raise FrameError(f"a tool call with a stale or invalid id {call_id!r}")
             if not isinstance(name, str) or not isinstance(args, dict):
                 raise FrameError("a malformed tool call")
+            at = message.get("at")
+            if at is not None and not _is_position(at):
+                raise FrameError("a tool call with a malformed position")
             run.last_id = call_id
             line = message.get("line")  # where in the program: only ever used as a number
-            call = self._call(run, call_id, name, args, line if type(line) is int else None)
+            call = self._call(run, call_id, name, args, line if type(line) is int else None, at)
             if sys.version_info >= (3, 12):  # the tool starts now, not on the loop's next turn
                 task = asyncio.Task(call, loop=self.loop, eager_start=True)
             else:
@@ -1007,6 +1019,14 @@ class _Worker:
             pending = run.calls.get(cancelled) if type(cancelled) is int else None
             if pending is not None:
                 pending.cancel()
+        elif kind == "clock":  # a run that may pause: its clock readings, for the checkpoint
+            readings = message.get("readings")
+            journal = run.bridge.journal
+            if journal is None:
+                raise FrameError("a clock frame for a run that cannot pause")
+            if not _is_clock(readings):
+                raise FrameError("a malformed clock frame")
+            journal.new_clock = readings
         elif kind == "done":
             value, error = _parse_done(message)
             self.run = None
@@ -1017,9 +1037,17 @@ class _Worker:
             raise FrameError(f"an unknown frame type {kind!r}")
 
     async def _call(
-        self, run: _Run, call_id: int, name: str, args: dict[str, Any], line: int | None
+        self,
+        run: _Run,
+        call_id: int,
+        name: str,
+        args: dict[str, Any],
+        line: int | None,
+        at: Any = None,
     ) -> None:
         reply: dict[str, Any]
+        if at is not None:  # this task's own context: where the call is, for the journal
+            CALL_POSITION.set(tuple(at))
         try:
             value = await run.bridge.call(name, args, line)
             reply = {"t": "ret", "id": call_id, "ok": True, "value": value}
@@ -1032,6 +1060,16 @@ class _Worker:
                 else "tool"
             )
             reply = {"t": "ret", "id": call_id, "ok": False, "kind": kind, "message": exc.message}
+        except ApprovalPending:  # the worker holds the call until the program settles
+            reply = {"t": "ret", "id": call_id, "ok": False, "kind": "pending", "message": ""}
+        except ReplayDivergenceError as exc:
+            reply = {
+                "t": "ret",
+                "id": call_id,
+                "ok": False,
+                "kind": "diverged",
+                "message": str(exc),
+            }
         finally:  # here, not in a done callback: that would cost the loop another turn per call
             run.calls.pop(call_id, None)
         if self.run is not run:

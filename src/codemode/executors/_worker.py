@@ -36,6 +36,7 @@ from collections.abc import Callable, Mapping
 from types import FrameType
 from typing import Any, cast
 
+from .._approvals import CALL_POSITION, ApprovalPending, ReplayDivergenceError
 from .._errors import ToolArgumentError, ToolCallLimitError, ToolError
 from .._program import FILENAME
 from .._result import ExecuteError, Limits, LogEntry, to_jsonable
@@ -44,6 +45,7 @@ from ._base import Event, ToolBridge
 from ._inprocess import WATCHDOG, InProcessExecutor
 from ._protocol import FrameReader, decode, encode
 from ._sandbox import Execution, Importer
+from ._sandbox._replay import RunReplay
 
 IN_FD, OUT_FD = 3, 4  # a worker's end of its two pipes
 EXIT_MEMORY = 86  # a worker that ran out of memory outside model code exits with this
@@ -282,6 +284,9 @@ class WorkerBridge(ToolBridge):
             }
             if line is not None:
                 request["line"] = line
+            at = CALL_POSITION.get()
+            if at is not None:  # a run that may pause: where the call is, for the journal
+                request["at"] = at
             frame = encode(request)
         except (ValueError, TypeError) as exc:
             message = f"{name}(): the arguments cannot be sent: {exc}"
@@ -306,7 +311,12 @@ class WorkerBridge(ToolBridge):
             self.pending.pop(call_id, None)
         if reply.get("ok") is True:
             return reply.get("value")
-        error = _TOOL_ERRORS.get(reply.get("kind"), ToolError)
+        kind = reply.get("kind")
+        if kind == "pending":
+            raise ApprovalPending()
+        if kind == "diverged":
+            raise ReplayDivergenceError(str(reply.get("message")))
+        error = _TOOL_ERRORS.get(kind, ToolError)
         raise error(str(reply.get("message")), tool=name)
 
     def _emit(self, event: Event) -> None:
@@ -547,12 +557,18 @@ class Worker:
         compiled = self.executor.compile(code)
         value: Any = None
         error: ExecuteError | None
+        replay: RunReplay | None = None
         if isinstance(compiled, ExecuteError):
             error = compiled
         else:
-            value, error = await self.executor.run(compiled, code, bridge, limits)
+            pause = message.get("pause")
+            if pause is not None:  # the run may wait for approvals: replay what it saw before
+                replay = RunReplay(int(pause["seed"]), dict(pause["clock"]))
+            value, error = await self.executor.run(compiled, code, bridge, limits, replay=replay)
             bridge.closed = True  # its leftover tasks are cancelled after the result is sent
         frame = None
+        if replay is not None:  # the clock readings go into the run's checkpoint
+            self.channel.send({"t": "clock", "run": run_id, "readings": replay.readings})
         if error is None:  # the value is JSON-safe already; small enough needs no measuring
             try:
                 frame = encode({"t": "done", "run": run_id, "value": value, "error": None})

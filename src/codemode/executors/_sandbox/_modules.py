@@ -91,8 +91,6 @@ DEFAULT_MODULES = (
 _EXCLUDED: dict[str, frozenset[str]] = {
     # C loops that ignore the deadline (a SHAKE digest's length is checked: `attr_guard`)
     "hashlib": frozenset({"pbkdf2_hmac", "scrypt", "file_digest"}),
-    # the host's network address
-    "uuid": frozenset({"uuid1", "getnode"}),
     **facade_text.EXCLUDED,
     **facade_numbers.EXCLUDED,
     **facade_time.EXCLUDED,

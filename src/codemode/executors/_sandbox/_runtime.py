@@ -83,6 +83,7 @@ class Execution:
         "modules",
         "overloads",
         "reason",
+        "replay",
         "tasks",
         "timers",
         "waker",
@@ -103,6 +104,7 @@ class Execution:
         self.agens: list[weakref.ref[Any]] | None = None  # its async generators, once it has any
         self.endings: list[Callable[[], None]] | None = None  # to undo when the run ends
         self.overloads: dict[str, list[Any]] | None = None  # `typing.overload`s
+        self.replay: Any = None  # a `_replay.RunReplay` when the run may pause
         # the loop and the task the watchdog wakes at the deadline, until the execution is over
         self.waker: tuple[asyncio.AbstractEventLoop, asyncio.Task[Any] | None] | None = None
 
@@ -128,6 +130,13 @@ class Execution:
     def spawn(self, awaitable: Any) -> asyncio.Future[Any]:
         if type(awaitable) is types.CoroutineType:
             awaitable = contained(awaitable)
+        if self.replay is not None and asyncio.iscoroutine(awaitable):
+            # a run that may pause: the task gets its own slot (see `_replay.TaskSlot`)
+            task = asyncio.get_running_loop().create_task(
+                awaitable, context=self.replay.child_context()
+            )
+            self.adopt(task)
+            return task
         future: asyncio.Future[Any] = asyncio.ensure_future(awaitable)
         if isinstance(future, asyncio.Task):
             self.adopt(future)

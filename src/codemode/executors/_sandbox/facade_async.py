@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Iterator
 from types import TracebackType
 from typing import Any
 
+from ._replay import child_context
 from ._runtime import Execution, PolicyError, contained, current
 
 
@@ -97,7 +98,8 @@ def _asyncio_module() -> dict[str, Any]:
         def create_task(self, coro: Any, *, name: str | None = None) -> TaskHandle:
             if asyncio.iscoroutine(coro):
                 coro = contained(coro)
-            task = self._cm_group_.create_task(coro, name=name)
+            # in a run that may pause, the task's own slot (see `_replay.TaskSlot`)
+            task = self._cm_group_.create_task(coro, name=name, context=child_context())
             current().adopt(task)
             return TaskHandle(task)
 

@@ -1,5 +1,6 @@
 """Number facades: `math` with its big-integer functions bounded, `random` with a generator of
-each execution's own. `decimal` is its public members less its host-wide contexts."""
+each execution's own, `uuid` without the host's address. `decimal` is its public members less its
+host-wide contexts."""
 
 from __future__ import annotations
 
@@ -13,11 +14,13 @@ from typing import Any
 
 from ._facade import _public_members
 from ._guards import MAX_DIGIT_OPS, _check_width
+from ._replay import SLOT, current_replay
 from ._runtime import CURRENT, MAX_INT_BITS, MAX_ITEMS, _refuse
 from ._types import install_stand_ins, stand_in
 
 # Members left out: host-wide state, or C loops that ignore the deadline.
 EXCLUDED: dict[str, frozenset[str]] = {
+    "uuid": frozenset({"uuid1", "getnode"}),  # the host's network address
     "decimal": frozenset(
         {
             "getcontext",
@@ -117,15 +120,25 @@ def _check_items(k: Any, what: str) -> None:
 
 
 def _random_module() -> dict[str, Any]:
-    """Each execution gets its own generator: `random.seed` must not touch the host's."""
-    generator = _SafeRandom()
+    """Each execution gets its own generator: `random.seed` must not touch the host's.
+
+    In a run that may pause each task has one, seeded from the run's seed and the task's path
+    (`_replay.TaskSlot`), so that a resumed run draws the same numbers in each branch whatever
+    order the branches run in; `random.seed` there seeds the calling task's generator.
+    """
     members: dict[str, Any] = {}
-    for name in random.__all__:
-        if name in ("SystemRandom",):
-            continue
-        value = getattr(generator, name, None)
-        if callable(value) and not isinstance(value, type):
-            members[name] = value
+    replay = current_replay()
+    names = [n for n in random.__all__ if n != "SystemRandom" and n != "Random"]
+    if replay is None:
+        generator = _SafeRandom()
+        for name in names:
+            value = getattr(generator, name, None)
+            if callable(value) and not isinstance(value, type):
+                members[name] = value
+    else:
+        for name in names:
+            if callable(getattr(random.Random, name, None)):
+                members[name] = _per_task(name, replay.seed)
     members["Random"] = _SafeRandom
     return members
 
@@ -208,9 +221,51 @@ def _statistics_module() -> dict[str, Any]:
     return members
 
 
+def _per_task(name: str, seed: int) -> Callable[..., Any]:
+    method = getattr(_SafeRandom, name)
+
+    def draw(*args: Any, **kwargs: Any) -> Any:
+        return method(_task_generator("random", seed), *args, **kwargs)
+
+    draw.__name__ = draw.__qualname__ = name
+    draw.__doc__ = method.__doc__
+    return draw
+
+
+def _task_generator(stream: str, seed: int) -> random.Random:
+    """The calling task's generator for `stream` (`random` or `uuid`), made on first use."""
+    slot = SLOT.get()
+    if slot is None:  # not inside the run's tasks (cannot happen in model code): one of its own
+        return _SafeRandom(f"{seed}:{stream}")
+    generator = slot.generators.get(stream)
+    if generator is None:
+        generator = slot.generators[stream] = _SafeRandom(f"{seed}:{stream}:{slot.key}")
+    return generator
+
+
+def _uuid_module() -> dict[str, Any]:
+    """`uuid` without the host's network address (`uuid1`, `getnode`); `uuid4` of a run that may
+    pause comes from the run's seed (per task, as `random`), so that a resumed run makes the same
+    ids."""
+    import uuid
+
+    members = _public_members(uuid, EXCLUDED["uuid"])
+
+    def uuid4() -> uuid.UUID:
+        replay = current_replay()
+        if replay is None:
+            return uuid.uuid4()
+        bits = _task_generator("uuid", replay.seed).getrandbits(128)
+        return uuid.UUID(int=bits, version=4)
+
+    members["uuid4"] = uuid4
+    return members
+
+
 FACADES: dict[str, Callable[[], dict[str, Any]]] = {
     "math": _guarded_math,
     "statistics": _statistics_module,
+    "uuid": _uuid_module,
 }
 
 # Modules whose facade differs per execution.

@@ -1,13 +1,17 @@
-"""The `time` facade: clocks and conversions; nothing that sleeps, sets the host's clock or
-time zone, or reads a thread's clock."""
+"""The `time` and `datetime` facades: clocks and conversions; nothing that sleeps, sets the
+host's clock or time zone, or reads a thread's clock. Every reading of the current time goes
+through `_replay.reading`, so a resumed run sees the times its first run saw."""
 
 from __future__ import annotations
 
+import datetime as _dt
+import time
 from collections.abc import Callable
 from typing import Any
 
 from ._builtins import _unavailable
 from ._facade import _public_members
+from ._replay import reading
 
 EXCLUDED: dict[str, frozenset[str]] = {
     "time": frozenset(
@@ -23,13 +27,121 @@ EXCLUDED: dict[str, frozenset[str]] = {
     ),
 }
 
+_CLOCKS = (
+    "time",
+    "time_ns",
+    "monotonic",
+    "monotonic_ns",
+    "perf_counter",
+    "perf_counter_ns",
+    "process_time",
+    "process_time_ns",
+)
+
+
+def _clock(name: str) -> Callable[[], Any]:
+    live = getattr(time, name)
+
+    def read() -> Any:
+        return reading(name, live)
+
+    read.__name__ = read.__qualname__ = name
+    read.__doc__ = live.__doc__
+    return read
+
+
+def _now() -> float:
+    value: float = reading("time", time.time)
+    return value
+
 
 def _time_module() -> dict[str, Any]:
-    import time
-
     members = _public_members(time, EXCLUDED["time"])
     members["sleep"] = _unavailable("time.sleep", "use `await asyncio.sleep(seconds)`")
+    for name in _CLOCKS:
+        members[name] = _clock(name)
+
+    # The functions that read the current time when given none.
+    def localtime(secs: float | None = None) -> time.struct_time:
+        return time.localtime(_now() if secs is None else secs)
+
+    def gmtime(secs: float | None = None) -> time.struct_time:
+        return time.gmtime(_now() if secs is None else secs)
+
+    def ctime(secs: float | None = None) -> str:
+        return time.ctime(_now() if secs is None else secs)
+
+    def asctime(t: Any = None) -> str:
+        return time.asctime(localtime() if t is None else t)
+
+    def strftime(format: str, t: Any = None) -> str:
+        return time.strftime(format, localtime() if t is None else t)
+
+    members.update(localtime=localtime, gmtime=gmtime, ctime=ctime, asctime=asctime)
+    members["strftime"] = strftime
     return members
 
 
-FACADES: dict[str, Callable[[], dict[str, Any]]] = {"time": _time_module}
+class _StandIn(type):
+    """The metaclass of the stand-ins below: the real module's objects are their instances
+    (`d.date()` gives a real `date`, and `isinstance(it, datetime.date)` must hold)."""
+
+    def __instancecheck__(cls, instance: Any) -> bool:
+        real = _REAL.get(cls)  # a class the program derives from a stand-in checks as usual
+        return isinstance(instance, real) if real else type.__instancecheck__(cls, instance)
+
+    def __subclasscheck__(cls, subclass: Any) -> bool:
+        real = _REAL.get(cls)
+        return issubclass(subclass, real) if real else type.__subclasscheck__(cls, subclass)
+
+
+class _Date(_dt.date, metaclass=_StandIn):
+    """`datetime.date` whose `today` reads the run's clock."""
+
+    __slots__ = ()
+
+    @classmethod
+    def today(cls) -> _Date:
+        return cls.fromtimestamp(_now())
+
+
+_Date.__name__ = _Date.__qualname__ = "date"
+_Date.__module__ = "datetime"
+
+
+class _Datetime(_dt.datetime, metaclass=_StandIn):
+    """`datetime.datetime` whose `now`, `today` and `utcnow` read the run's clock."""
+
+    __slots__ = ()
+
+    @classmethod
+    def now(cls, tz: _dt.tzinfo | None = None) -> _Datetime:
+        return cls.fromtimestamp(_now(), tz)
+
+    @classmethod
+    def today(cls) -> _Datetime:
+        return cls.fromtimestamp(_now())
+
+    @classmethod
+    def utcnow(cls) -> _Datetime:
+        return cls.fromtimestamp(_now(), _dt.UTC).replace(tzinfo=None)
+
+
+_Datetime.__name__ = _Datetime.__qualname__ = "datetime"
+_Datetime.__module__ = "datetime"
+
+
+_REAL: dict[type, type] = {_Date: _dt.date, _Datetime: _dt.datetime}
+
+
+def _datetime_module() -> dict[str, Any]:
+    members = _public_members(_dt, frozenset())
+    members["datetime"] = _Datetime
+    members["date"] = _Date
+    return members
+
+
+FACADES: dict[str, Callable[[], dict[str, Any]]] = {
+    "time": _time_module,
+    "datetime": _datetime_module,
+}
