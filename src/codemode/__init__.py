@@ -17,11 +17,14 @@ from ._approvals import CheckpointError, Paused, PendingCall, Reject, ReplayDive
 from ._codemode import Codemode
 from ._errors import RegistrationError, ToolArgumentError, ToolCallLimitError, ToolError
 from ._result import ExecuteError, ExecuteResult, Limits, LogEntry, ToolCall
+from ._session import Session
 from ._tools import Tool, ToolAnnotations, tool
+from ._typecheck import Diagnostic
 
 __all__ = [
     "CheckpointError",
     "Codemode",
+    "Diagnostic",
     "ExecuteError",
     "ExecuteResult",
     "Limits",
@@ -31,6 +34,7 @@ __all__ = [
     "RegistrationError",
     "Reject",
     "ReplayDivergenceError",
+    "Session",
     "Tool",
     "ToolAnnotations",
     "ToolArgumentError",

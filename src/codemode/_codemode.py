@@ -9,7 +9,7 @@ import copy
 import functools
 import logging
 import sys
-from collections.abc import Callable, Coroutine, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from types import TracebackType
 from typing import Any, Self
 
@@ -26,11 +26,19 @@ from ._discovery import (
 )
 from ._errors import RegistrationError
 from ._program import parse, precheck, show_line, strip_fences
-from ._prompt import render_prompt
+from ._prompt import render_prompt, with_session_note
 from ._result import ExecuteError, ExecuteResult, Limits
+from ._session import Session
 from ._stubs import render_stubs
 from ._tools import Tool, ToolFunction, as_tool
-from .executors._base import EventHandler, Executor, ToolBridge
+from ._typecheck import (
+    Diagnostic,
+    TypeChecker,
+    TypeCheckUnavailable,
+    find_checker,
+    validation_error,
+)
+from .executors._base import CheckOutputs, EventHandler, Executor, ToolBridge
 
 log = logging.getLogger("codemode")
 
@@ -46,6 +54,11 @@ class Codemode:
     3
 
     Limits given here are the defaults for every execution; `execute` can override them per call.
+    `check_outputs` checks every tool result against the tool's output schema (its return
+    annotation): `"warn"` (the default) traces the call with a warning and logs it for the model,
+    `"error"` raises `ToolError` in the program, `"off"` passes results through unchecked.
+    `typecheck=True` type-checks every program against the stubs (with ty, the `typecheck` extra)
+    before it runs: what the checker finds comes back as a `validation` error and nothing runs.
     The executor defaults to `default_executor()`: a `SubprocessExecutor` (a fresh isolated process
     per run) on Linux, an `InProcessExecutor` elsewhere. Pass `InProcessExecutor()` for trusted
     code that needs its speed.
@@ -76,7 +89,19 @@ class Codemode:
         discovery: DiscoveryMode = "auto",
         discovery_budget: int = 10_000,
         discovery_embed: Embed | None = None,
+        check_outputs: CheckOutputs = "warn",
+        typecheck: bool = False,
     ) -> None:
+        if check_outputs not in ("error", "warn", "off"):
+            raise ValueError(
+                f"check_outputs must be 'error', 'warn' or 'off', not {check_outputs!r}"
+            )
+        self.check_outputs: CheckOutputs = check_outputs
+        self.typecheck = typecheck
+        if typecheck:
+            find_checker()  # not installed: say so now, not at the first run
+        self._checker: TypeChecker | None = None
+        self._checked: dict[tuple[str, tuple[str, ...]], list[Diagnostic]] = {}
         self._tools: dict[str, Tool] = {}
         self.discovery = discovery
         self.discovery_budget = discovery_budget
@@ -124,6 +149,11 @@ class Codemode:
         self.__dict__.pop("_discovery", None)
         self._prechecked = {}
         self._guarded = any(tool.requires_approval is not False for tool in self._tools.values())
+        self._checked = {}
+        checker = self.__dict__.get("_checker")
+        if checker is not None:
+            checker.close()
+            self._checker = None
 
     # -- discovery ------------------------------------------------------------------------------
 
@@ -262,13 +292,76 @@ class Codemode:
             self.__dict__["_stubs_text"] = text
         return text
 
-    def prompt(self) -> str:
+    def prompt(self, *, session: bool = False) -> str:
         """What the model needs: how to write the program, then the stubs; in discovery mode
-        how to find the tools from the program, and the tool groups (see `discovering`)."""
+        how to find the tools from the program, and the tool groups (see `discovering`).
+        `session=True` tells the model that what its programs define stays for the next one
+        (see `session()`)."""
         modules = getattr(self.executor, "allowed_modules", ())
         if self.discovering:
-            return render_discovery_prompt(self.tools, modules, self.discovery_budget)
-        return render_prompt(self.stubs(), modules)
+            text = render_discovery_prompt(self.tools, modules, self.discovery_budget)
+            return with_session_note(text) if session else text
+        return render_prompt(self.stubs(), modules, session=session)
+
+    def session(
+        self, *, idle_timeout: float | None = 600.0, max_lifetime: float | None = 3600.0
+    ) -> Session:
+        """A `Session`: runs whose top-level names (variables, functions, classes, imports)
+        stay for the next run. Use it as `async with cm.session() as s:`, or keep it and
+        `await s.aclose()` when done. Raises `NotImplementedError` for an executor without
+        sessions.
+
+        After `idle_timeout` seconds without a run, or `max_lifetime` seconds, the session lets
+        go of its state; its next run starts clean and says so in its logs.
+        """
+        return Session(self, idle_timeout=idle_timeout, max_lifetime=max_lifetime)
+
+    # -- the type check -----------------------------------------------------------------------
+
+    def check(self, code: str) -> list[Diagnostic]:
+        """Type-check model code against the stubs, without running it: the problems found, in
+        the order of their lines (empty when there are none). Needs the `typecheck` extra.
+
+        >>> cm.check("w = await codemode.get_weather(city=1)")  # doctest: +SKIP
+        [Diagnostic(line=1, column=37, rule='invalid-argument-type', message='...')]
+        """
+        return self._check(code)
+
+    def _check(self, code: str, names: tuple[str, ...] = ()) -> list[Diagnostic]:
+        source = strip_fences(code)
+        problem = parse(source)
+        if isinstance(problem, ExecuteError):
+            return [Diagnostic(problem.line or 1, problem.column or 1, "syntax", problem.message)]
+        return self._type_checker().check(source, names)
+
+    def _type_checker(self) -> TypeChecker:
+        if self._checker is None:
+            # in discovery mode the program may call the built-ins too: they are in the stubs
+            stubs = (
+                render_stubs(list(self._callable_tools().values())) if self.discovering else None
+            )
+            self._checker = TypeChecker(stubs or self.stubs())
+        return self._checker
+
+    async def _typecheck_error(
+        self, source: str, bridge: ToolBridge, names: tuple[str, ...] = ()
+    ) -> ExecuteError | None:
+        """The `validation` error for a program the type check rejects, or None."""
+        if isinstance(parse(source), ExecuteError):
+            return None  # the executor reports the syntax error as usual
+        key = (source, names)
+        found = self._checked.get(key)
+        if found is None:
+            try:
+                found = await self._type_checker().acheck(source, names)
+            except Exception as exc:  # ty could not run: the program runs unchecked, and says so
+                text = str(exc) if isinstance(exc, TypeCheckUnavailable) else repr(exc)
+                bridge.log("system", f"type check skipped: {text}")
+                return None
+            if len(self._checked) >= 256:
+                self._checked.pop(next(iter(self._checked)))
+            self._checked[key] = found
+        return validation_error(found, source) if found else None
 
     # -- running code -------------------------------------------------------------------------
 
@@ -288,6 +381,33 @@ class Codemode:
 
         Async tools run on the caller's event loop, so loop-bound clients work as tools.
         """
+        return await self._execute(
+            code,
+            self.executor.execute,
+            timeout=timeout,
+            max_tool_calls=max_tool_calls,
+            max_log_chars=max_log_chars,
+            max_result_chars=max_result_chars,
+            memory_mb=memory_mb,
+            on_event=on_event,
+        )
+
+    async def _execute(
+        self,
+        code: str,
+        runner: Callable[[str, ToolBridge, Limits], Awaitable[ExecuteResult]],
+        *,
+        names: tuple[str, ...] = (),
+        notes: Iterable[str] = (),
+        timeout: float | None = None,
+        max_tool_calls: int | None = None,
+        max_log_chars: int | None = None,
+        max_result_chars: int | None = None,
+        memory_mb: int | None = None,
+        on_event: EventHandler | None = None,
+    ) -> ExecuteResult:
+        """`execute` with `runner` (an executor's or a session's) running the code; `names`
+        bound by earlier runs of a session, `notes` logged first (why a session starts clean)."""
         limits = self.limits  # the same object for every run that overrides nothing
         overrides = (timeout, max_tool_calls, max_log_chars, max_result_chars, memory_mb)
         if overrides != (None, None, None, None, None):
@@ -315,15 +435,23 @@ class Codemode:
         run = (
             None
             if active is None
-            else telemetry.Run(active, self.executor, code, tools, limits, handler)
+            else telemetry.Run(
+                active, self.executor, code, tools, limits, handler, self.check_outputs
+            )
         )
-        bridge = ToolBridge(tools, limits, handler, journal) if run is None else run.bridge
+        bridge = (
+            ToolBridge(tools, limits, handler, journal, check_outputs=self.check_outputs)
+            if run is None
+            else run.bridge
+        )
         if run is not None:
             bridge.journal = journal
         result: ExecuteResult | None = None
         try:  # one frame for both cases: no extra coroutine per run when nothing is traced
             if run is not None:
                 run.enter()
+            for note in notes:
+                bridge.log("system", note)
             source = strip_fences(code) if isinstance(code, str) else ""
             problem = (
                 _not_code(code)
@@ -332,11 +460,13 @@ class Codemode:
                 if getattr(self.executor, "checks_tool_uses", False)
                 else self._precheck(source)
             )
+            if problem is None and self.typecheck:
+                problem = await self._typecheck_error(source, bridge, names)
             if problem is not None:
                 result = bridge.finish(error=problem)
                 return result
             try:
-                result = await self.executor.execute(source, bridge, limits)
+                result = await runner(source, bridge, limits)
             except Exception as exc:  # an executor broke its contract: still no raise to the caller
                 log.error("executor %r raised from execute()", self.executor, exc_info=True)
                 result = bridge.finish(
@@ -451,12 +581,16 @@ class Codemode:
         other = copy.copy(self)
         other._tools = dict(self._tools)
         other._prechecked = {}
+        other._checker, other._checked = None, {}  # its own: closing one leaves the other be
         other.__dict__.pop("_discovery", None)  # its built-ins search `self`, not `other`
         other.executor = executor
         return other
 
     async def aclose(self) -> None:
-        """Close the executor (worker processes, if any)."""
+        """Close the executor (worker processes, if any) and the type checker's files."""
+        if self._checker is not None:
+            self._checker.close()
+            self._checker = None
         await self.executor.aclose()
 
     async def __aenter__(self) -> Self:

@@ -102,15 +102,19 @@ class ToolCall:
     ok: bool
     duration_ms: float
     error: str | None = None
+    warning: str | None = None  # e.g. the result does not match the tool's output schema
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "name": self.name,
             "args": self.args,
             "ok": self.ok,
             "duration_ms": self.duration_ms,
             "error": self.error,
         }
+        if self.warning is not None:
+            out["warning"] = self.warning
+        return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,7 +27,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from ._program import FILENAME
-from .executors._base import EventHandler, ToolBridge
+from .executors._base import CheckOutputs, EventHandler, ToolBridge
 
 if TYPE_CHECKING:
     from ._result import ExecuteResult, Limits
@@ -86,6 +86,7 @@ class Run:
         tools: Mapping[str, Tool],
         limits: Limits,
         on_event: EventHandler | None,
+        check_outputs: CheckOutputs = "warn",
     ) -> None:
         self.span = active.start_span(
             "codemode.execute",
@@ -96,7 +97,9 @@ class Run:
         )
         self._context = trace.set_span_in_context(self.span)
         self._token: Any = None
-        self.bridge = TracedToolBridge(tools, limits, on_event, active, self._context)
+        self.bridge = TracedToolBridge(
+            tools, limits, on_event, active, self._context, check_outputs=check_outputs
+        )
 
     def enter(self) -> None:
         """Make the run's span the current one (until `end`)."""
@@ -139,8 +142,10 @@ class TracedToolBridge(ToolBridge):
         on_event: EventHandler | None,
         active: Any,
         parent: Any,
+        *,
+        check_outputs: CheckOutputs = "warn",
     ) -> None:
-        super().__init__(tools, limits, on_event)
+        super().__init__(tools, limits, on_event, check_outputs=check_outputs)
         self._tracer = active
         self._parent = parent  # the run span's context
 

@@ -136,6 +136,7 @@ class Tool:
     __slots__ = (
         "_arguments_model",
         "_is_async",
+        "_output_validator",
         "_validator",
         "annotations",
         "description",
@@ -198,6 +199,7 @@ class Tool:
         # `search_tools("refund an order")`); other tools take keywords or one dict.
         self.positional: tuple[str, ...] = ()
         self._validator = None if arguments_model is not None else _compile_validator(self)
+        self._output_validator: Any = _UNCOMPILED  # compiled on the first result it checks
 
     # -- constructors -------------------------------------------------------------------------
 
@@ -351,6 +353,22 @@ class Tool:
             return await self.fn(**kwargs)
         return await self.call_sync(kwargs)
 
+    def check_output(self, value: Any) -> str | None:
+        """Why `value` (a JSON-safe result) does not fit the output schema, or None when it fits
+        or the tool has no output schema (or one the validator cannot compile)."""
+        validator = self._output_validator
+        if validator is _UNCOMPILED:
+            validator = self._output_validator = _compile_output_validator(self.output_schema)
+        if validator is None or validator.is_valid(value):
+            return None
+        problems = []
+        for error in validator.iter_errors(value):
+            path = _format_path(error.instance_path)
+            problems.append(f"{'at ' + path + ': ' if path else ''}{error.message}")
+            if len(problems) == 3:
+                break
+        return "; ".join(problems) or "does not match"
+
     @property
     def is_async(self) -> bool:
         """Whether `fn` is a coroutine function (awaited directly on the caller's loop)."""
@@ -453,6 +471,19 @@ def _compile_validator(tool: Tool) -> Any:
         except Exception as exc:  # jsonschema_rs raises ValidationError or ValueError
             error = exc
     raise RegistrationError(f"tool {tool.name!r}: input schema is invalid: {error}")
+
+
+_UNCOMPILED: Any = object()
+
+
+def _compile_output_validator(schema: dict[str, Any] | None) -> Any:
+    if schema is None:
+        return None
+    normalized = {k: v for k, v in normalize_schema(schema).items() if k != "$schema"}
+    try:
+        return jsonschema_rs.validator_for(normalized)
+    except Exception:  # an output schema we cannot compile is not checked (it is only a promise)
+        return None
 
 
 def _root_only(schema: dict[str, Any]) -> dict[str, Any]:

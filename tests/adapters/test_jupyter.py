@@ -275,3 +275,36 @@ def test_magic_asks_with_input(
     assert result.error is not None and "not this one" in result.error.message
     assert guarded == ["A1"]
     assert prompts[0].startswith("approve refund(order='A1', amount=250)")
+
+
+# -- one session per notebook ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("executor", ["", " --executor subprocess"])
+@pytest.mark.parametrize("autoawait", [True, False])
+def test_cells_share_a_session(ip: InteractiveShell, autoawait: bool, executor: str) -> None:
+    ip.autoawait = autoawait  # the awaited cell and the plain magic keep the same session
+    ip.user_ns["shared_tools"] = [slow_add]
+    cell(
+        ip,
+        f"%%codemode shared_tools{executor} --reset\nx = await codemode.slow_add(a=1)\ndef twice(v):\n    return 2 * v\n",
+    )
+    result = cell(ip, f"%%codemode shared_tools{executor}\ntwice(x)\n")
+    assert result.ok and result.value == 4, result.error
+    fresh = cell(ip, f"%%codemode shared_tools{executor} --fresh\nx\n")
+    assert fresh.error is not None and "NameError" in fresh.error.message
+    still = cell(ip, f"%%codemode shared_tools{executor}\nx\n")  # --fresh left the session alone
+    assert still.value == 2
+    reset = cell(ip, f"%%codemode shared_tools{executor} --reset\nx\n")
+    assert reset.error is not None and "NameError" in reset.error.message
+
+
+def test_other_tools_or_a_rebound_name_get_another_session(ip: InteractiveShell) -> None:
+    ip.user_ns["first_tools"] = [slow_add]
+    ip.user_ns["second_tools"] = [slow_add]
+    cell(ip, "%%codemode first_tools --reset\nmine = 1\n")
+    other = cell(ip, "%%codemode second_tools\nmine\n")
+    assert other.error is not None and "NameError" in other.error.message
+    ip.user_ns["first_tools"] = [slow_add]  # a new list: a new session
+    rebound = cell(ip, "%%codemode first_tools\nmine\n")
+    assert rebound.error is not None and "NameError" in rebound.error.message

@@ -617,3 +617,60 @@ def test_resume_by_interrupt_id() -> None:
         state = agent.invoke(Command(resume={waiting.id: True}), config)
     assert "__interrupt__" not in state
     assert effects == Counter({"get_order": 1, "refund:250": 1, "refund:5": 1})
+
+
+# -- sessions: one per tool, or per LangGraph thread ----------------------------------------------
+
+KEEP = "cities = await codemode.list_cities()\nlen(cities)"
+REUSE = "[c.upper() for c in cities]"
+
+
+def test_a_session_tool_keeps_state_across_calls(cm: Codemode) -> None:
+    run_code = as_langchain_tool(cm, session=True)
+    assert "one session" in run_code.description
+    first = run_code.invoke(tool_call(KEEP, "c1"))
+    second = run_code.invoke(tool_call(REUSE, "c2"))
+    assert first.artifact.value == 2
+    assert second.artifact.ok and second.artifact.value == ["LISBON", "PARIS"]
+    plain = as_langchain_tool(cm)
+    assert "one session" not in plain.description
+    plain.invoke(tool_call(KEEP))
+    assert "NameError" in plain.invoke(tool_call(REUSE)).content
+    run_code.close_sessions()  # type: ignore[attr-defined]
+
+
+async def test_a_session_tool_keeps_state_across_async_calls(cm: Codemode) -> None:
+    run_code = as_langchain_tool(cm, session=True)
+    await run_code.ainvoke(tool_call(KEEP, "c1"))
+    second = await run_code.ainvoke(tool_call(REUSE, "c2"))
+    assert second.artifact.value == ["LISBON", "PARIS"]
+
+
+def reused_names(messages: list[BaseMessage]) -> str:
+    return "Saw: " + last_tool_result(messages)
+
+
+async def test_one_session_per_langgraph_thread(cm: Codemode) -> None:
+    agents = pytest.importorskip("langchain.agents")
+    checkpoint = pytest.importorskip("langgraph.checkpoint.memory")
+    model = ScriptedChatModel(
+        script=[
+            run_code_call(KEEP, call_id="a1"),
+            "kept",
+            run_code_call(REUSE, call_id="a2"),
+            reused_names,
+            run_code_call(REUSE, call_id="b1"),
+            reused_names,
+        ]
+    )
+    run_code = as_langchain_tool(cm, session=True)
+    agent = agents.create_agent(model, tools=[run_code], checkpointer=checkpoint.InMemorySaver())
+    thread_a = {"configurable": {"thread_id": "a"}}
+    thread_b = {"configurable": {"thread_id": "b"}}
+    await agent.ainvoke({"messages": [HumanMessage("list the cities")]}, thread_a)
+    state = await agent.ainvoke({"messages": [HumanMessage("shout them")]}, thread_a)
+    assert state["messages"][-1].content == 'Saw: Result:\n["LISBON", "PARIS"]'
+    other = await agent.ainvoke({"messages": [HumanMessage("shout them")]}, thread_b)
+    assert "NameError" in other["messages"][-1].content  # thread b has its own session
+    assert sorted(run_code.sessions) == ["a", "b"]  # type: ignore[attr-defined]
+    run_code.close_sessions()  # type: ignore[attr-defined]

@@ -333,7 +333,7 @@ def check_chat_exchange(
     assert first.api == second.api == "chat"
     assert first.headers.get("authorization") == "Bearer test-key"
     assert first.body["model"] == "test-model"
-    assert first.tools == [openai_tool(cm, "chat")]
+    assert first.tools == [openai_tool(cm, "chat", session=True)]
     assert first.body["messages"] == [{"role": "user", "content": "Which city is warmest?"}]
     assistant, tool_message = second.body["messages"][1:]
     assert assistant["role"] == "assistant"
@@ -356,7 +356,7 @@ def check_responses_exchange(
 ) -> None:
     first, second = server.requests
     assert first.api == second.api == "responses"
-    assert first.tools == [openai_tool(cm, "responses")]
+    assert first.tools == [openai_tool(cm, "responses", session=True)]
     assert first.body["input"] == [{"role": "user", "content": "Which city is warmest?"}]
     call, output = second.body["input"][1:]
     assert call["type"] == "function_call" and call["name"] == "run_code"
@@ -625,3 +625,68 @@ async def test_arun_loop_rejected_and_inline_approvals(
     cm.approve = lambda call: call.tool == "convert"
     final, _ = await arun_loop(async_client_for(server), cm, model="m", messages="Warmest?")
     assert '"f": 69.8' in final.content
+
+
+# -- sessions: one per loop --------------------------------------------------------------------
+
+FIRST_TURN = "reports = [await codemode.get_weather(city=c) for c in await codemode.list_cities()]"
+SECOND_TURN = "max(reports, key=lambda r: r['temperature'])['city']"
+
+
+def check_state_kept(server: ScriptedOpenAI, handlers: Handlers) -> None:
+    first, _, third = server.requests
+    assert "one session" in first.tools[0]["function"]["description"]
+    outputs = third.tool_outputs()
+    assert outputs[-1] == "Result:\nlisbon", outputs  # the second turn read the first's names
+    assert [name for name, _ in handlers.calls].count("list-cities") == 1
+
+
+def test_run_loop_keeps_state_across_turns(
+    cm: Codemode, handlers: Handlers, server_factory: Any
+) -> None:
+    server = server_factory([Call({"code": FIRST_TURN}), Call({"code": SECOND_TURN}), answer])
+    run_loop(client_for(server), cm, model="m", messages="warmest?")
+    check_state_kept(server, handlers)
+
+
+async def test_arun_loop_keeps_state_across_turns(
+    cm: Codemode, handlers: Handlers, server_factory: Any
+) -> None:
+    server = server_factory([Call({"code": FIRST_TURN}), Call({"code": SECOND_TURN}), answer])
+    await arun_loop(async_client_for(server), cm, model="m", messages="warmest?")
+    check_state_kept(server, handlers)
+
+
+def test_run_loop_without_a_session_starts_each_program_afresh(
+    cm: Codemode, server_factory: Any
+) -> None:
+    server = server_factory([Call({"code": FIRST_TURN}), Call({"code": SECOND_TURN}), answer])
+    run_loop(client_for(server), cm, model="m", messages="warmest?", session=False)
+    first, _, third = server.requests
+    assert "one session" not in first.tools[0]["function"]["description"]
+    assert "NameError" in third.tool_outputs()[-1]
+
+
+def test_two_loops_do_not_share_a_session(cm: Codemode, server_factory: Any) -> None:
+    one = server_factory([Call({"code": FIRST_TURN}), answer])
+    run_loop(client_for(one), cm, model="m", messages="a")
+    two = server_factory([Call({"code": SECOND_TURN}), answer])
+    run_loop(client_for(two), cm, model="m", messages="b")
+    assert "NameError" in two.requests[1].tool_outputs()[-1]
+
+
+def test_handle_tool_calls_takes_a_session(cm: Codemode) -> None:
+    session = cm.session()
+    turn = {"role": "assistant", "tool_calls": [_chat_call("c1", FIRST_TURN)]}
+    handle_tool_calls(session, turn)
+    (reply,) = handle_tool_calls(session, {**turn, "tool_calls": [_chat_call("c2", SECOND_TURN)]})
+    assert reply["content"] == "Result:\nlisbon"
+    session.close()
+
+
+def _chat_call(call_id: str, code: str) -> dict[str, Any]:
+    return {
+        "id": call_id,
+        "type": "function",
+        "function": {"name": "run_code", "arguments": json.dumps({"code": code})},
+    }

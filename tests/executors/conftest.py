@@ -19,7 +19,8 @@ EXECUTORS: dict[str, Callable[[], Executor]] = {
     "inprocess": InProcessExecutor,
     # A generous grace: these tests check what the worker's own deadline reports (the line);
     # the host's kill after the grace is tested in test_subprocess.py, not raced here.
-    "subprocess": lambda: SubprocessExecutor(grace=2.0),
+    # Three workers: a test may hold two sessions (a pinned worker each) and run outside them.
+    "subprocess": lambda: SubprocessExecutor(grace=2.0, max_workers=3),
 }
 
 # Executors whose one instance serves every test of the session: a fresh subprocess pool per test

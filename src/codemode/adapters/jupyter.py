@@ -12,7 +12,9 @@ Importing this module imports no IPython.
 
 `tools` names a `Codemode`, or a list of functions or tools, in the notebook's namespace; the cell is
 run as model code and its `ExecuteResult` is the cell's value. The cell runs on the kernel's event
-loop, so async tools bound to it (an MCP session opened in an earlier cell) work.
+loop, so async tools bound to it (an MCP session opened in an earlier cell) work. The cells that
+name the same `tools` share one session for the notebook: `weather` above is there for the next
+cell (`--fresh` runs a cell on its own, `--reset` starts the session over).
 
 A call that waits for approval: with `--ask` the magic asks in the notebook (`input()`: `y`
 approves, anything else rejects, with what was typed as the reason); without it the paused result
@@ -42,6 +44,7 @@ from .._result import ExecuteResult
 
 if TYPE_CHECKING:
     from .._codemode import Codemode
+    from .._session import Session
     from ..executors import Executor
 
 __all__ = [
@@ -76,6 +79,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("tools", help="a Codemode, or a list of functions or tools, by name")
     parser.add_argument("--executor", choices=["inprocess", "subprocess"], default=None)
     parser.add_argument("--timeout", type=float, default=None, help="seconds")
+    parser.add_argument("--fresh", action="store_true", help="run outside the notebook's session")
+    parser.add_argument("--reset", action="store_true", help="start the session over first")
     parser.add_argument(
         "--ask", action="store_true", help="ask with input() about calls that wait for approval"
     )
@@ -88,22 +93,73 @@ class _Cell:
     timeout: float | None
     owned: Executor | None  # an executor made for this cell, closed after it
     ask: bool = False  # ask about calls that wait for approval with input()
+    session: Session | None = None  # the notebook's, shared by the cells that name these tools
+    reset: bool = False
+
+
+@dataclasses.dataclass
+class _Shared:
+    """A notebook's session for one `TOOLS [--executor]`: kept while TOOLS names the same
+    object, so a cell sees what earlier cells defined."""
+
+    target: Any
+    session: Session
+    owned: Executor | None
+
+
+# id(user namespace) -> (TOOLS, executor) -> the session those cells share
+_NOTEBOOK_SESSIONS: dict[int, dict[tuple[str, str | None], _Shared]] = {}
 
 
 def _prepare(line: str, namespace: dict[str, Any]) -> _Cell:
     from IPython.core.error import UsageError
-
-    from .._codemode import Codemode
 
     try:
         args = _parser().parse_args(shlex.split(line))
     except (argparse.ArgumentError, ValueError) as exc:
         raise UsageError(
             f"%%codemode: {exc}\nusage: %%codemode TOOLS [--executor subprocess] [--timeout 5] "
-            "[--ask]"
+            "[--fresh] [--reset] [--ask]"
         ) from None
     target = _lookup(args.tools, namespace)
+    if not args.fresh:
+        shared = _NOTEBOOK_SESSIONS.setdefault(id(namespace), {})
+        key = (args.tools, args.executor)
+        entry = shared.get(key)
+        if entry is None or entry.target is not target or entry.session.closed:
+            if entry is not None:  # TOOLS now names something else: its session ends
+                _end(entry)
+            cm = _codemode_for(args.tools, target, _executor(args.executor))
+            session = cm.session(idle_timeout=None, max_lifetime=None)  # as long as the kernel
+            entry = shared[key] = _Shared(target, session, cm.executor if args.executor else None)
+        return _Cell(entry.session.cm, args.timeout, None, args.ask, entry.session, args.reset)
     owned = _executor(args.executor)
+    cm = _codemode_for(args.tools, target, owned)
+    return _Cell(cm=cm, timeout=args.timeout, owned=owned, ask=args.ask)
+
+
+def _end(entry: _Shared) -> None:
+    entry.session.close()
+    if entry.owned is None:
+        return
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        asyncio.run(entry.owned.aclose())
+        return
+    task = loop.create_task(entry.owned.aclose())
+    _CLOSING.add(task)
+    task.add_done_callback(_CLOSING.discard)
+
+
+_CLOSING: set[asyncio.Task[None]] = set()
+
+
+def _codemode_for(name: str, target: Any, owned: Executor | None) -> Codemode:
+    from IPython.core.error import UsageError
+
+    from .._codemode import Codemode
+
     if isinstance(target, Codemode):
         cm = target
         if owned is not None:  # the same tools and limits on the executor asked for
@@ -112,12 +168,12 @@ def _prepare(line: str, namespace: dict[str, Any]) -> _Cell:
         items = [target] if callable(target) else target
         if isinstance(items, str | bytes) or not isinstance(items, Iterable):
             raise UsageError(
-                f"%%codemode: {args.tools} is a {type(target).__name__}; expected a Codemode, "
+                f"%%codemode: {name} is a {type(target).__name__}; expected a Codemode, "
                 "or a list of functions or tools"
             )
         # A cell's program is the notebook user's own code: in-process unless --executor says so.
         cm = Codemode(items, executor=owned if owned is not None else _in_process())
-    return _Cell(cm=cm, timeout=args.timeout, owned=owned, ask=args.ask)
+    return cm
 
 
 def _lookup(name: str, namespace: dict[str, Any]) -> Any:
@@ -160,6 +216,16 @@ def _executor(name: str | None) -> Executor | None:
 
 
 async def _execute(cell: _Cell, code: str) -> ExecuteResult:
+    if cell.session is not None:
+        if cell.reset:
+            await cell.session.reset()
+        result = await cell.session.execute(code, timeout=cell.timeout)
+        while cell.ask and result.pending:  # a resumed run replays outside the session
+            approve, reject = ask(result)
+            result = await cell.cm.resume(
+                result, approve=approve, reject=reject, timeout=cell.timeout
+            )
+        return _with_source_line(result, code)
     try:
         result = await cell.cm.execute(code, timeout=cell.timeout)
         while cell.ask and result.pending:
@@ -244,10 +310,12 @@ def _can_await(shell: Any) -> bool:
 
 def _cell_magic(shell: Any) -> Callable[[str, str | None], ExecuteResult]:
     def codemode(line: str, cell: str | None = None) -> ExecuteResult:
-        """%%codemode TOOLS [--executor subprocess] [--timeout SECONDS] [--ask]
+        """%%codemode TOOLS [--executor subprocess] [--timeout SECONDS] [--fresh] [--reset] [--ask]
 
         Run the cell as model code against TOOLS (a Codemode, or a list of functions or tools in
-        the notebook's namespace) and show the ExecuteResult.
+        the notebook's namespace) and show the ExecuteResult. Cells naming the same TOOLS share
+        one session: a cell sees what earlier cells defined at top level. `--fresh` runs the
+        cell on its own; `--reset` starts the session over.
         """
         prepared = _prepare(line, shell.user_ns)
         return _run_sync(_execute(prepared, cell or ""))

@@ -11,12 +11,14 @@ imports it.
 from __future__ import annotations
 
 import inspect
+import threading
 import typing
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
 try:
     from langchain_core.messages import ToolMessage
+    from langchain_core.runnables import RunnableConfig
     from langchain_core.tools import BaseTool, StructuredTool, ToolException
     from langchain_core.utils.function_calling import convert_to_openai_function
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
@@ -29,6 +31,7 @@ from .._approvals import PendingCall
 from .._codemode import Codemode
 from .._errors import RegistrationError, ToolError
 from .._result import ExecuteResult
+from .._session import Session
 from .._tools import ApprovalRule, Tool, python_name
 from .._tools import _output_schema as output_schema_of
 
@@ -51,28 +54,58 @@ class _RunCode(BaseTool):
     args_schema: type[pydantic.BaseModel] = _RunCodeInput
     response_format: Literal["content", "content_and_artifact"] = "content_and_artifact"
     codemode: Codemode = pydantic.Field(exclude=True)
+    session: bool = False
+    sessions: dict[str, Session] = pydantic.Field(default_factory=dict, exclude=True)
 
-    def _run(self, code: str) -> tuple[str, ExecuteResult]:
+    def _run(self, code: str, config: RunnableConfig) -> tuple[str, ExecuteResult]:
         # Inside a running event loop (a sync `invoke` from async code, Jupyter) execute_sync
         # runs the program on a private loop in a helper thread.
         graph = _GraphTask.current()
         result = graph.saved() if graph is not None else None
         if result is None:
-            result = self.codemode.execute_sync(code)
+            result = self._runner(config).execute_sync(code)
         while graph is not None and result.pending:
             decisions = graph.ask(result)  # raises GraphInterrupt until someone decides
             result = self.codemode.resume_sync(result, **decisions)
         return result.to_text(), result
 
-    async def _arun(self, code: str) -> tuple[str, ExecuteResult]:
+    async def _arun(self, code: str, config: RunnableConfig) -> tuple[str, ExecuteResult]:
         graph = _GraphTask.current()
         result = graph.saved() if graph is not None else None
         if result is None:
-            result = await self.codemode.execute(code)
+            result = await self._runner(config).execute(code)
         while graph is not None and result.pending:
             decisions = graph.ask(result)
             result = await self.codemode.resume(result, **decisions)
         return result.to_text(), result
+
+    def _runner(self, config: RunnableConfig | None) -> Codemode | Session:
+        """The session for this call's LangGraph thread (or the tool's own), or the Codemode."""
+        if not self.session:
+            return self.codemode
+        configurable = (config or {}).get("configurable") or {}
+        thread = configurable.get("thread_id")
+        key = "" if thread is None else str(thread)
+        with _SESSIONS_LOCK:  # sync invokes may come from several threads at once
+            session = self.sessions.pop(key, None)
+            if session is None or session.closed:
+                session = self.codemode.session()
+            self.sessions[key] = session  # the most recently used last
+            evicted = []
+            while len(self.sessions) > _MAX_THREADS:
+                evicted.append(self.sessions.pop(next(iter(self.sessions))))
+        for old in evicted:
+            old.close()
+        return session
+
+    def close_sessions(self) -> None:
+        """Close every session this tool keeps (they also expire on their own when idle)."""
+        while self.sessions:
+            self.sessions.popitem()[1].close()
+
+
+_MAX_THREADS = 256  # sessions kept per tool; the least recently used is closed past this
+_SESSIONS_LOCK = threading.Lock()
 
 
 class _GraphTask:
@@ -187,7 +220,7 @@ def decisions(answer: Any, result: ExecuteResult) -> dict[str, Any]:
     return {"approve": approve, "reject": reject}
 
 
-def as_langchain_tool(cm: Codemode, name: str = "run_code") -> BaseTool:
+def as_langchain_tool(cm: Codemode, name: str = "run_code", *, session: bool = False) -> BaseTool:
     """A LangChain tool that runs the model's program against `cm`'s tools.
 
     Its description is `cm.prompt()` (how to write the program, then the typed stubs) and its only
@@ -199,6 +232,12 @@ def as_langchain_tool(cm: Codemode, name: str = "run_code") -> BaseTool:
 
     The description is taken when the tool is made: make it again after adding tools to `cm`.
 
+    `session=True` runs the programs in a `Session`, so what one program binds at top level is
+    there for the next (and the description says so): one session per LangGraph thread where
+    the run's config gives a `thread_id` (`{"configurable": {"thread_id": ...}}`), otherwise one
+    for the tool instance. Sessions let go of their state when idle (`Codemode.session`); the
+    tool keeps at most 256 and `run_code.close_sessions()` closes them.
+
     >>> run_code = as_langchain_tool(cm)
     >>> message = run_code.invoke({"type": "tool_call", "id": "1", "name": "run_code",
     ...                            "args": {"code": "async def main():\\n    return 42"}})
@@ -207,8 +246,9 @@ def as_langchain_tool(cm: Codemode, name: str = "run_code") -> BaseTool:
     """
     return _RunCode(
         name=name,
-        description=cm.prompt(),
+        description=cm.prompt(session=session),
         codemode=cm,
+        session=session,
         handle_validation_error=lambda exc: _missing_code_message(name, exc),
     )
 

@@ -33,6 +33,7 @@ from .._approvals import CheckpointError, PendingCall
 from .._codemode import Codemode
 from .._errors import RegistrationError
 from .._result import ExecuteResult
+from .._session import Session
 from .._tools import ApprovalRule, Tool
 
 if TYPE_CHECKING:
@@ -50,10 +51,13 @@ _PARAMETERS: dict[str, Any] = {
 }
 
 
-def openai_tool(cm: Codemode, api: Api = "chat", *, name: str = "run_code") -> dict[str, Any]:
+def openai_tool(
+    cm: Codemode, api: Api = "chat", *, name: str = "run_code", session: bool = False
+) -> dict[str, Any]:
     """The function tool that lets the model run a program against `cm`'s tools.
 
-    Its description is `cm.prompt()` (how to write the program, then the typed stubs); its one
+    Its description is `cm.prompt(session=session)` (how to write the program, then the typed
+    stubs; with `session=True`, that names stay from one program to the next); its one
     parameter is `code`, under a strict schema.
 
     - `api="chat"` (Chat Completions): `{"type": "function", "function": {"name", "description",
@@ -63,7 +67,7 @@ def openai_tool(cm: Codemode, api: Api = "chat", *, name: str = "run_code") -> d
     """
     function = {
         "name": name,
-        "description": cm.prompt(),
+        "description": cm.prompt(session=session),
         "parameters": copy.deepcopy(_PARAMETERS),
         "strict": True,
     }
@@ -97,9 +101,12 @@ class _Call:
 
 
 def handle_tool_calls(
-    cm: Codemode, message_or_response: Any, *, name: str = "run_code"
+    cm: Codemode | Session, message_or_response: Any, *, name: str = "run_code"
 ) -> list[dict[str, Any]]:
     """Run every `name` call in a model turn and return the results to append, in call order.
+
+    `cm` is a `Codemode`, or a `Session` (`cm.session()`) whose programs keep their names from
+    one turn to the next.
 
     Takes a Chat Completions `ChatCompletionMessage` (or its dict form), or a Responses `Response`
     (or its `output` list). Returns JSON-safe dicts: `{"role": "tool", "tool_call_id", "content"}`
@@ -116,7 +123,7 @@ def handle_tool_calls(
 
 
 async def ahandle_tool_calls(
-    cm: Codemode, message_or_response: Any, *, name: str = "run_code"
+    cm: Codemode | Session, message_or_response: Any, *, name: str = "run_code"
 ) -> list[dict[str, Any]]:
     """`handle_tool_calls` for async code: programs run on the caller's event loop, so async
     tools bound to that loop work."""
@@ -202,22 +209,22 @@ def _json_type(value: Any) -> str:
     return names.get(type(value), "an object")
 
 
-def _run_sync(cm: Codemode, call: _Call) -> str:
+def _run_sync(cm: Codemode | Session, call: _Call) -> str:
     outcome = _result_sync(cm, call)
     return outcome if isinstance(outcome, str) else outcome.to_text()
 
 
-async def _run_async(cm: Codemode, call: _Call) -> str:
+async def _run_async(cm: Codemode | Session, call: _Call) -> str:
     outcome = await _result_async(cm, call)
     return outcome if isinstance(outcome, str) else outcome.to_text()
 
 
-def _result_sync(cm: Codemode, call: _Call) -> str | ExecuteResult:
+def _result_sync(cm: Codemode | Session, call: _Call) -> str | ExecuteResult:
     code, problem = _code_of(call)
     return problem if code is None else cm.execute_sync(code)
 
 
-async def _result_async(cm: Codemode, call: _Call) -> str | ExecuteResult:
+async def _result_async(cm: Codemode | Session, call: _Call) -> str | ExecuteResult:
     code, problem = _code_of(call)
     return problem if code is None else await cm.execute(code)
 
@@ -246,7 +253,9 @@ def _as_dict(value: Any) -> dict[str, Any]:
 class _Loop:
     """The state of one conversation: what to send next and what came back."""
 
-    def __init__(self, cm: Codemode, api: Api, messages: Any, name: str, max_turns: int) -> None:
+    def __init__(
+        self, cm: Codemode, api: Api, messages: Any, name: str, max_turns: int, session: bool
+    ) -> None:
         if api not in ("chat", "responses"):
             raise ValueError(f"api must be 'chat' or 'responses', got {api!r}")
         if max_turns < 1:
@@ -256,7 +265,7 @@ class _Loop:
         if isinstance(messages, str):
             messages = [{"role": "user", "content": messages}]
         self.transcript: list[dict[str, Any]] = [_as_dict(m) for m in messages]
-        self.tools = [openai_tool(cm, api, name=name)]
+        self.tools = [openai_tool(cm, api, name=name, session=session)]
 
     def create(self, client: Any) -> Callable[..., Any]:
         if self.api == "chat":
@@ -299,6 +308,7 @@ def run_loop(
     api: Literal["chat"] = "chat",
     max_turns: int = 10,
     name: str = "run_code",
+    session: bool = True,
     **create_args: Any,
 ) -> tuple[ChatCompletionMessage | PausedLoop, list[dict[str, Any]]]: ...
 
@@ -313,6 +323,7 @@ def run_loop(
     api: Literal["responses"],
     max_turns: int = 10,
     name: str = "run_code",
+    session: bool = True,
     **create_args: Any,
 ) -> tuple[Response | PausedLoop, list[dict[str, Any]]]: ...
 
@@ -326,6 +337,7 @@ def run_loop(
     api: Api = "chat",
     max_turns: int = 10,
     name: str = "run_code",
+    session: bool = True,
     **create_args: Any,
 ) -> tuple[Any, list[dict[str, Any]]]:
     """Talk to the model until it answers without calling a tool; return that answer and the
@@ -343,17 +355,32 @@ def run_loop(
     that all asked for tools, the last one is returned, with its calls answered in the transcript.
     Errors from the API itself (authentication, rate limits) raise as the client raises them.
 
+    With `session=True` (the default) the loop's programs run in one `Session`: what one
+    program binds at top level is there for the next, the prompt says so, and the session is
+    closed when the loop returns. `session=False` runs every program afresh.
+
     When a program waits for approval (a tool with `requires_approval`, and no `approve`
     callback on `cm` deciding it), the loop stops: `final` is then a `PausedLoop` whose
     `pending` lists the calls that wait; `resume_loop(client, cm, final, approve=[...],
-    reject={...}, model=...)` goes on from there.
+    reject={...}, model=...)` goes on from there (outside the session).
     """
-    loop = _Loop(cm, api, messages, name, max_turns)
-    return _drive_sync(client, cm, loop, model, max_turns, create_args)
+    loop = _Loop(cm, api, messages, name, max_turns, session)
+    runner: Codemode | Session = cm.session() if session else cm
+    try:
+        return _drive_sync(client, cm, loop, model, max_turns, create_args, runner)
+    finally:
+        if isinstance(runner, Session):
+            runner.close()
 
 
 def _drive_sync(
-    client: Any, cm: Codemode, loop: _Loop, model: str, turns: int, create_args: Any
+    client: Any,
+    cm: Codemode,
+    loop: _Loop,
+    model: str,
+    turns: int,
+    create_args: Any,
+    runner: Codemode | Session | None = None,
 ) -> tuple[Any, list[dict[str, Any]]]:
     create = loop.create(client)
     final: Any = None
@@ -364,7 +391,7 @@ def _drive_sync(
         turn = _Turn(loop)
         for call in calls:
             if call.is_for(loop.name):
-                turn.add(call, _result_sync(cm, call))
+                turn.add(call, _result_sync(runner or cm, call))
             else:
                 turn.answer(call, loop.unknown(call))
         if turn.waiting:
@@ -383,6 +410,7 @@ async def arun_loop(
     api: Literal["chat"] = "chat",
     max_turns: int = 10,
     name: str = "run_code",
+    session: bool = True,
     **create_args: Any,
 ) -> tuple[ChatCompletionMessage | PausedLoop, list[dict[str, Any]]]: ...
 
@@ -397,6 +425,7 @@ async def arun_loop(
     api: Literal["responses"],
     max_turns: int = 10,
     name: str = "run_code",
+    session: bool = True,
     **create_args: Any,
 ) -> tuple[Response | PausedLoop, list[dict[str, Any]]]: ...
 
@@ -410,15 +439,28 @@ async def arun_loop(
     api: Api = "chat",
     max_turns: int = 10,
     name: str = "run_code",
+    session: bool = True,
     **create_args: Any,
 ) -> tuple[Any, list[dict[str, Any]]]:
-    """`run_loop` for `AsyncOpenAI`; programs run on the caller's event loop."""
-    loop = _Loop(cm, api, messages, name, max_turns)
-    return await _drive_async(client, cm, loop, model, max_turns, create_args)
+    """`run_loop` for `AsyncOpenAI`; programs run on the caller's event loop (in one `Session`
+    unless `session=False`)."""
+    loop = _Loop(cm, api, messages, name, max_turns, session)
+    runner: Codemode | Session = cm.session() if session else cm
+    try:
+        return await _drive_async(client, cm, loop, model, max_turns, create_args, runner)
+    finally:
+        if isinstance(runner, Session):
+            await runner.aclose()
 
 
 async def _drive_async(
-    client: Any, cm: Codemode, loop: _Loop, model: str, turns: int, create_args: Any
+    client: Any,
+    cm: Codemode,
+    loop: _Loop,
+    model: str,
+    turns: int,
+    create_args: Any,
+    runner: Codemode | Session | None = None,
 ) -> tuple[Any, list[dict[str, Any]]]:
     create: Callable[..., Awaitable[Any]] = loop.create(client)
     final: Any = None
@@ -429,7 +471,7 @@ async def _drive_async(
         turn = _Turn(loop)
         for call in calls:
             if call.is_for(loop.name):
-                turn.add(call, await _result_async(cm, call))
+                turn.add(call, await _result_async(runner or cm, call))
             else:
                 turn.answer(call, loop.unknown(call))
         if turn.waiting:
@@ -512,7 +554,7 @@ class _Turn:
 def _continue(paused: PausedLoop | Mapping[str, Any], cm: Codemode) -> tuple[_Loop, PausedLoop]:
     if not isinstance(paused, PausedLoop):
         paused = PausedLoop.from_dict(paused)
-    loop = _Loop(cm, paused.api, paused.transcript, paused.name, 1)
+    loop = _Loop(cm, paused.api, paused.transcript, paused.name, 1, False)
     return loop, paused
 
 

@@ -4,9 +4,9 @@ process) elsewhere. Write your own by subclassing `Executor` (see its docstring 
 
 import sys
 
-from ._base import Event, EventHandler, Executor, ToolBridge
-from ._inprocess import InProcessExecutor
-from ._subprocess import PoolStats, SubprocessExecutor
+from ._base import Event, EventHandler, Executor, ExecutorSession, ToolBridge
+from ._inprocess import InProcessExecutor, InProcessSession
+from ._subprocess import PoolStats, SubprocessExecutor, SubprocessSession
 
 
 def default_executor() -> Executor:
@@ -26,9 +26,12 @@ __all__ = [
     "Event",
     "EventHandler",
     "Executor",
+    "ExecutorSession",
     "InProcessExecutor",
+    "InProcessSession",
     "PoolStats",
     "SubprocessExecutor",
+    "SubprocessSession",
     "ToolBridge",
     "default_executor",
 ]

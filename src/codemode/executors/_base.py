@@ -9,7 +9,7 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Literal, Self
 
 from .._approvals import ApprovalPending, Journal, Paused, Reject, replayed_outcome
 from .._errors import ToolArgumentError, ToolCallLimitError, ToolError
@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # not at run time: the subprocess worker imports this module 
 log = logging.getLogger("codemode")
 
 Event = LogEntry | ToolCall | Paused
+CheckOutputs = Literal["error", "warn", "off"]
 EventHandler = Callable[[Event], Any]
 
 
@@ -51,6 +52,8 @@ class Executor(ABC):
       `memory_mb`); an executor honours the ones it can and documents the rest.
     - An executor may hold resources (worker processes). `aclose()` releases them; `async with`
       does it for you. Executing after `aclose()` is a programming error and may raise.
+    - Sessions (optional): `session()` returns an `ExecutorSession` whose runs share the names
+      programs bind at top level. An executor without them raises `NotImplementedError`.
 
     A test double is a few lines:
 
@@ -62,6 +65,10 @@ class Executor(ABC):
     @abstractmethod
     async def execute(self, code: str, tools: ToolBridge, limits: Limits) -> ExecuteResult:
         """Run `code`; see the class docstring for the contract."""
+
+    def session(self) -> ExecutorSession:
+        """A new `ExecutorSession` on this executor (see its docstring for the contract)."""
+        raise NotImplementedError(f"{type(self).__name__} does not support sessions")
 
     async def aclose(self) -> None:  # noqa: B027 - optional hook, a no-op by default
         """Release whatever the executor holds. Safe to call more than once."""
@@ -86,11 +93,58 @@ class Executor(ABC):
         await self.aclose()
 
 
+class ExecutorSession(ABC):
+    """Runs of one caller that share state: what a program binds at top level (variables,
+    functions, classes, imports) is there for the session's next run.
+
+    The contract, beside `Executor`'s (every run still never raises, and still gets its own
+    bridge and limits):
+
+    - `execute(code, tools, limits)` runs like `Executor.execute`, in the session's namespace.
+      The caller serialises runs (`codemode.Session` does): two runs of one session never
+      overlap, so an executor session need not guard against it.
+    - `reset()` forgets the state: the next run starts with a fresh namespace.
+    - `generation` counts fresh starts: it goes up whenever the state is lost, by `reset()` or
+      because the executor lost it (a worker died). A session that lost its state says so in the
+      logs of its next result (a `system` line) and starts clean.
+    - `aclose()` releases what the session holds (a pinned worker); safe to call more than
+      once. Executing after it is a programming error and may raise.
+
+    A test double that counts its runs, offered by `Executor.session()`:
+
+    >>> class Counting(ExecutorSession):
+    ...     runs = 0
+    ...     async def execute(self, code, tools, limits):
+    ...         self.runs += 1
+    ...         return tools.finish(value=self.runs)
+    ...     async def reset(self):
+    ...         self.runs, self.generation = 0, self.generation + 1
+    ...     async def aclose(self):
+    ...         pass
+    """
+
+    generation: int = 0
+
+    @abstractmethod
+    async def execute(self, code: str, tools: ToolBridge, limits: Limits) -> ExecuteResult:
+        """Run `code` in the session's namespace; see the class docstring."""
+
+    @abstractmethod
+    async def reset(self) -> None:
+        """Start the next run with a fresh namespace."""
+
+    @abstractmethod
+    async def aclose(self) -> None:
+        """Release what the session holds."""
+
+
 class ToolBridge:
     """The host end of one execution: dispatches tool calls and collects the trace and the logs.
 
     One bridge serves one execution. Executors call `call`, `log` and `finish`; model code never
-    sees the bridge itself.
+    sees the bridge itself. `check_outputs` says what happens when a tool's result does not fit
+    its output schema: `"warn"` traces the call with a `warning` and logs it where the model reads
+    it, `"error"` fails the call with a `ToolError`, `"off"` does not check.
 
     It is also the boundary everything leaving a run crosses, as exact builtin data (JSON): tool
     arguments are the trace's snapshot (what the tool validates and gets), log text is an exact
@@ -100,6 +154,7 @@ class ToolBridge:
 
     __slots__ = (
         "_calls",
+        "_check_outputs",
         "_log_chars",
         "_log_truncated",
         "_logs",
@@ -118,8 +173,12 @@ class ToolBridge:
         limits: Limits,
         on_event: EventHandler | None = None,
         journal: Journal | None = None,
+        *,
+        check_outputs: CheckOutputs = "warn",
     ) -> None:
         self.tools = tools  # keyed by python name
+        # "warn" and "error" check results against the tool's output schema; "" skips the check
+        self._check_outputs = "" if check_outputs == "off" else check_outputs
         self.limits = limits
         # Set when a call may wait for approval: outcomes are journaled, earlier ones replayed.
         self.journal = journal
@@ -174,16 +233,31 @@ class ToolBridge:
             message = _tool_exception_message(exc)
             self._record(index, ToolCall(name, recorded, False, elapsed, message))
             raise ToolError(f"{name}() failed: {message}", tool=name) from None
-        call = ToolCall(name, recorded, True, (time.perf_counter() - started) * 1000, None)
+        elapsed = (time.perf_counter() - started) * 1000
+        notes: list[str] | tuple[()] = ()
+        if type(value) in _SCALARS:
+            result = value
+        else:
+            notes = []
+            result = to_jsonable(value, notes)
+        warning = None
+        if self._check_outputs and tool.output_schema is not None:
+            mismatch = tool.check_output(result)
+            if mismatch is not None:
+                warning = (
+                    f"{name}() returned a result that does not match its return type: {mismatch}"
+                )
+                if self._check_outputs == "error":
+                    self._record(index, ToolCall(name, recorded, False, elapsed, warning))
+                    raise ToolError(warning, tool=name)
+        call = ToolCall(name, recorded, True, elapsed, None, warning)
         calls[index] = call
         if self._on_event is not None:
             self._emit(call)
-        if type(value) in _SCALARS:
-            return value
-        notes: list[str] = []
-        result = to_jsonable(value, notes)
         for note in notes:
             self.log("system", f"{name}(): {note}")
+        if warning is not None:
+            self.log("system", warning)  # where the model reads it
         return result
 
     async def _call_journaled(

@@ -38,7 +38,7 @@ from .._program import (
     syntax_error,
 )
 from .._result import ExecuteError, ExecuteResult, Limits, exact_str, seconds, to_jsonable
-from ._base import Executor, ToolBridge, unknown_tool_message
+from ._base import Executor, ExecutorSession, ToolBridge, unknown_tool_message
 from ._pause import RunControl
 from ._policy import TICK, PolicyViolation, transform
 from ._sandbox import (
@@ -133,15 +133,27 @@ class InProcessExecutor(Executor):
 
     # -- running -----------------------------------------------------------------------------
 
-    async def execute(self, code: str, tools: ToolBridge, limits: Limits) -> ExecuteResult:
+    async def execute(
+        self,
+        code: str,
+        tools: ToolBridge,
+        limits: Limits,
+        *,
+        namespace: dict[str, Any] | None = None,
+    ) -> ExecuteResult:
+        """See `Executor.execute`; `namespace` is a session's, kept from one run to the next."""
         compiled = self.compile(code)
         if isinstance(compiled, ExecuteError):
             return tools.finish(error=compiled)
         problem = check_tool_uses(compiled.uses, tools.tools)
         if problem is not None:
             return tools.finish(error=show_line(problem, code))
-        value, error = await self.run(compiled, code, tools, limits)
+        value, error = await self.run(compiled, code, tools, limits, namespace=namespace)
         return tools.finish(value=value, error=error, jsonable=True)
+
+    def session(self) -> InProcessSession:
+        """A session whose runs share one namespace, in this process."""
+        return InProcessSession(self)
 
     async def run(
         self,
@@ -151,6 +163,7 @@ class InProcessExecutor(Executor):
         limits: Limits,
         *,
         replay: RunReplay | None = None,
+        namespace: dict[str, Any] | None = None,
     ) -> tuple[Any, ExecuteError | None]:
         """Run `compiled` (from `self.compile(code)`): the JSON-safe value, or the error.
 
@@ -158,7 +171,8 @@ class InProcessExecutor(Executor):
         calls `run` with a bridge of its own that forwards tool calls and output to the host.
         A run may pause when a tool call may wait for approval: when the bridge journals calls,
         or the worker passes the run's `replay` (its seed and clock readings). A paused run ends
-        with neither a value nor an error.
+        with neither a value nor an error. `namespace` (a session's, empty at first) is run in
+        and kept instead of a fresh one.
         """
         deadline = None if limits.timeout is None else time.monotonic() + limits.timeout
         memory_mb = self.memory_mb if limits.memory_mb is None else limits.memory_mb
@@ -176,7 +190,8 @@ class InProcessExecutor(Executor):
             execution.replay = replay
             control = RunControl(lambda: _expire_and_cancel(execution, task))
             slot = SLOT.set(TaskSlot(()))  # the main program's task
-        namespace = self._namespace(execution, tools, control)
+        kept = namespace
+        namespace = self._namespace(execution, tools, control, kept)
         token = CURRENT.set(execution)
         # Cancellations of the caller's task before the run are the caller's business.
         before = 0 if task is None else task.cancelling()
@@ -211,6 +226,10 @@ class InProcessExecutor(Executor):
                 error = _expired_error(execution, limits)
             cancelled = _caller_cancelled(task, before, execution)
             _cleanup(execution, task)
+            if kept is not None:
+                # A session's namespace outlives this execution: a late expiry of this one must
+                # not reach the next run's check.
+                execution.globals = {}
             CURRENT.reset(token)
             if slot is not None:
                 SLOT.reset(slot)
@@ -228,15 +247,49 @@ class InProcessExecutor(Executor):
         return value, error
 
     def _namespace(
-        self, execution: Execution, bridge: ToolBridge, control: RunControl | None = None
+        self,
+        execution: Execution,
+        bridge: ToolBridge,
+        control: RunControl | None = None,
+        kept: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         # The builtins are shared (model code cannot reach the dict); what belongs to this
         # execution sits in its globals, which names resolve in first.
-        namespace = dict(self._globals)
+        if kept is None:
+            namespace = dict(self._globals)
+        else:  # a session's: the same dict every run, so functions defined earlier see this run
+            namespace = kept
+            namespace.pop(RESULT_NAME, None)
+            namespace.update(self._globals)  # the check back to a no-op, the guards as they were
         namespace["codemode"] = ToolProxy(bridge, execution, control)
         namespace["print"] = make_print(bridge.log)
         execution.globals = namespace
         return namespace
+
+
+class InProcessSession(ExecutorSession):
+    """One namespace kept across runs, in this process. What the names hold stays in the host's
+    memory until `reset()` or `aclose()`: in-process, nothing bounds it (the subprocess
+    executor's session bounds it with the worker's memory limit)."""
+
+    def __init__(self, executor: InProcessExecutor) -> None:
+        self._executor = executor
+        self._namespace: dict[str, Any] = {}
+        self._closed = False
+        self.generation = 0
+
+    async def execute(self, code: str, tools: ToolBridge, limits: Limits) -> ExecuteResult:
+        if self._closed:
+            raise RuntimeError("this session is closed")
+        return await self._executor.execute(code, tools, limits, namespace=self._namespace)
+
+    async def reset(self) -> None:
+        self._namespace = {}
+        self.generation += 1
+
+    async def aclose(self) -> None:
+        self._closed = True
+        self._namespace = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -482,8 +535,11 @@ def _tool_function(
     call_tool = bridge.call
 
     async def call(*args: Any, **kwargs: Any) -> Any:
-        if execution.expired:
-            raise Timeout()
+        if execution.expired or execution.dead:
+            if execution.expired:
+                raise Timeout()
+            # kept in a session's namespace from an earlier run: its bridge is that run's
+            raise PolicyError("this is an earlier run's codemode object; call tools on `codemode`")
         if args:
             if len(args) == 1 and isinstance(args[0], dict) and not kwargs:
                 kwargs = dict(args[0])

@@ -52,7 +52,7 @@ from .._approvals import is_clock as _is_clock
 from .._approvals import is_position as _is_position
 from .._errors import ToolArgumentError, ToolCallLimitError, ToolError
 from .._result import ErrorType, ExecuteError, ExecuteResult, Limits, seconds
-from ._base import Executor, ToolBridge
+from ._base import Executor, ExecutorSession, ToolBridge
 from ._protocol import FrameError, FrameReader, decode, dumps, encode, frame, json_string
 from ._sandbox import DEFAULT_MODULES
 
@@ -129,7 +129,9 @@ class SubprocessExecutor(Executor):
     ahead so that a run starts at once. `reuse_workers=True` keeps a worker for up to
     `max_runs_per_worker` runs instead (a fresh namespace each time, replaced after any `policy`,
     `memory`, `timeout` or `crash` error): faster, for trusted code only, since a run that
-    escapes the policy can then reach the runs after it.
+    escapes the policy can then reach the runs after it. A session (`Codemode.session()`) is the
+    one case where a worker serves several runs of one caller whatever `reuse_workers` says:
+    `SubprocessSession` pins a worker to it, and the worker keeps the session's namespace.
 
     Faults become error results: past the timeout (plus `grace`) the worker is killed ->
     `timeout`; out of memory -> `memory`; a segfault or an abrupt exit -> `crash`; a worker
@@ -270,6 +272,10 @@ class SubprocessExecutor(Executor):
         self._release(worker, error)
         return tools.finish(value=value, error=error, jsonable=True)  # decoded from JSON
 
+    def session(self) -> SubprocessSession:
+        """A session pinned to one worker of this pool (see `SubprocessSession`)."""
+        return SubprocessSession(self)
+
     async def _lease(self) -> WorkerLease:
         """A worker of its own for one caller's runs in sequence (sessions); see `WorkerLease`.
 
@@ -347,12 +353,20 @@ class SubprocessExecutor(Executor):
         return worker
 
     async def _run_on(
-        self, worker: _Worker, code: str, tools: ToolBridge, limits: Limits, *, last: bool
+        self,
+        worker: _Worker,
+        code: str,
+        tools: ToolBridge,
+        limits: Limits,
+        *,
+        last: bool,
+        keep: bool = False,
     ) -> tuple[Any, ExecuteError | None]:
-        """One run on a checked-out worker; `last` tells the worker to exit after it."""
+        """One run on a checked-out worker; `last` tells the worker to exit after it, `keep` to
+        run in the namespace it keeps for a session."""
         run = _Run(tools, limits, worker.loop, self.grace, last)
         try:
-            worker.start(run, code, self._tool_table(worker, tools))
+            worker.start(run, code, self._tool_table(worker, tools), keep=keep)
             self._watch(run)
             value, error = await run.future
         except BaseException:  # our caller was cancelled: the worker's state is unknown
@@ -704,8 +718,8 @@ class WorkerUnavailable(Exception):
 
 class WorkerLease:
     """One worker of a `SubprocessExecutor` for one caller: its runs, in sequence, on the same
-    process. Each run still gets a fresh namespace in the worker; keeping names from one run to
-    the next is the worker-side part of sessions (issue 13).
+    process. Each run gets a fresh namespace in the worker, unless `execute(..., keep=True)`: then
+    it runs in the one namespace the worker keeps for such runs (`SubprocessSession`).
 
         lease = await executor._lease()
         try:
@@ -745,7 +759,9 @@ class WorkerLease:
         """Why the worker is gone (None while it lives, or when the lease was closed)."""
         return self._worker.death
 
-    async def execute(self, code: str, tools: ToolBridge, limits: Limits) -> ExecuteResult:
+    async def execute(
+        self, code: str, tools: ToolBridge, limits: Limits, *, keep: bool = False
+    ) -> ExecuteResult:
         """Run `code` on this lease's worker, as `Executor.execute` does (never raises)."""
         async with self._lock:
             if not self._worker.alive:
@@ -754,7 +770,9 @@ class WorkerLease:
                     error=ExecuteError(type="crash", message=f"the leased worker is gone{why}")
                 )
             worker = self._worker
-            value, error = await self._executor._run_on(worker, code, tools, limits, last=False)
+            value, error = await self._executor._run_on(
+                worker, code, tools, limits, last=False, keep=keep
+            )
             self._executor._runs += 1
             worker.runs += 1
             if error is not None and error.type in _END_LEASE_AFTER and worker.alive:
@@ -770,6 +788,97 @@ class WorkerLease:
     def _closed(self, error: ExecuteError | None) -> None:
         if not self.ended.done():
             self.ended.set_result(error)
+
+
+class SubprocessSession(ExecutorSession):
+    """One worker pinned to a session for its lifetime (a `WorkerLease`): the worker keeps the
+    namespace between runs and serves no one else, and the memory limit applies to it across
+    all of them.
+
+    The worker is leased at the first run (it counts towards `max_workers` while leased) and
+    killed by `reset()` or `aclose()`. A run that ends in `timeout`, `memory` or `crash` kills
+    it (that run reports the error); a worker that died between runs is found at the next run.
+    Either way the next run starts on a new worker with a fresh namespace and says so in its
+    logs.
+    """
+
+    def __init__(self, executor: SubprocessExecutor) -> None:
+        self._executor = executor
+        self._lease: WorkerLease | None = None
+        self._closed = False
+        self._ended: str | None = None  # why the last worker went, for the next run's logs
+        self.generation = 0
+
+    @property
+    def pid(self) -> int | None:
+        """The pinned worker's process id, while it lives."""
+        lease = self._lease
+        return lease.pid if lease is not None and lease.alive else None
+
+    async def execute(self, code: str, tools: ToolBridge, limits: Limits) -> ExecuteResult:
+        if self._closed:
+            raise RuntimeError("this session is closed")
+        self._follow_the_loop()
+        self._executor._attach()  # sync callers run each time on a new loop: the worker follows
+        lease = self._lease
+        if lease is not None and not lease.alive:  # lost since the last run
+            death = lease.death
+            self._lease = lease = None
+            self._ended = self._ended or "the session's worker died" + (
+                f" ({death.message})" if death is not None else ""
+            )
+        if self._ended is not None:
+            tools.log(
+                "system",
+                f"{self._ended}; this run started clean on a new worker: names from earlier "
+                "runs are gone",
+            )
+            self._ended = None
+            self.generation += 1
+        if lease is None:
+            try:
+                lease = self._lease = await self._executor._lease()
+            except WorkerUnavailable as unavailable:
+                return tools.finish(error=unavailable.error)
+        try:
+            result = await lease.execute(code, tools, limits, keep=True)
+        except BaseException:  # cancelled, or the machinery failed: the worker was killed
+            self._ended = "the session's last run did not finish"
+            raise
+        if not lease.alive and result.error is not None:
+            self._ended = f"the session's worker was stopped ({result.error.type} error)"
+        return result
+
+    def _follow_the_loop(self) -> None:
+        """A sync caller inside the running loop its pool is bound to (`execute_sync` in a
+        notebook after an `await`) runs on a helper thread's loop, which that pool cannot serve:
+        the session moves to the pool's sibling (`for_another_loop`), on a new worker."""
+        executor = self._executor
+        bound = executor._loop
+        if bound is None or bound is asyncio.get_running_loop() or not bound.is_running():
+            return
+        sibling = executor.for_another_loop()
+        if not isinstance(sibling, SubprocessExecutor) or sibling is executor:
+            return
+        lease, self._lease = self._lease, None
+        if lease is not None:  # closed on its own loop, which is busy in another thread
+            bound.call_soon_threadsafe(lambda: asyncio.ensure_future(lease.aclose()))
+            self._ended = "the session moved to another event loop"
+        self._executor = sibling
+
+    async def reset(self) -> None:
+        await self._let_go()
+        self.generation += 1
+
+    async def aclose(self) -> None:
+        self._closed = True
+        await self._let_go()
+
+    async def _let_go(self) -> None:
+        lease, self._lease = self._lease, None
+        self._ended = None
+        if lease is not None:
+            await lease.aclose()
 
 
 class _Refused(Exception):
@@ -898,7 +1007,7 @@ class _Worker:
         if self.out:
             loop.add_writer(self.down, self._flush)
 
-    def start(self, run: _Run, code: str, tools: str | None) -> None:
+    def start(self, run: _Run, code: str, tools: str | None, *, keep: bool = False) -> None:
         self.run = run
         last = ',"last":true' if run.last else ""
         journal = run.bridge.journal
@@ -907,9 +1016,10 @@ class _Worker:
             if journal is None
             else f',"pause":{dumps({"seed": journal.seed, "clock": journal.clock})}'
         )
+        kept = ',"keep":true' if keep else ""  # a session's run: the worker keeps its namespace
         self.write(
             frame(
-                f'{{"t":"run","run":{run.id}{last},"code":{json_string(code)},'
+                f'{{"t":"run","run":{run.id}{last}{kept},"code":{json_string(code)},'
                 f'"tools":{tools or "null"},"limits":{_limits_json(run.limits)}{pause}}}'
             )
         )

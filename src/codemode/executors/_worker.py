@@ -343,6 +343,7 @@ class Worker:
         self.active = False
         self.runs: collections.deque[dict[str, Any]] = collections.deque()  # run frames not begun
         self.limits: tuple[dict[str, Any], Limits] | None = None  # the last run's, as sent
+        self.kept: dict[str, Any] = {}  # the namespace of a session's runs (pinned worker)
         self.run_id = 0  # the current run's, from its run frame
         self.reserve = zygote.reserve  # freed to report running out
         self.dirty = False  # a program ran since the last collection of cycles
@@ -564,7 +565,10 @@ class Worker:
             pause = message.get("pause")
             if pause is not None:  # the run may wait for approvals: replay what it saw before
                 replay = RunReplay(int(pause["seed"]), dict(pause["clock"]))
-            value, error = await self.executor.run(compiled, code, bridge, limits, replay=replay)
+            kept = self.kept if message.get("keep") else None  # a session's namespace
+            value, error = await self.executor.run(
+                compiled, code, bridge, limits, replay=replay, namespace=kept
+            )
             bridge.closed = True  # its leftover tasks are cancelled after the result is sent
         frame = None
         if replay is not None:  # the clock readings go into the run's checkpoint
