@@ -83,6 +83,7 @@ class Codemode:
         max_tool_calls: int | None = 1000,
         max_log_chars: int = 20_000,
         max_result_chars: int = 100_000,
+        memory_mb: int | None = None,
         on_event: EventHandler | None = None,
         approve: ApprovalCallback | None = None,
         discovery: DiscoveryMode = "auto",
@@ -119,6 +120,7 @@ class Codemode:
             max_tool_calls=max_tool_calls,
             max_log_chars=max_log_chars,
             max_result_chars=max_result_chars,
+            memory_mb=memory_mb,
         )
         self.on_event = on_event
         self.approve = approve
@@ -371,6 +373,7 @@ class Codemode:
         max_tool_calls: int | None = None,
         max_log_chars: int | None = None,
         max_result_chars: int | None = None,
+        memory_mb: int | None = None,
         on_event: EventHandler | None = None,
     ) -> ExecuteResult:
         """Run model code against the tools and return the outcome. Never raises for what the
@@ -385,6 +388,7 @@ class Codemode:
             max_tool_calls=max_tool_calls,
             max_log_chars=max_log_chars,
             max_result_chars=max_result_chars,
+            memory_mb=memory_mb,
             on_event=on_event,
         )
 
@@ -399,17 +403,20 @@ class Codemode:
         max_tool_calls: int | None = None,
         max_log_chars: int | None = None,
         max_result_chars: int | None = None,
+        memory_mb: int | None = None,
         on_event: EventHandler | None = None,
     ) -> ExecuteResult:
         """`execute` with `runner` (an executor's or a session's) running the code; `names`
         bound by earlier runs of a session, `notes` logged first (why a session starts clean)."""
         limits = self.limits  # the same object for every run that overrides nothing
-        if (timeout, max_tool_calls, max_log_chars, max_result_chars) != (None, None, None, None):
+        overrides = (timeout, max_tool_calls, max_log_chars, max_result_chars, memory_mb)
+        if overrides != (None, None, None, None, None):
             limits = limits.replace(
                 timeout=timeout,
                 max_tool_calls=max_tool_calls,
                 max_log_chars=max_log_chars,
                 max_result_chars=max_result_chars,
+                memory_mb=memory_mb,
             )
         handler = on_event or self.on_event
         resumed = _RESUMED.get()

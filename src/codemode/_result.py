@@ -430,6 +430,8 @@ class Limits:
     max_log_chars: int = 20_000
     max_result_chars: int = 100_000
     max_tool_arg_chars: int = 1_000_000
+    # How much the process may grow during the run (in-process: resident memory sampled by the
+    # watchdog; subprocess: also the worker's address-space limit). None: the executor's default.
     memory_mb: int | None = None
 
     def replace(self, **changes: Any) -> Limits:

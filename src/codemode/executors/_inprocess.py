@@ -51,8 +51,11 @@ from ._sandbox import (
     PolicyError,
     Timeout,
     base_builtins,
+    disarm,
     install_unraisable_filter,
     make_print,
+    resident_memory,
+    track_async_generators,
 )
 from ._sandbox._replay import SLOT, RunReplay, TaskSlot
 
@@ -70,9 +73,14 @@ class InProcessExecutor(Executor):
     build huge objects (`'a' * 10**10`, `10**10**10`, `range(10**12)` consumed by `sum`); print
     volume; result size; tool calls.
 
-    What it cannot bound: the true memory use of code that grows a structure step by step, or one
-    long C call such as a catastrophic regular expression; the timeout then lands when that call
-    returns. Use `SubprocessExecutor` when the code must be killable and memory-limited.
+    Memory grown step by step is bounded by sampling: the watchdog reads the process's resident
+    memory every few tens of milliseconds while runs are active and stops a run once the process
+    grew by more than `memory_mb` (`Limits.memory_mb` overrides it per run; None for no bound)
+    since that run started. The figure is the whole process's: with runs in parallel, growth is
+    charged to every run active while it happened, so a greedy run can stop its neighbours too.
+
+    What it cannot bound: one long C call such as a catastrophic regular expression; the timeout
+    then lands when that call returns. Use `SubprocessExecutor` when the code must be killable.
 
     `allowed_modules` replaces the default import allowlist (`DEFAULT_MODULES`).
     """
@@ -82,7 +90,9 @@ class InProcessExecutor(Executor):
         *,
         allowed_modules: Iterable[str] | None = None,
         cache_size: int = 512,
+        memory_mb: int | None = 512,
     ) -> None:
+        self.memory_mb = memory_mb
         self.allowed_modules = frozenset(
             DEFAULT_MODULES if allowed_modules is None else allowed_modules
         )
@@ -165,7 +175,10 @@ class InProcessExecutor(Executor):
         and kept instead of a fresh one.
         """
         deadline = None if limits.timeout is None else time.monotonic() + limits.timeout
-        execution = Execution(deadline)
+        memory_mb = self.memory_mb if limits.memory_mb is None else limits.memory_mb
+        execution = Execution(deadline, None if memory_mb is None else memory_mb << 20)
+        if memory_mb is not None:
+            execution.baseline = WATCHDOG.resident()
         loop = asyncio.get_running_loop()
         task = asyncio.current_task(loop)
         control = None
@@ -180,11 +193,16 @@ class InProcessExecutor(Executor):
         kept = namespace
         namespace = self._namespace(execution, tools, control, kept)
         token = CURRENT.set(execution)
-        if deadline is not None:
-            # The watchdog expires the execution at the deadline and has the loop cancel the
-            # task (if it is awaiting): no loop timer to set and cancel for every run.
-            execution.waker = (loop, task)
+        # Cancellations of the caller's task before the run are the caller's business.
+        before = 0 if task is None else task.cancelling()
+        execution.waker = (loop, task)  # what the watchdog wakes when the run must stop
+        if deadline is not None or memory_mb is not None:
+            # The watchdog expires the execution at the deadline (or when memory grew past the
+            # limit) and has the loop cancel the task if it is awaiting: no loop timer to set
+            # and cancel for every run.
             WATCHDOG.watch(deadline, execution)  # dropped when due, or swept once dead
+        if compiled.async_generators:
+            track_async_generators()
         value: Any = None
         error: ExecuteError | None = None
         try:
@@ -196,21 +214,20 @@ class InProcessExecutor(Executor):
             value = await runner
             value = _Settled(value)
         except BaseException as exc:
+            # Whatever the program raised (CancelledError, SystemExit, KeyboardInterrupt,
+            # GeneratorExit...) is its error; only a cancellation of the caller's own task
+            # propagates.
             if isinstance(exc, TopLevelStop):
                 exc = exc.stop
             if control is not None and control.stopped:
                 error = control.error()  # paused (no error), or a divergent replay
-            elif isinstance(exc, asyncio.CancelledError) and not _ours(task, execution):
-                _cleanup(execution)
-                raise  # the caller's own task was cancelled: honour it
-            else:
+            elif not _caller_cancelled(task, before, execution):
                 error = _classify(exc, code, execution, limits)
         finally:
-            if execution.cancelled and task is not None:
-                task.uncancel()
             if error is None and execution.expired and not (control and control.stopped):
-                error = _timeout_error(limits)
-            _cleanup(execution)
+                error = _expired_error(execution, limits)
+            cancelled = _caller_cancelled(task, before, execution)
+            _cleanup(execution, task)
             if kept is not None:
                 # A session's namespace outlives this execution: a late expiry of this one must
                 # not reach the next run's check.
@@ -218,6 +235,9 @@ class InProcessExecutor(Executor):
             CURRENT.reset(token)
             if slot is not None:
                 SLOT.reset(slot)
+        if cancelled:
+            # Even a program that swallowed the cancellation does not keep it from the caller.
+            raise asyncio.CancelledError()
         if control is not None and control.stopped:  # even if the program swallowed the stop
             value, error = None, control.error()
         if journal is not None and replay is not None:
@@ -280,6 +300,13 @@ class Compiled:
 
     code: CodeType
     uses: ToolUses
+    async_generators: bool = False  # whether it defines any (their hooks are set up per run)
+
+
+def _has_async_generators(code: CodeType) -> bool:
+    return bool(code.co_flags & inspect.CO_ASYNC_GENERATOR) or any(
+        _has_async_generators(const) for const in code.co_consts if isinstance(const, CodeType)
+    )
 
 
 def _compile(source: str) -> Compiled | ExecuteError:
@@ -298,7 +325,7 @@ def _compile(source: str) -> Compiled | ExecuteError:
         code: CodeType = compile(
             tree, FILENAME, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True
         )
-        return Compiled(code, uses)
+        return Compiled(code, uses, _has_async_generators(code))
     except SyntaxError as exc:  # e.g. `return` outside a function, found only by the compiler
         return syntax_error(exc, source)
     except (ValueError, RecursionError, MemoryError) as exc:
@@ -358,27 +385,34 @@ def _expire_and_cancel(execution: Execution, task: asyncio.Task[Any] | None) -> 
         return
     execution.expire()
     if task is not None and not task.done():
-        execution.cancelled = True
+        execution.cancels += 1
         task.cancel(_CANCEL_MESSAGE)
     for child in list(execution.tasks):
         child.cancel(_CANCEL_MESSAGE)
 
 
-def _ours(task: asyncio.Task[Any] | None, execution: Execution) -> bool:
-    """Whether a cancellation came from this execution's deadline and from nowhere else."""
-    if task is None:
-        return execution.expired
-    return execution.expired and task.cancelling() <= int(execution.cancelled)
+def _caller_cancelled(task: asyncio.Task[Any] | None, before: int, execution: Execution) -> bool:
+    """Whether the caller's task was cancelled by someone other than the run (its deadline, its
+    timeouts and task groups count theirs in `execution.cancels`)."""
+    return task is not None and task.cancelling() - before > execution.cancels
 
 
-def _cleanup(execution: Execution) -> None:
+def _cleanup(execution: Execution, task: asyncio.Task[Any] | None) -> None:
     """Whatever the program leaves behind dies with it."""
     execution.kill()  # every check in leftover model code now raises at once
     execution.waker = None
-    for child in execution.tasks:
-        if not child.done():
-            child.cancel(_CANCEL_MESSAGE)
-    execution.tasks.clear()
+    disarm(execution, task)
+
+
+def _expired_error(execution: Execution, limits: Limits) -> ExecuteError:
+    if execution.reason == "memory":
+        limit = (execution.memory_limit or 0) >> 20
+        return ExecuteError(
+            type="memory",
+            message=f"the code grew the process's memory past the limit of {limit} MB (memory_mb)",
+            exception="MemoryError",
+        )
+    return _timeout_error(limits)
 
 
 def _timeout_error(limits: Limits) -> ExecuteError:
@@ -396,7 +430,7 @@ def _classify(
     exc: BaseException, source: str, execution: Execution, limits: Limits
 ) -> ExecuteError:
     if isinstance(exc, Timeout) or (isinstance(exc, asyncio.CancelledError) and execution.expired):
-        error = _timeout_error(limits)
+        error = _expired_error(execution, limits)
         line, trace = _model_traceback(exc, source)
         return ExecuteError(error.type, error.message, error.exception, line, None, trace)
     kind: str
@@ -608,7 +642,8 @@ _TOOL_CALL_CODE = next(  # the code object of every tool function `_tool_functio
 
 
 def _quiet_unawaited_tool_calls() -> None:
-    """Keep "coroutine ... was never awaited" for a tool call out of the host's stderr.
+    """Keep "coroutine ... was never awaited" for a tool call, or any coroutine of the program,
+    out of the host's stderr.
 
     A tool call model code forgot to `await` is the model's mistake, reported to it in the
     error (`did you forget await?`); the host's log is no place for it. CPython reports an
@@ -628,8 +663,9 @@ def _quiet_unawaited_tool_calls() -> None:
         return
 
     def warn_unawaited(coro: Any) -> None:
-        if getattr(coro, "cr_code", None) is _TOOL_CALL_CODE:
-            return
+        code = getattr(coro, "cr_code", None)
+        if code is _TOOL_CALL_CODE or (code is not None and code.co_filename == FILENAME):
+            return  # a tool call, or any coroutine of the program: the program's business
         original(coro)
 
     warn_unawaited._codemode_ = True  # type: ignore[attr-defined]
@@ -643,15 +679,22 @@ _quiet_unawaited_tool_calls()
 
 
 class _Watchdog:
-    """One daemon thread that expires executions whose deadline passed.
+    """One daemon thread that expires executions whose deadline passed, or during which the
+    process grew past their memory limit.
 
     Model code that never awaits blocks the event loop, so a loop timer cannot fire; this thread
     can (the interpreter hands it the GIL every few milliseconds), and expiring swaps the no-op
-    check in the execution's globals for one that raises.
+    check in the execution's globals for one that raises. While runs with a memory limit are
+    active it wakes every `SAMPLE` seconds to read the process's resident memory.
     """
 
+    SAMPLE = 0.02
+
     def __init__(self) -> None:
+        self._rss = 0  # the last sample of resident memory, and when it was taken
+        self._sampled_at = -1.0
         self._heap: list[tuple[float, int, weakref.ref[Execution]]] = []
+        self._sampled: list[weakref.ref[Execution]] = []
         self._condition = threading.Condition()
         self._counter = itertools.count()
         self._thread: threading.Thread | None = None
@@ -662,14 +705,23 @@ class _Watchdog:
         self._thread = None
         self._condition = threading.Condition()
         self._heap = []
+        self._sampled = []
+        self._sampled_at = -1.0
 
-    def watch(self, deadline: float, execution: Execution) -> None:
+    def watch(self, deadline: float | None, execution: Execution) -> None:
         with self._condition:
-            entry = (deadline, next(self._counter), weakref.ref(execution))
-            if len(self._heap) > 4096:
-                self._sweep()
-            heapq.heappush(self._heap, entry)
-            if self._heap[0] is entry:
+            wake = False
+            ref = weakref.ref(execution)
+            if deadline is not None:
+                entry = (deadline, next(self._counter), ref)
+                if len(self._heap) > 4096:
+                    self._sweep()
+                heapq.heappush(self._heap, entry)
+                wake = self._heap[0] is entry
+            if execution.memory_limit is not None:
+                wake = wake or not self._sampled  # the first sample (the baseline) comes now
+                self._sampled.append(ref)
+            if wake:
                 self._condition.notify()
             if self._thread is None:
                 self._thread = threading.Thread(
@@ -683,6 +735,33 @@ class _Watchdog:
         heapq.heapify(live)
         self._heap = live
 
+    def resident(self) -> int:
+        """The process's resident memory now: the last sample if it is fresh (the sampler runs
+        while runs are active), else read here (a run's baseline must not lag behind it)."""
+        if time.monotonic() - self._sampled_at > self.SAMPLE * 2:
+            self._rss = resident_memory()
+            self._sampled_at = time.monotonic()
+        return self._rss
+
+    def _sample(self) -> None:
+        """Stop the runs during which the process grew past their limit."""
+        rss = self._rss = resident_memory()
+        self._sampled_at = time.monotonic()
+        live = []
+        for ref in self._sampled:
+            execution = ref()
+            if execution is None or execution.dead or execution.expired:
+                continue
+            limit = execution.memory_limit
+            if execution.baseline is None:
+                execution.baseline = rss
+            elif limit is not None and rss - execution.baseline > limit:
+                execution.expire("memory")
+                _wake(execution)
+                continue
+            live.append(ref)
+        self._sampled = live
+
     def _run(self) -> None:
         with self._condition:
             while True:
@@ -693,7 +772,11 @@ class _Watchdog:
                     if execution is not None and not execution.dead:
                         execution.expire()
                         _wake(execution)
+                if self._sampled:
+                    self._sample()
                 wait = self._heap[0][0] - now if self._heap else None
+                if self._sampled:
+                    wait = self.SAMPLE if wait is None else min(wait, self.SAMPLE)
                 self._condition.wait(timeout=wait)
 
 

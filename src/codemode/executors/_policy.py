@@ -19,11 +19,15 @@ What it inserts:
 - `_cm_tick_()` at the top of every loop body, function, lambda, comprehension clause, `except`
   handler and `finally` block. It is a no-op until the deadline passes; then the executor swaps in
   one that raises, so a runaway loop, a swallowed cancellation or a looping `finally` all stop;
-- guards on `*`, `**`, `<<` and `%` where the operands could make a huge object, on attribute writes
-  (only objects of classes the program defined can change), on `_private` attribute reads and on
-  other dunders, `__init__` and `__new__` (the program's own members only: `_sandbox/_owner.py`), on the
-  string methods that can make huge strings (`join`, `zfill`, `ljust`, `format`, ...), and on format
-  specs computed at run time.
+- guards on `*`, `**`, `<<`, `%` and `//` where the operands could make a huge object or a long
+  C call (`name % 7` tests inline that `name` is an int, so `fmt % 5` cannot format unchecked), on
+  attribute writes (only objects of classes the program defined can change), on `_private`
+  attribute reads and on other dunders, `__init__` and `__new__` (the program's own members only:
+  `_sandbox/_owner.py`), on the methods that can make huge results or reach host-wide state
+  (`join`, `zfill`, `format`, `translate`, `encode`, `elements`, `digest`, `register`, ...), and on
+  format specs computed at run time;
+- generator expressions become `_cm_genexp_(iterable, lambda it: (... for x in it))` and generator
+  functions get `@_cm_generator_`, so that each knows how deep a chain of iterators it ends.
 """
 
 from __future__ import annotations
@@ -48,7 +52,17 @@ OPCHECK = "_cm_opcheck_"
 INIT = "_cm_init_"
 NEW = "_cm_new_"
 DUNDER = "_cm_dunder_"
-BINOP_GUARDS = {"Mult": "_cm_mult_", "Pow": "_cm_pow_", "LShift": "_cm_lshift_", "Mod": "_cm_mod_"}
+GENEXP = "_cm_genexp_"  # a generator expression, made knowing how deep its iterable is
+GENERATOR = "_cm_generator_"  # decorates generator functions, likewise
+TYPE = "_cm_type_"  # `type`, which model code cannot rebind under this name
+INT = "_cm_int_"  # `int`, likewise
+BINOP_GUARDS = {
+    "Mult": "_cm_mult_",
+    "Pow": "_cm_pow_",
+    "LShift": "_cm_lshift_",
+    "Mod": "_cm_mod_",
+    "FloorDiv": "_cm_floordiv_",
+}
 
 # Dunder attributes model code may read: strings, or methods it needs through super().
 ALLOWED_DUNDERS = frozenset(
@@ -194,6 +208,12 @@ GUARDED_METHODS = frozenset(
         "to_bytes",
         "register",
         "re",
+        "translate",
+        "encode",
+        "decode",
+        "elements",
+        "digest",
+        "hexdigest",
     }
 )
 
@@ -296,6 +316,7 @@ class Transformer:
         # far (a class body by assignment or `def`; any other scope by `def` only).
         self._scopes: list[tuple[bool, set[str]]] = [(False, set())]
         self._fields: dict[type, tuple[str, ...]] = {}
+        self._yields: list[bool] = []  # per enclosing function: whether it yields
         self._dispatch: dict[type, Any] = {
             getattr(ast, name[6:]): getattr(self, name)
             for name in dir(self)
@@ -494,13 +515,44 @@ class Transformer:
         elif is_dunder(name):
             self._scopes[-1][1].add(name)
         self.tool_uses.see(node)
+        self._yields.append(False)
         self._scoped(node)
+        is_generator = self._yields.pop()
         at = 1 if _has_docstring(node.body) else 0
         node.body.insert(at, _tick(node.body[0]))
+        if is_generator and isinstance(node, ast.FunctionDef):
+            node.decorator_list.append(_at(ast.Name(GENERATOR, ast.Load()), node))
         return node
+
+    def visit_Yield(self, node: ast.Yield | ast.YieldFrom) -> ast.AST:
+        if self._yields:
+            self._yields[-1] = True  # the innermost function is a generator
+        self.generic_visit(node)
+        return node
+
+    visit_YieldFrom = visit_Yield
 
     visit_FunctionDef = _function
     visit_AsyncFunctionDef = _function
+
+    def visit_GeneratorExp(self, node: ast.GeneratorExp) -> ast.AST:
+        self._scoped(node)
+        if any(g.is_async for g in node.generators):
+            return node
+        # `(e for x in it)` -> `_cm_genexp_(it, lambda _cm_it_: (e for x in _cm_it_))`: the
+        # iterable is still evaluated first, in the enclosing scope.
+        first = node.generators[0]
+        iterable = first.iter
+        first.iter = _at(ast.Name("_cm_it_", ast.Load()), iterable)
+        arguments = ast.arguments(
+            posonlyargs=[],
+            args=[_at(ast.arg("_cm_it_"), node)],
+            kwonlyargs=[],
+            kw_defaults=[],
+            defaults=[],
+        )
+        make = _at(ast.Lambda(arguments, node), node)
+        return _call(GENEXP, node, iterable, make)
 
     def _scoped(self, node: ast.AST, in_class: bool = False) -> None:
         """Walk `node` as a new scope, with the dunders it binds its own."""
@@ -511,7 +563,9 @@ class Transformer:
             self._scopes.pop()
 
     def visit_Lambda(self, node: ast.Lambda) -> ast.AST:
+        self._yields.append(False)  # a `yield` in a lambda is the lambda's, not ours
         self._scoped(node)
+        self._yields.pop()
         # `_cm_tick_()` returns a false value, so `tick() or body` is `body`.
         node.body = _at(ast.BoolOp(ast.Or(), [_call(TICK, node.body), node.body]), node.body)
         return node
@@ -546,7 +600,6 @@ class Transformer:
     visit_ListComp = _comprehension_scope
     visit_SetComp = _comprehension_scope
     visit_DictComp = _comprehension_scope
-    visit_GeneratorExp = _comprehension_scope
 
     def visit_comprehension(self, node: ast.comprehension) -> ast.AST:
         self.generic_visit(node)
@@ -566,16 +619,38 @@ class Transformer:
 
     def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
         self.generic_visit(node)
+        return self._guard_binop(node)
+
+    def _guard_binop(self, node: ast.BinOp) -> ast.AST:
         if _needs_guard(node.op, node.left, node.right):
             guard = BINOP_GUARDS[type(node.op).__name__]
             return _call(guard, node, node.left, node.right)
+        if isinstance(node.op, ast.Mod) and isinstance(node.left, ast.Name):
+            # `fmt % 5` formats when `fmt` is a string (`'%0999999999d'`): the guard, unless
+            # the left operand is an int, tested inline so that `i % 2` stays cheap.
+            is_int = _at(
+                ast.Compare(
+                    _call(TYPE, node, _at(ast.Name(node.left.id, ast.Load()), node)),
+                    [ast.Is()],
+                    [_at(ast.Name(INT, ast.Load()), node)],
+                ),
+                node,
+            )
+            guarded = _call(BINOP_GUARDS["Mod"], node, node.left, node.right)
+            return _at(ast.IfExp(is_int, node, guarded), node)  # type: ignore[no-any-return]
         return node
 
     def visit_AugAssign(self, node: ast.AugAssign) -> Any:
         self.generic_visit(node)
+        target = node.target
+        if isinstance(node.op, ast.Mod) and isinstance(target, ast.Name):
+            # `fmt %= 5`: as `fmt = fmt % 5`, with the same inline test as `visit_BinOp`
+            load = _at(ast.Name(target.id, ast.Load()), target)
+            value = self._guard_binop(_at(ast.BinOp(load, ast.Mod(), node.value), node))
+            assert isinstance(value, ast.expr)
+            return _at(ast.Assign([target], value), node)
         if not _needs_guard(node.op, node.target, node.value):
             return node
-        target = node.target
         op = type(node.op).__name__
         if isinstance(target, ast.Name):
             # `x *= n` -> `x = _cm_mult_(x, n)`
@@ -658,8 +733,13 @@ def _needs_guard(op: ast.operator, left: ast.expr, right: ast.expr) -> bool:
         if isinstance(left, ast.Constant) and isinstance(left.value, str | bytes):
             text = left.value if isinstance(left.value, str) else left.value.decode("latin-1")
             return "*" in text or percent_width(text) > SMALL_CONSTANT
-        # `n % 2` is arithmetic unless `n` is a format string; a numeric left operand never is.
-        return not (_small_number(right) or _small_number(left) or _is_float(left))
+        # A numeric left operand never formats; a name is tested inline (`visit_BinOp`).
+        if _small_number(left) or _is_float(left) or isinstance(left, ast.Name):
+            return not (_small_number(right) or _is_float(right) or _small_number(left))
+        return True
+    if isinstance(op, ast.FloorDiv):
+        # long division is quadratic in the sizes; by a small constant it is linear
+        return not (_small_number(right) or _is_float(right) or _is_float(left))
     return False
 
 

@@ -82,7 +82,10 @@ class Zygote:
         self.layers: list[str] = []
         if config.get("network"):  # first, while this process has one thread
             self.layers += isolation.unshare_namespaces()
-        self.executor = InProcessExecutor(allowed_modules=config["allowed_modules"])
+        # One memory setting: the worker's address-space limit, and the run's growth limit.
+        self.executor = InProcessExecutor(
+            allowed_modules=config["allowed_modules"], memory_mb=config.get("memory_mb")
+        )
         self.nobody = isolation.nobody() if os.geteuid() == 0 else None
         # Freed to report running out of memory. Made here, shared by every worker: what it
         # gives back when freed is address space (what the limit counts), not pages.

@@ -17,7 +17,10 @@ from ._runtime import (
     ImportPolicyError,
     PolicyError,
     Timeout,
+    disarm,
     install_unraisable_filter,
+    resident_memory,
+    track_async_generators,
 )
 
 __all__ = [
@@ -32,6 +35,9 @@ __all__ = [
     "PolicyError",
     "Timeout",
     "base_builtins",
+    "disarm",
     "install_unraisable_filter",
     "make_print",
+    "resident_memory",
+    "track_async_generators",
 ]

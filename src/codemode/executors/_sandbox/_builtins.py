@@ -18,11 +18,15 @@ from .._policy import check_attribute, is_reserved
 from ._facade import shown_as
 from ._guards import (
     _SEQUENCES,
+    MAX_DIGIT_OPS,
+    _check_codec,
     _check_width,
     attr_guard,
+    check_division,
     format_builtin,
     pow_guard,
 )
+from ._iterators import BUILTINS as ITERATOR_BUILTINS
 from ._owner import (
     build_class,
     init_guard,
@@ -156,6 +160,13 @@ def delattr_builtin(*args: Any, **kwargs: Any) -> None:
 def pow_builtin(base: Any, exp: Any, mod: Any = None) -> Any:
     if mod is None:
         return pow_guard(base, exp)
+    if isinstance(exp, int) and isinstance(mod, int) and exp > 0:
+        # one modular multiplication per exponent bit, each quadratic in the modulus's digits
+        cost = exp.bit_length() * (mod.bit_length() // 30 + 1) ** 2
+        if cost > MAX_DIGIT_OPS:
+            raise _refuse(
+                f"pow() with a {exp.bit_length()}-bit exponent and a {mod.bit_length()}-bit modulus"
+            )
     return pow(base, exp, mod)
 
 
@@ -187,6 +198,11 @@ def format_call(*args: Any, **kwargs: Any) -> str:
     if kwargs or not 1 <= len(args) <= 2:
         return format(*args, **kwargs)
     return format_builtin(*args)
+
+
+def divmod_builtin(x: Any, y: Any, /) -> Any:
+    check_division(x, y)
+    return divmod(x, y)
 
 
 def range_builtin(*args: Any) -> Any:
@@ -234,10 +250,15 @@ class BigRange:
         return len(self._range)
 
     def __getitem__(self, index: Any) -> Any:
-        return self._range[index]
+        item = self._range[index]
+        # a slice of a huge range is a huge range (`range(10**18)[::2]`): it stays chunked
+        return BigRange(item, self._execution) if isinstance(item, range) else item
 
     def __contains__(self, value: Any) -> bool:
-        return value in self._range
+        if type(value) is int or type(value) is bool:
+            return value in self._range  # computed, not searched
+        # anything else (`1.5 in r`) is compared item by item: in checked chunks
+        return any(item == value for item in self)
 
     def __eq__(self, other: Any) -> bool:
         return self._range == (other._range if isinstance(other, BigRange) else other)
@@ -277,37 +298,6 @@ def _range_size(r: range) -> int:
     if r.step > 0:
         return max(0, (r.stop - r.start + r.step - 1) // r.step)
     return max(0, (r.start - r.stop - r.step - 1) // -r.step)
-
-
-def checked(
-    iterator: Iterable[Any],
-    kind: type[itertools.chain[Any]] = itertools.chain,
-    progress: list[Any] | None = None,
-) -> Iterator[Any]:
-    """Iterate a possibly endless or huge C iterator with deadline checks every few items, as a
-    `kind` (a chain). `progress`, when given, holds how many items were taken from `iterator`
-    and the iterator over the current chunk (what is taken but not yet handed out)."""
-    execution = CURRENT.get(None)
-    it = iter(iterator)
-
-    def chunks() -> Iterator[Iterator[Any]]:
-        baseline = resident_memory()
-        for number in itertools.count():
-            if execution is not None and execution.expired:
-                raise Timeout()
-            if number % 256 == 255 and resident_memory() - baseline > MAX_MEMORY_GROWTH:
-                raise _refuse(f"iterating grew memory by more than {MAX_MEMORY_GROWTH >> 20} MB")
-            chunk = tuple(itertools.islice(it, 256))
-            if not chunk:
-                return
-            if progress is None:
-                yield iter(chunk)
-            else:
-                progress[0] += len(chunk)
-                progress[1] = iter(chunk)
-                yield progress[1]
-
-    return kind.from_iterable(chunks())
 
 
 def iter_builtin(*args: Any, **kwargs: Any) -> Iterator[Any]:
@@ -358,6 +348,8 @@ def _sized(real: type) -> Callable[..., Any]:
     def make(*args: Any, **kwargs: Any) -> Any:
         if args and isinstance(args[0], int) and not isinstance(args[0], bool):
             _check_width(args[0], real.__name__)
+        elif args and isinstance(args[0], str):  # `bytes(text, "punycode")`
+            _check_codec(args[0], args[1] if len(args) > 1 else kwargs.get("encoding"))
         return real(*args, **kwargs)
 
     return make
@@ -462,10 +454,12 @@ def base_builtins() -> dict[str, Any]:
                 ("pow", pow_call),
                 ("iter", iter_builtin),
                 ("format", format_call),
+                ("divmod", divmod_builtin),
             )
         },
         range=stand_in(range),
         type=stand_in(type),
+        **ITERATOR_BUILTINS,  # map, filter, zip, enumerate: their depth is bounded
         bytes=stand_in(bytes),
         bytearray=stand_in(bytearray),
         ToolError=ToolError,

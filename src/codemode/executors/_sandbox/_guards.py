@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import _string  # type: ignore[import-not-found]  # CPython's format-field parser
 import abc
+import codecs
+import collections
 import functools
+import hashlib
 import string
 import sys
 from collections.abc import Callable, Mapping
@@ -14,6 +17,7 @@ from typing import Any
 
 from .. import _policy as policy
 from .._policy import check_attribute, format_spec_width, percent_width
+from ._iterators import checked, generator_function, genexp
 from ._owner import (
     class_dict,
     class_mro,
@@ -62,14 +66,15 @@ def mul_guard(a: Any, b: Any, /) -> Any:
 
 
 def _check_pow(a: Any, b: Any) -> None:
-    if isinstance(b, int) and b > 64:
+    if isinstance(b, int) and b > 1:
         if isinstance(a, int):
             if abs(a) <= 1:  # -1, 0 and 1 to any power stay one bit
                 return
             bits = a.bit_length() * b
             if bits > MAX_INT_BITS:
                 digits = int(bits * 0.30103)
-                raise _refuse(f"{a} ** {b} would be a number of about {digits} digits")
+                base = f"{a}" if a.bit_length() < 64 else f"a {a.bit_length()}-bit integer"
+                raise _refuse(f"{base} ** {b} would be a number of about {digits} digits")
         elif hasattr(a, "numerator") and hasattr(a, "denominator") and not isinstance(a, float):
             bits = (int(a.numerator).bit_length() + int(a.denominator).bit_length()) * b
             if bits > MAX_INT_BITS:
@@ -91,7 +96,28 @@ def lshift_guard(a: Any, b: Any, /) -> Any:
     return a << b
 
 
+# Digit operations (of 30 bits) past which one integer operation is refused: about a second.
+MAX_DIGIT_OPS = 300_000_000
+
+
+def check_division(a: Any, b: Any) -> None:
+    """Long division is quadratic: `a // b` of a 4-million-bit `a` by a 2-million-bit `b` holds
+    the interpreter for many seconds in one C call."""
+    if (type(a) is int and type(b) is int) or (isinstance(a, int) and isinstance(b, int)):
+        digits_a, digits_b = a.bit_length() // 30 + 1, b.bit_length() // 30 + 1
+        if digits_a > 1000 and digits_b > 1000 and digits_a * digits_b > MAX_DIGIT_OPS:
+            raise _refuse(f"dividing integers of {a.bit_length()} and {b.bit_length()} bits")
+
+
+def floordiv_guard(a: Any, b: Any) -> Any:
+    check_division(a, b)
+    return a // b
+
+
 def _check_mod(a: Any, b: Any) -> None:
+    if isinstance(a, int):
+        check_division(a, b)
+        return
     if isinstance(a, str | bytes | bytearray):
         text = a if isinstance(a, str) else bytes(a).decode("latin-1")
         width = percent_width(text)
@@ -108,6 +134,7 @@ def mod_guard(a: Any, b: Any, /) -> Any:
 
 
 _OP_CHECKS: dict[str, Callable[[Any, Any], None]] = {
+    "FloorDiv": check_division,
     "Mult": _check_mul,
     "Pow": _check_pow,
     "LShift": _check_lshift,
@@ -288,7 +315,52 @@ def _to_bytes(number: int, length: int = 1, *args: Any, **kwargs: Any) -> bytes:
     return result
 
 
+def _translate(text: Any, table: Any, *args: Any) -> Any:
+    if isinstance(text, str) and isinstance(table, dict):
+        # each character mapped to a longer string grows the result by its occurrences
+        size = len(text)
+        for key, value in table.items():
+            if isinstance(value, str) and len(value) > 1:
+                char = chr(key) if isinstance(key, int) else key
+                if isinstance(char, str):
+                    size += text.count(char) * (len(value) - 1)
+        if size > MAX_ITEMS:
+            raise _refuse(f"translate would make {size} characters (limit {MAX_ITEMS})")
+    return text.translate(table, *args)
+
+
+# Codecs written in Python whose time grows with the square of the input (punycode; idna uses it).
+_QUADRATIC_CODECS = frozenset({"punycode", "idna"})
+MAX_QUADRATIC_CODEC = 20_000
+
+
+def _check_codec(text: Any, encoding: Any) -> None:
+    if isinstance(encoding, str) and len(text) > MAX_QUADRATIC_CODEC:
+        try:
+            name = codecs.lookup(encoding).name
+        except LookupError:
+            return
+        if name in _QUADRATIC_CODECS:
+            raise _refuse(
+                f"{name} of {len(text)} characters (limit {MAX_QUADRATIC_CODEC}): its time grows "
+                "with the square of the length"
+            )
+
+
+def _encode(text: Any, encoding: Any = "utf-8", errors: Any = "strict") -> Any:
+    _check_codec(text, encoding)
+    return text.encode(encoding, errors)
+
+
+def _decode(data: Any, encoding: Any = "utf-8", errors: Any = "strict") -> Any:
+    _check_codec(data, encoding)
+    return data.decode(encoding, errors)
+
+
 _TEXT_METHODS: dict[str, Callable[..., Any]] = {
+    "translate": _translate,
+    "encode": _encode,
+    "decode": _decode,
     "format": safe_format,
     "format_map": safe_format_map,
     "join": _join,
@@ -345,15 +417,69 @@ def attr_guard(obj: Any, name: str) -> Any:
         return functools.partial(_to_bytes, obj)
     elif obj is int and name == "to_bytes":
         return _to_bytes
-    elif name == "register" and isinstance(obj, abc.ABCMeta) and not owned(obj):
-        # `collections.abc.Sequence.register(dict)` would change isinstance() for the host.
-        raise PolicyError(f"cannot register classes with {obj.__name__}: it belongs to the host")
+    elif name == "register":
+        return _register_guard(getattr(obj, name))
+    elif name == "elements" and _is_or_of(obj, collections.Counter):
+        # `Counter(a=10**12).elements()` repeats in C, past the deadline, into any consumer
+        elements = getattr(obj, name)
+        return lambda *args: checked(elements(*args))
+    elif name in ("digest", "hexdigest") and _is_or_of(obj, *_SHAKES):
+        # a SHAKE digest is as long as asked: `shake_128().digest(10**10)` allocates 10 GB
+        digest = getattr(obj, name)
+        if isinstance(obj, type):
+            return lambda shake, length: digest(shake, _checked_width(length, name))
+        return lambda length: digest(_checked_width(length, name))
     return getattr(obj, name)
+
+
+def _is_or_of(obj: Any, *classes: type) -> bool:
+    """`obj` is an instance of one of `classes`, or one of them, or a subclass."""
+    if isinstance(obj, type):
+        return issubclass(obj, classes)
+    return isinstance(obj, classes)
+
+
+_SHAKES = (type(hashlib.shake_128()), type(hashlib.shake_256()))
+
+
+def _checked_width(width: Any, what: str) -> Any:
+    _check_width(width, what)
+    return width
+
+
+_ABC_REGISTER = abc.ABCMeta.register
+
+
+def _register_guard(method: Any) -> Any:
+    """A host ABC's registry is process-wide: `register` on it (read from the class, its
+    metaclass, `super()` or `methodcaller`) would change `isinstance` for the host and every
+    later run. Judged by the method reached, not by the route: only the program's own ABCs."""
+    if method is _ABC_REGISTER:  # unbound, from `type(X)` or `abc.ABCMeta`
+
+        def register(cls: Any, subclass: Any) -> Any:
+            _check_registry(cls)
+            return _ABC_REGISTER(cls, subclass)
+
+        return register
+    if getattr(method, "__func__", None) is _ABC_REGISTER:
+        _check_registry(method.__self__)
+    return method
+
+
+def _check_registry(cls: Any) -> None:
+    if not owned(cls):
+        name = getattr(cls, "__name__", type(cls).__name__)
+        raise PolicyError(f"cannot register classes with {name}: it belongs to the host")
 
 
 # -- what the transformer's names resolve to ----------------------------------------------------
 
 GUARDS: dict[str, Any] = {
+    policy.GENEXP: genexp,
+    policy.GENERATOR: generator_function,
+    policy.BINOP_GUARDS["FloorDiv"]: floordiv_guard,
+    policy.TYPE: type,
+    policy.INT: int,
     policy.WRITE: write_guard,
     policy.PRIVATE: private_guard,
     policy.ATTR: attr_guard,

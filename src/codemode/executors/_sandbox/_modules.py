@@ -55,10 +55,47 @@ DEFAULT_MODULES = (
 # Modules the C code of allowed modules imports for itself (never the program's to import).
 STDLIB_INTERNAL = frozenset({"_strptime"})
 
+# Code that evaluates strings, in the allowed modules (issue 9, cause 3): every place the
+# standard library `eval`s, `exec`s, `compile`s or `__import__`s text a program can supply, or
+# matches a program's pattern with the stdlib `re` (no deadline), and how it is closed.
+#
+#   module       sink                                            closed by
+#   typing       get_type_hints: eval of str/ForwardRef           left out of the facade
+#   typing       evaluate_forward_ref (3.14): eval                left out of the facade
+#   typing       ForwardRef._evaluate: eval                       private, and a host base's:
+#                                                                 refused on a program subclass
+#                                                                 too (`_owner`); ForwardRef()
+#                                                                 itself only compiles
+#   typing       get_overloads/overload: process-wide registry    per-run registry (facade_types)
+#   functools    singledispatch.register(f): get_type_hints       facade: annotations must be
+#                on f's annotations                               classes, never evaluated
+#   functools    singledispatchmethod: the same                   left out of the facade
+#   dataclasses  _create_fn: exec of generated source             source holds field names only
+#                                                                 (identifiers); types/defaults
+#                                                                 are passed as objects
+#   dataclasses  make_dataclass(namespace=): a class body         facade: names held to the
+#                                                                 class body's rules
+#   collections  namedtuple: eval of a lambda built from names    stdlib checks identifiers;
+#                                                                 facade bounds the field count
+#   enum         functional API: names split, no eval             nothing to close
+#   string       Template.__init_subclass__: stdlib re.compile    facade Template: `regex`,
+#                of a subclass's pattern/idpattern/delimiter      matched under the deadline
+#   string       Formatter: getattr by field name                 left out; str.format guarded
+#   re           compile/match: stdlib re                         facade backed by `regex`
+#   textwrap     wordsep_re & co: stdlib re, fixed patterns;      a subclass's own patterns come
+#                a subclass may set its own                       from the `re` facade
+#   json         decoder/encoder: fixed stdlib patterns           linear patterns; nothing else
+#   fractions    _RATIONAL_FORMAT: fixed stdlib pattern           linear pattern
+#   C code       PyImport_Import (e.g. `warnings`) looks up       `Importer`: only `_C_IMPORTS`
+#                the frame's `__import__`                         for C callers
+#   copy, operator, random, statistics, math, cmath, heapq, bisect, base64, hashlib, uuid,
+#   datetime, time, unicodedata, decimal, itertools, asyncio: no such sink (datetime's and
+#   time's strptime compile with `re` from an escaped format: fixed directive patterns).
+
 # Members left out of otherwise public modules, and why (a family's own list is in its module).
 _EXCLUDED: dict[str, frozenset[str]] = {
-    # C loops that ignore the deadline
-    "hashlib": frozenset({"pbkdf2_hmac", "scrypt", "file_digest", "shake_128", "shake_256"}),
+    # C loops that ignore the deadline (a SHAKE digest's length is checked: `attr_guard`)
+    "hashlib": frozenset({"pbkdf2_hmac", "scrypt", "file_digest"}),
     **facade_text.EXCLUDED,
     **facade_numbers.EXCLUDED,
     **facade_time.EXCLUDED,
@@ -76,8 +113,15 @@ _SPECIAL: dict[str, Callable[[], dict[str, Any]]] = {
     **facade_types.FACADES,
 }
 
+# What the interpreter's C code imports for itself while model code runs: `warnings`, to report
+# (and to let the host's hooks filter) a warning such as a never-awaited coroutine.
+_C_IMPORTS = frozenset({"warnings"})
+
 # Modules whose facade differs per execution.
-PER_EXECUTION: dict[str, Callable[[], dict[str, Any]]] = dict(facade_numbers.PER_EXECUTION)
+PER_EXECUTION: dict[str, Callable[[], dict[str, Any]]] = {
+    **facade_numbers.PER_EXECUTION,
+    **facade_types.PER_EXECUTION,
+}
 
 
 @functools.cache
@@ -119,6 +163,10 @@ class Importer:
         fromlist: Any = (),
         level: int = 0,
     ) -> Any:
+        if type(fromlist) is list and not fromlist and name in _C_IMPORTS:
+            # CPython's own C code importing a helper for itself (`PyImport_Import` looks up the
+            # running frame's `__import__`, passing `[]`); compiled imports pass None or a tuple.
+            return importlib.import_module(name)
         if level:
             raise ImportPolicyError("relative imports are not allowed")
         if name == "codemode":  # models write it often; the tools are already bound to that name

@@ -8,9 +8,13 @@ import asyncio
 import contextvars
 import os
 import sys
+import types
+import warnings
+import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ..._program import FILENAME as PROGRAM_FILENAME
 from .._policy import GUARD_PREFIX
 
 if TYPE_CHECKING:
@@ -80,35 +84,53 @@ def _refuse(what: str) -> AllocationRefused:
 
 
 class Execution:
-    """What one execution's guards share: the deadline flag, spawned tasks, the namespace."""
+    """What one execution's guards share: the deadline flag, spawned tasks, the namespace, and
+    everything the program armed that must be disarmed when it ends (see `disarm`)."""
 
     __slots__ = (
         "__weakref__",
-        "cancelled",
+        "agens",
+        "baseline",
+        "cancels",
         "dead",
         "deadline",
+        "endings",
         "expired",
         "globals",
+        "memory_limit",
         "modules",
+        "overloads",
+        "reason",
         "replay",
         "tasks",
+        "timers",
         "waker",
     )
 
-    def __init__(self, deadline: float | None = None) -> None:
+    def __init__(self, deadline: float | None = None, memory_limit: int | None = None) -> None:
         self.deadline = deadline  # time.monotonic() value, or None for no limit
+        self.memory_limit = memory_limit  # bytes the process may grow by during the run, or None
+        self.baseline: int | None = None  # resident memory when the run started
         self.expired = False
-        self.cancelled = False
+        self.reason = "timeout"  # why it expired: "timeout" or "memory"
+        self.cancels = 0  # cancellations of the caller's task that the run itself caused
         self.modules: dict[str, ModuleFacade] = {}
         self.dead = False
         self.globals: dict[str, Any] = {}
-        self.tasks: set[asyncio.Task[Any]] = set()
+        self.tasks: set[asyncio.Future[Any]] = set()  # its tasks and gathering futures
+        self.timers: list[Any] = []  # `asyncio.timeout`s the program entered and has not left
+        self.agens: list[weakref.ref[Any]] | None = None  # its async generators, once it has any
+        self.endings: list[Callable[[], None]] | None = None  # to undo when the run ends
+        self.overloads: dict[str, list[Any]] | None = None  # `typing.overload`s
         self.replay: Any = None  # a `_replay.RunReplay` when the run may pause
         # the loop and the task the watchdog wakes at the deadline, until the execution is over
         self.waker: tuple[asyncio.AbstractEventLoop, asyncio.Task[Any] | None] | None = None
 
-    def expire(self) -> None:
-        """The deadline passed: from now on every check in model code raises `Timeout`."""
+    def expire(self, reason: str = "timeout") -> None:
+        """The deadline passed (or memory grew past the limit): from now on every check in
+        model code raises `Timeout`."""
+        if not self.expired:
+            self.reason = reason
         self.expired = True
         self.globals[TICK_NAME] = _raise_timeout
 
@@ -117,18 +139,123 @@ class Execution:
         self.dead = True
         self.globals[TICK_NAME] = _raise_timeout
 
+    def at_end(self, undo: Callable[[], None]) -> None:
+        """Have `undo` run when the run ends (in the caller's task)."""
+        if self.endings is None:
+            self.endings = []
+        self.endings.append(undo)
+
     def spawn(self, awaitable: Any) -> asyncio.Future[Any]:
+        if type(awaitable) is types.CoroutineType:
+            awaitable = contained(awaitable)
         if self.replay is not None and asyncio.iscoroutine(awaitable):
             # a run that may pause: the task gets its own slot (see `_replay.TaskSlot`)
             task = asyncio.get_running_loop().create_task(
                 awaitable, context=self.replay.child_context()
             )
-            self.tasks.add(task)
+            self.adopt(task)
             return task
         future: asyncio.Future[Any] = asyncio.ensure_future(awaitable)
         if isinstance(future, asyncio.Task):
-            self.tasks.add(future)
+            self.adopt(future)
         return future
+
+    def adopt(self, task: asyncio.Future[Any]) -> None:
+        """The task belongs to the run: cancelled when it ends, its failure never logged."""
+        self.tasks.add(task)
+
+
+async def contained(coro: Any) -> Any:
+    """Await a coroutine of the program in a task of its own: asyncio re-raises `SystemExit` and
+    `KeyboardInterrupt` out of the event loop (killing the host's `run_until_complete`), so in
+    a task they become ordinary errors of the program."""
+    try:
+        return await coro
+    except (SystemExit, KeyboardInterrupt) as exc:
+        raise RuntimeError(f"{type(exc).__name__} raised in a task: {exc}") from None
+
+
+def disarm(execution: Execution, task: asyncio.Task[Any] | None) -> None:
+    """The run is over: nothing it armed may fire later (it would cancel the caller's task, or
+    run the program's code after its end), and the caller's task is left as it was found."""
+    if not (
+        execution.timers
+        or execution.cancels
+        or execution.tasks
+        or execution.agens
+        or execution.endings
+    ):
+        return  # it armed nothing: the usual case, kept cheap
+    for timer in execution.timers:  # `asyncio.timeout(...)` entered by hand and never left
+        if not timer.expired():
+            timer.reschedule(None)
+    execution.timers.clear()
+    if task is not None:
+        for _ in range(execution.cancels):  # what the deadline and the program's timeouts did
+            task.uncancel()
+    execution.cancels = 0
+    for child in execution.tasks:
+        if child.done():
+            _retrieve(child)
+        else:
+            child.cancel("codemode: the execution is over")
+            child.add_done_callback(_retrieve)
+    execution.tasks.clear()
+    for ref in execution.agens or ():
+        agen = ref()
+        if agen is not None:  # finish it now: its `finally` stops at its first check
+            _close_now(agen)
+    execution.agens = None
+    for undo in reversed(execution.endings or ()):
+        undo()
+    execution.endings = None
+
+
+def _close_now(agen: Any) -> None:
+    closing = agen.aclose()
+    try:
+        closing.send(None)
+    except BaseException:  # StopIteration, Timeout, or its own error: all the same
+        pass
+    else:
+        closing.close()  # it awaited in its `finally`: nothing will resume it
+
+
+def track_async_generators() -> None:
+    """Have this thread's first-iteration hook record the program's async generators in their
+    run, so that the run's end finishes them (the event loop's finalizer would otherwise run
+    their code later, in a task of its own)."""
+    hooks = sys.get_asyncgen_hooks()
+    if getattr(hooks.firstiter, "codemode", False):
+        return
+    previous, previous_finalizer = hooks.firstiter, hooks.finalizer
+
+    def firstiter(agen: Any) -> None:
+        if _program_code(agen):
+            execution = CURRENT.get(None)
+            if execution is not None:
+                if execution.agens is None:
+                    execution.agens = []
+                execution.agens.append(weakref.ref(agen))
+        if previous is not None:
+            previous(agen)
+
+    def finalizer(agen: Any) -> None:
+        # A program's async generator dropped unfinished is finished here and now, not in a
+        # task of the loop's that would run the program's code after its run.
+        if _program_code(agen):
+            _close_now(agen)
+        elif previous_finalizer is not None:
+            previous_finalizer(agen)
+
+    firstiter.codemode = True  # type: ignore[attr-defined]
+    sys.set_asyncgen_hooks(firstiter=firstiter, finalizer=finalizer)
+
+
+def _retrieve(task: asyncio.Future[Any]) -> None:
+    # a failed task nobody awaited is the program's business, not a line on the host's stderr
+    if not task.cancelled():
+        task.exception()
 
 
 CURRENT: contextvars.ContextVar[Execution] = contextvars.ContextVar("codemode_execution")
@@ -139,22 +266,55 @@ def _raise_timeout() -> None:
     raise Timeout()
 
 
+def _program_code(obj: Any) -> bool:
+    """Whether `obj` is a generator, coroutine or async generator of model code."""
+    code = getattr(obj, "gi_code", None) or getattr(obj, "cr_code", None)
+    code = code or getattr(obj, "ag_code", None)
+    return code is not None and code.co_filename == PROGRAM_FILENAME
+
+
+def _from_program(traceback: Any) -> bool:
+    while traceback is not None:
+        if traceback.tb_frame.f_code.co_filename == PROGRAM_FILENAME:
+            return True
+        traceback = traceback.tb_next
+    return False
+
+
 def _quiet_unraisable(previous: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """A leftover generator of a finished execution is closed when it is garbage collected; its
-    `finally` then stops at the first check, raising `Timeout` where nobody can catch it. That
-    is the policy working, not an error worth printing on the host's stderr."""
+    """What a program leaves to the garbage collector (a generator closed late, whose `finally`
+    stops at its first check with `Timeout`; an error raised there) is not the host's to print:
+    nothing a program wrote reaches the host's stderr."""
 
     def hook(unraisable: Any) -> None:
-        if not isinstance(unraisable.exc_value, Timeout):
-            previous(unraisable)
+        if isinstance(unraisable.exc_value, Timeout) or _program_code(unraisable.object):
+            return
+        if _from_program(unraisable.exc_traceback):
+            return
+        previous(unraisable)
 
     hook.codemode = True  # type: ignore[attr-defined]
     return hook
 
 
+def _quiet_showwarning(previous: Callable[..., Any]) -> Callable[..., Any]:
+    """A warning raised on behalf of model code (its frame is the warning's origin) is the
+    program's, not the host's to print."""
+
+    def showwarning(message: Any, category: Any, filename: str, *args: Any, **kwargs: Any) -> None:
+        if filename != PROGRAM_FILENAME:
+            previous(message, category, filename, *args, **kwargs)
+
+    showwarning.codemode = True  # type: ignore[attr-defined]
+    return showwarning
+
+
 def install_unraisable_filter() -> None:
+    """Install, once per process, the hooks that keep what programs leave behind off stderr."""
     if not getattr(sys.unraisablehook, "codemode", False):
         sys.unraisablehook = _quiet_unraisable(sys.unraisablehook)
+    if not getattr(warnings.showwarning, "codemode", False):
+        warnings.showwarning = _quiet_showwarning(warnings.showwarning)
 
 
 def current() -> Execution:

@@ -83,9 +83,16 @@ _ALSO: dict[type, Any] = {}  # real class -> what else `isinstance` accepts (Big
 _STAND_INS: dict[type, StandIn] = {}  # real class -> its stand-in or view
 
 
-def install_stand_ins(makers: dict[type, Callable[..., Any]], aliases: dict[type, type]) -> None:
-    """Called once by `_builtins`: the stand-ins of the builtins it replaces. `aliases` maps a
-    class of ours to the builtin it stands for (`BigRange` is a `range` to model code)."""
+def install_stand_ins(
+    makers: dict[type, Callable[..., Any]],
+    aliases: dict[type, type],
+    sealed: tuple[type, ...] = (),
+) -> None:
+    """Called once by `_builtins` (and by a facade whose class needs one, `decimal.Decimal`): the
+    stand-ins of the classes replaced. `aliases` maps a class of ours to the builtin it stands for
+    (`BigRange` is a `range` to model code); `sealed` ones cannot be subclassed (a subclass would
+    build without the stand-in's checks)."""
+    _NOT_SUBCLASSED.update(sealed)
     for real, make in makers.items():
         _STAND_INS[real] = _stand_in(real, make)
     for alias, real in aliases.items():
@@ -191,4 +198,4 @@ def real_bases(bases: tuple[Any, ...]) -> tuple[Any, ...]:
 
 
 # Stand-ins whose real class, once subclassed, would build without the stand-in's size check.
-_NOT_SUBCLASSED = frozenset({bytes, bytearray})
+_NOT_SUBCLASSED: set[type] = {bytes, bytearray}

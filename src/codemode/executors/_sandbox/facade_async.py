@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable, Iterator
+from types import TracebackType
 from typing import Any
 
 from ._replay import child_context
-from ._runtime import PolicyError, current
+from ._runtime import Execution, PolicyError, contained, current
 
 
 class TaskHandle:
@@ -82,7 +83,9 @@ def _asyncio_module() -> dict[str, Any]:
                 spawned[aw] = execution.spawn(aw)
             futures.append(spawned[aw])
         # The gathering future goes back behind a handle: awaitable, no way to its loop.
-        return TaskHandle(asyncio.gather(*futures, return_exceptions=return_exceptions))
+        gathering = asyncio.gather(*futures, return_exceptions=return_exceptions)
+        execution.adopt(gathering)
+        return TaskHandle(gathering)
 
     def create_task(coro: Any, *, name: str | None = None, context: None = None) -> TaskHandle:
         if context is not None:
@@ -113,16 +116,20 @@ def _asyncio_module() -> dict[str, Any]:
             object.__setattr__(self, "_cm_group_", asyncio.TaskGroup())
 
         async def __aenter__(self) -> TaskGroup:
-            await self._cm_group_.__aenter__()
+            group = self._cm_group_
+            await group.__aenter__()
+            _answer_to_run(group, "_parent_task")
             return self
 
         async def __aexit__(self, *exc: Any) -> Any:
             return await self._cm_group_.__aexit__(*exc)
 
         def create_task(self, coro: Any, *, name: str | None = None) -> TaskHandle:
+            if asyncio.iscoroutine(coro):
+                coro = contained(coro)
             # in a run that may pause, the task's own slot (see `_replay.TaskSlot`)
             task = self._cm_group_.create_task(coro, name=name, context=child_context())
-            current().tasks.add(task)
+            current().adopt(task)
             return TaskHandle(task)
 
     async def wait(
@@ -151,6 +158,10 @@ def _asyncio_module() -> dict[str, Any]:
             return TaskHandle(task)
         return MainTask(task)  # the program's own top level: it ends by returning
 
+    def timeout(delay: float | None) -> Timeout:
+        when = None if delay is None else asyncio.get_running_loop().time() + delay
+        return Timeout(when)
+
     def run(main: Any, *, debug: bool | None = None) -> Any:
         raise PolicyError(
             "asyncio.run() is not needed: the event loop is already running; `await` instead"
@@ -171,7 +182,9 @@ def _asyncio_module() -> dict[str, Any]:
         TaskGroup=TaskGroup,
         run=run,
         sleep=asyncio.sleep,
-        timeout=asyncio.timeout,
+        timeout=timeout,
+        timeout_at=Timeout,
+        Timeout=Timeout,
         Semaphore=asyncio.Semaphore,
         Barrier=asyncio.Barrier,
         BrokenBarrierError=asyncio.BrokenBarrierError,
@@ -197,6 +210,71 @@ def _unwrap(aw: Any) -> Any:
     if isinstance(aw, MainTask):  # it would join the execution's tasks, cancelled at its end
         raise PolicyError("the program's main task cannot be awaited: it is the one running")
     return object.__getattribute__(aw, "_cm_task_") if isinstance(aw, TaskHandle) else aw
+
+
+class Timeout(asyncio.Timeout):  # type: ignore[misc]  # final to typeshed, not at run time
+    """`asyncio.timeout` that answers to the run: it cancels the run's task through
+    `_RunTask`, and a timeout the program enters and never leaves is disarmed when the run
+    ends (asyncio's own would cancel the caller's task a moment later)."""
+
+    async def __aenter__(self) -> Timeout:
+        await super().__aenter__()
+        current().timers.append(self)
+        _answer_to_run(self, "_task")
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_val: BaseException | None,
+        exc_tb: TracebackType | None,
+    ) -> None:
+        try:
+            await super().__aexit__(exc_type, exc_val, exc_tb)
+        finally:
+            timers = current().timers
+            if self in timers:
+                timers.remove(self)
+
+
+def _answer_to_run(primitive: Any, attribute: str) -> None:
+    """A timeout or task group entered in the run's own task (the caller's, which runs the
+    program's main) cancels it through `_RunTask`, which keeps count."""
+    execution = current()
+    waker = execution.waker
+    task = getattr(primitive, attribute, None)
+    if waker is not None and isinstance(task, asyncio.Task) and task is waker[1]:
+        setattr(primitive, attribute, _RunTask(task, execution))
+
+
+class _RunTask:
+    """The caller's task as the program's timeouts and task groups see it: their `cancel`s are
+    counted as the run's own (so they are never taken for the caller's cancellation, and are
+    undone when the run ends), and once the run is over they do nothing."""
+
+    __slots__ = ("_execution", "_task")
+
+    def __init__(self, task: asyncio.Task[Any], execution: Execution) -> None:
+        self._task = task
+        self._execution = execution
+
+    def cancel(self, msg: Any = None) -> bool:
+        if self._execution.dead:
+            return False
+        self._execution.cancels += 1
+        return self._task.cancel(msg)
+
+    def uncancel(self) -> int:
+        if self._execution.dead:
+            return self._task.cancelling()
+        self._execution.cancels -= 1
+        return self._task.uncancel()
+
+    def cancelling(self) -> int:
+        return self._task.cancelling()
+
+    def done(self) -> bool:
+        return self._task.done()
 
 
 FACADES: dict[str, Callable[[], dict[str, Any]]] = {"asyncio": _asyncio_module}

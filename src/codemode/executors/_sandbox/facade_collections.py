@@ -4,35 +4,46 @@ change what they wrap, for the program's own functions only)."""
 
 from __future__ import annotations
 
+import collections
 import functools
 import itertools
 import operator
+import types
+import typing
 from collections.abc import Callable
 from typing import Any
 
-from ._builtins import _check_getattr_name, checked, getattr_builtin
+from ..._program import PROGRAM_MODULE
+from ._builtins import _check_getattr_name, getattr_builtin
 from ._facade import _public_members
 from ._guards import opcheck_guard
+from ._iterators import ITERTOOLS, Tracked, checked, depth_of
 from ._owner import _owned_only
+from ._runtime import MAX_ITEMS, PolicyError, _refuse
 
 EXCLUDED: dict[str, frozenset[str]] = {
+    # registers from annotations through `typing.get_type_hints` (evaluates strings)
     "functools": frozenset({"singledispatchmethod"}),
 }
 
 
-class _Checked(itertools.chain):  # type: ignore[type-arg]
+class _Checked(Tracked, itertools.chain):  # type: ignore[type-arg]
     """An itertools iterator run in chunks checked against the deadline (a C consumer such as
     `sum(count())` would never stop), typed and shown as the iterator it runs: its class is
     named `count`, `product`, ...; `repr(count(5))` is `count(5)`, also part way through."""
 
-    __slots__ = ("_cm_made_", "_cm_progress_")
+    __slots__ = ("_cm_depth_", "_cm_made_", "_cm_progress_")
     _cm_real_: type
     _cm_made_: tuple[tuple[Any, ...], dict[str, Any]]
     _cm_progress_: list[Any]
 
     def __new__(cls, *args: Any, **kwargs: Any) -> _Checked:
+        name = cls._cm_real_.__name__
+        if name in _POOLED:
+            _check_pools(name, args, kwargs)
+        depth = depth_of(*args, *kwargs.values())
         progress: list[Any] = [0, iter(())]
-        made = checked(cls._cm_real_(*args, **kwargs), cls, progress)
+        made = checked(cls._cm_real_(*args, **kwargs), depth, cls, progress)
         assert isinstance(made, _Checked)
         made._cm_made_ = (args, kwargs)
         made._cm_progress_ = progress
@@ -80,6 +91,7 @@ def _checked_type(real: type) -> type:
 
 def _guarded_itertools() -> dict[str, Any]:
     members = _public_members(itertools, frozenset())
+    members.update(ITERTOOLS)  # each layer knows its depth (`_iterators`)
 
     for name in (
         "count",
@@ -92,6 +104,25 @@ def _guarded_itertools() -> dict[str, Any]:
     ):
         members[name] = _checked_type(getattr(itertools, name))
     return members
+
+
+# These copy every input into a tuple first, in one C call: `product(range(10**9))`.
+_POOLED = frozenset({"product", "permutations", "combinations", "combinations_with_replacement"})
+
+
+def _check_pools(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    repeat = kwargs.get("repeat", 1) if name == "product" else 1
+    pools = args if name == "product" else args[:1]
+    items = 0
+    for pool in pools:
+        try:
+            items += len(pool)
+        except TypeError:  # no length: an iterator, whose own items are checked as they come
+            continue
+    if isinstance(repeat, int) and items * max(repeat, 1) > MAX_ITEMS:
+        raise _refuse(
+            f"itertools.{name} would first copy {items * repeat} items (limit {MAX_ITEMS})"
+        )
 
 
 def _guarded_operator() -> dict[str, Any]:
@@ -117,6 +148,7 @@ def _guarded_operator() -> dict[str, Any]:
                 ("Pow", ("pow", "ipow")),
                 ("LShift", ("lshift", "ilshift")),
                 ("Mod", ("mod", "imod")),
+                ("FloorDiv", ("floordiv", "ifloordiv")),
             )
             for name in names
         },
@@ -196,11 +228,74 @@ def _functools_module() -> dict[str, Any]:
         update_wrapper=update_wrapper,
         wraps=wraps,
         total_ordering=_owned_only(functools.total_ordering, "@total_ordering"),
+        singledispatch=singledispatch,
     )
     return members
 
 
+def singledispatch(func: Any) -> Any:
+    """`functools.singledispatch` whose `register(f)` reads classes from `f`'s annotations
+    without `typing.get_type_hints`, which evaluates annotation strings (and `ForwardRef`s,
+    `list["..."]`) as code in the function's globals, outside the policy."""
+    dispatcher = functools.singledispatch(func)
+    register = dispatcher.register
+
+    def register_checked(cls: Any, method: Any = None) -> Any:
+        if method is None and not isinstance(cls, type) and not _is_union_of_classes(cls):
+            annotations = getattr(cls, "__annotations__", None) or {}
+            for name, annotation in annotations.items():
+                if name != "return" and not (
+                    isinstance(annotation, type) or _is_union_of_classes(annotation)
+                ):
+                    raise PolicyError(
+                        f"singledispatch registration needs a class as the annotation of "
+                        f"{name!r} (annotations are not evaluated): register(cls) instead"
+                    )
+        return register(cls, method)
+
+    dispatcher.register = register_checked  # type: ignore[method-assign, assignment]
+    return dispatcher
+
+
+def _is_union_of_classes(annotation: Any) -> bool:
+    return typing.get_origin(annotation) in (typing.Union, types.UnionType) and all(
+        isinstance(arg, type) for arg in typing.get_args(annotation)
+    )
+
+
+# `namedtuple` writes its fields into source text it `eval`s: the stdlib checks each name is an
+# identifier (so no code gets in); the count is bounded so that the compile stays short.
+MAX_FIELDS = 1_000
+
+
+def _collections_module() -> dict[str, Any]:
+    members = _public_members(collections, frozenset())
+
+    def namedtuple(
+        typename: str,
+        field_names: Any,
+        *,
+        rename: bool = False,
+        defaults: Any = None,
+        module: Any = None,
+    ) -> Any:
+        names = (
+            field_names.replace(",", " ").split() if isinstance(field_names, str) else field_names
+        )
+        fields = list(names)
+        if len(fields) > MAX_FIELDS:
+            raise PolicyError(f"namedtuple with {len(fields)} fields (limit {MAX_FIELDS})")
+        module = PROGRAM_MODULE if module is None else module  # the program's class, not ours
+        return collections.namedtuple(
+            typename, fields, rename=rename, defaults=defaults, module=module
+        )
+
+    members["namedtuple"] = namedtuple
+    return members
+
+
 FACADES: dict[str, Callable[[], dict[str, Any]]] = {
+    "collections": _collections_module,
     "itertools": _guarded_itertools,
     "operator": _guarded_operator,
     "functools": _functools_module,

@@ -4,6 +4,9 @@ host-wide contexts."""
 
 from __future__ import annotations
 
+import decimal
+import functools
+import itertools
 import math
 import random
 import sys
@@ -11,9 +14,10 @@ from collections.abc import Callable
 from typing import Any
 
 from ._facade import _public_members
-from ._guards import _check_width
+from ._guards import MAX_DIGIT_OPS, _check_width
 from ._replay import SLOT, current_replay
-from ._runtime import MAX_INT_BITS, _refuse
+from ._runtime import CURRENT, MAX_INT_BITS, MAX_ITEMS, _refuse
+from ._types import install_stand_ins, stand_in
 
 # Members left out: host-wide state, or C loops that ignore the deadline.
 EXCLUDED: dict[str, frozenset[str]] = {
@@ -49,17 +53,19 @@ def _guarded_math() -> dict[str, Any]:
     def comb(*args: Any, **kwargs: Any) -> int:
         if len(args) == 2 and not kwargs and all(isinstance(a, int) for a in args):
             n, k = args
-            few = min(k, n - k)  # past sys.maxsize CPython refuses it itself
-            if 0 <= k <= n and few <= sys.maxsize and few * n.bit_length() > MAX_INT_BITS:
-                raise _refuse(f"comb({n}, {k})")
+            if 0 <= k <= n and min(k, n - k) <= sys.maxsize:  # past it CPython refuses itself
+                if n > 1_000_000:
+                    raise _refuse(f"comb({n}, {k})")
+                _check_product_cost(n, min(k, n - k), math.lgamma(min(k, n - k) + 1), "comb")
         return math.comb(*args, **kwargs)
 
     def perm(*args: Any, **kwargs: Any) -> int:
         if 1 <= len(args) <= 2 and not kwargs and isinstance(args[0], int):
             n, k = args[0], args[-1] if len(args) == 2 and args[-1] is not None else args[0]
-            big = isinstance(k, int) and 0 <= k <= min(n, sys.maxsize)
-            if big and k * n.bit_length() > MAX_INT_BITS:
-                raise _refuse(f"perm({n}, {k})")
+            if isinstance(k, int) and 0 <= k <= n and k <= sys.maxsize:  # else CPython refuses
+                if n > 1_000_000:
+                    raise _refuse(f"perm({n}, {k})")
+                _check_product_cost(n, k, 0.0, "perm")
         return math.perm(*args, **kwargs)
 
     def prod(*args: Any, **kwargs: Any) -> Any:
@@ -74,8 +80,27 @@ def _guarded_math() -> dict[str, Any]:
             raise _refuse(f"prod() of integers totalling {bits} bits")
         return math.prod(items, **kwargs)
 
-    members.update(factorial=factorial, comb=comb, perm=perm, prod=prod)
+    def isqrt(n: int, /) -> int:
+        # Newton's steps multiply numbers as long as `n`: seconds for a 4-million-bit `n`
+        if isinstance(n, int) and n.bit_length() > MAX_ISQRT_BITS:
+            raise _refuse(f"isqrt of a {n.bit_length()}-bit integer (limit {MAX_ISQRT_BITS})")
+        return math.isqrt(n)
+
+    members.update(factorial=factorial, comb=comb, perm=perm, prod=prod, isqrt=isqrt)
     return members
+
+
+MAX_ISQRT_BITS = 1 << 20
+
+
+def _check_product_cost(n: int, k: int, log_divisor: float, what: str) -> None:
+    """`comb`/`perm` multiply `k` factors into a result of `bits` bits: about `k * bits / 30`
+    digit operations in one C call (`comb(10**6, 5 * 10**5)` takes half a minute)."""
+    if k < 1000:
+        return
+    bits = (math.lgamma(n + 1) - math.lgamma(n - k + 1) - log_divisor) / math.log(2)
+    if k * bits / 30 > MAX_DIGIT_OPS:
+        raise _refuse(f"{what}({n}, {k}) would be a number of about {int(bits)} bits")
 
 
 class _SafeRandom(random.Random):
@@ -89,6 +114,23 @@ class _SafeRandom(random.Random):
         _check_width(n, "randbytes")
         data: bytes = super().randbytes(n)
         return data
+
+    # `choices(k=2 * 10**8)` and `sample(range(10**12), k)` build their list in one call of
+    # Python's own code, which has no deadline checks.
+    def choices(
+        self, population: Any, weights: Any = None, *, cum_weights: Any = None, k: int = 1
+    ) -> list[Any]:
+        _check_items(k, "choices")
+        return super().choices(population, weights, cum_weights=cum_weights, k=k)
+
+    def sample(self, population: Any, k: int, *, counts: Any = None) -> list[Any]:
+        _check_items(k, "sample")
+        return super().sample(population, k, counts=counts)
+
+
+def _check_items(k: Any, what: str) -> None:
+    if isinstance(k, int) and k > MAX_ITEMS:
+        raise _refuse(f"{what}(k={k}) would make a list of {k} items (limit {MAX_ITEMS})")
 
 
 def _random_module() -> dict[str, Any]:
@@ -112,6 +154,84 @@ def _random_module() -> dict[str, Any]:
             if callable(getattr(random.Random, name, None)):
                 members[name] = _per_task(name, replay.seed)
     members["Random"] = _SafeRandom
+    return members
+
+
+# Decimal exponents past this are refused: turning `Decimal("1e300000")` into an int (`int`,
+# `round`, `math.floor`, `as_integer_ratio`, `Fraction`) is quadratic, seconds in one C call.
+MAX_DECIMAL_EXPONENT = 30_000
+
+
+def _make_decimal(value: Any = "0", context: Any = None) -> Any:
+    """`decimal.Decimal(...)` for model code: what it makes stays within the run's exponents."""
+    if isinstance(value, int) and value.bit_length() > MAX_DECIMAL_EXPONENT * 3:
+        raise _refuse(f"Decimal of a {value.bit_length()}-bit integer")
+    number = decimal.Decimal(value, context)
+    if number.is_finite() and abs(number.adjusted()) > MAX_DECIMAL_EXPONENT:
+        raise _refuse(f"a Decimal with exponent {number.adjusted()} (limit {MAX_DECIMAL_EXPONENT})")
+    return number
+
+
+# `decimal.Decimal` is a stand-in (`_types`), also for `type(d)`; a subclass would build unchecked.
+install_stand_ins({decimal.Decimal: _make_decimal}, {}, sealed=(decimal.Decimal,))
+
+
+@functools.cache
+def _decimal_members() -> dict[str, Any]:
+    members = _public_members(decimal, EXCLUDED["decimal"])
+    members["Decimal"] = stand_in(decimal.Decimal)
+    return members
+
+
+def _decimal_module() -> dict[str, Any]:
+    """`decimal` in a context of the run's own, whose bounded exponents keep arithmetic from
+    making what the constructor refuses (`Decimal("1e99999") ** 10`). The host's context is
+    back when the run ends."""
+    execution = CURRENT.get(None)
+    if execution is None:  # a worker warming its facades up: nothing to restore
+        return _decimal_members()
+    previous = decimal.getcontext()
+    decimal.setcontext(
+        decimal.Context(
+            prec=28,
+            Emax=MAX_DECIMAL_EXPONENT,
+            Emin=-MAX_DECIMAL_EXPONENT,
+            traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
+        )
+    )
+    execution.at_end(lambda: decimal.setcontext(previous))
+    return _decimal_members()
+
+
+# `statistics` loops over its data in Python code of its own (no deadline checks), about 0.4 us
+# per item: past a million items one call outlasts any reasonable deadline.
+MAX_STATISTICS_ITEMS = 1_000_000
+
+
+def _statistics_module() -> dict[str, Any]:
+    import statistics
+
+    def sized(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(function)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            checked = []
+            for arg in args:
+                if not isinstance(arg, str | bytes) and hasattr(arg, "__iter__"):
+                    if not hasattr(arg, "__len__"):  # an iterator: taken here, in checked steps
+                        arg = list(itertools.islice(arg, MAX_STATISTICS_ITEMS + 1))
+                    if len(arg) > MAX_STATISTICS_ITEMS:
+                        raise _refuse(
+                            f"statistics.{name} of {len(arg)} items (limit {MAX_STATISTICS_ITEMS})"
+                        )
+                checked.append(arg)
+            return function(*checked, **kwargs)
+
+        return call
+
+    members = _public_members(statistics, frozenset())
+    for name, value in list(members.items()):
+        if callable(value) and not isinstance(value, type):
+            members[name] = sized(name, value)
     return members
 
 
@@ -156,7 +276,14 @@ def _uuid_module() -> dict[str, Any]:
     return members
 
 
-FACADES: dict[str, Callable[[], dict[str, Any]]] = {"math": _guarded_math, "uuid": _uuid_module}
+FACADES: dict[str, Callable[[], dict[str, Any]]] = {
+    "math": _guarded_math,
+    "statistics": _statistics_module,
+    "uuid": _uuid_module,
+}
 
 # Modules whose facade differs per execution.
-PER_EXECUTION: dict[str, Callable[[], dict[str, Any]]] = {"random": _random_module}
+PER_EXECUTION: dict[str, Callable[[], dict[str, Any]]] = {
+    "random": _random_module,
+    "decimal": _decimal_module,
+}

@@ -1,7 +1,7 @@
 """Text facades: `re` (CPython's compiler for what a pattern is, the `regex` package for matching,
-every match bounded by the deadline), `textwrap`. `string` and `unicodedata` are their own public
-members (less `string.Formatter`). `tests/executors/facades/test_facade_text.py` compares them
-with CPython."""
+every match bounded by the deadline), `string` (its `Template` on the same `re`, less
+`Formatter`), and `json`, `textwrap` and `unicodedata` with their expansions sized before they
+run. `tests/executors/facades/test_facade_text.py` compares them with CPython."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from typing import Any, cast
 import regex
 
 from ._facade import _public_members
-from ._runtime import CURRENT, Timeout
+from ._runtime import CURRENT, MAX_ITEMS, PolicyError, Timeout, _refuse
 
 EXCLUDED: dict[str, frozenset[str]] = {
     # it reads any attribute a format field names (`str.format` goes through SafeFormatter)
@@ -115,6 +115,11 @@ def compile(pattern: Any, flags: int = 0) -> Pattern:  # `re.compile`
         if flags:
             raise ValueError("cannot process flags argument with a compiled pattern")
         return pattern
+    if isinstance(pattern, str | bytes) and len(pattern) > MAX_PATTERN:
+        raise PolicyError(
+            f"a regular expression of {len(pattern)} characters (limit {MAX_PATTERN}): compiling "
+            "it is one long call that the deadline cannot stop"
+        )
     if isinstance(pattern, str | bytes) and isinstance(flags, int):
         return _compile(type(pattern), pattern, int(flags))
     if not isinstance(pattern, str | bytes):
@@ -205,6 +210,10 @@ class Pattern:
 
 def _all_matches(compiled: Any, string: Any, pos: int, endpos: int, **kwargs: Any) -> list[Any]:
     return list(compiled.finditer(string, pos, endpos, **kwargs))
+
+
+# Compiling a pattern is one C call, about 5 us per character of pattern, with no deadline check.
+MAX_PATTERN = 20_000
 
 
 class Match:
@@ -353,7 +362,18 @@ def _re_module() -> dict[str, Any]:
     return members
 
 
+def _check_size(size: int, what: str) -> None:
+    if size > MAX_ITEMS:
+        raise _refuse(f"{what} would make about {size} characters (limit {MAX_ITEMS})")
+
+
+def _text_length(text: Any) -> int:
+    return len(text) if isinstance(text, str) else 0
+
+
 def _textwrap_module() -> dict[str, Any]:
+    """`textwrap`, whose indents are repeated on every line: `indent(text, 'x' * 10**6)` and
+    `wrap(text, width=1, subsequent_indent=...)` are sized before they run."""
     import textwrap
 
     class TextWrapper(textwrap.TextWrapper):
@@ -362,12 +382,183 @@ def _textwrap_module() -> dict[str, Any]:
             dict(textwrap.TextWrapper.unicode_whitespace_trans)
         )
 
+        def wrap(self, text: str) -> list[str]:
+            indent = max(_text_length(self.initial_indent), _text_length(self.subsequent_indent))
+            width = self.width if isinstance(self.width, int) else 1
+            # every line carries at least about half its room of text, and one indent
+            lines = 2 * _text_length(text) // max(width - indent, 1) + text.count("\n") + 1
+            _check_size(lines * (indent + max(width, 0)) + _text_length(text), "wrapping")
+            return super().wrap(text)
+
+    def wrap(text: str, width: int = 70, **kwargs: Any) -> list[str]:
+        return TextWrapper(width=width, **kwargs).wrap(text)
+
+    def fill(text: str, width: int = 70, **kwargs: Any) -> str:
+        return TextWrapper(width=width, **kwargs).fill(text)
+
+    def indent(text: str, prefix: str, predicate: Any = None) -> str:
+        lines = text.count("\n") + 1 if isinstance(text, str) else 0
+        _check_size(_text_length(text) + lines * _text_length(prefix), "indent")
+        return textwrap.indent(text, prefix, predicate)
+
     members = _public_members(textwrap, frozenset())
-    members["TextWrapper"] = TextWrapper
+    members.update(TextWrapper=TextWrapper, wrap=wrap, fill=fill, indent=indent)
+    return members
+
+
+# `json` indents and separators repeat on every line and item of the output.
+MAX_JSON_INDENT = 1_000
+
+
+def _check_json_options(indent: Any, separators: Any) -> None:
+    width = len(indent) if isinstance(indent, str) else indent if isinstance(indent, int) else 0
+    if width > MAX_JSON_INDENT:
+        raise _refuse(f"a JSON indent of {width} (limit {MAX_JSON_INDENT})")
+    if isinstance(separators, tuple | list):
+        longest = max((len(part) for part in separators if isinstance(part, str)), default=0)
+        if longest > MAX_JSON_INDENT:
+            raise _refuse(f"a JSON separator of {longest} characters (limit {MAX_JSON_INDENT})")
+
+
+def _json_module() -> dict[str, Any]:
+    import json
+
+    class JSONEncoder(json.JSONEncoder):
+        # checked where the options are used: a subclass may set them after `__init__`
+        def iterencode(self, o: Any, _one_shot: bool = False) -> Any:
+            _check_json_options(self.indent, (self.item_separator, self.key_separator))
+            return super().iterencode(o, _one_shot)
+
+    def dumps(
+        obj: Any,
+        *,
+        skipkeys: bool = False,
+        ensure_ascii: bool = True,
+        check_circular: bool = True,
+        allow_nan: bool = True,
+        cls: Any = None,
+        indent: Any = None,
+        separators: Any = None,
+        default: Any = None,
+        sort_keys: bool = False,
+        **kw: Any,
+    ) -> str:
+        _check_json_options(indent, separators)
+        return json.dumps(
+            obj,
+            skipkeys=skipkeys,
+            ensure_ascii=ensure_ascii,
+            check_circular=check_circular,
+            allow_nan=allow_nan,
+            cls=cls,
+            indent=indent,
+            separators=separators,
+            default=default,
+            sort_keys=sort_keys,
+            **kw,
+        )
+
+    def dump(
+        obj: Any,
+        fp: Any,
+        *,
+        skipkeys: bool = False,
+        ensure_ascii: bool = True,
+        check_circular: bool = True,
+        allow_nan: bool = True,
+        cls: Any = None,
+        indent: Any = None,
+        separators: Any = None,
+        default: Any = None,
+        sort_keys: bool = False,
+        **kw: Any,
+    ) -> None:
+        _check_json_options(indent, separators)
+        json.dump(
+            obj,
+            fp,
+            skipkeys=skipkeys,
+            ensure_ascii=ensure_ascii,
+            check_circular=check_circular,
+            allow_nan=allow_nan,
+            cls=cls,
+            indent=indent,
+            separators=separators,
+            default=default,
+            sort_keys=sort_keys,
+            **kw,
+        )
+
+    members = _public_members(json, frozenset())
+    members.update(JSONEncoder=JSONEncoder, dumps=dumps, dump=dump)
+    return members
+
+
+def _string_module() -> dict[str, Any]:
+    import string
+
+    flags = string.Template.flags | re.VERBOSE
+    default = compile(string.Template.pattern.pattern, flags)
+
+    class Template(string.Template):
+        """`string.Template` whose pattern is compiled by `regex` and matched against the run's
+        deadline: the stdlib compiles a subclass's `pattern`/`idpattern`/`delimiter` with `re`,
+        where a catastrophic pattern holds the interpreter past any deadline."""
+
+        def __init_subclass__(cls) -> None:
+            text: Any
+            if "pattern" in cls.__dict__:
+                text = cls.pattern
+                if isinstance(text, Pattern):
+                    return
+            else:
+                delim = re.escape(cls.delimiter)
+                ident = cls.idpattern
+                bid = cls.braceidpattern or cls.idpattern
+                text = rf"""
+                {delim}(?:
+                  (?P<escaped>{delim})  |   # Escape sequence of two delimiters
+                  (?P<named>{ident})       |   # delimiter and a Python identifier
+                  {{(?P<braced>{bid})}} |   # delimiter and a braced identifier
+                  (?P<invalid>)             # Other ill-formed delimiter exprs
+                )
+                """
+            compiled: Any = compile(text, cls.flags | re.VERBOSE)
+            cls.pattern = compiled
+
+    Template.pattern = default  # type: ignore[assignment]  # after `string`'s own hook ran
+    members = _public_members(string, EXCLUDED["string"])
+    members["Template"] = Template
+    return members
+
+
+def regex_module() -> Any:
+    import regex
+
+    return regex
+
+
+# How many characters one character can become, per normalization form (U+FDFA: 18 in NFKD).
+_NORMAL_GROWTH = {"NFC": 3, "NFD": 4, "NFKC": 18, "NFKD": 18}
+
+
+def _unicodedata_module() -> dict[str, Any]:
+    import unicodedata
+
+    def normalize(form: Any, unistr: str, /) -> str:
+        if isinstance(unistr, str) and not unistr.isascii():
+            _check_size(len(unistr) * _NORMAL_GROWTH.get(form, 18), f"normalize({form!r})")
+        return unicodedata.normalize(form, unistr)
+
+    members = _public_members(unicodedata, frozenset())
+    members["normalize"] = normalize
     return members
 
 
 FACADES: dict[str, Callable[[], dict[str, Any]]] = {
+    "string": _string_module,
+    "unicodedata": _unicodedata_module,
     "re": _re_module,
     "textwrap": _textwrap_module,
+    "json": _json_module,
 }

@@ -3,16 +3,23 @@ program's own classes only), `enum` (less its host-wide `global_*` helpers)."""
 
 from __future__ import annotations
 
+import enum
+import functools
+import itertools
 from collections.abc import Callable
 from typing import Any
 
+from ..._program import PROGRAM_MODULE
 from ._facade import _public_members
 from ._owner import _mark, _owned_only, checked_namespace
+from ._runtime import CURRENT, PolicyError, current
 from ._types import install_stand_ins, real_bases, stand_in
+from .facade_collections import MAX_FIELDS
 
 EXCLUDED: dict[str, frozenset[str]] = {
-    # get_type_hints evaluates strings as code; clear_overloads empties a host-wide registry
-    "typing": frozenset({"get_type_hints", "clear_overloads"}),
+    # get_type_hints and evaluate_forward_ref (3.14) evaluate strings as code; clear_overloads
+    # empties a host-wide registry
+    "typing": frozenset({"get_type_hints", "evaluate_forward_ref", "clear_overloads"}),
     # they change the module globals of the caller (the host's, from a facade)
     "enum": frozenset(
         {
@@ -21,6 +28,8 @@ EXCLUDED: dict[str, frozenset[str]] = {
             "global_flag_repr",
             "global_str",
             "pickle_by_global_name",
+            # a base for mixed-in data types only: it cannot get a bounded facade class
+            "ReprEnum",
         }
     ),
 }
@@ -59,50 +68,153 @@ def _dataclasses_module() -> dict[str, Any]:
     return members
 
 
+def _typing_per_run() -> dict[str, Any]:
+    """`typing` caches every subscription (`Literal[x]`, `list[X]`, `Generic[T]`) in process-wide
+    caches keyed by the program's objects, whose `__eq__` and `__hash__` a later lookup (the host's
+    included) would run: a run that imported `typing` has them cleared when it ends."""
+    execution = CURRENT.get(None)
+    if execution is not None:  # (none when a worker warms its facades up)
+        execution.at_end(_clear_typing_caches)
+    return _typing_members()
+
+
+def _clear_typing_caches() -> None:
+    import typing
+
+    for clear in getattr(typing, "_cleanups", ()):
+        clear()
+
+
+@functools.cache
+def _typing_members() -> dict[str, Any]:
+    return _typing_module()
+
+
 def _typing_module() -> dict[str, Any]:
     import typing
 
     members = _public_members(typing, EXCLUDED["typing"])
-    for name in ("final", "runtime_checkable", "no_type_check", "overload"):
+    for name in ("final", "runtime_checkable", "no_type_check"):
         members[name] = _owned_only(getattr(typing, name), f"@typing.{name}")
+    members.update(overload=_owned_only(overload, "@typing.overload"), get_overloads=get_overloads)
 
     def dataclass_transform(**kwargs: Any) -> Callable[[Any], Any]:
         return _owned_only(typing.dataclass_transform(**kwargs), "@dataclass_transform")
 
     members["dataclass_transform"] = dataclass_transform
+
+    def NamedTuple(typename: str, fields: Any = None, /, **kwargs: Any) -> Any:
+        count = len(kwargs) + (len(fields) if hasattr(fields, "__len__") else 0)
+        if count > MAX_FIELDS:  # `collections.namedtuple` compiles source text of them all
+            raise PolicyError(f"NamedTuple with {count} fields (limit {MAX_FIELDS})")
+        factory: Any = typing.NamedTuple
+        made = factory(typename, fields, **kwargs)
+        type.__setattr__(made, "__module__", PROGRAM_MODULE)  # the program's, not this module's
+        return made
+
+    def mro_entries(bases: tuple[Any, ...]) -> Any:  # `class P(NamedTuple)`, as typing's own
+        real = tuple(typing.NamedTuple if base is NamedTuple else base for base in bases)
+        return typing.NamedTuple.__mro_entries__(real)  # type: ignore[attr-defined]
+
+    NamedTuple.__mro_entries__ = mro_entries  # type: ignore[attr-defined]
+    members["NamedTuple"] = NamedTuple
     return members
 
 
-def _enum_module() -> dict[str, Any]:
-    import enum
+def overload(func: Any) -> Any:
+    """`typing.overload`, recorded in the run's own registry: typing's is process-wide, and a
+    later run defining a function of the same name would read this run's overloads."""
+    execution = current()
+    if execution.overloads is None:
+        execution.overloads = {}
+    execution.overloads.setdefault(func.__qualname__, []).append(func)
+    return _overload_dummy
 
-    members = _public_members(enum, EXCLUDED["enum"])
+
+def get_overloads(func: Any) -> list[Any]:
+    overloads = current().overloads or {}
+    return list(overloads.get(str(getattr(func, "__qualname__", "")), ()))
+
+
+def _overload_dummy(*args: Any, **kwargs: Any) -> Any:
+    raise NotImplementedError(
+        "You should not call an overloaded function. A series of @overload-decorated functions "
+        "outside a stub module should always be followed by an implementation that is not "
+        "@overload-ed."
+    )
+
+
+# Making an enum costs time that grows faster than its member count, in `enum`'s own Python code
+# (no deadline checks): `Enum("E", [...200_000 names])` runs for minutes.
+MAX_ENUM_MEMBERS = 4_096
+
+
+class _BoundedEnumType(enum.EnumType):
+    """The metaclass of the facade's enum base classes: the functional API (`Enum("E", names)`)
+    bounded to `MAX_ENUM_MEMBERS`. The bound sits in `_create_`, which every route to the
+    functional API ends in (`super()` included; the program cannot name it)."""
+
+    def _create_(cls, class_name: Any, names: Any, **kwargs: Any) -> Any:
+        if isinstance(names, str):
+            count = len(names.replace(",", " ").split())
+        elif hasattr(names, "__len__"):
+            count = len(names)
+        else:  # an iterator: taken here, one past the bound at most
+            names = list(itertools.islice(names, MAX_ENUM_MEMBERS + 1))
+            count = len(names)
+        if count > MAX_ENUM_MEMBERS:
+            raise PolicyError(f"an enum of {count} members (limit {MAX_ENUM_MEMBERS})")
+        if kwargs.get("module") is None:  # the program's enum, not this module's
+            kwargs["module"] = PROGRAM_MODULE
+        return super()._create_(class_name, names, **kwargs)  # type: ignore[misc]
+
+    # `isinstance(member, enum.Enum)` holds for members of `enum.IntEnum` subclasses too
+    def __instancecheck__(cls, obj: Any) -> bool:
+        real = _REAL_ENUMS.get(cls)
+        return isinstance(obj, real) if real is not None else super().__instancecheck__(obj)
+
+    def __subclasscheck__(cls, sub: Any) -> bool:
+        real = _REAL_ENUMS.get(cls)
+        return issubclass(sub, real) if real is not None else super().__subclasscheck__(sub)
+
+
+_REAL_ENUMS: dict[type, type] = {}  # the facade's base class -> enum's own
+
+
+def _enum_module() -> dict[str, Any]:
+    # ReprEnum is left out: a base for mixed-in data types only, it cannot get a facade class
+    excluded = frozenset(
+        name
+        for name in dir(enum)
+        if name.startswith("global_") or name in ("pickle_by_global_name", "ReprEnum")
+    )
+    members = _public_members(enum, excluded)
+    for name in ("Enum", "IntEnum", "StrEnum", "Flag", "IntFlag"):
+        real = getattr(enum, name, None)
+        if real is not None:
+            facade = _BoundedEnumType(name, (real,), enum.EnumType.__prepare__(name, (real,)))
+            _REAL_ENUMS[facade] = real
+            members[name] = facade
     # The metaclass called directly makes a class as a class statement does: checked the same.
-    members["EnumType"] = members["EnumMeta"] = stand_in(enum.EnumType)
+    members["EnumType"] = members["EnumMeta"] = stand_in(_BoundedEnumType)
     return members
 
 
 def _enum_class(*args: Any, **kwargs: Any) -> Any:
-    import enum
-
     if len(args) == 3 and isinstance(args[1], tuple) and isinstance(args[2], dict):
         name, bases, namespace = args
         bases = real_bases(bases)
-        return _mark(enum.EnumType(name, bases, checked_namespace(bases, namespace), **kwargs))
-    return enum.EnumType(*args, **kwargs)
+        return _mark(_BoundedEnumType(name, bases, checked_namespace(bases, namespace), **kwargs))
+    return _BoundedEnumType(*args, **kwargs)
 
 
-def _install() -> None:
-    import enum
-
-    install_stand_ins({enum.EnumType: _enum_class}, {})
-
-
-_install()
+install_stand_ins({_BoundedEnumType: _enum_class}, {})
 
 
 FACADES: dict[str, Callable[[], dict[str, Any]]] = {
     "dataclasses": _dataclasses_module,
-    "typing": _typing_module,
     "enum": _enum_module,
 }
+
+# Modules whose facade differs per execution.
+PER_EXECUTION: dict[str, Callable[[], dict[str, Any]]] = {"typing": _typing_per_run}

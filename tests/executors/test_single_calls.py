@@ -1,0 +1,242 @@
+"""Single C calls and allocations that no deadline check can interrupt (issue 9, cause 10): each
+is sized before it runs and refused (a `memory` error), by the same guards as `'a' * 10**10`.
+Several spellings of each; the host must stay responsive and the next run fine."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from codemode import Codemode
+from codemode.executors import Executor, SubprocessExecutor
+
+REFUSED: dict[str, str] = {
+    # modular pow: one multiplication per exponent bit, quadratic in the modulus
+    "pow-mod": "pow(3, (1 << 200000) - 1, (1 << 200000) - 3)",
+    "pow-mod-by-name": "p = pow\nm = (1 << 300000) + 7\np(5, m - 2, m)",
+    # long division of big integers is quadratic
+    "floordiv": "a = 1 << 4000000\nb = (1 << 2000000) + 1\na // b",
+    "floordiv-augmented": "a = 1 << 4000000\na //= (1 << 2000000) + 1",
+    "mod-of-ints": "a = 1 << 4000000\nb = (1 << 2000000) + 1\na % b",
+    "divmod": "divmod(1 << 4000000, (1 << 2000000) + 1)",
+    "operator-floordiv": "import operator\noperator.floordiv(1 << 4000000, (1 << 2000000) + 1)",
+    "big-power-small-exponent": "a = 1 << 4000000\nn = 3\na ** n",
+    # comb/perm: many multiplications into a huge number
+    "comb": "import math\nmath.comb(10**6, 5 * 10**5)",
+    "perm": "import math\nmath.perm(10**6, 10**5)",
+    "comb-chain": "import math\nmath.comb(math.comb(3000, 1500), 2)",
+    "isqrt": "import math\nmath.isqrt(1 << 4000000)",
+    "normalize-nfkd": "import unicodedata\nunicodedata.normalize('NFKD', '\\ufdfa' * 5_000_000)",
+    # Decimal <-> int conversions are quadratic
+    "int-of-decimal": "import decimal\nint(decimal.Decimal('1e4000000'))",
+    "decimal-of-int": "import decimal\ndecimal.Decimal(1 << 4000000)",
+    "decimal-from-import": "from decimal import Decimal\nround(Decimal('9e999999'))",
+    # huge lists built by one call of Python's own code
+    "random-choices": "import random\nrandom.choices([1, 2], k=2 * 10**8)",
+    "random-sample": "import random\nrandom.sample(range(10**12), 2 * 10**7)",
+    "random-instance-choices": "import random\nrandom.Random(1).choices('ab', k=10**9)",
+    # quadratic codecs written in Python
+    "punycode": "('\\u00e9' * 200_000).encode('punycode')",
+    "idna": "('\\u00e9' * 200_000).encode('idna')",
+    "punycode-by-getattr": "getattr('\\u00e9' * 200_000, 'encode')('punycode')",
+    "punycode-bytes-constructor": "bytes('\\u00e9' * 200_000, 'punycode')",
+    "punycode-decode": "(b'a' * 100_000 + b'-' + b'b' * 100_000).decode('punycode')",
+    # SHAKE digests are as long as asked
+    "shake-digest": "import hashlib\nhashlib.shake_128(b'x').digest(10**10)",
+    "shake-new": "import hashlib\nhashlib.new('shake_256').hexdigest(10**10)",
+    "shake-through-type": ("import hashlib\nh = hashlib.shake_128()\ntype(h).digest(h, 10**10)"),
+    # %-format widths with a constant right operand
+    "percent-name": "f = '%0999999999d'\nf % 5",
+    "percent-augmented": "f = '%0999999999d'\nf %= 5",
+    "percent-expression": "('%0' + '999999999d') % 5",
+    "percent-bytes": "f = b'%0999999999d'\nf % 5",
+    "percent-star": "'%*d' % (10**9, 1)",
+    # translate: each character may become a long string
+    "translate": "('a' * 10**6).translate({97: 'b' * 10**4})",
+    "translate-unbound": "str.translate('a' * 10**6, {97: 'b' * 10**4})",
+    "translate-maketrans": "t = str.maketrans({'a': 'b' * 10**4})\n('a' * 10**6).translate(t)",
+    # json indents and separators repeat on every line
+    "json-indent": "import json\njson.dumps([[1]] * 100, indent=10**7)",
+    "json-indent-str": "import json\njson.dumps([1, 2], indent=' ' * 10**7)",
+    "json-separators": "import json\njson.dumps([1] * 1000, separators=(',' * 10**6, ':'))",
+    "json-encoder": "import json\njson.JSONEncoder(indent=10**7).encode([[1]] * 100)",
+    "json-encoder-subclass": (
+        "import json\nclass E(json.JSONEncoder):\n    pass\n"
+        "e = E()\ne.indent = 10**7\ne.encode([[1]] * 100)"
+    ),
+    # textwrap: the indent is repeated on every line
+    "textwrap-indent": "import textwrap\ntextwrap.indent('a\\n' * 10**6, 'x' * 1000)",
+    "textwrap-wrap": "import textwrap\ntextwrap.wrap('a ' * 10**5, width=3, subsequent_indent='x' * 10**4)",
+    "textwrap-wrapper": (
+        "import textwrap\nw = textwrap.TextWrapper(width=3, initial_indent='x' * 10**4,\n"
+        "    subsequent_indent='y' * 10**4)\nw.fill('a ' * 10**5)"
+    ),
+    # itertools copies its pools first
+    "product-of-ranges": "import itertools\nitertools.product(range(10**9))",
+    "product-repeat": "import itertools\nitertools.product(range(10**4), repeat=10**4)",
+    "permutations": "import itertools\nitertools.permutations(range(10**8), 2)",
+    "combinations-list": "import itertools\nitertools.combinations(list(range(10**5)) * 200, 2)",
+    # padding-like methods (the existing family)
+    "statistics-mean": "import statistics\nstatistics.mean([0.5] * 5_000_000)",
+    "statistics-generator": "import statistics\nstatistics.stdev(x / 3 for x in range(5_000_000))",
+    "statistics-correlation": (
+        "import statistics\nx = [0.5] * 2_000_000\nstatistics.correlation(x, x)"
+    ),
+    "center": "'x'.center(10**10)",
+    "bytes-constructor": "bytes(10**10)",
+}
+
+# Compiling a regular expression is one C call that grows with the pattern.
+PATTERNS: dict[str, str] = {
+    "compile": "import re\nre.compile('(?:a|b)' * 100_000)",
+    "search": "import re\nre.search('(?:a|b)' * 100_000, 'ab')",
+    "template-pattern": (
+        "import string\nclass T(string.Template):\n    idpattern = '(?:a|b)' * 100_000\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PATTERNS))
+async def test_huge_patterns_are_refused(executor: Executor, tools: list[Any], name: str) -> None:
+    cm = Codemode(tools, executor=executor, timeout=5)
+    result = await _bounded(cm, PATTERNS[name])
+    assert result.error is not None and result.error.type == "policy", result.error
+    assert "regular expression" in result.error.message
+
+
+# An enum's creation time grows faster than its member count, in `enum`'s own Python code.
+ENUMS: dict[str, str] = {
+    "enum-list": "import enum\nenum.Enum('E', ['m%d' % i for i in range(200_000)])",
+    "enum-string": "import enum\nenum.Enum('E', ' '.join('m%d' % i for i in range(200_000)))",
+    "enum-dict": "import enum\nenum.IntEnum('E', {'m%d' % i: i for i in range(200_000)})",
+    "enum-generator": "import enum\nenum.Flag('E', ('m%d' % i for i in range(200_000)))",
+    "enum-through-super": (
+        "import enum\nsuper(enum.EnumType, enum.Enum).__call__('E', ['m%d' % i for i in range(200_000)])"
+    ),
+    "enum-through-metaclass": (
+        "import enum\nenum.EnumMeta.__call__(enum.StrEnum, 'E', ['m%d' % i for i in range(200_000)])"
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ENUMS))
+async def test_huge_enums_are_refused(executor: Executor, tools: list[Any], name: str) -> None:
+    cm = Codemode(tools, executor=executor, timeout=5)
+    result = await _bounded(cm, ENUMS[name])
+    assert result.error is not None, result
+    # refused for its size, or (through the `EnumType` stand-in) not a route to it at all
+    if result.error.type == "policy":
+        assert "members" in result.error.message, result.error
+    else:
+        assert result.error.type == "runtime", result.error
+
+
+# These end by the run's own limits (deadline, memory) instead of in one long C call.
+STOPPED: dict[str, str] = {
+    "sliced-huge-range": "sum(range(10**18)[::2])",
+    "stepped-slice-of-slice": "sum(range(10**18)[10:][::3])",
+    "float-in-huge-range": "1.5 in range(10**15)",
+    "counter-elements": "import collections\nsum(collections.Counter(a=10**12).elements())",
+    "counter-elements-unbound": (
+        "import collections\nc = collections.Counter(a=10**12)\nsum(collections.Counter.elements(c))"
+    ),
+    "counter-subclass-elements": (
+        "import collections\nclass C(collections.Counter):\n    pass\nsum(C(a=10**12).elements())"
+    ),
+    "counter-elements-into-list": "import collections\nlist(collections.Counter(a=10**12).elements())",
+    "decimal-arithmetic-growth": "import decimal\nd = decimal.Decimal('1e20000')\nint(d ** 50)",
+}
+
+
+async def _bounded(cm: Codemode, code: str) -> Any:
+    # A hang past the deadline fails the test here rather than hanging the suite.
+    return await asyncio.wait_for(cm.execute(code), 60)
+
+
+@pytest.mark.parametrize("name", sorted(REFUSED))
+async def test_single_huge_calls_are_refused(
+    executor: Executor, tools: list[Any], name: str
+) -> None:
+    cm = Codemode(tools, executor=executor, timeout=5)
+    result = await _bounded(cm, REFUSED[name])
+    assert result.error is not None, f"{name} ran: {result.value!r}"[:300]
+    if isinstance(executor, SubprocessExecutor) and result.error.exception == "LookupError":
+        return  # the worker cannot load codecs written in Python at all (its file access)
+    assert result.error.type == "memory", result.error
+    assert "refused before running" in result.error.message, result.error
+    assert (await cm.execute("return 1")).value == 1
+
+
+@pytest.mark.parametrize("name", sorted(STOPPED))
+async def test_long_calls_stop_at_the_limits(
+    executor: Executor, tools: list[Any], name: str
+) -> None:
+    cm = Codemode(tools, executor=executor, timeout=1)
+    result = await _bounded(cm, STOPPED[name])
+    assert result.error is not None, f"{name} ran: {result.value!r}"[:300]
+    assert result.error.type in ("timeout", "memory", "runtime"), result.error
+    assert (await cm.execute("return 1")).value == 1
+
+
+EVERYDAY: dict[str, tuple[str, Any]] = {
+    "modulo": ("return [i % 3 for i in range(6)]", [0, 1, 2, 0, 1, 2]),
+    "modulo-augmented": ("x = 17\nx %= 5\nreturn x", 2),
+    "format-percent": ("f = '%05d|%s'\nreturn f % (42, 'a')", "00042|a"),
+    "floordiv": (
+        "a, b = 10**40, 10**20 + 7\nreturn a // b, divmod(100, 7)",
+        [10**40 // (10**20 + 7), [14, 2]],
+    ),
+    "pow-mod": ("return pow(3, 10**18, 10**9 + 7)", pow(3, 10**18, 10**9 + 7)),
+    "comb": (
+        "import math\nreturn math.comb(50, 25) % 1000",
+        __import__("math").comb(50, 25) % 1000,
+    ),
+    "decimal": (
+        "import decimal\nreturn str(decimal.Decimal('1.10') + decimal.Decimal('2.20'))",
+        "3.30",
+    ),
+    "decimal-isinstance": (
+        "from decimal import Decimal\nreturn isinstance(Decimal(1) + 1, Decimal)",
+        True,
+    ),
+    "range-slice": ("return list(range(10**18)[5:8])", [5, 6, 7]),
+    "range-contains": ("return 3.0 in range(10), 10**17 in range(10**18)", [True, True]),
+    "counter": (
+        "import collections\nreturn sorted(collections.Counter('abca').elements())",
+        ["a", "a", "b", "c"],
+    ),
+    "punycode": ("return 'b\\u00fccher'.encode('punycode').decode()", "bcher-kva"),
+    "shake": ("import hashlib\nreturn hashlib.shake_128(b'x').hexdigest(4)", None),
+    "translate": ("return 'abc'.translate({97: 'xy'})", "xybc"),
+    "json-indent": (
+        "import json\nreturn json.dumps({'a': [1]}, indent=2)",
+        '{\n  "a": [\n    1\n  ]\n}',
+    ),
+    "textwrap": ("import textwrap\nreturn textwrap.wrap('aa bb cc', width=5)", ["aa bb", "cc"]),
+    "product": ("import itertools\nreturn len(list(itertools.product(range(10), repeat=3)))", 1000),
+    "choices": ("import random\nreturn len(random.choices('ab', k=1000))", 1000),
+    "statistics": (
+        "import statistics\nreturn [statistics.mean([1, 2, 3]), statistics.median(x for x in [3, 1, 2])]",
+        [2, 2],
+    ),
+    "enum": (
+        "import enum\nclass C(enum.Enum):\n    R = 1\n    G = enum.auto()\n"
+        "class P(enum.IntEnum):\n    A = 1\nE = enum.Enum('E', 'X Y')\n"
+        "return [C(1).name, C.G.value, P.A + 1, isinstance(P.A, enum.Enum), E.Y.value]",
+        ["R", 2, 2, True, 2],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EVERYDAY))
+async def test_everyday_uses_still_work(executor: Executor, tools: list[Any], name: str) -> None:
+    code, expected = EVERYDAY[name]
+    if name == "punycode" and isinstance(executor, SubprocessExecutor):
+        pytest.skip("the worker cannot load codecs written in Python (its file access)")
+    cm = Codemode(tools, executor=executor, timeout=5)
+    result = await cm.execute(code)
+    assert result.error is None, result.error
+    if expected is not None:
+        assert result.value == expected
