@@ -429,65 +429,15 @@ def _json_module() -> dict[str, Any]:
             _check_json_options(self.indent, (self.item_separator, self.key_separator))
             return super().iterencode(o, _one_shot)
 
-    def dumps(
-        obj: Any,
-        *,
-        skipkeys: bool = False,
-        ensure_ascii: bool = True,
-        check_circular: bool = True,
-        allow_nan: bool = True,
-        cls: Any = None,
-        indent: Any = None,
-        separators: Any = None,
-        default: Any = None,
-        sort_keys: bool = False,
-        **kw: Any,
-    ) -> str:
-        _check_json_options(indent, separators)
-        return json.dumps(
-            obj,
-            skipkeys=skipkeys,
-            ensure_ascii=ensure_ascii,
-            check_circular=check_circular,
-            allow_nan=allow_nan,
-            cls=cls,
-            indent=indent,
-            separators=separators,
-            default=default,
-            sort_keys=sort_keys,
-            **kw,
-        )
+    def sized(real: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(real)  # `__wrapped__`: inspect.signature shows json's own parameters
+        def call(*args: Any, **kwargs: Any) -> Any:
+            _check_json_options(kwargs.get("indent"), kwargs.get("separators"))
+            return real(*args, **kwargs)
 
-    def dump(
-        obj: Any,
-        fp: Any,
-        *,
-        skipkeys: bool = False,
-        ensure_ascii: bool = True,
-        check_circular: bool = True,
-        allow_nan: bool = True,
-        cls: Any = None,
-        indent: Any = None,
-        separators: Any = None,
-        default: Any = None,
-        sort_keys: bool = False,
-        **kw: Any,
-    ) -> None:
-        _check_json_options(indent, separators)
-        json.dump(
-            obj,
-            fp,
-            skipkeys=skipkeys,
-            ensure_ascii=ensure_ascii,
-            check_circular=check_circular,
-            allow_nan=allow_nan,
-            cls=cls,
-            indent=indent,
-            separators=separators,
-            default=default,
-            sort_keys=sort_keys,
-            **kw,
-        )
+        return call
+
+    dumps, dump = sized(json.dumps), sized(json.dump)
 
     members = _public_members(json, frozenset())
     members.update(JSONEncoder=JSONEncoder, dumps=dumps, dump=dump)
