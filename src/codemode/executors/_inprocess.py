@@ -227,7 +227,7 @@ class InProcessExecutor(Executor):
             if error is None and execution.expired and not (control and control.stopped):
                 error = _expired_error(execution, limits)
             cancelled = _caller_cancelled(task, before, execution)
-            _cleanup(execution, task)
+            _cleanup(execution, task, kept is not None)
             if kept is not None:
                 # A session's namespace outlives this execution: a late expiry of this one must
                 # not reach the next run's check.
@@ -397,11 +397,16 @@ def _caller_cancelled(task: asyncio.Task[Any] | None, before: int, execution: Ex
     return task is not None and task.cancelling() - before > execution.cancels
 
 
-def _cleanup(execution: Execution, task: asyncio.Task[Any] | None) -> None:
+def _cleanup(execution: Execution, task: asyncio.Task[Any] | None, kept: bool = False) -> None:
     """Whatever the program leaves behind dies with it."""
     execution.kill()  # every check in leftover model code now raises at once
     execution.waker = None
     disarm(execution, task)
+    if not kept:
+        # What only the run's namespace holds dies now, while the run is current, not at some
+        # later garbage collection (a coroutine it never awaited would warn on the host's
+        # stderr then)
+        execution.globals.clear()
 
 
 def _expired_error(execution: Execution, limits: Limits) -> ExecuteError:
@@ -455,20 +460,32 @@ def _classify(
     return ExecuteError(
         type=kind,  # type: ignore[arg-type]
         message=message,
-        exception=exact_str(type(exc).__name__),
+        exception=_class_name(exc),
         line=line,
         traceback=trace,
     )
 
 
+_TYPE_NAME = type.__dict__["__name__"]
+
+
+def _class_name(exc: BaseException) -> str:
+    """The name of `exc`'s class as the class holds it: a program metaclass's `__name__`
+    property does not run (and cannot raise out of `execute`)."""
+    return str.__str__(_TYPE_NAME.__get__(type(exc)))
+
+
 def _exception_text(exc: BaseException) -> str:
-    """`Type: message`, as exact strings. Model code may run here (its exception's `__str__`),
-    while the run is still alive; whatever it does, this gives a string."""
-    name = exact_str(type(exc).__name__)
+    """`Type: message`, as exact strings. Model code may run here (its exception's `__str__`,
+    a `ToolError` subclass's `describe`, its arguments' `__repr__`), while the run is still
+    alive; whatever it does, this gives a string. Every exception is caught, not only
+    `Exception`s: one raised by the program's code here is the program's (`SystemExit`,
+    `CancelledError`, `Timeout` at the deadline), never the caller's."""
+    name = _class_name(exc)
     try:
         return _describe(exc, name)
-    except (Exception, Timeout) as failure:
-        return f"{name} (its message could not be read: {type(failure).__name__})"
+    except BaseException as failure:  # noqa: BLE001  (the program's, whatever it is)
+        return f"{name} (its message could not be read: {_class_name(failure)})"
 
 
 def _describe(exc: BaseException, name: str) -> str:
@@ -481,7 +498,7 @@ def _describe(exc: BaseException, name: str) -> str:
         inner = "; ".join(
             exact_str(e.describe())
             if isinstance(e, ToolError)
-            else f"{exact_str(type(e).__name__)}: {exact_str(str(e))}"
+            else f"{_class_name(e)}: {exact_str(str(e))}"
             for e in exc.exceptions[:5]
         )
         return f"{exact_str(str(exc.message))}: {inner}"
@@ -508,7 +525,7 @@ def _model_traceback(exc: BaseException, source: str) -> tuple[int | None, str |
     if isinstance(exc, Timeout | asyncio.CancelledError):
         out.append("TimeoutError: stopped here when the time limit was reached")
     else:
-        out.append(f"{exact_str(type(exc).__name__)}: {_exception_text(exc).split(': ', 1)[-1]}")
+        out.append(f"{_class_name(exc)}: {_exception_text(exc).split(': ', 1)[-1]}")
         out.extend(_notes(exc))
     return frames[-1][0], "\n".join(out)
 
@@ -666,6 +683,11 @@ def _quiet_unawaited_tool_calls() -> None:
         code = getattr(coro, "cr_code", None)
         if code is _TOOL_CALL_CODE or (code is not None and code.co_filename == FILENAME):
             return  # a tool call, or any coroutine of the program: the program's business
+        if CURRENT.get(None) is not None:
+            # dropped while a run's code (or its end) runs in this context, a coroutine of the
+            # standard library the program made and never awaited (`asyncio.sleep(1)`, a
+            # task cancelled before it started): the program's business too
+            return
         original(coro)
 
     warn_unawaited._codemode_ = True  # type: ignore[attr-defined]

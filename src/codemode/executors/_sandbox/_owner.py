@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..._program import FILENAME, PROGRAM_MODULE
-from .._policy import FORBIDDEN_DEFINITIONS, MARK_PREFIX, OWN_DUNDERS, is_reserved
+from .._policy import FORBIDDEN_DEFINITIONS, HOST_DUNDERS, MARK_PREFIX, OWN_DUNDERS, is_reserved
 from ._facade import ModuleFacade
 from ._runtime import AttributeRefused, PolicyError, refused_attribute
 
@@ -273,6 +273,8 @@ def write_guard(obj: Any, name: str) -> Any:
             raise PolicyError(f"the name {name!r} is reserved")
         if name in FORBIDDEN_DEFINITIONS:  # `A.__del__ = f` would run at garbage collection
             raise PolicyError(f"a class may not define {name!r}")
+        if name in CLASS_HOOKS and isinstance(obj, type):  # wrapped only where a class is made
+            raise PolicyError(f"{name!r} can only be defined in the class body")
         if isinstance(obj, type):
             class_changed()
             found = definer(class_mro(cls), name)
@@ -392,12 +394,22 @@ def _next_new(mcs: type) -> Any:
     return type.__new__
 
 
+# Hooks that host code calls with classes it holds: `issubclass(host_class, P)` in
+# `functools.singledispatch`'s dispatch, ABC checks. Each is wrapped where its class is made, so
+# that it is handed what model code may hold (`_types.visible_class`), never the real `type`.
+CLASS_HOOKS = frozenset({"__subclasscheck__", "__subclasshook__", "__instancecheck__"})
+
+
 def checked_namespace(bases: tuple[Any, ...], namespace: Any) -> Any:
     """The namespace of a class about to be made, checked before the class exists (no code of
     the program, an `__init_subclass__` say, can hold the class before the check): exact `str`
-    keys; no `__del__`-style hooks or guard names; and no private name that the code of a host
-    base class uses (`class Q(asyncio.Queue)` defining `_loop` as a property, or overriding
-    `_wakeup_next`, would be handed what the host's own code passes them)."""
+    keys; what a class body may bind and no more, by whichever route the class is made (`type()`,
+    a metaclass, `make_dataclass`): no `__del__`-style hooks, guard names or host dunders
+    (`__class__`, `__getattribute__`, `__setattr__`, `__traceback__`: a class statement cannot
+    bind them, and host code that reads them, `isinstance` included, would run the program's
+    code); no private name that the code of a host base class uses (`class Q(asyncio.Queue)`
+    defining `_loop` as a property, or overriding `_wakeup_next`, would be handed what the host's
+    own code passes them); class hooks host code calls (`CLASS_HOOKS`) wrapped."""
     host_names: set[str] = set()
     for base in bases:
         for klass in class_mro(base) if isinstance(base, type) else ():
@@ -405,37 +417,85 @@ def checked_namespace(bases: tuple[Any, ...], namespace: Any) -> Any:
                 host_names |= _host_code_names(klass)
     exact = type(namespace) is dict
     checked = {}
+    hooks = {}
     for key in list(namespace):
         name = key
         if isinstance(key, str):
             name = str.__str__(key)
             exact = exact and type(key) is str
-            if is_reserved(name) or name in FORBIDDEN_DEFINITIONS:
+            if is_reserved(name) or name in FORBIDDEN_DEFINITIONS or name in HOST_DUNDERS:
                 raise PolicyError(f"a class may not define {name!r}")
             if name[:1] == "_" and name[1:2] != "_" and name in host_names:
                 raise PolicyError(
                     f"a class may not define {name!r}: the code of a host base class uses it"
                 )
+            if name in CLASS_HOOKS:
+                hooks[key] = _class_hook(name, namespace[key])
         checked[name] = namespace[key]
+    for key, hook in hooks.items():
+        checked[str.__str__(key)] = hook
+        if exact or type(namespace) is not dict:
+            dict.__setitem__(namespace, key, hook)
     # The namespace `__prepare__` made (an enum's) is kept when its keys are exact already.
     return namespace if exact or type(namespace) is not dict else checked
 
 
+def _class_hook(name: str, value: Any) -> Any:
+    """`value`, a class hook (`CLASS_HOOKS`) of the program, made to receive the classes host
+    code passes it as model code may hold them. Only a function can be wrapped (a property or
+    a callable object could hand back anything at each lookup)."""
+    kind = type(value)
+    function = value.__func__ if kind is classmethod or kind is staticmethod else value
+    if type(function) is not types.FunctionType:
+        raise PolicyError(f"{name} must be a function (or a classmethod or staticmethod of one)")
+
+    def hook(*args: Any) -> Any:
+        return function(*_types.visible_classes(args))
+
+    hook.__name__ = hook.__qualname__ = name
+    return kind(hook) if kind is classmethod or kind is staticmethod else hook
+
+
 class _CheckedMetaclass:
     """Stands in for a class statement's metaclass so that its namespace is checked after the
-    body ran and before the metaclass makes the class."""
+    body ran and before the metaclass makes the class. A metaclass of the program sees the
+    bases as model code may hold them (`bytes`, `type` as their stand-ins, which its
+    `super().__new__` turns back into the real classes)."""
 
-    __slots__ = ("meta",)
+    __slots__ = ("meta", "orig_bases")
 
-    def __init__(self, meta: Any) -> None:
+    def __init__(self, meta: Any, orig_bases: tuple[Any, ...] | None) -> None:
         self.meta = meta
+        self.orig_bases = orig_bases  # what the class statement wrote, when `__mro_entries__` ran
+
+    def _bases(self, bases: tuple[Any, ...]) -> tuple[Any, ...]:
+        return _types.visible_classes(bases) if owned_class(self.meta) else bases
 
     def __prepare__(self, name: str, bases: tuple[Any, ...], **kwargs: Any) -> Any:
         prepare = getattr(self.meta, "__prepare__", None)
-        return prepare(name, bases, **kwargs) if prepare is not None else {}
+        return prepare(name, self._bases(bases), **kwargs) if prepare is not None else {}
 
     def __call__(self, name: str, bases: tuple[Any, ...], namespace: Any, **kwargs: Any) -> Any:
-        return self.meta(name, bases, checked_namespace(bases, namespace), **kwargs)
+        if self.orig_bases is not None:
+            namespace["__orig_bases__"] = self.orig_bases  # as `__build_class__` would set it
+        checked = checked_namespace(bases, namespace)
+        return self.meta(name, self._bases(bases), checked, **kwargs)
+
+
+def _resolve_bases(bases: tuple[Any, ...]) -> tuple[Any, ...]:
+    """`types.resolve_bases`: each base's `__mro_entries__` is handed the bases as the class
+    statement wrote them (what model code holds), not the real classes behind stand-ins."""
+    resolved: list[Any] = []
+    for base in bases:
+        entries = None if isinstance(base, type) else getattr(base, "__mro_entries__", None)
+        if entries is None:
+            resolved.append(base)
+            continue
+        new = entries(bases)
+        if not isinstance(new, tuple):
+            raise TypeError("__mro_entries__ must return a tuple")
+        resolved.extend(new)
+    return tuple(resolved)
 
 
 def _winner(meta: Any, bases: tuple[Any, ...]) -> Any:
@@ -457,15 +517,15 @@ def _winner(meta: Any, bases: tuple[Any, ...]) -> Any:
 
 
 def build_class(func: Callable[..., Any], name: str, *bases: Any, **kwargs: Any) -> Any:
-    """`__build_class__` for `class` statements: the namespace is checked before the class is
-    made, and the class is marked as the program's."""
-    bases = _types.real_bases(bases)
-    # the winner among the bases a class statement really gets (`class P(NamedTuple)`: the
-    # `__mro_entries__` of typing's functions), as CPython picks it
-    meta = _winner(_types.real_class(kwargs.pop("metaclass", type)), types.resolve_bases(bases))
-    return _mark(
-        builtins.__build_class__(func, name, *bases, metaclass=_CheckedMetaclass(meta), **kwargs)
-    )
+    """`__build_class__` for `class` statements: the bases resolved as model code holds them,
+    the namespace checked before the class is made, and the class marked as the program's."""
+    resolved = _resolve_bases(bases)
+    orig_bases = bases if resolved != bases else None
+    real = _types.real_bases(resolved)
+    # the winner among the bases a class statement really gets, as CPython picks it
+    meta = _winner(_types.real_class(kwargs.pop("metaclass", type)), real)
+    checked = _CheckedMetaclass(meta, orig_bases)
+    return _mark(builtins.__build_class__(func, name, *real, metaclass=checked, **kwargs))
 
 
 def make_class(name: Any, bases: Any, namespace: Any, **kwargs: Any) -> Any:

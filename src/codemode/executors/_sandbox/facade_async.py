@@ -250,23 +250,27 @@ def _answer_to_run(primitive: Any, attribute: str) -> None:
 class _RunTask:
     """The caller's task as the program's timeouts and task groups see it: their `cancel`s are
     counted as the run's own (so they are never taken for the caller's cancellation, and are
-    undone when the run ends), and once the run is over they do nothing."""
+    undone when the run ends), and once the run is over they do nothing. An `uncancel` undoes
+    only a `cancel` made through this object: never one of the caller's own."""
 
-    __slots__ = ("_execution", "_task")
+    __slots__ = ("_cancels", "_execution", "_task")
 
     def __init__(self, task: asyncio.Task[Any], execution: Execution) -> None:
         self._task = task
         self._execution = execution
+        self._cancels = 0
 
     def cancel(self, msg: Any = None) -> bool:
         if self._execution.dead:
             return False
         self._execution.cancels += 1
+        self._cancels += 1
         return self._task.cancel(msg)
 
     def uncancel(self) -> int:
-        if self._execution.dead:
+        if self._execution.dead or not self._cancels:
             return self._task.cancelling()
+        self._cancels -= 1
         self._execution.cancels -= 1
         return self._task.uncancel()
 

@@ -6,14 +6,15 @@ from __future__ import annotations
 import enum
 import functools
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..._program import PROGRAM_MODULE
+from .._policy import is_reserved
 from ._facade import _public_members
 from ._owner import _mark, _owned_only, checked_namespace
 from ._runtime import CURRENT, PolicyError, current
-from ._types import install_stand_ins, real_bases, stand_in
+from ._types import install_stand_ins, real_bases, stand_in, visible_class, visible_classes
 from .facade_collections import MAX_FIELDS
 
 EXCLUDED: dict[str, frozenset[str]] = {
@@ -98,6 +99,17 @@ def _typing_module() -> dict[str, Any]:
         members[name] = _owned_only(getattr(typing, name), f"@typing.{name}")
     members.update(overload=_owned_only(overload, "@typing.overload"), get_overloads=get_overloads)
 
+    # What an alias stands for is a class the program may not hold as it is: the real `type`
+    # behind `typing.Type[X]` builds classes unchecked (`_types.visible_class`).
+    def get_origin(tp: Any) -> Any:
+        origin = typing.get_origin(tp)
+        return visible_class(origin) if isinstance(origin, type) else origin
+
+    def get_args(tp: Any) -> tuple[Any, ...]:
+        return visible_classes(typing.get_args(tp))
+
+    members.update(get_origin=get_origin, get_args=get_args)
+
     def dataclass_transform(**kwargs: Any) -> Callable[[Any], Any]:
         return _owned_only(typing.dataclass_transform(**kwargs), "@dataclass_transform")
 
@@ -164,6 +176,20 @@ class _BoundedEnumType(enum.EnumType):
             count = len(names)
         if count > MAX_ENUM_MEMBERS:
             raise PolicyError(f"an enum of {count} members (limit {MAX_ENUM_MEMBERS})")
+        # Taken once, as plain data, and checked: a name that is a dunder becomes a class
+        # attribute, not a member (`("__del__", f)`, `("__subclasscheck__", f)`), past the
+        # namespace check a class statement gets (`_owner.checked_namespace`).
+        if isinstance(names, str):
+            taken = names.replace(",", " ").split()
+        elif isinstance(names, Mapping):
+            names = {key: names[key] for key in names}
+            taken = list(names)
+        else:
+            names = list(names)
+            taken = [item[0] if isinstance(item, tuple | list) and item else item for item in names]
+        for name in taken:
+            if isinstance(name, str) and (str.__str__(name)[:2] == "__" or is_reserved(name)):
+                raise PolicyError(f"an enum member may not be named {name!r}")
         if kwargs.get("module") is None:  # the program's enum, not this module's
             kwargs["module"] = PROGRAM_MODULE
         return super()._create_(class_name, names, **kwargs)  # type: ignore[misc]
