@@ -148,7 +148,7 @@ class Execution:
     def spawn(self, awaitable: Any) -> asyncio.Future[Any]:
         if type(awaitable) is types.CoroutineType:
             awaitable = contained(awaitable)
-        elif not isinstance(awaitable, asyncio.Future) or _owned(awaitable):
+        elif _foreign_awaitable(awaitable):
             # Anything else the program hands over (its object with `__await__`, or one that
             # says it is a future) is awaited in a task of the run's own: asyncio takes a
             # "future" as it is, and its gathering future's `cancel` would call the program's
@@ -171,10 +171,15 @@ class Execution:
         self.tasks.add(task)
 
 
-def _owned(obj: Any) -> bool:
+def _foreign_awaitable(obj: Any) -> bool:
+    """An awaitable, or an object that says it is a future, other than asyncio's own futures
+    (anything else is asyncio's to refuse, with its own TypeError)."""
     from ._owner import owned  # (`_owner` imports this module)
 
-    return owned(obj)
+    if isinstance(obj, asyncio.Future) and not owned(obj):
+        return False
+    kind = type(obj)
+    return hasattr(kind, "__await__") or hasattr(kind, "_asyncio_future_blocking")
 
 
 async def _awaited(awaitable: Any) -> Any:
