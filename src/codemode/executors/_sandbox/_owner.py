@@ -275,6 +275,8 @@ def write_guard(obj: Any, name: str) -> Any:
             raise PolicyError(f"a class may not define {name!r}")
         if name in CLASS_HOOKS and isinstance(obj, type):  # wrapped only where a class is made
             raise PolicyError(f"{name!r} can only be defined in the class body")
+        if name in METACLASS_FORBIDDEN and isinstance(obj, type) and issubclass(obj, type):
+            raise PolicyError(f"a metaclass may not define {name!r}: classes compare by identity")
         if isinstance(obj, type):
             class_changed()
             found = definer(class_mro(cls), name)
@@ -399,6 +401,12 @@ def _next_new(mcs: type) -> Any:
 # that it is handed what model code may hold (`_types.visible_class`), never the real `type`.
 CLASS_HOOKS = frozenset({"__subclasscheck__", "__subclasshook__", "__instancecheck__"})
 
+# What a metaclass of the program may not define: classes are keys of process-wide caches (ABC
+# caches, `typing`'s, `re`'s) that the host and later runs look up; a class that hashes as
+# `int` and compares by the program's `__eq__` would run the program's code in those lookups,
+# after its run is over. Classes compare and hash by identity.
+METACLASS_FORBIDDEN = frozenset({"__eq__", "__ne__", "__hash__"})
+
 
 def checked_namespace(bases: tuple[Any, ...], namespace: Any) -> Any:
     """The namespace of a class about to be made, checked before the class exists (no code of
@@ -418,6 +426,7 @@ def checked_namespace(bases: tuple[Any, ...], namespace: Any) -> Any:
     exact = type(namespace) is dict
     checked = {}
     hooks = {}
+    metaclass = any(isinstance(base, type) and issubclass(base, type) for base in bases)
     for key in list(namespace):
         name = key
         if isinstance(key, str):
@@ -431,6 +440,8 @@ def checked_namespace(bases: tuple[Any, ...], namespace: Any) -> Any:
                 )
             if name in CLASS_HOOKS:
                 hooks[key] = _class_hook(name, namespace[key])
+            if metaclass and name in METACLASS_FORBIDDEN:
+                raise PolicyError(f"a metaclass may not define {name!r}: classes compare by identity")
         checked[name] = namespace[key]
     for key, hook in hooks.items():
         checked[str.__str__(key)] = hook

@@ -4,11 +4,13 @@ through `_replay.reading`, so a resumed run sees the times its first run saw."""
 
 from __future__ import annotations
 
+import _strptime  # type: ignore[import-not-found]
 import datetime as _dt
 import time
 from collections.abc import Callable
 from typing import Any
 
+from ..._result import exact_str
 from ._builtins import _unavailable
 from ._facade import _public_members
 from ._replay import reading
@@ -139,6 +141,20 @@ def _datetime_module() -> dict[str, Any]:
     members["datetime"] = _Datetime
     members["date"] = _Date
     return members
+
+
+class _ExactKeys(dict):  # type: ignore[type-arg]
+    """`_strptime`'s process-wide cache of compiled formats, keyed by exact strings only: a
+    program `str` subclass kept as a key would have its `__eq__` run by every later lookup of a
+    format of the same hash (the host's own `time.strptime` included), after its run is over.
+    Every route to `strptime` (the facade's, a real `datetime`'s, `type(d).strptime`) ends in
+    this cache, so the rule sits here."""
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        dict.__setitem__(self, exact_str(key), value)
+
+
+_strptime._regex_cache = _ExactKeys(_strptime._regex_cache)  # type: ignore[attr-defined]
 
 
 FACADES: dict[str, Callable[[], dict[str, Any]]] = {
