@@ -206,13 +206,14 @@ class InProcessExecutor(Executor):
         value: Any = None
         error: ExecuteError | None = None
         try:
-            runner: Any = _run(compiled.code, namespace)
+            # The value is made JSON-safe inside the runner: its `__repr__` is model code too.
+            runner: Any = _settled(compiled.code, namespace)
             if sys.exc_info()[1] is not None:
                 # Called from inside a host `except` block: a task of its own, so that a bare
-                # `raise` or `__context__` in model code cannot reach the host's exception.
+                # `raise` or `__context__` in model code (the program's, or its value's
+                # `__repr__`) cannot reach the host's exception.
                 runner = asyncio.ensure_future(runner)
             value = await runner
-            value = _Settled(value)
         except BaseException as exc:
             # Whatever the program raised (CancelledError, SystemExit, KeyboardInterrupt,
             # GeneratorExit...) is its error; only a cancellation of the caller's own task
@@ -352,6 +353,10 @@ async def _run(code: CodeType, namespace: dict[str, Any]) -> Any:
     if inspect.isawaitable(result):
         result = await result
     return result
+
+
+async def _settled(code: CodeType, namespace: dict[str, Any]) -> _Settled:
+    return _Settled(await _run(code, namespace))
 
 
 class TopLevelStop(Exception):

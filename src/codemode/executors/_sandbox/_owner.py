@@ -130,10 +130,18 @@ _GENERATION = [0]
 Verdict = tuple[int, bool, bool, bool]
 
 
+def hands_out_new(value: Any) -> bool:
+    """Whether `value` is a builtin `__new__` (`object.__new__`, which the class statement of an
+    enum keeps as `_new_member_`): by any name, it is judged as `__new__` is (`new_guard`)."""
+    return type(value) is types.BuiltinMethodType and value.__name__ == "__new__"
+
+
 def _verdict(cls: type, name: str) -> Verdict:
     found = definer(class_mro(cls), name)
     managed = _host_managed(cls, name)
-    if managed:  # a host base's code uses it: the host's, whoever defined or wrote it
+    if managed or (found is not None and hands_out_new(class_dict(found)[name])):
+        # a host base's code uses it: the host's, whoever defined or wrote it (or a builtin
+        # `__new__` kept under another name, which would make objects of any class)
         verdict = (_GENERATION[0], False, False, False)
     elif found is None:  # instance state the program wrote
         verdict = (_GENERATION[0], True, False, True)
@@ -181,7 +189,10 @@ def program_defined(obj: Any, name: str) -> bool:
     if isinstance(obj, type):
         if not owned_class(obj):
             return False
-        found = definer(class_mro(obj), name) or definer(class_mro(type(obj)), name)
+        found = definer(class_mro(obj), name)
+        if found is not None:
+            return owned_class(found) and not hands_out_new(class_dict(found)[name])
+        found = definer(class_mro(type(obj)), name)
         return found is not None and owned_class(found)
     cls = type(obj)
     if cls is types.FunctionType:

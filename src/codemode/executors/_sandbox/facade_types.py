@@ -12,7 +12,8 @@ from typing import Any
 from ..._program import PROGRAM_MODULE
 from .._policy import is_reserved
 from ._facade import _public_members
-from ._owner import _mark, _owned_only, checked_namespace
+from ..._result import exact_str
+from ._owner import _mark, _owned_only, checked_namespace, class_dict, owned
 from ._runtime import CURRENT, PolicyError, current
 from ._types import install_stand_ins, real_bases, stand_in, visible_class, visible_classes
 from .facade_collections import MAX_FIELDS
@@ -42,11 +43,16 @@ def _dataclasses_module() -> dict[str, Any]:
     members = _public_members(dataclasses, frozenset())
     guarded = _owned_only(dataclasses.dataclass, "@dataclass")
 
+    def checked(target: Any, **kwargs: Any) -> Any:
+        if isinstance(target, type) and owned(target):
+            _check_fields(target)
+        return guarded(target, **kwargs)
+
     def dataclass(cls: Any = None, /, **kwargs: Any) -> Any:
         dataclasses.dataclass(**kwargs)  # CPython's TypeError for an unknown option
         if cls is None:
-            return lambda target: guarded(target, **kwargs)
-        return guarded(cls, **kwargs)
+            return lambda target: checked(target, **kwargs)
+        return checked(cls, **kwargs)
 
     def make_dataclass(
         cls_name: str, fields: Any, *, bases: Any = (), namespace: Any = None, **kwargs: Any
@@ -55,6 +61,10 @@ def _dataclasses_module() -> dict[str, Any]:
         # becomes a class attribute), is checked as a class body's is.
         bases = real_bases(tuple(bases))
         namespace = dict(namespace or {})
+        # taken once, as plain data: what is checked is what `make_dataclass` gets
+        fields = [
+            exact_str(f) if isinstance(f, str) else _field_spec(tuple(f)) for f in fields
+        ]
         names = [f if isinstance(f, str) else f[0] for f in fields]
         checked_namespace(
             bases, {**namespace, **dict.fromkeys(n for n in names if isinstance(n, str))}
@@ -67,6 +77,23 @@ def _dataclasses_module() -> dict[str, Any]:
     members["dataclass"] = dataclass
     members["make_dataclass"] = make_dataclass
     return members
+
+
+def _field_spec(spec: tuple[Any, ...]) -> tuple[Any, ...]:
+    return (exact_str(spec[0]), *spec[1:]) if spec else spec
+
+
+def _check_fields(cls: type) -> None:
+    """The fields `@dataclass` will make `cls.__init__` assign are held to the rules of a class
+    body (`_owner.checked_namespace`): the generated `__init__` writes them on the instance,
+    past `write_guard` (a field named `__class__` would turn the instance into a host class's;
+    `_getters` on an `asyncio.Queue` subclass would be the host's private state)."""
+    annotations = class_dict(cls).get("__annotations__")
+    if annotations is None:
+        return
+    if type(annotations) is not dict or any(type(key) is not str for key in annotations):
+        raise PolicyError("@dataclass needs the class's __annotations__ as a plain dict of names")
+    checked_namespace((cls,), dict.fromkeys(annotations))
 
 
 def _typing_per_run() -> dict[str, Any]:
