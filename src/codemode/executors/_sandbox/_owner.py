@@ -9,6 +9,7 @@ and stays closed. Every guard that asks "may the program do this to that object"
 from __future__ import annotations
 
 import builtins
+import enum
 import functools
 import types
 import weakref
@@ -434,32 +435,36 @@ def checked_namespace(bases: tuple[Any, ...], namespace: Any) -> Any:
         for klass in class_mro(base) if isinstance(base, type) else ():
             if not owned_class(klass) and _TYPE_MODULE.__get__(klass) not in _PLAIN_BASE_MODULES:
                 host_names |= _host_code_names(klass)
-    exact = type(namespace) is dict
+    # Read once, from the dict's own storage: a program mapping (its `__prepare__`'s, or one
+    # passed to `type()`) could show the check one set of keys and the class another.
+    items = list(dict.items(namespace) if isinstance(namespace, dict) else dict(namespace).items())
+    kept = type(namespace) is _ENUM_DICT  # enum's own namespace, which its metaclass needs
     checked = {}
-    hooks = {}
     metaclass = any(isinstance(base, type) and issubclass(base, type) for base in bases)
-    for key in list(namespace):
+    for key, value in items:
         name = key
         if isinstance(key, str):
             name = str.__str__(key)
-            exact = exact and type(key) is str
+            kept = kept and type(key) is str
             if is_reserved(name) or name in FORBIDDEN_DEFINITIONS or name in HOST_DUNDERS:
                 raise PolicyError(f"a class may not define {name!r}")
             if name[:1] == "_" and name[1:2] != "_" and name in host_names:
                 raise PolicyError(
                     f"a class may not define {name!r}: the code of a host base class uses it"
                 )
-            if name in CLASS_HOOKS:
-                hooks[key] = _class_hook(name, namespace[key])
             if metaclass and name in METACLASS_FORBIDDEN:
-                raise PolicyError(f"a metaclass may not define {name!r}: classes compare by identity")
-        checked[name] = namespace[key]
-    for key, hook in hooks.items():
-        checked[str.__str__(key)] = hook
-        if exact or type(namespace) is not dict:
-            dict.__setitem__(namespace, key, hook)
-    # The namespace `__prepare__` made (an enum's) is kept when its keys are exact already.
-    return namespace if exact or type(namespace) is not dict else checked
+                raise PolicyError(
+                    f"a metaclass may not define {name!r}: classes compare by identity"
+                )
+            if name in CLASS_HOOKS:
+                value = _class_hook(name, value)
+                if kept:
+                    dict.__setitem__(namespace, key, value)
+        checked[name] = value
+    return namespace if kept else checked
+
+
+_ENUM_DICT = type(enum.EnumType.__prepare__("E", (enum.Enum,)))
 
 
 def _class_hook(name: str, value: Any) -> Any:
