@@ -489,7 +489,7 @@ def _exception_text(exc: BaseException) -> str:
     name = _class_name(exc)
     try:
         return _describe(exc, name)
-    except BaseException as failure:  # noqa: BLE001  (the program's, whatever it is)
+    except BaseException as failure:
         return f"{name} (its message could not be read: {_class_name(failure)})"
 
 

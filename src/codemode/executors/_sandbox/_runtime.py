@@ -250,7 +250,7 @@ def _close_unstarted(task: Any) -> None:
     "never awaited" on the host's stderr when it is dropped, outside the run: closed now."""
     get_coro = getattr(task, "get_coro", None)
     outer = get_coro() if get_coro is not None else None
-    if _unstarted(outer):
+    if outer is not None and _unstarted(outer):
         inner = outer.cr_frame.f_locals.get("coro")
         if _unstarted(inner):
             inner.close()
@@ -364,4 +364,3 @@ def install_unraisable_filter() -> None:
 
 def current() -> Execution:
     return CURRENT.get()
-

@@ -154,7 +154,7 @@ class _ExactKeys(dict):  # type: ignore[type-arg]
         dict.__setitem__(self, exact_str(key), value)
 
 
-_strptime._regex_cache = _ExactKeys(_strptime._regex_cache)  # type: ignore[attr-defined]
+_strptime._regex_cache = _ExactKeys(_strptime._regex_cache)
 
 
 FACADES: dict[str, Callable[[], dict[str, Any]]] = {

@@ -10,9 +10,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..._program import PROGRAM_MODULE
+from ..._result import exact_str
 from .._policy import is_reserved
 from ._facade import _public_members
-from ..._result import exact_str
 from ._owner import _mark, _owned_only, checked_namespace, class_dict, owned
 from ._runtime import CURRENT, PolicyError, current
 from ._types import install_stand_ins, real_bases, stand_in, visible_class, visible_classes
@@ -62,9 +62,7 @@ def _dataclasses_module() -> dict[str, Any]:
         bases = real_bases(tuple(bases))
         namespace = dict(namespace or {})
         # taken once, as plain data: what is checked is what `make_dataclass` gets
-        fields = [
-            exact_str(f) if isinstance(f, str) else _field_spec(tuple(f)) for f in fields
-        ]
+        fields = [exact_str(f) if isinstance(f, str) else _field_spec(tuple(f)) for f in fields]
         names = [f if isinstance(f, str) else f[0] for f in fields]
         checked_namespace(
             bases, {**namespace, **dict.fromkeys(n for n in names if isinstance(n, str))}
