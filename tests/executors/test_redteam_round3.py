@@ -285,6 +285,29 @@ REAL_CLASSES = _programs(
     T = got[0]
     """
     + _BUILD_WITH,
+    function_metaclass_bases="""
+    got = []
+    def meta(name, bases, ns):
+        got.extend(bases)
+        return 1
+    class X(type, metaclass=meta):
+        pass
+    T = got[0]
+    """
+    + _BUILD_WITH,
+    function_metaclass_prepare="""
+    got = []
+    def meta(name, bases, ns):
+        return 1
+    def prepare(name, bases, **kw):
+        got.extend(bases)
+        return {}
+    meta.__prepare__ = prepare
+    class X(type, metaclass=meta):
+        pass
+    T = got[0]
+    """
+    + _BUILD_WITH,
     typing_get_origin="""
     import typing
     T = typing.get_origin(typing.Type[int])
@@ -295,6 +318,61 @@ REAL_CLASSES = _programs(
     T = typing.get_origin(typing.Type)
     """
     + _BUILD_WITH,
+)
+
+# -- Facade classes that narrow a host class (causes 2, 7, 8) ------------------------------------
+# Hits. A facade that narrows a host class by deriving from it (the asyncio `Timeout` that
+# answers to the run, `random.Random` with sized `choices`, the main task's handle that cannot
+# be cancelled) was passed by the base's own method: `super(asyncio.Timeout, t).__aenter__()`
+# armed asyncio's own timeout on the caller's task, which cancelled the integrator a moment
+# after the run (the next `await` raised `CancelledError`); `type(handle).cancel(main)`
+# cancelled the caller's task (`execute` raised `CancelledError`). Rule (`_owner.ProgramSuper`,
+# `facade_async.MainTask`): `super()` stands for the program's own classes only; the main
+# task's handle is not a `TaskHandle` with methods overridden but a class of its own.
+NARROWED = _programs(
+    super_timeout_enter="""
+    import asyncio
+    t = asyncio.timeout(0)
+    await super(asyncio.Timeout, t).__aenter__()
+    return 1
+    """,
+    super_timeout_enter_by_name="""
+    import asyncio
+    s = super
+    t = asyncio.timeout(0)
+    await getattr(s(asyncio.Timeout, t), "__aenter__")()
+    return 1
+    """,
+    super_random_choices="""
+    import random
+    r = random.Random(1)
+    return len(super(random.Random, r).choices([1], k=5 * 10**7))
+    """,
+    super_template_of_a_facade="""
+    import string
+    t = string.Template("$a")
+    reached = super(string.Template, t).substitute(a=1) == "1"  # the stdlib's own method
+    return "PW" + "NED" if reached else "safe"
+    """,
+    main_task_cancel_through_handle_class="""
+    import asyncio
+    t = asyncio.create_task(asyncio.sleep(0))
+    type(t).cancel(asyncio.current_task())
+    await asyncio.sleep(0)
+    return 1
+    """,
+    main_task_cancel_through_getattr="""
+    import asyncio, operator
+    t = asyncio.create_task(asyncio.sleep(0))
+    operator.attrgetter("cancel")(type(t))(asyncio.current_task(), "x")
+    await asyncio.sleep(0)
+    return 1
+    """,
+    main_task_awaited_through_wait="""
+    import asyncio
+    await asyncio.wait([asyncio.current_task()], timeout=0.01)
+    return 1
+    """,
 )
 
 # -- Classes made by other routes than a class statement (cause 1) -------------------------------
@@ -827,6 +905,7 @@ ATTACKS = {
     **{f"wrappers/{name}": code for name, code in WRAPPERS.items()},
     **{f"real-classes/{name}": code for name, code in REAL_CLASSES.items()},
     **{f"class-routes/{name}": code for name, code in CLASS_ROUTES.items()},
+    **{f"narrowed/{name}": code for name, code in NARROWED.items()},
     **{f"lifetime/{name}": code for name, code in LIFETIME.items()},
     **{f"base-exception/{name}": code for name, code in BASE_EXCEPTIONS.items()},
     **{f"misses/{name}": code for name, code in MISSES.items()},

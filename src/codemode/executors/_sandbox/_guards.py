@@ -22,6 +22,7 @@ from ._owner import (
     class_dict,
     class_mro,
     init_guard,
+    is_super,
     new_guard,
     own_dunder_guard,
     owned,
@@ -381,8 +382,8 @@ def _text_method(obj: Any, name: str) -> Any:
     `str`'s, `bytes`'s or `bytearray`'s own, reached by any route (an instance, a subclass or
     its instance, `super()`, the unbound method); None when the program overrides it."""
     method = _TEXT_METHODS[name]
-    if type(obj) is super:
-        bound = obj.__self__  # type: ignore[attr-defined]
+    if is_super(obj):
+        bound = obj.__self__
         mro = super_mro(obj)
     else:
         bound = None if isinstance(obj, type) else obj
@@ -407,7 +408,7 @@ def attr_guard(obj: Any, name: str) -> Any:
             return functools.partial(method, obj)
     elif name in _TEXT_METHODS and (
         isinstance(obj, _TEXT_TYPES)
-        or type(obj) is super
+        or is_super(obj)
         or (isinstance(obj, type) and issubclass(obj, _TEXT_TYPES))
     ):
         guarded = _text_method(obj, name)

@@ -183,7 +183,7 @@ def program_defined(obj: Any, name: str) -> bool:
     """Whether `obj.name` is the program's. The value comes from the first class of the lookup
     that defines `name`, unless the instance's own `__dict__` holds it: a host class's member
     never is; a program class's is; instance state is, unless a host base's code manages it."""
-    if type(obj) is super:
+    if is_super(obj):
         # `super()._helper()`: the classes after `__thisclass__` in the instance's MRO decide.
         found = definer(super_mro(obj), name)
         return found is not None and owned_class(found)
@@ -202,6 +202,35 @@ def program_defined(obj: Any, name: str) -> bool:
         return False
     verdict = _instance_verdict(cls, name)
     return verdict[2] or (verdict[1] and name in getattr(obj, "__dict__", ()))
+
+
+class ProgramSuper(super):
+    """`super` for model code: a `super()` object stands for the program's own classes only.
+    `super(C, obj)` with `C` a class of the host (`super(asyncio.Timeout, t).__aenter__()`,
+    `super(random.Random, r).choices(...)`) would call the host base's method past the facade
+    class that narrows it. The zero-argument form takes its class from the `__class__` cell of a
+    method the program defined (`super_init` reads the program's frame: this class defines no
+    `__init__`), which is the program's."""
+
+    def __new__(cls, *args: Any) -> Any:
+        if args:
+            first = _types.real_class(args[0])
+            if not owned_class(first):
+                name = getattr(first, "__name__", type(first).__name__)
+                raise PolicyError(
+                    f"super() with a class works for classes defined in your code, not {name}"
+                )
+            return super(*args)  # a plain `super`, made from the arguments
+        return super.__new__(cls)
+
+
+ProgramSuper.__name__ = ProgramSuper.__qualname__ = "super"
+ProgramSuper.__module__ = "builtins"
+_SUPERS = (super, ProgramSuper)
+
+
+def is_super(obj: Any) -> bool:
+    return type(obj) in _SUPERS
 
 
 def super_mro(obj: Any) -> tuple[type, ...]:
@@ -242,7 +271,7 @@ def private_guard(obj: Any, name: str) -> Any:
             return getattr(obj, name)
     elif program_defined(obj, name):
         return getattr(obj, name)
-    if owned(obj) and type(obj) is not super and not hasattr(obj, name):
+    if owned(obj) and not is_super(obj) and not hasattr(obj, name):
         return getattr(obj, name)  # the AttributeError a missing attribute gives in Python
     raise _refused(obj, name)
 
@@ -314,10 +343,10 @@ def _initialisable(target: Any) -> bool:
 def init_guard(obj: Any) -> Any:
     """`obj.__init__`. Judges the object the method would initialise, not where it was read:
     `Q.__init__(host_queue)` with `Q` a program subclass of `asyncio.Queue` is refused."""
-    if type(obj) is super:
-        target = obj.__self__  # type: ignore[attr-defined]
+    if is_super(obj):
+        target = obj.__self__
         if target is None or isinstance(target, type) or _initialisable(target):
-            return obj.__init__  # type: ignore[misc]
+            return obj.__init__
     elif isinstance(obj, type):
         unbound = obj.__init__  # type: ignore[misc]
 
@@ -496,7 +525,11 @@ class _CheckedMetaclass:
         self.orig_bases = orig_bases  # what the class statement wrote, when `__mro_entries__` ran
 
     def _bases(self, bases: tuple[Any, ...]) -> tuple[Any, ...]:
-        return _types.visible_classes(bases) if owned_class(self.meta) else bases
+        # a host metaclass gets the real bases it needs; the program's own (a class, or a
+        # function given as `metaclass=`) gets them as it may hold them
+        meta = self.meta
+        host = isinstance(meta, type) and not owned_class(meta)
+        return bases if host else _types.visible_classes(bases)
 
     def __prepare__(self, name: str, bases: tuple[Any, ...], **kwargs: Any) -> Any:
         prepare = getattr(self.meta, "__prepare__", None)
