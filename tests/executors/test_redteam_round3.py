@@ -327,8 +327,10 @@ REAL_CLASSES = _programs(
 # armed asyncio's own timeout on the caller's task, which cancelled the integrator a moment
 # after the run (the next `await` raised `CancelledError`); `type(handle).cancel(main)`
 # cancelled the caller's task (`execute` raised `CancelledError`). Rule (`_owner.ProgramSuper`,
-# `facade_async.MainTask`): `super()` stands for the program's own classes only; the main
-# task's handle is not a `TaskHandle` with methods overridden but a class of its own.
+# `facade_async.MainTask`, `_owner._initialisable`): `super()` stands for the program's own
+# classes only, and a `super` object is never initialised again (`super.__init__(s, C, obj)`
+# would point it elsewhere); the main task's handle is a class of its own, not a
+# `TaskHandle` with methods overridden.
 NARROWED = _programs(
     super_timeout_enter="""
     import asyncio
@@ -353,6 +355,33 @@ NARROWED = _programs(
     t = string.Template("$a")
     reached = super(string.Template, t).substitute(a=1) == "1"  # the stdlib's own method
     return "PW" + "NED" if reached else "safe"
+    """,
+    super_reinitialised_on_a_host_class="""
+    import asyncio
+    class A:
+        def get(self):
+            return super()
+    s = A().get()
+    t = asyncio.timeout(0)
+    super.__init__(s, asyncio.Timeout, t)
+    await s.__aenter__()
+    return 1
+    """,
+    explicit_super_reinitialised="""
+    import asyncio
+    class A:
+        pass
+    s = super(A, A())
+    t = asyncio.timeout(0)
+    getattr(super, "__init__")(s, asyncio.Timeout, t)
+    await s.__aenter__()
+    return 1
+    """,
+    print_reinitialised="""
+    got = []
+    print.__init__(lambda kind, text: got.append(text))
+    print("x")
+    return "PW" + "NED" if got else "safe"
     """,
     main_task_cancel_through_handle_class="""
     import asyncio

@@ -336,8 +336,20 @@ def write_guard(obj: Any, name: str) -> Any:
 
 def _initialisable(target: Any) -> bool:
     """An object `__init__` may run on again: the program's own, or a plain builtin value
-    (whose `__init__` does nothing its public methods cannot)."""
-    return owned(target) or type(target).__module__ == "builtins"
+    (whose `__init__` does nothing its public methods cannot). Not a `super` object, whose
+    `__init__` would point it at a host class (`super.__init__(s, asyncio.Timeout, t)`), nor
+    codemode's own classes that only look builtin (`print`)."""
+    return owned(target) or _plain_builtin(type(target))
+
+
+def _plain_builtin(cls: Any) -> bool:
+    """A class of CPython's builtins (`dict`, `list`), not one that only says it is."""
+    return (
+        isinstance(cls, type)
+        and _TYPE_MODULE.__get__(cls) == "builtins"
+        and getattr(builtins, cls.__name__, None) is cls
+        and cls is not super
+    )
 
 
 def init_guard(obj: Any) -> Any:
@@ -377,7 +389,7 @@ def new_guard(obj: Any) -> Any:
     new = obj.__new__
 
     def checked_new(cls: Any, /, *args: Any, **kwargs: Any) -> Any:
-        if not (owned_class(cls) or (isinstance(cls, type) and cls.__module__ == "builtins")):
+        if not (owned_class(cls) or _plain_builtin(cls)):
             raise PolicyError(
                 f"__new__ can only make objects of classes defined in your code, not "
                 f"{getattr(cls, '__name__', type(cls).__name__)}"
