@@ -633,6 +633,34 @@ CLASS_ROUTES = _programs(
     """,
 )
 
+# -- Stdlib code that compiles program text (cause 3) --------------------------------------------
+# Hit. `strptime` (any route: `time`'s, the `datetime` facade's, a real `datetime` class's)
+# compiles a pattern built from the format with the stdlib `re`, its literal text included:
+# a format of 2 million characters held the interpreter for seconds in one C call, past the
+# deadline. Rule (`facade_time._ExactKeys.get`, the cache every route reads first; the sink
+# table in `_modules.py`): formats up to 2000 characters.
+_SLOW = """
+    import time as clock
+    s = "a" * 2_000_000
+    started = clock.monotonic()
+    try:
+        {call}
+    except Exception:
+        pass
+    return "PW" + "NED" if clock.monotonic() - started > 1 else "safe"
+    """
+SINKS = _programs(
+    strptime_long_format=_SLOW.replace("{call}", "clock.strptime(s, s)"),
+    datetime_strptime_long_format=_SLOW.replace(
+        "{call}", "import datetime\n        datetime.datetime.strptime(s, s)"
+    ),
+    real_datetime_strptime_long_format=_SLOW.replace(
+        "{call}",
+        "import datetime\n        type(datetime.datetime(2020, 1, 1).date()).fromisoformat\n"
+        "        type(datetime.datetime(2020, 1, 1) + datetime.timedelta(1)).strptime(s, s)",
+    ),
+)
+
 # -- Runs that outlive themselves (cause 7) -----------------------------------------------------
 # Hits. The end of a run called methods the program could override: `expired`/`reschedule` of
 # its `asyncio.Timeout` subclass, `cancel` of a "future" it handed `gather` (asyncio takes any
@@ -935,6 +963,7 @@ ATTACKS = {
     **{f"real-classes/{name}": code for name, code in REAL_CLASSES.items()},
     **{f"class-routes/{name}": code for name, code in CLASS_ROUTES.items()},
     **{f"narrowed/{name}": code for name, code in NARROWED.items()},
+    **{f"sinks/{name}": code for name, code in SINKS.items()},
     **{f"lifetime/{name}": code for name, code in LIFETIME.items()},
     **{f"base-exception/{name}": code for name, code in BASE_EXCEPTIONS.items()},
     **{f"misses/{name}": code for name, code in MISSES.items()},

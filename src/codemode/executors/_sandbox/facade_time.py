@@ -14,6 +14,7 @@ from ..._result import exact_str
 from ._builtins import _unavailable
 from ._facade import _public_members
 from ._replay import reading
+from ._runtime import CURRENT, PolicyError
 
 EXCLUDED: dict[str, frozenset[str]] = {
     "time": frozenset(
@@ -152,6 +153,19 @@ class _ExactKeys(dict):  # type: ignore[type-arg]
 
     def __setitem__(self, key: Any, value: Any) -> None:
         dict.__setitem__(self, exact_str(key), value)
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        # Every format is looked up here before `_strptime` compiles it with the stdlib `re`:
+        # one C call, outside the deadline, about 2 us per character of the format.
+        if isinstance(key, str) and len(key) > MAX_FORMAT and CURRENT.get(None) is not None:
+            raise PolicyError(
+                f"a strptime format of {len(key)} characters (limit {MAX_FORMAT}): compiling it "
+                "is one long call that the deadline cannot stop"
+            )
+        return dict.get(self, key, default)
+
+
+MAX_FORMAT = 2_000
 
 
 _strptime._regex_cache = _ExactKeys(_strptime._regex_cache)
