@@ -661,6 +661,58 @@ SINKS = _programs(
     ),
 )
 
+# -- Copies by other routes (cause 5) ------------------------------------------------------------
+# Hit. `dataclasses.asdict`/`astuple` copy what is not a container with the real
+# `copy.deepcopy`, past the `copy` facade: a field holding the tool proxy was copied through its
+# state, the bridge and the tools, and a `__deepcopy__` of the program met first got the memo,
+# which held the copies (a tool's own function, called without validation or trace) and the
+# originals. Rule (`facade_types._as_plain`): they copy with the `copy` facade and read fields
+# with the program's `getattr`.
+_MEMO_OF = """
+    import dataclasses
+    got = []
+    class Hook:
+        def __deepcopy__(self, memo):
+            got.append(memo)
+            return self
+    class Holder:
+        pass
+    holder = Holder()
+    holder.hook = Hook()
+    holder.proxy = codemode
+    @dataclasses.dataclass
+    class D:
+        a: object
+    try:
+        dataclasses.{call}(D(holder))
+    except Exception:
+        pass
+    for value in list(got[0].values()) if got else []:
+        for item in value if type(value) is list else [value]:
+            try:
+                fn = getattr(item, "fn", None)
+            except Exception:  # a copy of the tool proxy, without its state, recurses
+                continue
+            if getattr(fn, "__name__", "") == "add" and fn(a=1, b=2) == 3:
+                return "PW" + "NED"  # the tool's own function: no validation, no trace
+    return "safe"
+    """
+COPIES = _programs(
+    dataclasses_asdict_memo=_MEMO_OF.replace("{call}", "asdict"),
+    dataclasses_astuple_memo=_MEMO_OF.replace("{call}", "astuple"),
+    dataclasses_asdict_host_fields="""
+    import dataclasses, asyncio
+    @dataclasses.dataclass
+    class D:
+        x: int = 1
+    class Q(asyncio.Queue):
+        pass
+    q = Q()
+    await q.put(1)
+    return dataclasses.asdict(D(q))
+    """,
+)
+
 # -- Runs that outlive themselves (cause 7) -----------------------------------------------------
 # Hits. The end of a run called methods the program could override: `expired`/`reschedule` of
 # its `asyncio.Timeout` subclass, `cancel` of a "future" it handed `gather` (asyncio takes any
@@ -964,6 +1016,7 @@ ATTACKS = {
     **{f"class-routes/{name}": code for name, code in CLASS_ROUTES.items()},
     **{f"narrowed/{name}": code for name, code in NARROWED.items()},
     **{f"sinks/{name}": code for name, code in SINKS.items()},
+    **{f"copies/{name}": code for name, code in COPIES.items()},
     **{f"lifetime/{name}": code for name, code in LIFETIME.items()},
     **{f"base-exception/{name}": code for name, code in BASE_EXCEPTIONS.items()},
     **{f"misses/{name}": code for name, code in MISSES.items()},

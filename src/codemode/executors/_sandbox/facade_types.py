@@ -12,11 +12,13 @@ from typing import Any
 from ..._program import PROGRAM_MODULE
 from ..._result import exact_str
 from .._policy import is_reserved
+from ._builtins import getattr_builtin
 from ._facade import _public_members
 from ._owner import _mark, _owned_only, checked_namespace, class_dict, owned
 from ._runtime import CURRENT, PolicyError, current
 from ._types import install_stand_ins, real_bases, stand_in, visible_class, visible_classes
 from .facade_collections import MAX_FIELDS
+from .facade_copy import deepcopy
 
 EXCLUDED: dict[str, frozenset[str]] = {
     # get_type_hints and evaluate_forward_ref (3.14) evaluate strings as code; clear_overloads
@@ -72,9 +74,52 @@ def _dataclasses_module() -> dict[str, Any]:
         )
         return _mark(made)
 
+    def asdict(obj: Any, *, dict_factory: Any = dict) -> Any:
+        if not _dataclass_instance(obj):
+            raise TypeError("asdict() should be called on dataclass instances")
+        return _as_plain(obj, dict_factory, named=True)
+
+    def astuple(obj: Any, *, tuple_factory: Any = tuple) -> Any:
+        if not _dataclass_instance(obj):
+            raise TypeError("astuple() should be called on dataclass instances")
+        return _as_plain(obj, tuple_factory, named=False)
+
     members["dataclass"] = dataclass
     members["make_dataclass"] = make_dataclass
+    members["asdict"] = asdict
+    members["astuple"] = astuple
     return members
+
+
+def _dataclass_instance(obj: Any) -> bool:
+    import dataclasses
+
+    return dataclasses.is_dataclass(obj) and not isinstance(obj, type)
+
+
+def _as_plain(obj: Any, factory: Any, named: bool) -> Any:
+    """`dataclasses.asdict`/`astuple` (`named` for `asdict`), as the standard library walks:
+    fields read as the program's `getattr` would, and what is not a container copied by the
+    `copy` facade. The standard library's own copies with the real `copy.deepcopy`, whose memo
+    (handed to a `__deepcopy__` of the program met on the way) keeps the originals of all it
+    copied: the tool proxy's bridge, the tools' functions."""
+    if _dataclass_instance(obj):
+        import dataclasses
+
+        items = []
+        for field in dataclasses.fields(obj):
+            value = _as_plain(getattr_builtin(obj, field.name), factory, named)
+            items.append((field.name, value) if named else value)
+        return factory(items)
+    if isinstance(obj, tuple) and hasattr(obj, "_fields"):  # a namedtuple: rebuilt by fields
+        return type(obj)(*[_as_plain(v, factory, named) for v in obj])
+    if isinstance(obj, list | tuple):
+        return type(obj)(_as_plain(v, factory, named) for v in obj)
+    if isinstance(obj, dict):
+        return type(obj)(
+            (_as_plain(k, factory, named), _as_plain(v, factory, named)) for k, v in obj.items()
+        )
+    return deepcopy(obj)
 
 
 def _field_spec(spec: tuple[Any, ...]) -> tuple[Any, ...]:
