@@ -22,6 +22,7 @@ import datetime
 import gc
 import json
 import os
+import random
 import re
 import textwrap
 import time
@@ -721,6 +722,9 @@ COPIES = _programs(
 # a task cancelled before it started) warned on the host's stderr. Rule (`_runtime.disarm`,
 # `Execution.spawn`): the end of a run calls asyncio's own methods only; everything but asyncio's
 # own futures is awaited in a task of the run's; unstarted coroutines are closed at the end.
+# Hit, too: `statistics.NormalDist.samples()` without a seed drew from (and moved on) the host's
+# shared `random` generator. Rule (`_guards.attr_guard`, `samples` by any route): it draws from
+# the run's own `random`.
 _FAKE_FUTURE = """
     import asyncio
     class L:
@@ -769,6 +773,15 @@ LIFETIME = _programs(
     shield_fake_future=_FAKE_FUTURE + "\n    asyncio.shield(F())\n    return 1\n",
     wait_fake_future=_FAKE_FUTURE
     + "\n    t = asyncio.create_task(asyncio.wait([F()]))\n    await asyncio.sleep(0)\n    return 1\n",
+    normal_dist_samples_host_random="""
+    import statistics
+    d = statistics.NormalDist(0, 1)
+    return [d.samples(3), (d + 1).samples(2), statistics.NormalDist.samples(d * 2, 2)]
+    """,
+    normal_dist_samples_by_methodcaller="""
+    import statistics, operator
+    return operator.methodcaller("samples", 3)(statistics.NormalDist(0, 1) - 1)
+    """,
     unawaited_sleep="""
     import asyncio
     x = asyncio.sleep(1)
@@ -1063,6 +1076,7 @@ async def test_attack_reaches_nothing(
 ) -> None:
     canary = tmp_path / "canary"
     _fresh_caches()
+    host_random = random.getstate()
     with warnings.catch_warnings(record=True) as caught:
         # every warning is recorded (pytest would otherwise take them off stderr), except the
         # one codemode itself drops for the program's own module
@@ -1077,6 +1091,7 @@ async def test_attack_reaches_nothing(
         assert marker not in dumped, f"{name} reached its target: {dumped[:500]}"
     assert not canary.exists()
     assert os.environ["CODEMODE_TEST_SECRET"] == SECRET
+    assert random.getstate() == host_random, f"{name} moved the host's random generator"
     _host_still_works()
     after = await run("return 41 + 1")
     assert after.ok and after.value == 42, after.error

@@ -10,6 +10,7 @@ import codecs
 import collections
 import functools
 import hashlib
+import statistics
 import string
 import sys
 from collections.abc import Callable, Mapping
@@ -424,6 +425,12 @@ def attr_guard(obj: Any, name: str) -> Any:
         # `Counter(a=10**12).elements()` repeats in C, past the deadline, into any consumer
         elements = getattr(obj, name)
         return lambda *args: checked(elements(*args))
+    elif name == "samples" and _is_or_of(obj, statistics.NormalDist):
+        # with no seed it draws from the host's shared `random` generator (and moves it on)
+        samples = getattr(obj, name)
+        if isinstance(obj, type):
+            return lambda dist, n, *, seed=None: samples(dist, n, seed=_seed(seed))
+        return lambda n, *, seed=None: samples(n, seed=_seed(seed))
     elif name in ("digest", "hexdigest") and _is_or_of(obj, *_SHAKES):
         # a SHAKE digest is as long as asked: `shake_128().digest(10**10)` allocates 10 GB
         digest = getattr(obj, name)
@@ -431,6 +438,12 @@ def attr_guard(obj: Any, name: str) -> Any:
             return lambda shake, length: digest(shake, _checked_width(length, name))
         return lambda length: digest(_checked_width(length, name))
     return getattr(obj, name)
+
+
+def _seed(seed: Any) -> Any:
+    from .facade_numbers import run_random  # (`facade_numbers` uses this module's checks)
+
+    return run_random().getrandbits(64) if seed is None else seed
 
 
 def _is_or_of(obj: Any, *classes: type) -> bool:
