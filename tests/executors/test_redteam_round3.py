@@ -904,6 +904,72 @@ BASE_EXCEPTIONS = _programs(
     """,
 )
 
+# -- Awaitables driven by hand (causes 7, 8) -----------------------------------------------------
+# Hit. `coro.send(None)` on a coroutine of asyncio (or of the program, awaiting one) handed the
+# program what the coroutine awaited: asyncio's own future, whose `add_done_callback` put the
+# program's code in the event loop's callbacks: a `SystemExit` there left `run_forever` and
+# stopped the host process; after the run the callback still ran (and wrote to stderr). Rule
+# (`_guards.attr_guard`, `send`/`throw` by any route): coroutines and async generators'
+# awaitables are awaited, never driven by hand; generators keep `send`/`throw`.
+_CALLBACK = """
+    def cb(f):
+        raise SystemExit(9)
+    fut.add_done_callback(cb)
+    fut.set_result(None)
+    await asyncio.sleep(0)
+    return 1
+    """
+DRIVEN = _programs(
+    host_coroutine_send="""
+    import asyncio
+    fut = asyncio.Event().wait().send(None)
+    """
+    + _CALLBACK,
+    program_coroutine_send="""
+    import asyncio
+    async def waits():
+        await asyncio.Event().wait()
+    fut = waits().send(None)
+    """
+    + _CALLBACK,
+    coroutine_send_by_class="""
+    import asyncio
+    c = asyncio.Queue().get()
+    fut = type(c).send(c, None)
+    """
+    + _CALLBACK,
+    coroutine_send_by_methodcaller="""
+    import asyncio, operator
+    fut = operator.methodcaller("send", None)(asyncio.Event().wait())
+    """
+    + _CALLBACK,
+    async_generator_asend="""
+    import asyncio
+    async def agen():
+        await asyncio.Event().wait()
+        yield 1
+    fut = agen().asend(None).send(None)
+    """
+    + _CALLBACK,
+    async_generator_anext="""
+    import asyncio
+    async def agen():
+        await asyncio.Event().wait()
+        yield 1
+    fut = getattr(anext(agen()), "send")(None)
+    """
+    + _CALLBACK,
+    coroutine_throw="""
+    import asyncio
+    c = asyncio.Lock().acquire()
+    try:
+        c.throw(ValueError("x"))
+    except ValueError:
+        pass
+    return "PW" + "NED"
+    """,
+)
+
 # -- Misses: routes that held (novel spellings kept as guards) -----------------------------------
 MISSES = _programs(
     json_hooks_get_plain_values="""
@@ -1031,6 +1097,7 @@ ATTACKS = {
     **{f"sinks/{name}": code for name, code in SINKS.items()},
     **{f"copies/{name}": code for name, code in COPIES.items()},
     **{f"lifetime/{name}": code for name, code in LIFETIME.items()},
+    **{f"driven/{name}": code for name, code in DRIVEN.items()},
     **{f"base-exception/{name}": code for name, code in BASE_EXCEPTIONS.items()},
     **{f"misses/{name}": code for name, code in MISSES.items()},
 }

@@ -216,6 +216,8 @@ GUARDED_METHODS = frozenset(
         "digest",
         "hexdigest",
         "samples",
+        "send",
+        "throw",
     }
 )
 

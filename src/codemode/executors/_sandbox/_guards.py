@@ -425,6 +425,11 @@ def attr_guard(obj: Any, name: str) -> Any:
         # `Counter(a=10**12).elements()` repeats in C, past the deadline, into any consumer
         elements = getattr(obj, name)
         return lambda *args: checked(elements(*args))
+    elif name in ("send", "throw") and _is_or_of(obj, *_AWAITED):
+        # Driving an awaitable by hand hands the program what its `await`s yield: asyncio's
+        # own futures, whose `add_done_callback` would run the program's code as a callback
+        # of the event loop (a `SystemExit` there stops the host's loop), after its run too.
+        raise PolicyError(f"{name}() on a coroutine is not available in codemode: await it instead")
     elif name == "samples" and _is_or_of(obj, statistics.NormalDist):
         # with no seed it draws from the host's shared `random` generator (and moves it on)
         samples = getattr(obj, name)
@@ -454,6 +459,25 @@ def _is_or_of(obj: Any, *classes: type) -> bool:
 
 
 _SHAKES = (type(hashlib.shake_128()), type(hashlib.shake_256()))
+
+
+def _awaited_types() -> tuple[type, ...]:
+    """Coroutines and the awaitables of async generators (`asend`, `athrow`, `anext`)."""
+
+    async def agen() -> Any:
+        yield
+
+    async def coro() -> None:
+        pass
+
+    made = [coro(), agen().asend(None), agen().athrow(GeneratorExit), anext(agen())]
+    kinds = tuple({type(each) for each in made})
+    for each in made:
+        each.close()
+    return kinds
+
+
+_AWAITED = _awaited_types()
 
 
 def _checked_width(width: Any, what: str) -> Any:
