@@ -1074,6 +1074,37 @@ MISSES = _programs(
     copy.deepcopy([error, Hook()])
     return "PW" + "NED" if "ToolBridge" in repr(got) else "safe"
     """,
+    protocol_probes_host_state="""
+    import asyncio, typing
+    class P(typing.Protocol):
+        _loop: object
+    q = asyncio.Queue()
+    await q.put(1)
+    return "PW" + "NED" if not isinstance(isinstance(q, P), bool) else "safe"
+    """,
+    json_decoder_host_function_globals="""
+    import json
+    class D(json.JSONDecoder):
+        pass
+    return getattr(D().parse_object, "__glo" + "bals__")
+    """,
+    exit_builtin_swallows_the_deadline="""
+    class S:
+        __exit__ = staticmethod(slice)
+        def __enter__(self):
+            return self
+    n = 0
+    while True:
+        with S():
+            while True:
+                n += 1
+    return "PW" + "NED"
+    """,
+    enum_functional_type_stand_in="""
+    import enum
+    E = enum.Enum("E", "a b", type=bytes)
+    return "PW" + "NED" if repr(E._member_type_) != "<class 'bytes'>" else "safe"
+    """,
     heapq_compares_program_objects="""
     import heapq
     got = []
