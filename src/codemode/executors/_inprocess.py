@@ -182,8 +182,9 @@ class InProcessExecutor(Executor):
         execution = Execution(deadline, None if memory_mb is None else memory_mb << 20)
         if session is not None:
             # A session's runs share one allowance: this run starts out charged with what the
-            # earlier ones grew the process by.
-            execution.baseline = WATCHDOG.resident() - session.memory
+            # earlier ones grew the process by. Read now: growth since the watchdog's last
+            # sample (the host's, between runs) is not the session's.
+            execution.baseline = WATCHDOG.resident(fresh=True) - session.memory
         elif memory_mb is not None:
             execution.baseline = WATCHDOG.resident()
         loop = asyncio.get_running_loop()
@@ -297,9 +298,8 @@ class InProcessSession(ExecutorSession):
     """One namespace kept across runs, in this process, under one memory limit.
 
     The session's runs share the executor's `memory_mb` (or the run's `Limits.memory_mb`): each
-    run starts charged with what the earlier ones grew the process's resident memory by (the
-    figure as each started, from the watchdog's last sample, and as each ended, read then), so
-    a session cannot grow the host by `memory_mb` per run. A run
+    run starts charged with what the earlier ones grew the process's resident memory by (read
+    as each starts and ends), so a session cannot grow the host by `memory_mb` per run. A run
     that takes the total past the limit ends in a `memory` error (stopped by the watchdog, or
     at its end if it finished between two samples) and the session lets go of its names; the
     next run starts clean, charged nothing, and says so in its logs, as after `reset()`.
@@ -818,8 +818,8 @@ class _Watchdog:
     def resident(self, *, fresh: bool = False) -> int:
         """The process's resident memory now: the last sample if it is fresh (the sampler runs
         while runs are active), else read here (a run's baseline must not lag behind it).
-        `fresh` reads it anyway: at the end of a session's run, so that what the run grew is
-        charged to it, and the session's next run does not start from a figure before that."""
+        `fresh` reads it anyway: as a session's run starts and ends, so that what happened
+        between its runs is not charged to the session and what happened during them is."""
         if fresh or time.monotonic() - self._sampled_at > self.SAMPLE * 2:
             self._rss = resident_memory()
             self._sampled_at = time.monotonic()
