@@ -373,6 +373,19 @@ async def test_the_host_growing_between_runs_is_not_charged_to_the_session(
 
 
 @pytest.mark.parametrize("executor", ["inprocess"], indirect=True)
+async def test_two_sessions_taking_turns_are_each_charged_their_own(executor: Executor) -> None:
+    cm = Codemode([double], executor=executor, timeout=20, memory_mb=LIMIT_MB)
+    async with cm.session() as one, cm.session() as two:
+        for session in (one, two):
+            await session.execute("keep = []")
+        for _ in range(12):  # 96 MB each, 192 MB in all: past the limit together, not alone
+            for session in (one, two):
+                result = await session.execute(GROW)
+                assert result.ok, result.error
+        assert (await one.execute("len(keep)")).value == (await two.execute("len(keep)")).value
+
+
+@pytest.mark.parametrize("executor", ["inprocess"], indirect=True)
 def test_sync_callers(executor: Executor) -> None:
     cm = Codemode([double], executor=executor)
     session = cm.session()
