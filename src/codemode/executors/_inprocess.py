@@ -467,8 +467,9 @@ def _cleanup(execution: Execution, task: asyncio.Task[Any] | None, kept: bool = 
     if not kept:
         # What only the run's namespace holds dies now, while the run is current, not at some
         # later garbage collection (a coroutine it never awaited would warn on the host's
-        # stderr then)
+        # stderr then); the check that stops leftover model code stays.
         execution.globals.clear()
+        execution.kill()
 
 
 def _charge(session: SessionState, execution: Execution) -> None:
