@@ -57,6 +57,7 @@ from ._sandbox import (
     resident_memory,
     track_async_generators,
 )
+from ._sandbox._depth import SCANNER as DEPTH
 from ._sandbox._replay import SLOT, RunReplay, TaskSlot
 
 _CANCEL_MESSAGE = "codemode: execution deadline"
@@ -205,6 +206,7 @@ class InProcessExecutor(Executor):
             track_async_generators()
         value: Any = None
         error: ExecuteError | None = None
+        DEPTH.enter(execution)
         try:
             runner: Any = _run(compiled.code, namespace)
             if sys.exc_info()[1] is not None:
@@ -228,6 +230,9 @@ class InProcessExecutor(Executor):
                 error = _expired_error(execution, limits)
             cancelled = _caller_cancelled(task, before, execution)
             _cleanup(execution, task)
+            DEPTH.leave(execution)
+            if DEPTH.keeping:  # freed once the run's namespace is gone (`_depth`)
+                loop.call_soon(DEPTH.release)
             if kept is not None:
                 # A session's namespace outlives this execution: a late expiry of this one must
                 # not reach the next run's check.
@@ -405,6 +410,8 @@ def _cleanup(execution: Execution, task: asyncio.Task[Any] | None) -> None:
 
 
 def _expired_error(execution: Execution, limits: Limits) -> ExecuteError:
+    if execution.reason == "depth":
+        return ExecuteError(type="policy", message=execution.detail, exception="RecursionError")
     if execution.reason == "memory":
         limit = (execution.memory_limit or 0) >> 20
         return ExecuteError(
