@@ -365,3 +365,53 @@ def test_chains_of_every_constructor_leave_the_host_alive() -> None:
         f"{done.stderr[-2000:]}"
     )
     assert len(lines) == len(targets) + 1 and lines[-1] == 1
+
+
+# -- work that sharing makes exponential --------------------------------------------------------
+
+# A structure that holds the same object twice at each level is small (40 objects) but hashing
+# or comparing it visits every path (2**40): one C call that the deadline cannot stop in-process.
+SHARED: dict[str, str] = {
+    "tuple-hash": "t = ()\nfor _ in range(40):\n    t = (t, t)\nhash(t)",
+    "tuple-equal": "t = ()\nu = ()\nfor _ in range(40):\n    t = (t, t)\n    u = (u, u)\nt == u",
+    "list-equal": "t = []\nu = []\nfor _ in range(40):\n    t = [t, t]\n    u = [u, u]\nt == u",
+    "dict-equal": (
+        "t = {}\nu = {}\nfor _ in range(40):\n    t = {'a': t, 'b': t}\n    u = {'a': u, 'b': u}\n"
+        "t == u"
+    ),
+}
+
+
+def test_exponential_work_through_sharing_stops_at_the_deadline_in_a_worker() -> None:
+    """The subprocess executor kills the worker at the deadline; the host carries on."""
+    child = CHILD.replace("timeout=20", "timeout=1")
+    done = subprocess.run(
+        [sys.executable, "-c", child, "subprocess"],
+        input=json.dumps(list(SHARED.values())),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    lines = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert lines == ["timeout"] * len(SHARED) + [1], lines
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="in-process, hashing or comparing a shared structure is one C call with exponential "
+    "work that nothing interrupts (README: in-process limits); the subprocess executor kills it",
+)
+def test_exponential_work_through_sharing_in_process() -> None:
+    child = CHILD.replace("timeout=20", "timeout=1")
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", child, "inprocess"],
+            input=json.dumps([SHARED["tuple-hash"]]),
+            capture_output=True,
+            text=True,
+            timeout=5,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail("the host hung in one C call")
+    assert done.returncode == 0

@@ -95,15 +95,18 @@ class Execution:
         "dead",
         "deadline",
         "detail",
+        "ending",
         "endings",
         "expired",
         "globals",
+        "interrupting",
         "memory_limit",
         "modules",
         "overloads",
         "reason",
         "replay",
         "tasks",
+        "thread",
         "timers",
         "waker",
     )
@@ -118,6 +121,9 @@ class Execution:
         self.cancels = 0  # cancellations of the caller's task that the run itself caused
         self.modules: dict[str, ModuleFacade] = {}
         self.dead = False
+        self.ending = False  # the run is past its last line: no more interrupting it
+        self.interrupting = False  # the watchdog raised `Timeout` in its thread (see _inprocess)
+        self.thread: int | None = None  # the thread the run started on
         self.globals: dict[str, Any] = {}
         self.tasks: set[asyncio.Future[Any]] = set()  # its tasks and gathering futures
         self.timers: list[Any] = []  # `asyncio.timeout`s the program entered and has not left
