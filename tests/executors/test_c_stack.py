@@ -112,8 +112,7 @@ HOLDERS: dict[str, str] = {
         "async def g(x):\n    return x\nc = 1\nfor _ in range(N):\n    c = g(c)\nc = None"
     ),
     "coroutine-default": (
-        "c = 1\nfor _ in range(N):\n    async def g(x=c):\n        return x\n    c = g()\n"
-        "c = None"
+        "c = 1\nfor _ in range(N):\n    async def g(x=c):\n        return x\n    c = g()\nc = None"
     ),
 }
 # Freed with the trashcan, so never a crash (the program's deque is a subclass for it).
@@ -324,7 +323,8 @@ def _constructors() -> list[tuple[str, str]]:
     found = [
         (name, name)
         for name, value in sorted(base_builtins().items())
-        if callable(value) and name not in {"print", "input", "breakpoint", "exit", "quit"}
+        if callable(value)
+        and name not in {"print", "input", "breakpoint", "exit", "quit"}
         and hasattr(builtins, name)
     ]
     for module in DEFAULT_MODULES:

@@ -34,6 +34,7 @@ that switched it off has no bound.
 from __future__ import annotations
 
 import collections
+import contextlib
 import functools
 import gc
 import operator
@@ -150,10 +151,8 @@ class _Scanner:
     def _collecting(self, phase: str, info: dict[str, int]) -> None:
         if phase != "start" or not self._active:
             return
-        try:
+        with contextlib.suppress(Exception):  # never break the collector
             self._scan()
-        except Exception:  # noqa: BLE001 - never break the collector
-            pass
 
     def _scan(self) -> None:
         young = gc.get_objects(0)
@@ -199,7 +198,9 @@ def _links(obj: Any) -> list[Any]:
     relation for both: on CPython 3.12 slices hash too, through their start, stop and step.)"""
     # Through the collector's own traversal, never by iterating: a young object may be half
     # made (a tuple being filled has empty slots) when an allocation starts a collection.
-    return [item for item in gc.get_referents(obj) if isinstance(item, tuple) or type(item) in HOLDERS]
+    return [
+        item for item in gc.get_referents(obj) if isinstance(item, tuple) or type(item) in HOLDERS
+    ]
 
 
 def _measure(root: Any, seen: dict[int, int], deep: dict[int, int]) -> int:
