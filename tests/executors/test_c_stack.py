@@ -276,8 +276,8 @@ async def test_depth_tracking_leaves_ordinary_code_alone(
 
 # -- every constructor of the allowed surface ---------------------------------------------------
 
-SMALL_STACK = 1 << 20  # the child's C stack: 1 MB, where 24k levels of any of the above crash
-CHAIN = 30_000
+SMALL_STACK = 2 << 20  # the child's C stack: 2 MB, where 48k levels of any of the above crash
+CHAIN = 60_000
 
 PROBE = """
 {imports}

@@ -13,22 +13,24 @@ segfault:
   frees through `subtype_dealloc` and so takes the trashcan: a deque is mutable, and what is
   measured once when made could change after.
 
-The rule: no structure of the program is deeper than `MAX_DEPTH` along such links. It is
-enforced by measuring each new object once, at the start of every collection, among the young
-generation (`gc.get_objects(0)`): an object is young from when it is made until the collector
-first runs, which happens every `gc.get_threshold()[0]` allocations, so a chain grows by at most
-that much between two measurements; while runs are active the threshold is at most
-`MAX_THRESHOLD` (restored after). The objects measured cannot change what they hold (tuples,
-slices, getters, keys, coroutines that have not started), so one measurement is enough. Depths
-of 16 and more are remembered by `id` while runs are active (shallower ones are measured again
-when needed: a bounded walk).
+The rule: no structure of the program is deeper than `MAX_DEPTH` along such links. At the start
+of every collection, `_SAMPLES` of the collector's young objects (`gc.get_objects(0)`: what was
+made since the last collection, in any way) are picked at random and measured: a walk down their
+links, which stops at what an earlier walk remembered (objects 16 or more deep, by `id`; an id is
+forgotten when a young object takes it over). Measuring every young object would cost about
+0.5 us each (in Python); a sample costs a few microseconds a collection. A chain cannot hide from
+it: every level of a chain is young once, and while runs are active a collection comes at least
+every `MAX_THRESHOLD` allocations, so the chance that a chain grows by L levels unseen is about
+exp(-_SAMPLES * L / MAX_THRESHOLD), whatever else the program allocates in between (below 10**-60
+for the ~80,000 levels between the bound and a crash). The random picks come from a generator
+seeded from the OS, which the program cannot observe.
 
 What happens past the bound: the run expires (the error names the structure) at its next check,
 and the object is kept here, so that the program dropping it cannot free the chain in one go on
 the host's stack; once nothing else holds it, it is freed on a thread with a stack sized for it
 (`release`). A chain built in one C call (`functools.reduce(slice, range(10**6))`) is measured
-during that call, so the same holds for it. The collector must be on (`gc.isenabled()`): a host
-that switched it off has no bound.
+during that call, as collections happen in it, so the same holds for it. The collector must be on
+(`gc.isenabled()`): a host that switched it off has no bound.
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ from typing import Any
 
 from ._runtime import CURRENT, Execution
 
-MAX_DEPTH = 5_000  # CPython's own recursion limit is 1_000; the C stack holds about 10**5
+MAX_DEPTH = 20_000  # CPython itself drops 10**4-deep tuples fine; the C stack holds about 10**5
 MAX_THRESHOLD = 2_000  # the most allocations between two measurements while runs are active
 _REMEMBER_FROM = 16  # depths remembered by id; shallower ones are walked again...
 _REMEMBER_WALKED = 64  # ...unless their walk was this long
