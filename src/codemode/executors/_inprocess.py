@@ -6,6 +6,7 @@ import ast
 import asyncio
 import collections
 import contextlib
+import ctypes
 import heapq
 import inspect
 import itertools
@@ -57,6 +58,7 @@ from ._sandbox import (
     resident_memory,
     track_async_generators,
 )
+from ._sandbox._depth import SCANNER as DEPTH
 from ._sandbox._replay import SLOT, RunReplay, TaskSlot
 
 _CANCEL_MESSAGE = "codemode: execution deadline"
@@ -180,6 +182,7 @@ class InProcessExecutor(Executor):
         deadline = None if limits.timeout is None else time.monotonic() + limits.timeout
         memory_mb = self.memory_mb if limits.memory_mb is None else limits.memory_mb
         execution = Execution(deadline, None if memory_mb is None else memory_mb << 20)
+        execution.thread = threading.get_ident()
         if session is not None:
             # A session's runs share one allowance: this run starts out charged with what the
             # earlier ones grew the process by. Read now: growth since the watchdog's last
@@ -213,6 +216,7 @@ class InProcessExecutor(Executor):
             track_async_generators()
         value: Any = None
         error: ExecuteError | None = None
+        DEPTH.enter(execution)
         try:
             # The value is made JSON-safe inside the runner: its `__repr__` is model code too.
             runner: Any = _settled(compiled.code, namespace)
@@ -233,10 +237,16 @@ class InProcessExecutor(Executor):
             elif not _caller_cancelled(task, before, execution):
                 error = _classify(exc, code, execution, limits)
         finally:
+            execution.ending = True
+            if execution.interrupting:
+                _interrupt(execution.thread, None)  # one still on its way: not into the host
             if error is None and execution.expired and not (control and control.stopped):
                 error = _expired_error(execution, limits)
             cancelled = _caller_cancelled(task, before, execution)
             _cleanup(execution, task, kept is not None)
+            DEPTH.leave(execution)
+            if DEPTH.keeping:  # freed once the run's namespace is gone (`_depth`)
+                loop.call_soon(DEPTH.release)
             if session is not None:  # after the cleanup: what died with the run is not charged
                 _charge(session, execution)
             if kept is not None:
@@ -496,6 +506,8 @@ def _session_memory_error(execution: Execution) -> ExecuteError:
 
 
 def _expired_error(execution: Execution, limits: Limits) -> ExecuteError:
+    if execution.reason == "depth":
+        return ExecuteError(type="policy", message=execution.detail, exception="RecursionError")
     if execution.reason == "memory":
         limit = (execution.memory_limit or 0) >> 20
         return ExecuteError(
@@ -797,12 +809,14 @@ class _Watchdog:
     """
 
     SAMPLE = 0.02
+    GRACE = 0.1  # how long an expired run may take to reach its next check
 
     def __init__(self) -> None:
         self._rss = 0  # the last sample of resident memory, and when it was taken
         self._sampled_at = -1.0
         self._heap: list[tuple[float, int, weakref.ref[Execution]]] = []
         self._sampled: list[weakref.ref[Execution]] = []
+        self._stuck: list[tuple[float, weakref.ref[Execution]]] = []  # expired, maybe still running
         self._condition = threading.Condition()
         self._counter = itertools.count()
         self._thread: threading.Thread | None = None
@@ -814,6 +828,7 @@ class _Watchdog:
         self._condition = threading.Condition()
         self._heap = []
         self._sampled = []
+        self._stuck = []
         self._sampled_at = -1.0
 
     def watch(self, deadline: float | None, execution: Execution) -> None:
@@ -868,6 +883,7 @@ class _Watchdog:
             elif limit is not None and rss - execution.baseline > limit:
                 execution.expire("memory")
                 _wake(execution)
+                self._stuck.append((self._sampled_at, ref))
                 continue
             live.append(ref)
         self._sampled = live
@@ -882,12 +898,72 @@ class _Watchdog:
                     if execution is not None and not execution.dead:
                         execution.expire()
                         _wake(execution)
+                        self._stuck.append((now, ref))
                 if self._sampled:
                     self._sample()
+                if self._stuck:
+                    self._interrupt_stuck(now)
                 wait = self._heap[0][0] - now if self._heap else None
-                if self._sampled:
+                if self._sampled or self._stuck:
                     wait = self.SAMPLE if wait is None else min(wait, self.SAMPLE)
                 self._condition.wait(timeout=wait)
+
+    def _interrupt_stuck(self, now: float) -> None:
+        """Runs that expired and still run after `GRACE` are inside code with no check: host
+        Python code they called (`random.gammavariate(float('inf'), 1)` never returns,
+        `random.shuffle` of a huge list takes seconds), or one long C call. If the run's thread
+        is in such code called from the run (a frame of the run's namespace is on its stack),
+        `Timeout` is raised in that thread; CPython delivers it at the next bytecode, inside that
+        code, and it unwinds into the run as its deadline. (A C call stays out of reach until it
+        returns.) The run clears a raise still on its way once it ends, never leaving it to the
+        host."""
+        frames: dict[int, Any] | None = None
+        live = []
+        for since, ref in self._stuck:
+            execution = ref()
+            if execution is None or execution.dead or execution.ending:
+                continue
+            if now - since >= self.GRACE:
+                if frames is None:
+                    frames = sys._current_frames()
+                thread = execution.thread
+                if thread is not None and _runs_in(frames.get(thread), execution.globals):
+                    execution.interrupting = True  # before `ending` is read: see `run`
+                    if not execution.ending:
+                        _interrupt(thread, Timeout)
+                since = now  # again after another grace, if it is still there
+            live.append((since, ref))
+        self._stuck = live
+
+
+def _runs_in(frame: Any, namespace: dict[str, Any]) -> bool:
+    """Whether the thread is in code the program called itself: a frame of the program (its
+    globals are the run's namespace) is on the stack, and nothing between the top and it is
+    codemode's own code outside the sandbox. That code (the tool bridge, `print`'s log) is where
+    the integrator's code runs, a tool or an `on_event` callback, trusted and never to be
+    interrupted: the deadline lands when it returns."""
+    while frame is not None:
+        if frame.f_globals is namespace:
+            return True
+        filename = frame.f_code.co_filename
+        if filename.startswith(_PACKAGE) and not filename.startswith(_SANDBOX):
+            return False
+        frame = frame.f_back
+    return False
+
+
+# As frames spell their files (`co_filename`), whatever path the package was imported by.
+_HERE = os.path.dirname(_runs_in.__code__.co_filename)
+_PACKAGE = os.path.dirname(_HERE) + os.sep
+_SANDBOX = os.path.join(_HERE, "_sandbox") + os.sep
+
+
+def _interrupt(thread: int | None, exception: type[BaseException] | None) -> None:
+    """Have CPython raise `exception` in `thread` at its next bytecode (None: no longer)."""
+    if thread is not None:
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(
+            ctypes.c_ulong(thread), ctypes.py_object(exception) if exception is not None else None
+        )
 
 
 def _wake(execution: Execution) -> None:

@@ -146,15 +146,19 @@ class Execution:
         "cancels",
         "dead",
         "deadline",
+        "detail",
+        "ending",
         "endings",
         "expired",
         "globals",
+        "interrupting",
         "memory_limit",
         "modules",
         "overloads",
         "reason",
         "replay",
         "tasks",
+        "thread",
         "timers",
         "waker",
     )
@@ -164,10 +168,14 @@ class Execution:
         self.memory_limit = memory_limit  # bytes the process may grow by during the run, or None
         self.baseline: int | None = None  # resident memory when the run started
         self.expired = False
-        self.reason = "timeout"  # why it expired: "timeout" or "memory"
+        self.reason = "timeout"  # why it expired: "timeout", "memory" or "depth"
+        self.detail = ""  # what was too deep, for "depth"
         self.cancels = 0  # cancellations of the caller's task that the run itself caused
         self.modules: dict[str, ModuleFacade] = {}
         self.dead = False
+        self.ending = False  # the run is past its last line: no more interrupting it
+        self.interrupting = False  # the watchdog raised `Timeout` in its thread (see _inprocess)
+        self.thread: int | None = None  # the thread the run started on
         self.globals: dict[str, Any] = {}
         self.tasks: set[asyncio.Future[Any]] = set()  # its tasks and gathering futures
         self.timers: list[Any] = []  # `asyncio.timeout`s the program entered and has not left
@@ -178,11 +186,12 @@ class Execution:
         # the loop and the task the watchdog wakes at the deadline, until the execution is over
         self.waker: tuple[asyncio.AbstractEventLoop, asyncio.Task[Any] | None] | None = None
 
-    def expire(self, reason: str = "timeout") -> None:
-        """The deadline passed (or memory grew past the limit): from now on every check in
-        model code raises `Timeout`."""
+    def expire(self, reason: str = "timeout", detail: str = "") -> None:
+        """The deadline passed (or memory grew past the limit, or a structure past the depth
+        bound): from now on every check in model code raises `Timeout`."""
         if not self.expired:
             self.reason = reason
+            self.detail = detail
         self.expired = True
         self.globals[TICK_NAME] = _raise_timeout
 
