@@ -218,13 +218,14 @@ class InProcessExecutor(Executor):
         error: ExecuteError | None = None
         DEPTH.enter(execution)
         try:
-            runner: Any = _run(compiled.code, namespace)
+            # The value is made JSON-safe inside the runner: its `__repr__` is model code too.
+            runner: Any = _settled(compiled.code, namespace)
             if sys.exc_info()[1] is not None:
                 # Called from inside a host `except` block: a task of its own, so that a bare
-                # `raise` or `__context__` in model code cannot reach the host's exception.
+                # `raise` or `__context__` in model code (the program's, or its value's
+                # `__repr__`) cannot reach the host's exception.
                 runner = asyncio.ensure_future(runner)
             value = await runner
-            value = _Settled(value)
         except BaseException as exc:
             # Whatever the program raised (CancelledError, SystemExit, KeyboardInterrupt,
             # GeneratorExit...) is its error; only a cancellation of the caller's own task
@@ -242,7 +243,7 @@ class InProcessExecutor(Executor):
             if error is None and execution.expired and not (control and control.stopped):
                 error = _expired_error(execution, limits)
             cancelled = _caller_cancelled(task, before, execution)
-            _cleanup(execution, task)
+            _cleanup(execution, task, kept is not None)
             DEPTH.leave(execution)
             if DEPTH.keeping:  # freed once the run's namespace is gone (`_depth`)
                 loop.call_soon(DEPTH.release)
@@ -421,6 +422,10 @@ async def _run(code: CodeType, namespace: dict[str, Any]) -> Any:
     return result
 
 
+async def _settled(code: CodeType, namespace: dict[str, Any]) -> _Settled:
+    return _Settled(await _run(code, namespace))
+
+
 class TopLevelStop(Exception):
     """A StopIteration that escaped the program's top-level code, carried out of the coroutine
     that runs it (which would turn it into a RuntimeError)."""
@@ -464,11 +469,17 @@ def _caller_cancelled(task: asyncio.Task[Any] | None, before: int, execution: Ex
     return task is not None and task.cancelling() - before > execution.cancels
 
 
-def _cleanup(execution: Execution, task: asyncio.Task[Any] | None) -> None:
+def _cleanup(execution: Execution, task: asyncio.Task[Any] | None, kept: bool = False) -> None:
     """Whatever the program leaves behind dies with it."""
     execution.kill()  # every check in leftover model code now raises at once
     execution.waker = None
     disarm(execution, task)
+    if not kept:
+        # What only the run's namespace holds dies now, while the run is current, not at some
+        # later garbage collection (a coroutine it never awaited would warn on the host's
+        # stderr then); the check that stops leftover model code stays.
+        execution.globals.clear()
+        execution.kill()
 
 
 def _charge(session: SessionState, execution: Execution) -> None:
@@ -547,20 +558,32 @@ def _classify(
     return ExecuteError(
         type=kind,  # type: ignore[arg-type]
         message=message,
-        exception=exact_str(type(exc).__name__),
+        exception=_class_name(exc),
         line=line,
         traceback=trace,
     )
 
 
+_TYPE_NAME = type.__dict__["__name__"]
+
+
+def _class_name(exc: BaseException) -> str:
+    """The name of `exc`'s class as the class holds it: a program metaclass's `__name__`
+    property does not run (and cannot raise out of `execute`)."""
+    return str.__str__(_TYPE_NAME.__get__(type(exc)))
+
+
 def _exception_text(exc: BaseException) -> str:
-    """`Type: message`, as exact strings. Model code may run here (its exception's `__str__`),
-    while the run is still alive; whatever it does, this gives a string."""
-    name = exact_str(type(exc).__name__)
+    """`Type: message`, as exact strings. Model code may run here (its exception's `__str__`,
+    a `ToolError` subclass's `describe`, its arguments' `__repr__`), while the run is still
+    alive; whatever it does, this gives a string. Every exception is caught, not only
+    `Exception`s: one raised by the program's code here is the program's (`SystemExit`,
+    `CancelledError`, `Timeout` at the deadline), never the caller's."""
+    name = _class_name(exc)
     try:
         return _describe(exc, name)
-    except (Exception, Timeout) as failure:
-        return f"{name} (its message could not be read: {type(failure).__name__})"
+    except BaseException as failure:
+        return f"{name} (its message could not be read: {_class_name(failure)})"
 
 
 def _describe(exc: BaseException, name: str) -> str:
@@ -573,7 +596,7 @@ def _describe(exc: BaseException, name: str) -> str:
         inner = "; ".join(
             exact_str(e.describe())
             if isinstance(e, ToolError)
-            else f"{exact_str(type(e).__name__)}: {exact_str(str(e))}"
+            else f"{_class_name(e)}: {exact_str(str(e))}"
             for e in exc.exceptions[:5]
         )
         return f"{exact_str(str(exc.message))}: {inner}"
@@ -600,7 +623,7 @@ def _model_traceback(exc: BaseException, source: str) -> tuple[int | None, str |
     if isinstance(exc, Timeout | asyncio.CancelledError):
         out.append("TimeoutError: stopped here when the time limit was reached")
     else:
-        out.append(f"{exact_str(type(exc).__name__)}: {_exception_text(exc).split(': ', 1)[-1]}")
+        out.append(f"{_class_name(exc)}: {_exception_text(exc).split(': ', 1)[-1]}")
         out.extend(_notes(exc))
     return frames[-1][0], "\n".join(out)
 
@@ -758,6 +781,11 @@ def _quiet_unawaited_tool_calls() -> None:
         code = getattr(coro, "cr_code", None)
         if code is _TOOL_CALL_CODE or (code is not None and code.co_filename == FILENAME):
             return  # a tool call, or any coroutine of the program: the program's business
+        if CURRENT.get(None) is not None:
+            # dropped while a run's code (or its end) runs in this context, a coroutine of the
+            # standard library the program made and never awaited (`asyncio.sleep(1)`, a
+            # task cancelled before it started): the program's business too
+            return
         original(coro)
 
     warn_unawaited._codemode_ = True  # type: ignore[attr-defined]

@@ -24,7 +24,8 @@ What it inserts:
   attribute writes (only objects of classes the program defined can change), on `_private`
   attribute reads and on other dunders, `__init__` and `__new__` (the program's own members only:
   `_sandbox/_owner.py`), on the methods that can make huge results or reach host-wide state
-  (`join`, `zfill`, `format`, `translate`, `encode`, `elements`, `digest`, `register`, ...), and on
+  (`join`, `zfill`, `format`, `translate`, `encode`, `elements`, `digest`, `register`,
+  `samples`, ...), and on
   format specs computed at run time;
 - generator expressions become `_cm_genexp_(iterable, lambda it: (... for x in it))` and generator
   functions get `@_cm_generator_`, so that each knows how deep a chain of iterators it ends.
@@ -214,6 +215,9 @@ GUARDED_METHODS = frozenset(
         "elements",
         "digest",
         "hexdigest",
+        "samples",
+        "send",
+        "throw",
     }
 )
 

@@ -28,6 +28,7 @@ from ._guards import (
 )
 from ._iterators import BUILTINS as ITERATOR_BUILTINS
 from ._owner import (
+    ProgramSuper,
     build_class,
     init_guard,
     new_guard,
@@ -419,7 +420,6 @@ def base_builtins() -> dict[str, Any]:
         "hash",
         "id",
         "iter",
-        "super",
         "object",
         "property",
         "classmethod",
@@ -457,6 +457,7 @@ def base_builtins() -> dict[str, Any]:
                 ("divmod", divmod_builtin),
             )
         },
+        super=ProgramSuper,
         range=stand_in(range),
         type=stand_in(type),
         **ITERATOR_BUILTINS,  # map, filter, zip, enumerate: their depth is bounded

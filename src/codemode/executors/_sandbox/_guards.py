@@ -10,6 +10,7 @@ import codecs
 import collections
 import functools
 import hashlib
+import statistics
 import string
 import sys
 from collections.abc import Callable, Mapping
@@ -22,6 +23,7 @@ from ._owner import (
     class_dict,
     class_mro,
     init_guard,
+    is_super,
     new_guard,
     own_dunder_guard,
     owned,
@@ -381,8 +383,8 @@ def _text_method(obj: Any, name: str) -> Any:
     `str`'s, `bytes`'s or `bytearray`'s own, reached by any route (an instance, a subclass or
     its instance, `super()`, the unbound method); None when the program overrides it."""
     method = _TEXT_METHODS[name]
-    if type(obj) is super:
-        bound = obj.__self__  # type: ignore[attr-defined]
+    if is_super(obj):
+        bound = obj.__self__
         mro = super_mro(obj)
     else:
         bound = None if isinstance(obj, type) else obj
@@ -407,7 +409,7 @@ def attr_guard(obj: Any, name: str) -> Any:
             return functools.partial(method, obj)
     elif name in _TEXT_METHODS and (
         isinstance(obj, _TEXT_TYPES)
-        or type(obj) is super
+        or is_super(obj)
         or (isinstance(obj, type) and issubclass(obj, _TEXT_TYPES))
     ):
         guarded = _text_method(obj, name)
@@ -423,6 +425,17 @@ def attr_guard(obj: Any, name: str) -> Any:
         # `Counter(a=10**12).elements()` repeats in C, past the deadline, into any consumer
         elements = getattr(obj, name)
         return lambda *args: checked(elements(*args))
+    elif name in ("send", "throw") and _is_or_of(obj, *_AWAITED):
+        # Driving an awaitable by hand hands the program what its `await`s yield: asyncio's
+        # own futures, whose `add_done_callback` would run the program's code as a callback
+        # of the event loop (a `SystemExit` there stops the host's loop), after its run too.
+        raise PolicyError(f"{name}() on a coroutine is not available in codemode: await it instead")
+    elif name == "samples" and _is_or_of(obj, statistics.NormalDist):
+        # with no seed it draws from the host's shared `random` generator (and moves it on)
+        samples = getattr(obj, name)
+        if isinstance(obj, type):
+            return lambda dist, n, *, seed=None: samples(dist, n, seed=_seed(seed))
+        return lambda n, *, seed=None: samples(n, seed=_seed(seed))
     elif name in ("digest", "hexdigest") and _is_or_of(obj, *_SHAKES):
         # a SHAKE digest is as long as asked: `shake_128().digest(10**10)` allocates 10 GB
         digest = getattr(obj, name)
@@ -430,6 +443,12 @@ def attr_guard(obj: Any, name: str) -> Any:
             return lambda shake, length: digest(shake, _checked_width(length, name))
         return lambda length: digest(_checked_width(length, name))
     return getattr(obj, name)
+
+
+def _seed(seed: Any) -> Any:
+    from .facade_numbers import run_random  # (`facade_numbers` uses this module's checks)
+
+    return run_random().getrandbits(64) if seed is None else seed
 
 
 def _is_or_of(obj: Any, *classes: type) -> bool:
@@ -440,6 +459,25 @@ def _is_or_of(obj: Any, *classes: type) -> bool:
 
 
 _SHAKES = (type(hashlib.shake_128()), type(hashlib.shake_256()))
+
+
+def _awaited_types() -> tuple[type, ...]:
+    """Coroutines and the awaitables of async generators (`asend`, `athrow`, `anext`)."""
+
+    async def agen() -> Any:
+        yield
+
+    async def coro() -> None:
+        pass
+
+    made = [coro(), agen().asend(None), agen().athrow(GeneratorExit), anext(agen())]
+    kinds = tuple({type(each) for each in made})
+    for each in made:
+        each.close()
+    return kinds
+
+
+_AWAITED = _awaited_types()
 
 
 def _checked_width(width: Any, what: str) -> Any:

@@ -9,6 +9,7 @@ and stays closed. Every guard that asks "may the program do this to that object"
 from __future__ import annotations
 
 import builtins
+import enum
 import functools
 import types
 import weakref
@@ -16,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..._program import FILENAME, PROGRAM_MODULE
-from .._policy import FORBIDDEN_DEFINITIONS, MARK_PREFIX, OWN_DUNDERS, is_reserved
+from .._policy import FORBIDDEN_DEFINITIONS, HOST_DUNDERS, MARK_PREFIX, OWN_DUNDERS, is_reserved
 from ._facade import ModuleFacade
 from ._runtime import AttributeRefused, PolicyError, refused_attribute
 
@@ -130,10 +131,18 @@ _GENERATION = [0]
 Verdict = tuple[int, bool, bool, bool]
 
 
+def hands_out_new(value: Any) -> bool:
+    """Whether `value` is a builtin `__new__` (`object.__new__`, which the class statement of an
+    enum keeps as `_new_member_`): by any name, it is judged as `__new__` is (`new_guard`)."""
+    return type(value) is types.BuiltinMethodType and value.__name__ == "__new__"
+
+
 def _verdict(cls: type, name: str) -> Verdict:
     found = definer(class_mro(cls), name)
     managed = _host_managed(cls, name)
-    if managed:  # a host base's code uses it: the host's, whoever defined or wrote it
+    if managed or (found is not None and hands_out_new(class_dict(found)[name])):
+        # a host base's code uses it: the host's, whoever defined or wrote it (or a builtin
+        # `__new__` kept under another name, which would make objects of any class)
         verdict = (_GENERATION[0], False, False, False)
     elif found is None:  # instance state the program wrote
         verdict = (_GENERATION[0], True, False, True)
@@ -174,14 +183,17 @@ def program_defined(obj: Any, name: str) -> bool:
     """Whether `obj.name` is the program's. The value comes from the first class of the lookup
     that defines `name`, unless the instance's own `__dict__` holds it: a host class's member
     never is; a program class's is; instance state is, unless a host base's code manages it."""
-    if type(obj) is super:
+    if is_super(obj):
         # `super()._helper()`: the classes after `__thisclass__` in the instance's MRO decide.
         found = definer(super_mro(obj), name)
         return found is not None and owned_class(found)
     if isinstance(obj, type):
         if not owned_class(obj):
             return False
-        found = definer(class_mro(obj), name) or definer(class_mro(type(obj)), name)
+        found = definer(class_mro(obj), name)
+        if found is not None:
+            return owned_class(found) and not hands_out_new(class_dict(found)[name])
+        found = definer(class_mro(type(obj)), name)
         return found is not None and owned_class(found)
     cls = type(obj)
     if cls is types.FunctionType:
@@ -190,6 +202,35 @@ def program_defined(obj: Any, name: str) -> bool:
         return False
     verdict = _instance_verdict(cls, name)
     return verdict[2] or (verdict[1] and name in getattr(obj, "__dict__", ()))
+
+
+class ProgramSuper(super):
+    """`super` for model code: a `super()` object stands for the program's own classes only.
+    `super(C, obj)` with `C` a class of the host (`super(asyncio.Timeout, t).__aenter__()`,
+    `super(random.Random, r).choices(...)`) would call the host base's method past the facade
+    class that narrows it. The zero-argument form takes its class from the `__class__` cell of a
+    method the program defined (`super_init` reads the program's frame: this class defines no
+    `__init__`), which is the program's."""
+
+    def __new__(cls, *args: Any) -> Any:
+        if args:
+            first = _types.real_class(args[0])
+            if not owned_class(first):
+                name = getattr(first, "__name__", type(first).__name__)
+                raise PolicyError(
+                    f"super() with a class works for classes defined in your code, not {name}"
+                )
+            return super(*args)  # a plain `super`, made from the arguments
+        return super.__new__(cls)
+
+
+ProgramSuper.__name__ = ProgramSuper.__qualname__ = "super"
+ProgramSuper.__module__ = "builtins"
+_SUPERS = (super, ProgramSuper)
+
+
+def is_super(obj: Any) -> bool:
+    return type(obj) in _SUPERS
 
 
 def super_mro(obj: Any) -> tuple[type, ...]:
@@ -230,7 +271,7 @@ def private_guard(obj: Any, name: str) -> Any:
             return getattr(obj, name)
     elif program_defined(obj, name):
         return getattr(obj, name)
-    if owned(obj) and type(obj) is not super and not hasattr(obj, name):
+    if owned(obj) and not is_super(obj) and not hasattr(obj, name):
         return getattr(obj, name)  # the AttributeError a missing attribute gives in Python
     raise _refused(obj, name)
 
@@ -273,6 +314,10 @@ def write_guard(obj: Any, name: str) -> Any:
             raise PolicyError(f"the name {name!r} is reserved")
         if name in FORBIDDEN_DEFINITIONS:  # `A.__del__ = f` would run at garbage collection
             raise PolicyError(f"a class may not define {name!r}")
+        if name in CLASS_HOOKS and isinstance(obj, type):  # wrapped only where a class is made
+            raise PolicyError(f"{name!r} can only be defined in the class body")
+        if name in METACLASS_FORBIDDEN and isinstance(obj, type) and issubclass(obj, type):
+            raise PolicyError(f"a metaclass may not define {name!r}: classes compare by identity")
         if isinstance(obj, type):
             class_changed()
             found = definer(class_mro(cls), name)
@@ -291,17 +336,29 @@ def write_guard(obj: Any, name: str) -> Any:
 
 def _initialisable(target: Any) -> bool:
     """An object `__init__` may run on again: the program's own, or a plain builtin value
-    (whose `__init__` does nothing its public methods cannot)."""
-    return owned(target) or type(target).__module__ == "builtins"
+    (whose `__init__` does nothing its public methods cannot). Not a `super` object, whose
+    `__init__` would point it at a host class (`super.__init__(s, asyncio.Timeout, t)`), nor
+    codemode's own classes that only look builtin (`print`)."""
+    return owned(target) or _plain_builtin(type(target))
+
+
+def _plain_builtin(cls: Any) -> bool:
+    """A class of CPython's builtins (`dict`, `list`), not one that only says it is."""
+    return (
+        isinstance(cls, type)
+        and _TYPE_MODULE.__get__(cls) == "builtins"
+        and getattr(builtins, cls.__name__, None) is cls
+        and cls is not super
+    )
 
 
 def init_guard(obj: Any) -> Any:
     """`obj.__init__`. Judges the object the method would initialise, not where it was read:
     `Q.__init__(host_queue)` with `Q` a program subclass of `asyncio.Queue` is refused."""
-    if type(obj) is super:
-        target = obj.__self__  # type: ignore[attr-defined]
+    if is_super(obj):
+        target = obj.__self__
         if target is None or isinstance(target, type) or _initialisable(target):
-            return obj.__init__  # type: ignore[misc]
+            return obj.__init__
     elif isinstance(obj, type):
         unbound = obj.__init__  # type: ignore[misc]
 
@@ -332,7 +389,7 @@ def new_guard(obj: Any) -> Any:
     new = obj.__new__
 
     def checked_new(cls: Any, /, *args: Any, **kwargs: Any) -> Any:
-        if not (owned_class(cls) or (isinstance(cls, type) and cls.__module__ == "builtins")):
+        if not (owned_class(cls) or _plain_builtin(cls)):
             raise PolicyError(
                 f"__new__ can only make objects of classes defined in your code, not "
                 f"{getattr(cls, '__name__', type(cls).__name__)}"
@@ -392,50 +449,125 @@ def _next_new(mcs: type) -> Any:
     return type.__new__
 
 
+# Hooks that host code calls with classes it holds: `issubclass(host_class, P)` in
+# `functools.singledispatch`'s dispatch, ABC checks. Each is wrapped where its class is made, so
+# that it is handed what model code may hold (`_types.visible_class`), never the real `type`.
+CLASS_HOOKS = frozenset({"__subclasscheck__", "__subclasshook__", "__instancecheck__"})
+
+# What a metaclass of the program may not define: classes are keys of process-wide caches (ABC
+# caches, `typing`'s, `re`'s) that the host and later runs look up; a class that hashes as
+# `int` and compares by the program's `__eq__` would run the program's code in those lookups,
+# after its run is over. Classes compare and hash by identity.
+METACLASS_FORBIDDEN = frozenset({"__eq__", "__ne__", "__hash__"})
+
+
 def checked_namespace(bases: tuple[Any, ...], namespace: Any) -> Any:
     """The namespace of a class about to be made, checked before the class exists (no code of
     the program, an `__init_subclass__` say, can hold the class before the check): exact `str`
-    keys; no `__del__`-style hooks or guard names; and no private name that the code of a host
-    base class uses (`class Q(asyncio.Queue)` defining `_loop` as a property, or overriding
-    `_wakeup_next`, would be handed what the host's own code passes them)."""
+    keys; what a class body may bind and no more, by whichever route the class is made (`type()`,
+    a metaclass, `make_dataclass`): no `__del__`-style hooks, guard names or host dunders
+    (`__class__`, `__getattribute__`, `__setattr__`, `__traceback__`: a class statement cannot
+    bind them, and host code that reads them, `isinstance` included, would run the program's
+    code); no private name that the code of a host base class uses (`class Q(asyncio.Queue)`
+    defining `_loop` as a property, or overriding `_wakeup_next`, would be handed what the host's
+    own code passes them); class hooks host code calls (`CLASS_HOOKS`) wrapped."""
     host_names: set[str] = set()
     for base in bases:
         for klass in class_mro(base) if isinstance(base, type) else ():
             if not owned_class(klass) and _TYPE_MODULE.__get__(klass) not in _PLAIN_BASE_MODULES:
                 host_names |= _host_code_names(klass)
-    exact = type(namespace) is dict
+    # Read once, from the dict's own storage: a program mapping (its `__prepare__`'s, or one
+    # passed to `type()`) could show the check one set of keys and the class another.
+    items = list(dict.items(namespace) if isinstance(namespace, dict) else dict(namespace).items())
+    kept = type(namespace) is _ENUM_DICT  # enum's own namespace, which its metaclass needs
     checked = {}
-    for key in list(namespace):
+    metaclass = any(isinstance(base, type) and issubclass(base, type) for base in bases)
+    for key, value in items:
         name = key
         if isinstance(key, str):
             name = str.__str__(key)
-            exact = exact and type(key) is str
-            if is_reserved(name) or name in FORBIDDEN_DEFINITIONS:
+            kept = kept and type(key) is str
+            if is_reserved(name) or name in FORBIDDEN_DEFINITIONS or name in HOST_DUNDERS:
                 raise PolicyError(f"a class may not define {name!r}")
             if name[:1] == "_" and name[1:2] != "_" and name in host_names:
                 raise PolicyError(
                     f"a class may not define {name!r}: the code of a host base class uses it"
                 )
-        checked[name] = namespace[key]
-    # The namespace `__prepare__` made (an enum's) is kept when its keys are exact already.
-    return namespace if exact or type(namespace) is not dict else checked
+            if metaclass and name in METACLASS_FORBIDDEN:
+                raise PolicyError(
+                    f"a metaclass may not define {name!r}: classes compare by identity"
+                )
+            if name in CLASS_HOOKS:
+                value = _class_hook(name, value)
+                if kept:
+                    dict.__setitem__(namespace, key, value)
+        checked[name] = value
+    return namespace if kept else checked
+
+
+_ENUM_DICT = type(enum.EnumType.__prepare__("E", (enum.Enum,)))
+
+
+def _class_hook(name: str, value: Any) -> Any:
+    """`value`, a class hook (`CLASS_HOOKS`) of the program, made to receive the classes host
+    code passes it as model code may hold them. Only a function can be wrapped (a property or
+    a callable object could hand back anything at each lookup)."""
+    kind = type(value)
+    function = value.__func__ if kind is classmethod or kind is staticmethod else value
+    if type(function) is not types.FunctionType:
+        raise PolicyError(f"{name} must be a function (or a classmethod or staticmethod of one)")
+
+    def hook(*args: Any) -> Any:
+        return function(*_types.visible_classes(args))
+
+    hook.__name__ = hook.__qualname__ = name
+    return kind(hook) if kind is classmethod or kind is staticmethod else hook
 
 
 class _CheckedMetaclass:
     """Stands in for a class statement's metaclass so that its namespace is checked after the
-    body ran and before the metaclass makes the class."""
+    body ran and before the metaclass makes the class. A metaclass of the program sees the
+    bases as model code may hold them (`bytes`, `type` as their stand-ins, which its
+    `super().__new__` turns back into the real classes)."""
 
-    __slots__ = ("meta",)
+    __slots__ = ("meta", "orig_bases")
 
-    def __init__(self, meta: Any) -> None:
+    def __init__(self, meta: Any, orig_bases: tuple[Any, ...] | None) -> None:
         self.meta = meta
+        self.orig_bases = orig_bases  # what the class statement wrote, when `__mro_entries__` ran
+
+    def _bases(self, bases: tuple[Any, ...]) -> tuple[Any, ...]:
+        # a host metaclass gets the real bases it needs; the program's own (a class, or a
+        # function given as `metaclass=`) gets them as it may hold them
+        meta = self.meta
+        host = isinstance(meta, type) and not owned_class(meta)
+        return bases if host else _types.visible_classes(bases)
 
     def __prepare__(self, name: str, bases: tuple[Any, ...], **kwargs: Any) -> Any:
         prepare = getattr(self.meta, "__prepare__", None)
-        return prepare(name, bases, **kwargs) if prepare is not None else {}
+        return prepare(name, self._bases(bases), **kwargs) if prepare is not None else {}
 
     def __call__(self, name: str, bases: tuple[Any, ...], namespace: Any, **kwargs: Any) -> Any:
-        return self.meta(name, bases, checked_namespace(bases, namespace), **kwargs)
+        if self.orig_bases is not None:
+            namespace["__orig_bases__"] = self.orig_bases  # as `__build_class__` would set it
+        checked = checked_namespace(bases, namespace)
+        return self.meta(name, self._bases(bases), checked, **kwargs)
+
+
+def _resolve_bases(bases: tuple[Any, ...]) -> tuple[Any, ...]:
+    """`types.resolve_bases`: each base's `__mro_entries__` is handed the bases as the class
+    statement wrote them (what model code holds), not the real classes behind stand-ins."""
+    resolved: list[Any] = []
+    for base in bases:
+        entries = None if isinstance(base, type) else getattr(base, "__mro_entries__", None)
+        if entries is None:
+            resolved.append(base)
+            continue
+        new = entries(bases)
+        if not isinstance(new, tuple):
+            raise TypeError("__mro_entries__ must return a tuple")
+        resolved.extend(new)
+    return tuple(resolved)
 
 
 def _winner(meta: Any, bases: tuple[Any, ...]) -> Any:
@@ -457,15 +589,15 @@ def _winner(meta: Any, bases: tuple[Any, ...]) -> Any:
 
 
 def build_class(func: Callable[..., Any], name: str, *bases: Any, **kwargs: Any) -> Any:
-    """`__build_class__` for `class` statements: the namespace is checked before the class is
-    made, and the class is marked as the program's."""
-    bases = _types.real_bases(bases)
-    # the winner among the bases a class statement really gets (`class P(NamedTuple)`: the
-    # `__mro_entries__` of typing's functions), as CPython picks it
-    meta = _winner(_types.real_class(kwargs.pop("metaclass", type)), types.resolve_bases(bases))
-    return _mark(
-        builtins.__build_class__(func, name, *bases, metaclass=_CheckedMetaclass(meta), **kwargs)
-    )
+    """`__build_class__` for `class` statements: the bases resolved as model code holds them,
+    the namespace checked before the class is made, and the class marked as the program's."""
+    resolved = _resolve_bases(bases)
+    orig_bases = bases if resolved != bases else None
+    real = _types.real_bases(resolved)
+    # the winner among the bases a class statement really gets, as CPython picks it
+    meta = _winner(_types.real_class(kwargs.pop("metaclass", type)), real)
+    checked = _CheckedMetaclass(meta, orig_bases)
+    return _mark(builtins.__build_class__(func, name, *real, metaclass=checked, **kwargs))
 
 
 def make_class(name: Any, bases: Any, namespace: Any, **kwargs: Any) -> Any:

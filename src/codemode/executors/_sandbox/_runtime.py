@@ -209,6 +209,12 @@ class Execution:
     def spawn(self, awaitable: Any) -> asyncio.Future[Any]:
         if type(awaitable) is types.CoroutineType:
             awaitable = contained(awaitable)
+        elif _foreign_awaitable(awaitable):
+            # Anything else the program hands over (its object with `__await__`, or one that
+            # says it is a future) is awaited in a task of the run's own: asyncio takes a
+            # "future" as it is, and its gathering future's `cancel` would call the program's
+            # `cancel` when the run ends, after its code may no longer run.
+            awaitable = contained(_awaited(awaitable))
         if self.replay is not None and asyncio.iscoroutine(awaitable):
             # a run that may pause: the task gets its own slot (see `_replay.TaskSlot`)
             task = asyncio.get_running_loop().create_task(
@@ -224,6 +230,21 @@ class Execution:
     def adopt(self, task: asyncio.Future[Any]) -> None:
         """The task belongs to the run: cancelled when it ends, its failure never logged."""
         self.tasks.add(task)
+
+
+def _foreign_awaitable(obj: Any) -> bool:
+    """An awaitable, or an object that says it is a future, other than asyncio's own futures
+    (anything else is asyncio's to refuse, with its own TypeError)."""
+    from ._owner import owned  # (`_owner` imports this module)
+
+    if isinstance(obj, asyncio.Future) and not owned(obj):
+        return False
+    kind = type(obj)
+    return hasattr(kind, "__await__") or hasattr(kind, "_asyncio_future_blocking")
+
+
+async def _awaited(awaitable: Any) -> Any:
+    return await awaitable
 
 
 async def contained(coro: Any) -> Any:
@@ -247,9 +268,11 @@ def disarm(execution: Execution, task: asyncio.Task[Any] | None) -> None:
         or execution.endings
     ):
         return  # it armed nothing: the usual case, kept cheap
+    # The host calls nothing here that the program could have defined: a program subclass of
+    # `asyncio.Timeout` may override `expired`/`reschedule`, so asyncio's own are called.
     for timer in execution.timers:  # `asyncio.timeout(...)` entered by hand and never left
-        if not timer.expired():
-            timer.reschedule(None)
+        if not asyncio.Timeout.expired(timer):
+            asyncio.Timeout.reschedule(timer, None)
     execution.timers.clear()
     if task is not None:
         for _ in range(execution.cancels):  # what the deadline and the program's timeouts did
@@ -261,6 +284,7 @@ def disarm(execution: Execution, task: asyncio.Task[Any] | None) -> None:
         else:
             child.cancel("codemode: the execution is over")
             child.add_done_callback(_retrieve)
+            _close_unstarted(child)
     execution.tasks.clear()
     for ref in execution.agens or ():
         agen = ref()
@@ -270,6 +294,27 @@ def disarm(execution: Execution, task: asyncio.Task[Any] | None) -> None:
     for undo in reversed(execution.endings or ()):
         undo()
     execution.endings = None
+
+
+def _unstarted(coro: Any) -> bool:
+    return (
+        type(coro) is types.CoroutineType
+        and coro.cr_frame is not None
+        and not coro.cr_running
+        and not coro.cr_suspended
+    )
+
+
+def _close_unstarted(task: Any) -> None:
+    """A task cancelled before its first step never runs its coroutine (`contained`), and the
+    coroutine that one was to await (`asyncio.sleep(1)`, made by the program) would warn
+    "never awaited" on the host's stderr when it is dropped, outside the run: closed now."""
+    get_coro = getattr(task, "get_coro", None)
+    outer = get_coro() if get_coro is not None else None
+    if outer is not None and _unstarted(outer):
+        inner = outer.cr_frame.f_locals.get("coro")
+        if _unstarted(inner):
+            inner.close()
 
 
 def _close_now(agen: Any) -> None:

@@ -146,10 +146,19 @@ _TYPE_MODULE = type.__dict__["__module__"]
 
 def visible_type(obj: Any) -> Any:
     """`type(obj)` as model code gets it."""
-    cls = type(obj)
+    return visible_class(type(obj))
+
+
+def visible_class(cls: Any) -> Any:
+    """Class `cls` as model code may hold it: what `type()` gives for its instances. Every route
+    by which host code hands the program a class it did not name (`type(x)`, the bases a class
+    hook is called with, `issubclass(host_class, P)` in a hook, `typing.get_origin`) maps it
+    here: the real `type` that builds unchecked classes never reaches model code."""
     known = _VISIBLE.get(cls)
     if known is not None:
         return known
+    if isinstance(cls, StandIn) or not isinstance(cls, type):
+        return cls  # already what the program holds (or not a class at all)
     if owned_class(cls) or _TYPE_MODULE.__get__(cls) == PROGRAM_MODULE:
         # The program's class, or one a factory made at its call (`namedtuple`, `Enum("E",
         # ...)`) and handed to it: nothing new. Not remembered: it dies with its run.
@@ -172,6 +181,11 @@ def visible_type(obj: Any) -> Any:
         known = _view(cls)
     _VISIBLE[cls] = known
     return known
+
+
+def visible_classes(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    """`values` with every class in it as model code may hold it (`visible_class`)."""
+    return tuple(visible_class(v) if isinstance(v, type) else v for v in values)
 
 
 def type_builtin(*args: Any, **kwargs: Any) -> Any:

@@ -52,18 +52,48 @@ class TaskHandle:
         raise PolicyError("tasks cannot be changed")
 
 
-class MainTask(TaskHandle):
+class MainTask:
     """The task running the program's top level, which belongs to the executor: cancelling it
     would cancel the caller of `execute`, and so would a task awaiting it when the execution's
-    tasks are cancelled at its end. It can be looked at, not cancelled or awaited."""
+    tasks are cancelled at its end. It can be looked at, not cancelled or awaited. It is not a
+    `TaskHandle` with those methods overridden: `TaskHandle.cancel(main)`, read from the class
+    `type()` shows for a handle, would reach the base's method past the override."""
 
-    __slots__ = ()
+    __slots__ = ("_cm_main_",)
+    _cm_main_: asyncio.Future[Any]
+
+    def __init__(self, task: asyncio.Future[Any]) -> None:
+        object.__setattr__(self, "_cm_main_", task)
+
+    def done(self) -> bool:
+        return bool(self._cm_main_.done())
+
+    def cancelled(self) -> bool:
+        return bool(self._cm_main_.cancelled())
+
+    def result(self) -> Any:
+        return self._cm_main_.result()
+
+    def exception(self) -> BaseException | None:
+        error: BaseException | None = self._cm_main_.exception()
+        return error
+
+    def get_name(self) -> str:
+        task = self._cm_main_
+        return task.get_name() if isinstance(task, asyncio.Task) else ""
 
     def cancel(self, msg: Any = None) -> bool:
         raise PolicyError("the program's main task cannot be cancelled: return from it instead")
 
     def __await__(self) -> Any:
         raise PolicyError("the program's main task cannot be awaited: it is the one running")
+
+    def __repr__(self) -> str:
+        state = "done" if self.done() else "pending"
+        return f"<Task {self.get_name()} {state}>"
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise PolicyError("tasks cannot be changed")
 
 
 def _no_loop(loop: Any) -> None:
@@ -141,6 +171,8 @@ def _asyncio_module() -> dict[str, Any]:
         execution = current()
         handles: dict[asyncio.Future[Any], TaskHandle] = {}
         for aw in fs:
+            if isinstance(aw, MainTask):
+                _unwrap(aw)  # refused, as everywhere
             handle = aw if isinstance(aw, TaskHandle) else TaskHandle(execution.spawn(aw))
             handles[_unwrap(handle)] = handle
         done, pending = await asyncio.wait(handles, timeout=timeout, return_when=return_when)
@@ -149,7 +181,7 @@ def _asyncio_module() -> dict[str, Any]:
     def shield(arg: Any) -> TaskHandle:
         return TaskHandle(asyncio.shield(current().spawn(_unwrap(arg))))
 
-    def current_task(loop: None = None) -> TaskHandle | None:
+    def current_task(loop: None = None) -> TaskHandle | MainTask | None:
         _no_loop(loop)
         task = asyncio.current_task()
         if task is None:
@@ -250,23 +282,27 @@ def _answer_to_run(primitive: Any, attribute: str) -> None:
 class _RunTask:
     """The caller's task as the program's timeouts and task groups see it: their `cancel`s are
     counted as the run's own (so they are never taken for the caller's cancellation, and are
-    undone when the run ends), and once the run is over they do nothing."""
+    undone when the run ends), and once the run is over they do nothing. An `uncancel` undoes
+    only a `cancel` made through this object: never one of the caller's own."""
 
-    __slots__ = ("_execution", "_task")
+    __slots__ = ("_cancels", "_execution", "_task")
 
     def __init__(self, task: asyncio.Task[Any], execution: Execution) -> None:
         self._task = task
         self._execution = execution
+        self._cancels = 0
 
     def cancel(self, msg: Any = None) -> bool:
         if self._execution.dead:
             return False
         self._execution.cancels += 1
+        self._cancels += 1
         return self._task.cancel(msg)
 
     def uncancel(self) -> int:
-        if self._execution.dead:
+        if self._execution.dead or not self._cancels:
             return self._task.cancelling()
+        self._cancels -= 1
         self._execution.cancels -= 1
         return self._task.uncancel()
 

@@ -14,12 +14,12 @@ from collections.abc import Callable
 from typing import Any
 
 from ..._program import PROGRAM_MODULE
-from ._builtins import _check_getattr_name, getattr_builtin
+from ._builtins import _check_getattr_name, getattr_builtin, setattr_builtin
 from ._depth import Deque
 from ._facade import _public_members
 from ._guards import opcheck_guard
 from ._iterators import ITERTOOLS, Tracked, checked, depth_of
-from ._owner import _owned_only
+from ._owner import _owned_only, owned
 from ._runtime import MAX_ITEMS, PolicyError, _refuse
 
 EXCLUDED: dict[str, frozenset[str]] = {
@@ -216,7 +216,6 @@ class methodcaller:
 
 def _functools_module() -> dict[str, Any]:
     members = _public_members(functools, EXCLUDED["functools"])
-    update_wrapper = _owned_only(functools.update_wrapper, "update_wrapper")
 
     def wraps(
         wrapped: Any,
@@ -232,6 +231,47 @@ def _functools_module() -> dict[str, Any]:
         singledispatch=singledispatch,
     )
     return members
+
+
+def update_wrapper(
+    wrapper: Any,
+    wrapped: Any,
+    assigned: Any = functools.WRAPPER_ASSIGNMENTS,
+    updated: Any = functools.WRAPPER_UPDATES,
+) -> Any:
+    """`functools.update_wrapper`, reading `wrapped` and writing `wrapper` as the program's own
+    `getattr`/`setattr` would. The stdlib's reads any attribute it is told to (`assigned` and
+    `updated` are the caller's) and merges `wrapped.__dict__` whole into `wrapper`'s: into an
+    object the program owns, whose `__dict__` is the program's to read, that moved a host
+    object's state (the tool proxy's bridge, a function's `__globals__`) into reach."""
+    # what moves into an object the program owns is only what the program could read itself
+    if not owned(wrapper):
+        raise PolicyError(
+            "update_wrapper can only be applied to classes and functions of the program"
+        )
+    for name in assigned:
+        try:
+            value = getattr_builtin(wrapped, name)
+        except (AttributeError, PolicyError):
+            continue  # missing or closed: left out, as the stdlib leaves out a missing one
+        setattr_builtin(wrapper, name, value)
+    for name in updated:
+        if not (isinstance(name, str) and str.__str__(name) == "__dict__"):
+            getattr_builtin(wrapper, name).update(getattr_builtin(wrapped, name, {}))
+            continue
+        # `__dict__` merges only from an object the program owns, key by key as it could
+        # read and write them (a host base's private state stays behind)
+        if not owned(wrapped):
+            continue
+        for key in list(getattr(wrapped, "__dict__", {})):
+            if isinstance(key, str):
+                try:
+                    value = getattr_builtin(wrapped, str.__str__(key))
+                except (AttributeError, PolicyError):
+                    continue
+                setattr_builtin(wrapper, str.__str__(key), value)
+    setattr_builtin(wrapper, "__wrapped__", wrapped)
+    return wrapper
 
 
 def singledispatch(func: Any) -> Any:

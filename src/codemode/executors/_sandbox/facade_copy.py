@@ -16,6 +16,7 @@ import types
 from collections.abc import Callable
 from typing import Any
 
+from .._policy import is_reserved
 from ._owner import owned, program_defined
 from ._runtime import PolicyError
 
@@ -74,7 +75,8 @@ def _reduce(x: Any) -> Any:
                 if not isinstance(key, str):
                     continue
                 key = str.__str__(key)
-                if key[:1] == "_" and not program_defined(x, key):
+                # (codemode's own names are never the program's, whatever put them there)
+                if key[:1] == "_" and (is_reserved(key) or not program_defined(x, key)):
                     raise PolicyError(
                         f"cannot copy a {cls.__name__} object: its {key!r} was set by a host "
                         "base class"

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from ._facade import _public_members
+from ._facade import ModuleFacade, _public_members
 from ._guards import MAX_DIGIT_OPS, _check_width
 from ._replay import SLOT, current_replay
 from ._runtime import CURRENT, MAX_INT_BITS, MAX_ITEMS, _refuse
@@ -155,6 +155,18 @@ def _random_module() -> dict[str, Any]:
                 members[name] = _per_task(name, replay.seed)
     members["Random"] = _SafeRandom
     return members
+
+
+def run_random() -> Any:
+    """The run's own `random` (the facade the program gets on `import random`): what the
+    standard library would draw from the host's shared generator draws from it instead."""
+    execution = CURRENT.get(None)
+    if execution is None:
+        return _SafeRandom()
+    facade = execution.modules.get("random")
+    if facade is None:
+        facade = execution.modules["random"] = ModuleFacade("random", _random_module())
+    return facade
 
 
 # Decimal exponents past this are refused: turning `Decimal("1e300000")` into an int (`int`,

@@ -121,7 +121,11 @@ def compile(pattern: Any, flags: int = 0) -> Pattern:  # `re.compile`
             "it is one long call that the deadline cannot stop"
         )
     if isinstance(pattern, str | bytes) and isinstance(flags, int):
-        return _compile(type(pattern), pattern, int(flags))
+        # exact text: CPython's, `regex`'s and this module's caches are process-wide, and a
+        # program `str` subclass kept as a key would have its `__eq__` run by later lookups
+        # (the host's own `re.compile` included), after its run is over
+        exact = str.__str__(pattern) if isinstance(pattern, str) else bytes(pattern)
+        return _compile(type(exact), exact, int(flags))
     if not isinstance(pattern, str | bytes):
         re.compile(pattern)  # CPython's TypeError for what is not a pattern
     flags & re.DEBUG  # CPython's TypeError for flags that are not a number

@@ -4,14 +4,17 @@ through `_replay.reading`, so a resumed run sees the times its first run saw."""
 
 from __future__ import annotations
 
+import _strptime  # type: ignore[import-not-found]
 import datetime as _dt
 import time
 from collections.abc import Callable
 from typing import Any
 
+from ..._result import exact_str
 from ._builtins import _unavailable
 from ._facade import _public_members
 from ._replay import reading
+from ._runtime import CURRENT, PolicyError
 
 EXCLUDED: dict[str, frozenset[str]] = {
     "time": frozenset(
@@ -139,6 +142,33 @@ def _datetime_module() -> dict[str, Any]:
     members["datetime"] = _Datetime
     members["date"] = _Date
     return members
+
+
+class _ExactKeys(dict):  # type: ignore[type-arg]
+    """`_strptime`'s process-wide cache of compiled formats, keyed by exact strings only: a
+    program `str` subclass kept as a key would have its `__eq__` run by every later lookup of a
+    format of the same hash (the host's own `time.strptime` included), after its run is over.
+    Every route to `strptime` (the facade's, a real `datetime`'s, `type(d).strptime`) ends in
+    this cache, so the rule sits here."""
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        dict.__setitem__(self, exact_str(key), value)
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        # Every format is looked up here before `_strptime` compiles it with the stdlib `re`:
+        # one C call, outside the deadline, about 2 us per character of the format.
+        if isinstance(key, str) and len(key) > MAX_FORMAT and CURRENT.get(None) is not None:
+            raise PolicyError(
+                f"a strptime format of {len(key)} characters (limit {MAX_FORMAT}): compiling it "
+                "is one long call that the deadline cannot stop"
+            )
+        return dict.get(self, key, default)
+
+
+MAX_FORMAT = 2_000
+
+
+_strptime._regex_cache = _ExactKeys(_strptime._regex_cache)
 
 
 FACADES: dict[str, Callable[[], dict[str, Any]]] = {

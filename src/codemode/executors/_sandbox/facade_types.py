@@ -6,15 +6,19 @@ from __future__ import annotations
 import enum
 import functools
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..._program import PROGRAM_MODULE
+from ..._result import exact_str
+from .._policy import is_reserved
+from ._builtins import getattr_builtin
 from ._facade import _public_members
-from ._owner import _mark, _owned_only, checked_namespace
+from ._owner import _mark, _owned_only, checked_namespace, class_dict, owned
 from ._runtime import CURRENT, PolicyError, current
-from ._types import install_stand_ins, real_bases, stand_in
+from ._types import install_stand_ins, real_bases, stand_in, visible_class, visible_classes
 from .facade_collections import MAX_FIELDS
+from .facade_copy import deepcopy
 
 EXCLUDED: dict[str, frozenset[str]] = {
     # get_type_hints and evaluate_forward_ref (3.14) evaluate strings as code; clear_overloads
@@ -41,11 +45,16 @@ def _dataclasses_module() -> dict[str, Any]:
     members = _public_members(dataclasses, frozenset())
     guarded = _owned_only(dataclasses.dataclass, "@dataclass")
 
+    def checked(target: Any, **kwargs: Any) -> Any:
+        if isinstance(target, type) and owned(target):
+            _check_fields(target)
+        return guarded(target, **kwargs)
+
     def dataclass(cls: Any = None, /, **kwargs: Any) -> Any:
         dataclasses.dataclass(**kwargs)  # CPython's TypeError for an unknown option
         if cls is None:
-            return lambda target: guarded(target, **kwargs)
-        return guarded(cls, **kwargs)
+            return lambda target: checked(target, **kwargs)
+        return checked(cls, **kwargs)
 
     def make_dataclass(
         cls_name: str, fields: Any, *, bases: Any = (), namespace: Any = None, **kwargs: Any
@@ -54,6 +63,8 @@ def _dataclasses_module() -> dict[str, Any]:
         # becomes a class attribute), is checked as a class body's is.
         bases = real_bases(tuple(bases))
         namespace = dict(namespace or {})
+        # taken once, as plain data: what is checked is what `make_dataclass` gets
+        fields = [exact_str(f) if isinstance(f, str) else _field_spec(tuple(f)) for f in fields]
         names = [f if isinstance(f, str) else f[0] for f in fields]
         checked_namespace(
             bases, {**namespace, **dict.fromkeys(n for n in names if isinstance(n, str))}
@@ -63,9 +74,69 @@ def _dataclasses_module() -> dict[str, Any]:
         )
         return _mark(made)
 
+    def asdict(obj: Any, *, dict_factory: Any = dict) -> Any:
+        if not _dataclass_instance(obj):
+            raise TypeError("asdict() should be called on dataclass instances")
+        return _as_plain(obj, dict_factory, named=True)
+
+    def astuple(obj: Any, *, tuple_factory: Any = tuple) -> Any:
+        if not _dataclass_instance(obj):
+            raise TypeError("astuple() should be called on dataclass instances")
+        return _as_plain(obj, tuple_factory, named=False)
+
     members["dataclass"] = dataclass
     members["make_dataclass"] = make_dataclass
+    members["asdict"] = asdict
+    members["astuple"] = astuple
     return members
+
+
+def _dataclass_instance(obj: Any) -> bool:
+    import dataclasses
+
+    return dataclasses.is_dataclass(obj) and not isinstance(obj, type)
+
+
+def _as_plain(obj: Any, factory: Any, named: bool) -> Any:
+    """`dataclasses.asdict`/`astuple` (`named` for `asdict`), as the standard library walks:
+    fields read as the program's `getattr` would, and what is not a container copied by the
+    `copy` facade. The standard library's own copies with the real `copy.deepcopy`, whose memo
+    (handed to a `__deepcopy__` of the program met on the way) keeps the originals of all it
+    copied: the tool proxy's bridge, the tools' functions."""
+    if _dataclass_instance(obj):
+        import dataclasses
+
+        items = []
+        for field in dataclasses.fields(obj):
+            value = _as_plain(getattr_builtin(obj, field.name), factory, named)
+            items.append((field.name, value) if named else value)
+        return factory(items)
+    if isinstance(obj, tuple) and hasattr(obj, "_fields"):  # a namedtuple: rebuilt by fields
+        return type(obj)(*[_as_plain(v, factory, named) for v in obj])
+    if isinstance(obj, list | tuple):
+        return type(obj)(_as_plain(v, factory, named) for v in obj)
+    if isinstance(obj, dict):
+        return type(obj)(
+            (_as_plain(k, factory, named), _as_plain(v, factory, named)) for k, v in obj.items()
+        )
+    return deepcopy(obj)
+
+
+def _field_spec(spec: tuple[Any, ...]) -> tuple[Any, ...]:
+    return (exact_str(spec[0]), *spec[1:]) if spec else spec
+
+
+def _check_fields(cls: type) -> None:
+    """The fields `@dataclass` will make `cls.__init__` assign are held to the rules of a class
+    body (`_owner.checked_namespace`): the generated `__init__` writes them on the instance,
+    past `write_guard` (a field named `__class__` would turn the instance into a host class's;
+    `_getters` on an `asyncio.Queue` subclass would be the host's private state)."""
+    annotations = class_dict(cls).get("__annotations__")
+    if annotations is None:
+        return
+    if type(annotations) is not dict or any(type(key) is not str for key in annotations):
+        raise PolicyError("@dataclass needs the class's __annotations__ as a plain dict of names")
+    checked_namespace((cls,), dict.fromkeys(annotations))
 
 
 def _typing_per_run() -> dict[str, Any]:
@@ -97,6 +168,17 @@ def _typing_module() -> dict[str, Any]:
     for name in ("final", "runtime_checkable", "no_type_check"):
         members[name] = _owned_only(getattr(typing, name), f"@typing.{name}")
     members.update(overload=_owned_only(overload, "@typing.overload"), get_overloads=get_overloads)
+
+    # What an alias stands for is a class the program may not hold as it is: the real `type`
+    # behind `typing.Type[X]` builds classes unchecked (`_types.visible_class`).
+    def get_origin(tp: Any) -> Any:
+        origin = typing.get_origin(tp)
+        return visible_class(origin) if isinstance(origin, type) else origin
+
+    def get_args(tp: Any) -> tuple[Any, ...]:
+        return visible_classes(typing.get_args(tp))
+
+    members.update(get_origin=get_origin, get_args=get_args)
 
     def dataclass_transform(**kwargs: Any) -> Callable[[Any], Any]:
         return _owned_only(typing.dataclass_transform(**kwargs), "@dataclass_transform")
@@ -173,6 +255,20 @@ class _BoundedEnumType(enum.EnumType):
             count = len(names)
         if count > MAX_ENUM_MEMBERS:
             raise PolicyError(f"an enum of {count} members (limit {MAX_ENUM_MEMBERS})")
+        # Taken once, as plain data, and checked: a name that is a dunder becomes a class
+        # attribute, not a member (`("__del__", f)`, `("__subclasscheck__", f)`), past the
+        # namespace check a class statement gets (`_owner.checked_namespace`).
+        if isinstance(names, str):
+            taken = names.replace(",", " ").split()
+        elif isinstance(names, Mapping):
+            names = {key: names[key] for key in names}
+            taken = list(names)
+        else:
+            names = list(names)
+            taken = [item[0] if isinstance(item, tuple | list) and item else item for item in names]
+        for name in taken:
+            if isinstance(name, str) and (str.__str__(name)[:2] == "__" or is_reserved(name)):
+                raise PolicyError(f"an enum member may not be named {name!r}")
         if kwargs.get("module") is None:  # the program's enum, not this module's
             kwargs["module"] = PROGRAM_MODULE
         return super()._create_(class_name, names, **kwargs)  # type: ignore[misc]
