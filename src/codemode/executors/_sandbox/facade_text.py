@@ -15,6 +15,7 @@ from typing import Any, cast
 
 import regex
 
+from ._caches import exact
 from ._facade import _public_members
 from ._runtime import CURRENT, MAX_ITEMS, PolicyError, Timeout, _refuse
 
@@ -111,6 +112,8 @@ def _sets_as_cpython(pattern: str | bytes, flags: int) -> str | bytes:
 
 
 def compile(pattern: Any, flags: int = 0) -> Pattern:  # `re.compile`
+    # exact copies: `re`, `regex` and `_compile` cache patterns process-wide (`_caches`)
+    pattern, flags = exact(pattern), exact(flags)
     if isinstance(pattern, Pattern):
         if flags:
             raise ValueError("cannot process flags argument with a compiled pattern")
@@ -157,40 +160,50 @@ class Pattern:
     def fullmatch(self, string: Any, pos: int = 0, endpos: int = sys.maxsize) -> Match | None:
         return self._match(self._cm_pattern_.fullmatch, string, pos, endpos)
 
+    # The text searched is an exact copy as well: `regex`'s objects are invisible to the garbage
+    # collector, so a match holding a program's `str` subclass (whose class reaches the match
+    # back through the program's globals) would keep the whole run alive for good.
+
     def _match(self, method: Any, string: Any, pos: int, endpos: int) -> Match | None:
-        found = _regex_call(method, string, pos, endpos)
+        found = _regex_call(method, exact(string), pos, endpos)
         return None if found is None else Match(found, self)
 
     def findall(self, string: Any, pos: int = 0, endpos: int = sys.maxsize) -> list[Any]:
-        found: list[Any] = _regex_call(self._cm_pattern_.findall, string, pos, endpos)
+        found: list[Any] = _regex_call(self._cm_pattern_.findall, exact(string), pos, endpos)
         return found
 
     def finditer(self, string: Any, pos: int = 0, endpos: int = sys.maxsize) -> Iterator[Match]:
-        found = _regex_call(_all_matches, self._cm_pattern_, string, pos, endpos)
+        found = _regex_call(_all_matches, self._cm_pattern_, exact(string), pos, endpos)
         return iter([Match(each, self) for each in found])
 
     def split(self, string: Any, maxsplit: int = 0) -> list[Any]:
-        parts: list[Any] = _regex_call(self._cm_pattern_.split, string, maxsplit)
+        parts: list[Any] = _regex_call(self._cm_pattern_.split, exact(string), maxsplit)
         return parts
 
     def sub(self, repl: Any, string: Any, count: int = 0) -> Any:
-        return _regex_call(self._cm_pattern_.sub, self._repl(repl), string, count)
+        return _regex_call(self._cm_pattern_.sub, self._repl(repl), exact(string), count)
 
     def subn(self, repl: Any, string: Any, count: int = 0) -> Any:
-        return _regex_call(self._cm_pattern_.subn, self._repl(repl), string, count)
+        return _regex_call(self._cm_pattern_.subn, self._repl(repl), exact(string), count)
 
     def _repl(self, repl: Any) -> Any:
         if callable(repl):  # the program's function is given an `re.Match`, as in CPython
             return lambda found: repl(Match(found, self))
-        self._check_template(repl)
-        return repl
+        return self._check_template(repl)
 
-    def _check_template(self, template: Any) -> None:
+    def _check_template(self, template: Any) -> Any:
         """CPython parses a template (`\\1`, `\\g<name>`) before any match: its errors are
-        the ones programs see, whatever `regex` would say."""
-        if isinstance(template, str | bytes):
-            checked = self._cm_checked_
-            checked.sub(template, checked.pattern[:0])
+        the ones programs see, whatever `regex` would say. Returns the template as an exact
+        copy (both engines cache parsed templates process-wide)."""
+        template = exact(template)
+        if callable(template):  # (CPython's words; `sub` would call it on a CPython match)
+            kind = type(template).__name__
+            raise TypeError(f"decoding to str: need a bytes-like object, {kind} found")
+        # Anything else that is no template is refused here, as CPython does: `regex` leaks a
+        # reference to what it cannot parse, which would keep the run's objects alive for good.
+        checked = self._cm_checked_
+        checked.sub(template, checked.pattern[:0])
+        return template
 
     def __repr__(self) -> str:
         return repr(self._cm_checked_)
@@ -268,8 +281,7 @@ class Match:
     def expand(self, *args: Any, **kwargs: Any) -> Any:
         if len(args) != 1 or kwargs:
             _SAMPLE.expand(*args, **kwargs)
-        self._cm_re_._check_template(args[0])
-        return self._cm_match_.expand(args[0])
+        return self._cm_match_.expand(self._cm_re_._check_template(args[0]))
 
     string = property(lambda self: self._cm_match_.string)
     re = property(lambda self: self._cm_re_)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ._builtins import _unavailable
+from ._caches import exact
 from ._facade import _public_members
 from ._replay import reading
 
@@ -77,8 +78,12 @@ def _time_module() -> dict[str, Any]:
     def strftime(format: str, t: Any = None) -> str:
         return time.strftime(format, localtime() if t is None else t)
 
+    def strptime(string: Any, format: Any = "%a %b %d %H:%M:%S %Y") -> time.struct_time:
+        # `_strptime` caches each format process-wide: exact copies (`_caches`)
+        return time.strptime(exact(string), exact(format))
+
     members.update(localtime=localtime, gmtime=gmtime, ctime=ctime, asctime=asctime)
-    members["strftime"] = strftime
+    members.update(strftime=strftime, strptime=strptime)
     return members
 
 
@@ -125,6 +130,12 @@ class _Datetime(_dt.datetime, metaclass=_StandIn):
     @classmethod
     def utcnow(cls) -> _Datetime:
         return cls.fromtimestamp(_now(), _dt.UTC).replace(tzinfo=None)
+
+    @classmethod
+    def strptime(cls, date_string: Any, format: Any, /) -> _Datetime:
+        # `_strptime` caches each format process-wide: exact copies (`_caches`)
+        parse = _dt.datetime.__dict__["strptime"].__get__(None, cls)
+        return parse(exact(date_string), exact(format))  # type: ignore[no-any-return]
 
 
 _Datetime.__name__ = _Datetime.__qualname__ = "datetime"

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..._program import PROGRAM_MODULE
+from ._caches import guard_typing_caches
 from ._facade import _public_members
 from ._owner import _mark, _owned_only, checked_namespace
 from ._runtime import CURRENT, PolicyError, current
@@ -93,6 +94,8 @@ def _typing_members() -> dict[str, Any]:
 def _typing_module() -> dict[str, Any]:
     import typing
 
+    guard_typing_caches()  # its subscription caches keep no program object (`_caches`)
+
     members = _public_members(typing, EXCLUDED["typing"])
     for name in ("final", "runtime_checkable", "no_type_check"):
         members[name] = _owned_only(getattr(typing, name), f"@typing.{name}")
@@ -102,6 +105,7 @@ def _typing_module() -> dict[str, Any]:
         return _owned_only(typing.dataclass_transform(**kwargs), "@dataclass_transform")
 
     members["dataclass_transform"] = dataclass_transform
+    members["reveal_type"] = reveal_type
 
     def NamedTuple(typename: str, fields: Any = None, /, **kwargs: Any) -> Any:
         count = len(kwargs) + (len(fields) if hasattr(fields, "__len__") else 0)
@@ -119,6 +123,16 @@ def _typing_module() -> dict[str, Any]:
     NamedTuple.__mro_entries__ = mro_entries  # type: ignore[attr-defined]
     members["NamedTuple"] = NamedTuple
     return members
+
+
+def reveal_type(obj: Any, /) -> Any:
+    """`typing.reveal_type`, which writes to the run's stderr log, not the host's stderr."""
+    execution = CURRENT.get(None)
+    printer = execution.globals.get("print") if execution is not None else None
+    log = getattr(printer, "_cm_log_", None)
+    if log is not None:
+        log("stderr", f"Runtime type is {type(obj).__name__!r}\n")
+    return obj
 
 
 def overload(func: Any) -> Any:
