@@ -52,6 +52,7 @@ from ._sandbox import (
     Timeout,
     base_builtins,
     disarm,
+    install_codec_bounds,
     install_unraisable_filter,
     make_print,
     resident_memory,
@@ -112,6 +113,7 @@ class InProcessExecutor(Executor):
             **GUARDS,
         }
         install_unraisable_filter()
+        install_codec_bounds()
 
     # -- compiling ---------------------------------------------------------------------------
 

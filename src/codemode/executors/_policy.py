@@ -207,6 +207,7 @@ GUARDED_METHODS = frozenset(
         "replace",
         "to_bytes",
         "register",
+        "sort",
         "re",
         "translate",
         "encode",

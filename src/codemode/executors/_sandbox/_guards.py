@@ -29,7 +29,7 @@ from ._owner import (
     super_mro,
     write_guard,
 )
-from ._runtime import MAX_INT_BITS, MAX_ITEMS, AttributeRefused, PolicyError, _refuse
+from ._runtime import CURRENT, MAX_INT_BITS, MAX_ITEMS, AttributeRefused, PolicyError, _refuse
 
 # -- ownership (`_owner`) and the rest of the guards ----------------------------------------------
 
@@ -347,6 +347,34 @@ def _check_codec(text: Any, encoding: Any) -> None:
             )
 
 
+def install_codec_bounds() -> None:
+    """Bound the quadratic codecs where they run: `punycode`'s own functions (idna calls them
+    too) refuse long input while a run is current, whatever route reached the codec
+    (`str(b, "punycode")`, `map(str, [b], ["punycode"])`, a `functools.partial` of `str`);
+    outside a run they are the codec's, unchanged. Once per process."""
+    import encodings.punycode as punycode
+
+    for name in ("punycode_encode", "punycode_decode"):
+        real = getattr(punycode, name)
+        if getattr(real, "codemode", False):
+            continue
+        setattr(punycode, name, _bounded_codec(real))
+
+
+def _bounded_codec(real: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(real)
+    def bounded(text: Any, *args: Any, **kwargs: Any) -> Any:
+        if CURRENT.get(None) is not None and len(text) > MAX_QUADRATIC_CODEC:
+            raise _refuse(
+                f"punycode of {len(text)} characters (limit {MAX_QUADRATIC_CODEC}): its time "
+                "grows with the square of the length"
+            )
+        return real(text, *args, **kwargs)
+
+    bounded.codemode = True  # type: ignore[attr-defined]
+    return bounded
+
+
 def _encode(text: Any, encoding: Any = "utf-8", errors: Any = "strict") -> Any:
     _check_codec(text, encoding)
     return text.encode(encoding, errors)
@@ -419,6 +447,8 @@ def attr_guard(obj: Any, name: str) -> Any:
         return _to_bytes
     elif name == "register":
         return _register_guard(getattr(obj, name))
+    elif name == "sort" and _is_or_of(obj, list):
+        return _sort_method(obj, getattr(obj, name))
     elif name == "elements" and _is_or_of(obj, collections.Counter):
         # `Counter(a=10**12).elements()` repeats in C, past the deadline, into any consumer
         elements = getattr(obj, name)
@@ -430,6 +460,38 @@ def attr_guard(obj: Any, name: str) -> Any:
             return lambda shake, length: digest(shake, _checked_width(length, name))
         return lambda length: digest(_checked_width(length, name))
     return getattr(obj, name)
+
+
+# Items past which one sort (a single C call: `sorted(x)`, `x.sort()`, about 0.3 us per item and
+# comparison) is refused; its key may be a C function (`key=str`) that never checks the deadline.
+MAX_SORT = 2_000_000
+
+
+def check_sort(items: Any) -> Any:
+    """`items`, when sorting them fits in `MAX_SORT`; the sized ones only (an iterator is taken
+    by `sorted` in checked steps, then sorted: see `sorted_builtin`)."""
+    if isinstance(items, list | tuple | dict | set | frozenset | str) and len(items) > MAX_SORT:
+        raise _refuse(f"sorting {len(items)} items (limit {MAX_SORT}) in one call")
+    return items
+
+
+def sorted_call(*args: Any, **kwargs: Any) -> list[Any]:
+    """`sorted`: the list is built first (a checked iterator stops at the deadline), then its
+    size is checked before the one long C call that sorts it. A call of another shape gets
+    CPython's own error from the real `sorted`."""
+    if len(args) != 1 or not kwargs.keys() <= {"key", "reverse"}:
+        return sorted(*args, **kwargs)
+    items = list(args[0])
+    check_sort(items)
+    items.sort(**kwargs)
+    return items
+
+
+def _sort_method(obj: Any, sort: Callable[..., Any]) -> Callable[..., Any]:
+    """`x.sort` (or `list.sort`, unbound), checking the list's size first."""
+    if isinstance(obj, type):
+        return lambda *args, **kwargs: sort(*map(check_sort, args), **kwargs)
+    return lambda *args, **kwargs: sort(*args, **kwargs) if check_sort(obj) is obj else None
 
 
 def _is_or_of(obj: Any, *classes: type) -> bool:

@@ -181,10 +181,37 @@ class Pattern:
         return parts
 
     def sub(self, repl: Any, string: Any, count: int = 0) -> Any:
-        return _regex_call(self._cm_pattern_.sub, self._repl(repl), exact(string), count)
+        string = exact(string)
+        return _regex_call(self._cm_pattern_.sub, self._sized(repl, string, count), string, count)
 
     def subn(self, repl: Any, string: Any, count: int = 0) -> Any:
-        return _regex_call(self._cm_pattern_.subn, self._repl(repl), exact(string), count)
+        string = exact(string)
+        return _regex_call(self._cm_pattern_.subn, self._sized(repl, string, count), string, count)
+
+    def _sized(self, repl: Any, string: Any, count: Any) -> Any:
+        """The replacement for `sub`, sized: a template whose expansions could pass `MAX_ITEMS`
+        (`\\g<0>` a thousand times over a long match, a group inside a lookahead that spans the
+        rest of the text at every position) is expanded match by match against a running total
+        instead, so that the result is refused before it is built."""
+        repl = self._repl(repl)
+        if callable(repl) or not isinstance(string, str | bytes | bytearray | memoryview):
+            return repl  # a function's results are the program's own objects, sized as made
+        size = len(string)
+        matches = size + 1 if not isinstance(count, int) or count <= 0 else min(count, size + 1)
+        refs = _template_refs(repl)
+        bounded = not (refs and _has_lookaround(self._cm_checked_.pattern))
+        if bounded and size + matches * len(repl) + refs * size <= MAX_ITEMS:
+            return repl  # the usual case: expanded by `regex`, in C
+        total = [size]
+        groups = _template_groups(repl)
+
+        def expand(found: Any) -> Any:
+            total[0] += _expansion_size(found, repl, groups)
+            if total[0] > MAX_ITEMS:
+                raise _refuse(f"re.sub would make more than {MAX_ITEMS} characters")
+            return found.expand(repl)
+
+        return expand
 
     def _repl(self, repl: Any) -> Any:
         if callable(repl):  # the program's function is given an `re.Match`, as in CPython
@@ -219,6 +246,48 @@ class Pattern:
 
     def __deepcopy__(self, memo: Any) -> Pattern:
         return self
+
+
+# Group references in a replacement template (`\\1`, `\\g<name>`), found conservatively (an
+# escaped backslash before a digit counts too).
+_REFS = (
+    re.compile(r"\\(?:g<([^>]*)>|([1-9][0-9]?))"),
+    re.compile(rb"\\(?:g<([^>]*)>|([1-9][0-9]?))"),
+)
+
+
+def _template_groups(template: Any) -> list[Any]:
+    """The groups a template refers to, by number or name."""
+    groups: list[Any] = []
+    for name, number in _REFS[not isinstance(template, str)].findall(template):
+        ref = name or number
+        ref = ref if isinstance(ref, str) else ref.decode("latin-1")
+        groups.append(int(ref) if ref.isdigit() else ref)
+    return groups
+
+
+def _template_refs(template: Any) -> int:
+    return len(_template_groups(template))
+
+
+def _expansion_size(found: Any, template: Any, groups: list[Any]) -> int:
+    """At most how long `found.expand(template)` is: the template and each group it names."""
+    size = len(template)
+    for group in groups:
+        try:
+            start, end = found.span(group)
+        except (IndexError, KeyError, ValueError, TypeError):  # no such group: `expand` says so
+            continue
+        size += max(end - start, 0)
+    return size
+
+
+def _has_lookaround(pattern: Any) -> bool:
+    """Whether a group of `pattern` may lie outside its match (a lookahead or lookbehind): then
+    the groups of successive matches overlap and their expansions can pass the text's size."""
+    marks = ("(?=", "(?!", "(?<=", "(?<!")
+    text = pattern if isinstance(pattern, str) else bytes(pattern).decode("latin-1")
+    return any(mark in text for mark in marks)
 
 
 def _all_matches(compiled: Any, string: Any, pos: int, endpos: int, **kwargs: Any) -> list[Any]:
@@ -281,7 +350,10 @@ class Match:
     def expand(self, *args: Any, **kwargs: Any) -> Any:
         if len(args) != 1 or kwargs:
             _SAMPLE.expand(*args, **kwargs)
-        return self._cm_match_.expand(self._cm_re_._check_template(args[0]))
+        template = self._cm_re_._check_template(args[0])
+        found = self._cm_match_
+        _check_size(_expansion_size(found, template, _template_groups(template)), "Match.expand")
+        return found.expand(template)
 
     string = property(lambda self: self._cm_match_.string)
     re = property(lambda self: self._cm_re_)
@@ -379,6 +451,16 @@ def _check_size(size: int, what: str) -> None:
         raise _refuse(f"{what} would make about {size} characters (limit {MAX_ITEMS})")
 
 
+# Items (characters to wrap, lines to indent) one call of `textwrap`'s own Python code may loop
+# over: about half a microsecond each, with no deadline checks.
+MAX_TEXTWRAP_LOOP = 1_000_000
+
+
+def _check_loop(items: int, what: str) -> None:
+    if items > MAX_TEXTWRAP_LOOP:
+        raise _refuse(f"{what} {items} (limit {MAX_TEXTWRAP_LOOP}) in one call")
+
+
 def _text_length(text: Any) -> int:
     return len(text) if isinstance(text, str) else 0
 
@@ -400,6 +482,7 @@ def _textwrap_module() -> dict[str, Any]:
             # every line carries at least about half its room of text, and one indent
             lines = 2 * _text_length(text) // max(width - indent, 1) + text.count("\n") + 1
             _check_size(lines * (indent + max(width, 0)) + _text_length(text), "wrapping")
+            _check_loop(_text_length(text), "wrapping a text of")
             return super().wrap(text)
 
     def wrap(text: str, width: int = 70, **kwargs: Any) -> list[str]:
@@ -408,13 +491,18 @@ def _textwrap_module() -> dict[str, Any]:
     def fill(text: str, width: int = 70, **kwargs: Any) -> str:
         return TextWrapper(width=width, **kwargs).fill(text)
 
+    def shorten(text: str, width: int, **kwargs: Any) -> str:
+        wrapper = TextWrapper(width=width, max_lines=1, **kwargs)
+        return wrapper.fill(" ".join(text.strip().split()))
+
     def indent(text: str, prefix: str, predicate: Any = None) -> str:
         lines = text.count("\n") + 1 if isinstance(text, str) else 0
         _check_size(_text_length(text) + lines * _text_length(prefix), "indent")
+        _check_loop(lines, "indenting lines:")
         return textwrap.indent(text, prefix, predicate)
 
     members = _public_members(textwrap, frozenset())
-    members.update(TextWrapper=TextWrapper, wrap=wrap, fill=fill, indent=indent)
+    members.update(TextWrapper=TextWrapper, wrap=wrap, fill=fill, indent=indent, shorten=shorten)
     return members
 
 
