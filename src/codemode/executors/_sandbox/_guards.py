@@ -329,8 +329,9 @@ def _translate(text: Any, table: Any, *args: Any) -> Any:
     return text.translate(table, *args)
 
 
-# Codecs written in Python whose time grows with the square of the input (punycode; idna uses it).
-_QUADRATIC_CODECS = frozenset({"punycode", "idna"})
+# Codecs written in Python whose time grows with the square of the input: punycode (idna hands
+# it one label at a time, each bounded in the codec itself: `install_codec_bounds`).
+_QUADRATIC_CODECS = frozenset({"punycode"})
 MAX_QUADRATIC_CODEC = 20_000
 
 
