@@ -188,6 +188,16 @@ STOPPED: dict[str, str] = {
     ),
     "counter-elements-into-list": "import collections\nlist(collections.Counter(a=10**12).elements())",
     "decimal-arithmetic-growth": "import decimal\nd = decimal.Decimal('1e20000')\nint(d ** 50)",
+    # C loops calling the facade's own functions, which check the deadline at every step
+    "reduce-add-lists": "import functools, operator\nfunctools.reduce(operator.add, [[1]] * 100_000)",
+    "reduce-concat-strings": (
+        "import functools, operator\nfunctools.reduce(operator.concat, ['ab'] * 300_000)"
+    ),
+    "reduce-iadd-tuples": "import functools, operator\nfunctools.reduce(operator.iadd, [(1,)] * 100_000)",
+    "accumulate-lists": "import itertools\nlist(itertools.accumulate([[1]] * 50_000))",
+    "accumulate-strings": "import itertools\nsum(map(len, itertools.accumulate(['ab'] * 300_000)))",
+    "deepcopy-huge-list": "import copy\ncopy.deepcopy(list(range(5_000_000)))",
+    "deepcopy-nested": "import copy\ncopy.deepcopy([[i, [i]] for i in range(1_000_000)])",
 }
 
 

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ._owner import owned, program_defined
-from ._runtime import PolicyError
+from ._runtime import PolicyError, check_deadline
 
 _ATOMIC = frozenset(
     {
@@ -86,7 +86,9 @@ _NIL = object()
 
 
 def deepcopy(x: Any, memo: dict[int, Any] | None = None) -> Any:
-    """`copy.deepcopy`, the standard algorithm with the reduce step checked (`_reduce`)."""
+    """`copy.deepcopy`, the standard algorithm with the reduce step checked (`_reduce`), and
+    the deadline checked at each object (a copy of millions of items is one call)."""
+    check_deadline()
     if memo is None:
         memo = {}
     key = id(x)
