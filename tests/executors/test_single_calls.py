@@ -118,7 +118,23 @@ REFUSED: dict[str, str] = {
     "list-sort-unbound": "x = [3, 1, 2] * 1_000_000\nlist.sort(x, key=str)",
     "list-sort-methodcaller": "import operator\nx = [3, 1] * 1_500_000\noperator.methodcaller('sort')(x)",
     "list-sort-by-getattr": "x = [3, 1] * 1_500_000\ngetattr(x, 'sort')(reverse=True)",
+    "counter-most-common": (
+        "import collections\nc = collections.Counter(range(3_000_000))\nc.most_common(5)"
+    ),
+    "counter-most-common-unbound": (
+        "import collections\nc = collections.Counter(range(3_000_000))\n"
+        "collections.Counter.most_common(c)"
+    ),
     # the standard library's own Python loops, which never check the deadline
+    "prod-of-many": "import math\nmath.prod(range(1, 10**5))",
+    "dataclass-asdict": (
+        "import dataclasses\n@dataclasses.dataclass\nclass D:\n    x: list\n"
+        "dataclasses.asdict(D(list(range(3_000_000))))"
+    ),
+    "dataclass-astuple-nested": (
+        "import dataclasses\n@dataclasses.dataclass\nclass D:\n    x: list\n"
+        "dataclasses.astuple(D([D([i]) for i in range(600_000)]))"
+    ),
     "shuffle": "import random\nx = list(range(3_000_000))\nrandom.shuffle(x)",
     "shuffle-own-generator": "import random\nrandom.Random(1).shuffle(list(range(3_000_000)))",
     "choices-python-loop": "import random\nrandom.choices('ab', k=5_000_000)",
@@ -296,6 +312,16 @@ EVERYDAY: dict[str, tuple[str, Any]] = {
     ),
     "re-sub-template": ("import re\nreturn re.sub('(a)(b)?', '[\\\\1\\\\2]', 'xaab')", "x[a][ab]"),
     "re-sub-long-text": ("import re\nreturn len(re.sub('a', 'bb', 'a' * 10**6))", 2 * 10**6),
+    "most-common": (
+        "import collections\nreturn collections.Counter('abcab').most_common(1)",
+        [["a", 2]],
+    ),
+    "asdict": (
+        "import dataclasses\n@dataclasses.dataclass\nclass P:\n    x: int\n    y: list\n"
+        "return dataclasses.asdict(P(1, [P(2, [])]))",
+        {"x": 1, "y": [{"x": 2, "y": []}]},
+    ),
+    "prod": ("import math\nreturn math.prod(range(1, 11))", 3628800),
     "shuffle": (
         "import random\nx = list(range(10))\nrandom.shuffle(x)\nreturn sorted(x)",
         list(range(10)),

@@ -208,6 +208,7 @@ GUARDED_METHODS = frozenset(
         "to_bytes",
         "register",
         "sort",
+        "most_common",
         "re",
         "translate",
         "encode",

@@ -450,6 +450,9 @@ def attr_guard(obj: Any, name: str) -> Any:
         return _register_guard(getattr(obj, name))
     elif name == "sort" and _is_or_of(obj, list):
         return _sort_method(obj, getattr(obj, name))
+    elif name == "most_common" and _is_or_of(obj, collections.Counter):
+        # the standard library sorts (or heaps) every count, in one call
+        return _sort_method(obj, getattr(obj, name))
     elif name == "elements" and _is_or_of(obj, collections.Counter):
         # `Counter(a=10**12).elements()` repeats in C, past the deadline, into any consumer
         elements = getattr(obj, name)

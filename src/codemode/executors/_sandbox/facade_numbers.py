@@ -84,6 +84,9 @@ def _guarded_math() -> dict[str, Any]:
             bits += start.bit_length()
         if bits > MAX_INT_BITS:
             raise _refuse(f"prod() of integers totalling {bits} bits")
+        # one multiplication per item, each by the running product (`prod(range(1, 10**5))`)
+        if len(items) * (bits // 30 + 1) // 2 > MAX_DIGIT_OPS:
+            raise _refuse(f"prod() of {len(items)} integers totalling {bits} bits in one call")
         return math.prod(items, **kwargs)
 
     def isqrt(n: int, /) -> int:

@@ -13,7 +13,7 @@ from ..._program import PROGRAM_MODULE
 from ._caches import guard_typing_caches
 from ._facade import _public_members
 from ._owner import _mark, _owned_only, checked_namespace
-from ._runtime import CURRENT, PolicyError, current
+from ._runtime import CURRENT, PolicyError, _refuse, check_deadline, current
 from ._types import install_stand_ins, real_bases, stand_in
 from .facade_collections import MAX_FIELDS
 
@@ -64,9 +64,45 @@ def _dataclasses_module() -> dict[str, Any]:
         )
         return _mark(made)
 
+    def walked(real: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(real)
+        def call(obj: Any, /, *args: Any, **kwargs: Any) -> Any:
+            _check_walk(obj, dataclasses, real.__name__)
+            return real(obj, *args, **kwargs)
+
+        return call
+
     members["dataclass"] = dataclass
     members["make_dataclass"] = make_dataclass
+    members["asdict"] = walked(dataclasses.asdict)
+    members["astuple"] = walked(dataclasses.astuple)
     return members
+
+
+# Objects `asdict`/`astuple` may walk: they copy every item in `dataclasses`' own Python code
+# (about a microsecond each, no deadline checks).
+MAX_DATACLASS_WALK = 1_000_000
+
+
+def _check_walk(obj: Any, dataclasses: Any, what: str) -> None:
+    """Count what `asdict(obj)` would walk, checking the deadline as it goes; refuse past
+    `MAX_DATACLASS_WALK`. Reads the fields the way `asdict` itself does."""
+    pending, seen = [obj], 0
+    while pending:
+        item = pending.pop()
+        seen += 1
+        if seen % 4096 == 0:
+            check_deadline()
+        if seen > MAX_DATACLASS_WALK:
+            raise _refuse(f"dataclasses.{what} over more than {MAX_DATACLASS_WALK} objects")
+        kind = type(item)
+        if kind is list or kind is tuple or kind is set or kind is frozenset:
+            pending.extend(item)
+        elif kind is dict:
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif dataclasses.is_dataclass(item) and not isinstance(item, type):
+            pending.extend(getattr(item, field.name) for field in dataclasses.fields(item))
 
 
 def _typing_per_run() -> dict[str, Any]:
