@@ -27,7 +27,7 @@ import pytest
 from codemode import Codemode, Tool
 from codemode._program import FILENAME, PROGRAM_MODULE
 from codemode.executors import Executor, InProcessExecutor
-from codemode.executors._sandbox import DEFAULT_MODULES
+from codemode.executors._sandbox import DEFAULT_MODULES, base_builtins
 
 # Every method counts its calls in CALLS and holds a loop: run after its run ended, its deadline
 # check would raise in whatever host code called it.
@@ -125,19 +125,48 @@ def poke(f, depth):
         except Exception:
             pass
     return made
+MEMBERS = [getattr(target, name) for name in dir(target) if not name.startswith('_')]
 total = 0
-for name in dir(target):
-    if name.startswith('_'):
-        continue
-    member = getattr(target, name)
+for member in MEMBERS:
     if callable(member) or hasattr(member, '__getitem__'):
         total += poke(member, 1)
 return total
 """
 
+# The builtins a program can call, poked as a module's members are (less those that only
+# refuse, and `print`, whose output would only fill the log).
+_BUILTINS = sorted(
+    name
+    for name, value in base_builtins().items()
+    if not name.startswith("_")
+    and callable(value)
+    and name
+    not in {
+        "print",
+        "input",
+        "open",
+        "eval",
+        "exec",
+        "compile",
+        "globals",
+        "locals",
+        "vars",
+        "breakpoint",
+        "help",
+        "exit",
+        "quit",
+    }
+)
+
 
 def planting_program(module: str, nonce: str) -> str:
-    return (HOSTILE + PLANT).replace("MODULE", module).replace("_N", "_" + nonce)
+    program = (HOSTILE + PLANT).replace("_N", "_" + nonce)
+    if module == "builtins":
+        program = program.replace("import MODULE as target\n", "").replace(
+            "MEMBERS = [getattr(target, name) for name in dir(target) if not name.startswith('_')]",
+            f"MEMBERS = [{', '.join(_BUILTINS)}]",
+        )
+    return program.replace("MODULE", module)
 
 
 _QUALNAME = type.__dict__["__qualname__"]
@@ -196,7 +225,7 @@ def _host_lookups() -> None:
     lookups += [re.RegexFlag(2), re.I | 2]
 
 
-@pytest.mark.parametrize("module", sorted(DEFAULT_MODULES))
+@pytest.mark.parametrize("module", ["builtins", *sorted(DEFAULT_MODULES)])
 async def test_host_keeps_nothing_of_a_run(
     executor: Executor, tools: list[Any], module: str
 ) -> None:

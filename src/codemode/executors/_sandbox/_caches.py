@@ -119,8 +119,9 @@ def _bypassed_for_program_keys(cached: Any) -> Callable[..., Any]:
 def guard_typing_caches() -> int:
     """Have typing's subscription caches skip keys that hold a program object. typing wraps each
     cached `__getitem__` in a function that falls back to the uncached call on `TypeError` (its
-    answer to unhashable arguments): the cache it reaches through its closure is replaced by one
-    that raises that error for a program's key. Returns how many caches are guarded."""
+    answer to unhashable arguments): the cache it reaches (through its closure on 3.11, through
+    `typing._caches` from 3.12) is replaced by one that raises that error for a program's key.
+    Returns how many caches are guarded."""
     import typing
 
     caches = {
@@ -129,6 +130,13 @@ def guard_typing_caches() -> int:
         if isinstance(getattr(clear, "__self__", None), functools._lru_cache_wrapper)
     }
     guarded = 0
+    registry = getattr(typing, "_caches", None)
+    if isinstance(registry, dict):  # 3.12+: the wrapper looks its cache up here at every call
+        for func, cached in list(registry.items()):
+            if isinstance(cached, functools._lru_cache_wrapper):
+                registry[func] = _bypassed_for_program_keys(cached)
+                guarded += 1
+        return guarded
     for function in _typing_functions(typing):
         for cell in function.__closure__ or ():
             try:

@@ -6,11 +6,12 @@ from __future__ import annotations
 import enum
 import functools
 import itertools
+import typing
 from collections.abc import Callable
 from typing import Any
 
 from ..._program import PROGRAM_MODULE
-from ._caches import guard_typing_caches
+from ._caches import exact, guard_typing_caches
 from ._facade import _public_members
 from ._owner import _mark, _owned_only, checked_namespace
 from ._runtime import CURRENT, PolicyError, _refuse, check_deadline, current
@@ -142,6 +143,7 @@ def _typing_module() -> dict[str, Any]:
 
     members["dataclass_transform"] = dataclass_transform
     members["reveal_type"] = reveal_type
+    members["TypeVar"] = stand_in(typing.TypeVar)
 
     def NamedTuple(typename: str, fields: Any = None, /, **kwargs: Any) -> Any:
         count = len(kwargs) + (len(fields) if hasattr(fields, "__len__") else 0)
@@ -159,6 +161,16 @@ def _typing_module() -> dict[str, Any]:
     NamedTuple.__mro_entries__ = mro_entries  # type: ignore[attr-defined]
     members["NamedTuple"] = NamedTuple
     return members
+
+
+def _make_type_var(name: Any, *constraints: Any, **kwargs: Any) -> Any:
+    """`typing.TypeVar(...)` for model code. CPython 3.12's C `TypeVar` leaks its arguments when
+    `name` is not a `str` (the run's objects would stay alive for good): its own error first."""
+    import typing
+
+    if not isinstance(name, str):
+        raise TypeError(f"TypeVar() argument 'name' must be str, not {type(name).__name__}")
+    return typing.TypeVar(exact(name), *constraints, **kwargs)
 
 
 def reveal_type(obj: Any, /) -> Any:
@@ -259,6 +271,7 @@ def _enum_class(*args: Any, **kwargs: Any) -> Any:
 
 
 install_stand_ins({_BoundedEnumType: _enum_class}, {})
+install_stand_ins({typing.TypeVar: _make_type_var}, {})
 
 
 FACADES: dict[str, Callable[[], dict[str, Any]]] = {
