@@ -190,7 +190,8 @@ def program_leftovers(nonce: str) -> dict[str, int]:
         gc.collect()
     found: dict[str, int] = {}
     for obj in gc.get_objects():
-        cls = obj if isinstance(obj, type) else type(obj)
+        kind = type(obj)  # (`isinstance` would ask a dead weak proxy among them for its class)
+        cls = obj if issubclass(kind, type) else kind
         if _probe_class(cls, nonce):
             key = ("class " if cls is obj else "") + _QUALNAME.__get__(cls)
             found[key] = found.get(key, 0) + 1
