@@ -73,6 +73,10 @@ LEFTOVERS: dict[str, str] = {
         "async def slow():\n    await asyncio.sleep(0.1)\n    raise ValueError('late')\n"
         "async def main():\n    asyncio.gather(slow(), slow())\n    return 1"
     ),
+    "reveal-type": (
+        "import typing\nasync def main():\n    typing.reveal_type(typing.reveal_type(1))\n"
+        "    return 1"
+    ),
     "as-completed-timeout": (
         "async def slow():\n    await asyncio.sleep(5)\n"
         "async def main():\n    it = asyncio.as_completed([slow()], timeout=0.05)\n    return 1"

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
-from codemode import Codemode, Session
+from codemode import Codemode, ExecuteResult, Session
 from codemode.executors import Executor
+from codemode.executors._sandbox import resident_memory
 
 MARKS: list[str] = []
 
@@ -246,23 +248,141 @@ async def test_a_run_that_kills_the_worker_ends_the_state(executor: Executor) ->
         assert "started clean" in system_lines(result)
 
 
-async def test_the_memory_limit_holds_across_runs() -> None:
-    from codemode.executors import SubprocessExecutor
+class PeakMemory:
+    """The host process's resident memory, sampled in a thread: the most it grew by."""
 
-    async with SubprocessExecutor(memory_mb=400) as executor:
-        cm = Codemode([double], executor=executor, timeout=20)
-        async with cm.session() as session:
-            await session.execute("keep = []")
-            grow = "keep.extend(['x' * 9_000_000 + str(i) for i in range(10)])\nlen(keep)"
-            for _ in range(12):  # 90 MB a run: no single run is near the limit
+    def __init__(self) -> None:
+        import threading
+
+        self.start = self.peak = resident_memory()
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._done.wait(0.002):
+            self.peak = max(self.peak, resident_memory())
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        self._thread.join()
+        self.peak = max(self.peak, resident_memory())
+
+    @property
+    def grown_mb(self) -> float:
+        return (self.peak - self.start) / 2**20
+
+
+LIMIT_MB = 128
+# 8 MB of state a run (four 2 MB strings): no single run is near the limit, sixteen are.
+GROW = "keep.extend(['x' * 2_000_000 + str(i) for i in range(4)])\nlen(keep)"
+
+
+@pytest.fixture(params=["inprocess", "subprocess"])
+async def limited(request: pytest.FixtureRequest) -> AsyncIterator[tuple[Executor, int]]:
+    """Each executor with a memory limit, and the limit in MB. In-process, LIMIT_MB of growth of
+    the process during a session's runs; subprocess, the pinned worker's address space, twice
+    that: what a fresh worker maps at first (up to ~100 MB, with malloc's arenas) counts too."""
+    from codemode.executors import InProcessExecutor, SubprocessExecutor
+
+    executor: Executor
+    if request.param == "inprocess":
+        limit, executor = LIMIT_MB, InProcessExecutor(memory_mb=LIMIT_MB)
+    else:
+        limit = 2 * LIMIT_MB
+        executor = SubprocessExecutor(memory_mb=limit, max_workers=1)
+    async with executor:
+        yield executor, limit
+
+
+async def grow_until_stopped(session: Session, runs: int) -> tuple[ExecuteResult, int]:
+    """Run GROW up to `runs` times in the session: the first failure (or the last result), and
+    how many runs completed before it."""
+    await session.execute("keep = []")
+    for done in range(runs):
+        result = await session.execute(GROW)
+        if not result.ok:
+            return result, done
+    return result, runs
+
+
+async def test_the_memory_limit_holds_across_runs(limited: tuple[Executor, int]) -> None:
+    executor, limit = limited
+    cm = Codemode([double], executor=executor, timeout=20)
+    async with cm.session() as session:
+        with PeakMemory() as host:
+            result, done = await grow_until_stopped(session, runs=60)
+        assert result.error is not None and result.error.type == "memory", result.error
+        assert done >= 8, done  # 64 MB of the session's own was still fine
+        assert str(limit) in result.error.message and "memory_mb" in result.error.message
+        assert host.grown_mb < limit + 32, host.grown_mb  # one run's growth, and some noise
+        after = await session.execute("keep")
+        assert after.error is not None and "NameError" in after.error.message
+        assert "started clean" in system_lines(after) and "memory" in system_lines(after)
+        assert (await session.execute("await codemode.double(x=1)")).value == 2
+        again, _ = await grow_until_stopped(session, runs=4)  # clean, charged nothing again
+        assert again.ok and again.value == 16, again.error
+
+
+@pytest.mark.parametrize("limited", ["inprocess"], indirect=True)  # subprocess: a new worker
+async def test_reset_gives_the_session_its_whole_memory_limit_again(
+    limited: tuple[Executor, int],
+) -> None:
+    cm = Codemode([double], executor=limited[0], timeout=20)
+    async with cm.session() as session:
+        for _ in range(3):  # 3 x 64 MB: more than the limit in all, never in one session
+            result, _ = await grow_until_stopped(session, runs=8)
+            assert result.ok and result.value == 32, result.error
+            await session.reset()
+
+
+SMALL = "keep.extend([str(i) * 6 + 'y' for i in range(100_000)])\nlen(keep)"  # ~8 MB a run
+
+
+@pytest.mark.parametrize("executor", ["inprocess"], indirect=True)
+@pytest.mark.parametrize("grow", [GROW, SMALL], ids=["large", "small"])
+async def test_memory_a_session_freed_is_not_held_against_it(executor: Executor, grow: str) -> None:
+    # Small objects leave the allocator's arenas part used: freed, they stay charged until
+    # reused, and reusing them does not grow the process again.
+    cm = Codemode([double], executor=executor, timeout=20, memory_mb=LIMIT_MB)
+    async with cm.session() as session:
+        for _ in range(3):  # 3 x 80 MB: each round frees what the one before made
+            assert (await session.execute("keep = []")).ok
+            for _ in range(10):
                 result = await session.execute(grow)
-                if not result.ok:
-                    break
-            assert result.error is not None and result.error.type == "memory", result.error
-            after = await session.execute("keep")
-            assert after.error is not None and "NameError" in after.error.message
-            assert "started clean" in system_lines(after)
-            assert (await session.execute("await codemode.double(x=1)")).value == 2
+                assert result.ok, result.error
+            assert (await session.execute("del keep")).ok
+
+
+@pytest.mark.parametrize("executor", ["inprocess"], indirect=True)
+async def test_the_host_growing_between_runs_is_not_charged_to_the_session(
+    executor: Executor,
+) -> None:
+    cm = Codemode([double], executor=executor, timeout=20, memory_mb=LIMIT_MB)
+    async with cm.session() as session:
+        first, _ = await grow_until_stopped(session, runs=8)  # 64 MB
+        assert first.ok, first.error
+        hosts = b"x" * (LIMIT_MB << 20)  # the host's own, between the session's runs
+        assert (await cm.execute("1")).ok  # and a run outside the session, under its own limit
+        second = await session.execute(GROW)  # 72 MB of the session's own
+        assert second.ok and second.value == 36, second.error
+        del hosts
+
+
+@pytest.mark.parametrize("executor", ["inprocess"], indirect=True)
+async def test_two_sessions_taking_turns_are_each_charged_their_own(executor: Executor) -> None:
+    cm = Codemode([double], executor=executor, timeout=20, memory_mb=LIMIT_MB)
+    async with cm.session() as one, cm.session() as two:
+        for session in (one, two):
+            await session.execute("keep = []")
+        for _ in range(12):  # 96 MB each, 192 MB in all: past the limit together, not alone
+            for session in (one, two):
+                result = await session.execute(GROW)
+                assert result.ok, result.error
+        assert (await one.execute("len(keep)")).value == (await two.execute("len(keep)")).value
 
 
 @pytest.mark.parametrize("executor", ["inprocess"], indirect=True)

@@ -103,6 +103,9 @@ class ExecutorSession(ABC):
     - `execute(code, tools, limits)` runs like `Executor.execute`, in the session's namespace.
       The caller serialises runs (`codemode.Session` does): two runs of one session never
       overlap, so an executor session need not guard against it.
+    - The memory limit holds for the session as a whole, not per run: what its names hold grows
+      run by run (in-process, a charge carried from run to run; subprocess, the pinned worker's
+      address space). A session that goes past it loses its state, as below.
     - `reset()` forgets the state: the next run starts with a fresh namespace.
     - `generation` counts fresh starts: it goes up whenever the state is lost, by `reset()` or
       because the executor lost it (a worker died). A session that lost its state says so in the

@@ -6,6 +6,7 @@ import ast
 import asyncio
 import collections
 import contextlib
+import ctypes
 import heapq
 import inspect
 import itertools
@@ -18,7 +19,7 @@ import traceback
 import warnings
 import weakref
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import CodeType
 from typing import Any
 
@@ -58,6 +59,7 @@ from ._sandbox import (
     resident_memory,
     track_async_generators,
 )
+from ._sandbox._depth import SCANNER as DEPTH
 from ._sandbox._replay import SLOT, RunReplay, TaskSlot
 
 _CANCEL_MESSAGE = "codemode: execution deadline"
@@ -77,8 +79,9 @@ class InProcessExecutor(Executor):
     Memory grown step by step is bounded by sampling: the watchdog reads the process's resident
     memory every few tens of milliseconds while runs are active and stops a run once the process
     grew by more than `memory_mb` (`Limits.memory_mb` overrides it per run; None for no bound)
-    since that run started. The figure is the whole process's: with runs in parallel, growth is
-    charged to every run active while it happened, so a greedy run can stop its neighbours too.
+    since that run started; a session's runs share one allowance (see `InProcessSession`). The
+    figure is the whole process's: with runs in parallel, growth is charged to every run active
+    while it happened, so a greedy run can stop its neighbours too.
 
     What it cannot bound: one long C call such as a catastrophic regular expression; the timeout
     then lands when that call returns. Use `SubprocessExecutor` when the code must be killable.
@@ -141,16 +144,16 @@ class InProcessExecutor(Executor):
         tools: ToolBridge,
         limits: Limits,
         *,
-        namespace: dict[str, Any] | None = None,
+        session: SessionState | None = None,
     ) -> ExecuteResult:
-        """See `Executor.execute`; `namespace` is a session's, kept from one run to the next."""
+        """See `Executor.execute`; `session` is what a session keeps from one run to the next."""
         compiled = self.compile(code)
         if isinstance(compiled, ExecuteError):
             return tools.finish(error=compiled)
         problem = check_tool_uses(compiled.uses, tools.tools)
         if problem is not None:
             return tools.finish(error=show_line(problem, code))
-        value, error = await self.run(compiled, code, tools, limits, namespace=namespace)
+        value, error = await self.run(compiled, code, tools, limits, session=session)
         return tools.finish(value=value, error=error, jsonable=True)
 
     def session(self) -> InProcessSession:
@@ -165,7 +168,7 @@ class InProcessExecutor(Executor):
         limits: Limits,
         *,
         replay: RunReplay | None = None,
-        namespace: dict[str, Any] | None = None,
+        session: SessionState | None = None,
     ) -> tuple[Any, ExecuteError | None]:
         """Run `compiled` (from `self.compile(code)`): the JSON-safe value, or the error.
 
@@ -173,13 +176,21 @@ class InProcessExecutor(Executor):
         calls `run` with a bridge of its own that forwards tool calls and output to the host.
         A run may pause when a tool call may wait for approval: when the bridge journals calls,
         or the worker passes the run's `replay` (its seed and clock readings). A paused run ends
-        with neither a value nor an error. `namespace` (a session's, empty at first) is run in
-        and kept instead of a fresh one.
+        with neither a value nor an error. `session` (a session's state, empty at first) gives
+        the namespace to run in instead of a fresh one, and the memory its earlier runs grew the
+        process by, charged to this run's limit; a run after which that total is past the limit
+        ends in a `memory` error and marks the state `spent`.
         """
         deadline = None if limits.timeout is None else time.monotonic() + limits.timeout
         memory_mb = self.memory_mb if limits.memory_mb is None else limits.memory_mb
         execution = Execution(deadline, None if memory_mb is None else memory_mb << 20)
-        if memory_mb is not None:
+        execution.thread = threading.get_ident()
+        if session is not None:
+            # A session's runs share one allowance: this run starts out charged with what the
+            # earlier ones grew the process by. Read now: growth since the watchdog's last
+            # sample (the host's, between runs) is not the session's.
+            execution.baseline = WATCHDOG.resident(fresh=True) - session.memory
+        elif memory_mb is not None:
             execution.baseline = WATCHDOG.resident()
         loop = asyncio.get_running_loop()
         task = asyncio.current_task(loop)
@@ -192,7 +203,7 @@ class InProcessExecutor(Executor):
             execution.replay = replay
             control = RunControl(lambda: _expire_and_cancel(execution, task))
             slot = SLOT.set(TaskSlot(()))  # the main program's task
-        kept = namespace
+        kept = None if session is None else session.namespace
         namespace = self._namespace(execution, tools, control, kept)
         token = CURRENT.set(execution)
         # Cancellations of the caller's task before the run are the caller's business.
@@ -207,6 +218,7 @@ class InProcessExecutor(Executor):
             track_async_generators()
         value: Any = None
         error: ExecuteError | None = None
+        DEPTH.enter(execution)
         try:
             runner: Any = _run(compiled.code, namespace)
             if sys.exc_info()[1] is not None:
@@ -226,10 +238,18 @@ class InProcessExecutor(Executor):
             elif not _caller_cancelled(task, before, execution):
                 error = _classify(exc, code, execution, limits)
         finally:
+            execution.ending = True
+            if execution.interrupting:
+                _interrupt(execution.thread, None)  # one still on its way: not into the host
             if error is None and execution.expired and not (control and control.stopped):
                 error = _expired_error(execution, limits)
             cancelled = _caller_cancelled(task, before, execution)
             _cleanup(execution, task)
+            DEPTH.leave(execution)
+            if DEPTH.keeping:  # freed once the run's namespace is gone (`_depth`)
+                loop.call_soon(DEPTH.release)
+            if session is not None:  # after the cleanup: what died with the run is not charged
+                _charge(session, execution)
             if kept is not None:
                 # A session's namespace outlives this execution: a late expiry of this one must
                 # not reach the next run's check.
@@ -242,6 +262,10 @@ class InProcessExecutor(Executor):
             raise asyncio.CancelledError()
         if control is not None and control.stopped:  # even if the program swallowed the stop
             value, error = None, control.error()
+        elif session is not None and session.spent:
+            # Also when the run finished before a sample caught it: the names it left hold the
+            # memory, so the state goes and the run says why.
+            value, error = None, _session_memory_error(execution)
         if journal is not None and replay is not None:
             journal.new_clock = replay.readings
         if isinstance(value, _Settled):
@@ -271,29 +295,72 @@ class InProcessExecutor(Executor):
         return namespace
 
 
+@dataclass(slots=True, eq=False)
+class SessionState:
+    """What a session keeps from one run to the next, in the process that runs it."""
+
+    namespace: dict[str, Any] = field(default_factory=dict)
+    # Bytes the process grew by during the session's runs (never below 0): what the memory
+    # limit holds across them. Growth between its runs is not the session's and is not counted.
+    memory: int = 0
+    spent: bool = False  # its runs grew the process past the memory limit: the state must go
+
+
 class InProcessSession(ExecutorSession):
-    """One namespace kept across runs, in this process. What the names hold stays in the host's
-    memory until `reset()` or `aclose()`: in-process, nothing bounds it (the subprocess
-    executor's session bounds it with the worker's memory limit)."""
+    """One namespace kept across runs, in this process, under one memory limit.
+
+    The session's runs share the executor's `memory_mb` (or the run's `Limits.memory_mb`): each
+    run starts charged with what the earlier ones grew the process's resident memory by (read
+    as each starts and ends), so a session cannot grow the host by `memory_mb` per run. A run
+    that takes the total past the limit ends in a `memory` error (stopped by the watchdog, or
+    at its end if it finished between two samples) and the session lets go of its names; the
+    next run starts clean, charged nothing, and says so in its logs, as after `reset()`.
+
+    The charge follows the process's figure during the session's runs only: memory freed in a
+    later run lowers it, growth between runs (the host, other sessions) is not counted, growth
+    by runs in parallel with one of the session's is (see `InProcessExecutor`). Memory the
+    allocator keeps after the session frees objects stays charged until it is reused (then it
+    does not grow the figure again) or the state goes.
+    """
 
     def __init__(self, executor: InProcessExecutor) -> None:
         self._executor = executor
-        self._namespace: dict[str, Any] = {}
+        self._state = SessionState()
         self._closed = False
+        self._ended: str | None = None  # why the state went, for the next run's logs
         self.generation = 0
 
     async def execute(self, code: str, tools: ToolBridge, limits: Limits) -> ExecuteResult:
         if self._closed:
             raise RuntimeError("this session is closed")
-        return await self._executor.execute(code, tools, limits, namespace=self._namespace)
+        if self._ended is not None:
+            tools.log(
+                "system", f"{self._ended}; this run started clean: names from earlier runs are gone"
+            )
+            self._ended = None
+            self.generation += 1
+        state = self._state
+        try:
+            return await self._executor.execute(code, tools, limits, session=state)
+        finally:  # also when the caller cancelled the run
+            if state.spent:
+                self._let_go()
+                self._ended = "the session's runs grew the process's memory past its limit"
+
+    def _let_go(self) -> None:
+        state, self._state = self._state, SessionState()
+        # Cleared, not only dropped: functions in it refer to it (their globals), so dropping
+        # it would leave its memory to the cycle collector.
+        state.namespace.clear()
 
     async def reset(self) -> None:
-        self._namespace = {}
+        self._let_go()
+        self._ended = None
         self.generation += 1
 
     async def aclose(self) -> None:
         self._closed = True
-        self._namespace = {}
+        self._let_go()
 
 
 @dataclass(frozen=True, slots=True)
@@ -406,7 +473,32 @@ def _cleanup(execution: Execution, task: asyncio.Task[Any] | None) -> None:
     disarm(execution, task)
 
 
+def _charge(session: SessionState, execution: Execution) -> None:
+    """Record what the session's runs have grown the process by, this one included, and
+    whether that is past the run's limit."""
+    if execution.baseline is None:
+        return
+    session.memory = max(0, WATCHDOG.resident(fresh=True) - execution.baseline)
+    limit = execution.memory_limit
+    session.spent = limit is not None and session.memory > limit
+
+
+def _session_memory_error(execution: Execution) -> ExecuteError:
+    limit = (execution.memory_limit or 0) >> 20
+    return ExecuteError(
+        type="memory",
+        message=(
+            f"the session's runs grew the process's memory past the limit of {limit} MB "
+            "(memory_mb, for all of a session's runs together): the session's names are gone, "
+            "the next run starts clean"
+        ),
+        exception="MemoryError",
+    )
+
+
 def _expired_error(execution: Execution, limits: Limits) -> ExecuteError:
+    if execution.reason == "depth":
+        return ExecuteError(type="policy", message=execution.detail, exception="RecursionError")
     if execution.reason == "memory":
         limit = (execution.memory_limit or 0) >> 20
         return ExecuteError(
@@ -691,12 +783,14 @@ class _Watchdog:
     """
 
     SAMPLE = 0.02
+    GRACE = 0.1  # how long an expired run may take to reach its next check
 
     def __init__(self) -> None:
         self._rss = 0  # the last sample of resident memory, and when it was taken
         self._sampled_at = -1.0
         self._heap: list[tuple[float, int, weakref.ref[Execution]]] = []
         self._sampled: list[weakref.ref[Execution]] = []
+        self._stuck: list[tuple[float, weakref.ref[Execution]]] = []  # expired, maybe still running
         self._condition = threading.Condition()
         self._counter = itertools.count()
         self._thread: threading.Thread | None = None
@@ -708,6 +802,7 @@ class _Watchdog:
         self._condition = threading.Condition()
         self._heap = []
         self._sampled = []
+        self._stuck = []
         self._sampled_at = -1.0
 
     def watch(self, deadline: float | None, execution: Execution) -> None:
@@ -737,10 +832,12 @@ class _Watchdog:
         heapq.heapify(live)
         self._heap = live
 
-    def resident(self) -> int:
+    def resident(self, *, fresh: bool = False) -> int:
         """The process's resident memory now: the last sample if it is fresh (the sampler runs
-        while runs are active), else read here (a run's baseline must not lag behind it)."""
-        if time.monotonic() - self._sampled_at > self.SAMPLE * 2:
+        while runs are active), else read here (a run's baseline must not lag behind it).
+        `fresh` reads it anyway: as a session's run starts and ends, so that what happened
+        between its runs is not charged to the session and what happened during them is."""
+        if fresh or time.monotonic() - self._sampled_at > self.SAMPLE * 2:
             self._rss = resident_memory()
             self._sampled_at = time.monotonic()
         return self._rss
@@ -760,6 +857,7 @@ class _Watchdog:
             elif limit is not None and rss - execution.baseline > limit:
                 execution.expire("memory")
                 _wake(execution)
+                self._stuck.append((self._sampled_at, ref))
                 continue
             live.append(ref)
         self._sampled = live
@@ -774,12 +872,59 @@ class _Watchdog:
                     if execution is not None and not execution.dead:
                         execution.expire()
                         _wake(execution)
+                        self._stuck.append((now, ref))
                 if self._sampled:
                     self._sample()
+                if self._stuck:
+                    self._interrupt_stuck(now)
                 wait = self._heap[0][0] - now if self._heap else None
-                if self._sampled:
+                if self._sampled or self._stuck:
                     wait = self.SAMPLE if wait is None else min(wait, self.SAMPLE)
                 self._condition.wait(timeout=wait)
+
+    def _interrupt_stuck(self, now: float) -> None:
+        """Runs that expired and still run after `GRACE` are inside code with no check: host
+        Python code they called (`random.gammavariate(float('inf'), 1)` never returns,
+        `random.shuffle` of a huge list takes seconds), or one long C call. If the run's thread
+        is in such code called from the run (a frame of the run's namespace is on its stack),
+        `Timeout` is raised in that thread; CPython delivers it at the next bytecode, inside that
+        code, and it unwinds into the run as its deadline. (A C call stays out of reach until it
+        returns.) The run clears a raise still on its way once it ends, never leaving it to the
+        host."""
+        frames: dict[int, Any] | None = None
+        live = []
+        for since, ref in self._stuck:
+            execution = ref()
+            if execution is None or execution.dead or execution.ending:
+                continue
+            if now - since >= self.GRACE:
+                if frames is None:
+                    frames = sys._current_frames()
+                thread = execution.thread
+                if thread is not None and _runs_in(frames.get(thread), execution.globals):
+                    execution.interrupting = True  # before `ending` is read: see `run`
+                    if not execution.ending:
+                        _interrupt(thread, Timeout)
+                since = now  # again after another grace, if it is still there
+            live.append((since, ref))
+        self._stuck = live
+
+
+def _runs_in(frame: Any, namespace: dict[str, Any]) -> bool:
+    """Whether a frame of the program (its globals are the run's namespace) is on the stack."""
+    while frame is not None:
+        if frame.f_globals is namespace:
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _interrupt(thread: int | None, exception: type[BaseException] | None) -> None:
+    """Have CPython raise `exception` in `thread` at its next bytecode (None: no longer)."""
+    if thread is not None:
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(
+            ctypes.c_ulong(thread), ctypes.py_object(exception) if exception is not None else None
+        )
 
 
 def _wake(execution: Execution) -> None:

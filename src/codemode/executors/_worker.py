@@ -44,7 +44,7 @@ from .._program import FILENAME
 from .._result import ExecuteError, Limits, LogEntry, to_jsonable
 from . import _isolation as isolation
 from ._base import Event, ToolBridge
-from ._inprocess import WATCHDOG, InProcessExecutor
+from ._inprocess import WATCHDOG, InProcessExecutor, SessionState
 from ._protocol import FrameReader, decode, encode
 from ._sandbox import STDLIB_INTERNAL, Execution, Importer
 from ._sandbox._replay import RunReplay
@@ -366,7 +366,7 @@ class Worker:
         self.active = False
         self.runs: collections.deque[dict[str, Any]] = collections.deque()  # run frames not begun
         self.limits: tuple[dict[str, Any], Limits] | None = None  # the last run's, as sent
-        self.kept: dict[str, Any] = {}  # the namespace of a session's runs (pinned worker)
+        self.kept = SessionState()  # what a session's runs keep (pinned worker)
         self.run_id = 0  # the current run's, from its run frame
         self.reserve = zygote.reserve  # freed to report running out
         self.dirty = False  # a program ran since the last collection of cycles
@@ -588,9 +588,9 @@ class Worker:
             pause = message.get("pause")
             if pause is not None:  # the run may wait for approvals: replay what it saw before
                 replay = RunReplay(int(pause["seed"]), dict(pause["clock"]))
-            kept = self.kept if message.get("keep") else None  # a session's namespace
+            kept = self.kept if message.get("keep") else None  # a session's state
             value, error = await self.executor.run(
-                compiled, code, bridge, limits, replay=replay, namespace=kept
+                compiled, code, bridge, limits, replay=replay, session=kept
             )
             bridge.closed = True  # its leftover tasks are cancelled after the result is sent
         frame = None

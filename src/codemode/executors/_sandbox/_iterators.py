@@ -82,12 +82,30 @@ def tracked(real: type) -> type:
 
         def from_iterable(cls: type, iterable: Any) -> Any:
             depth = depth_of(iterable)
-            made = descriptor.__get__(None, cls)(iterable)  # an instance of `cls`
+            made = descriptor.__get__(None, cls)(_layered(iterable))  # an instance of `cls`
             made._cm_depth_ = depth
             return made
 
         namespace["from_iterable"] = classmethod(from_iterable)
     return type(real.__name__, (Tracked, real), namespace)
+
+
+# Iterating these never runs the program's iterators: their own iterators are plain.
+_PLAIN = frozenset({list, tuple, str, bytes, bytearray, dict, set, frozenset, range})
+
+
+def _layered(iterables: Any) -> Iterator[Any]:
+    """What `chain.from_iterable` iterates: its iterables, each (unless plain) read through a
+    generator of ours. The iterables come from the data, not the arguments, so their depth is
+    not known when the chain is made (`from_iterable([inner])`, `inner` another such chain):
+    with a Python frame between two layers, CPython counts them against its recursion limit
+    instead of recursing in C."""
+    for iterable in iterables:
+        yield iterable if type(iterable) in _PLAIN else _through(iterable)
+
+
+def _through(iterable: Any) -> Iterator[Any]:
+    yield from iterable
 
 
 def genexp(iterable: Any, make: Callable[[Any], Any]) -> Any:

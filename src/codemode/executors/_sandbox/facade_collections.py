@@ -15,6 +15,7 @@ from typing import Any
 
 from ..._program import PROGRAM_MODULE
 from ._builtins import _check_getattr_name, getattr_builtin
+from ._depth import Deque
 from ._facade import _public_members
 from ._guards import opcheck_guard
 from ._iterators import ITERTOOLS, Tracked, checked, depth_of
@@ -318,6 +319,7 @@ def _collections_module() -> dict[str, Any]:
         )
 
     members["namedtuple"] = namedtuple
+    members["deque"] = Deque  # frees with the trashcan (`_depth`)
     return members
 
 

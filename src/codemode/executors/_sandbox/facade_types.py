@@ -142,7 +142,6 @@ def _typing_module() -> dict[str, Any]:
         return _owned_only(typing.dataclass_transform(**kwargs), "@dataclass_transform")
 
     members["dataclass_transform"] = dataclass_transform
-    members["reveal_type"] = reveal_type
     members["TypeVar"] = stand_in(typing.TypeVar)
 
     def NamedTuple(typename: str, fields: Any = None, /, **kwargs: Any) -> Any:
@@ -160,6 +159,7 @@ def _typing_module() -> dict[str, Any]:
 
     NamedTuple.__mro_entries__ = mro_entries  # type: ignore[attr-defined]
     members["NamedTuple"] = NamedTuple
+    members["reveal_type"] = reveal_type
     return members
 
 
@@ -174,10 +174,8 @@ def _make_type_var(name: Any, *constraints: Any, **kwargs: Any) -> Any:
 
 
 def reveal_type(obj: Any, /) -> Any:
-    """`typing.reveal_type`, which writes to the run's stderr log, not the host's stderr."""
-    execution = CURRENT.get(None)
-    printer = execution.globals.get("print") if execution is not None else None
-    log = getattr(printer, "_cm_log_", None)
+    """`typing.reveal_type`, into the run's log: typing's writes to the host's stderr."""
+    log = getattr(current().globals.get("print"), "_cm_log_", None)
     if log is not None:
         log("stderr", f"Runtime type is {type(obj).__name__!r}\n")
     return obj

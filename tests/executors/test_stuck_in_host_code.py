@@ -1,0 +1,73 @@
+"""Runs past their deadline inside code with no check (issue 9, cause 10): host Python code the
+program called, which the policy never rewrote. Once a run has expired and still runs, the
+watchdog raises `Timeout` in its thread when a frame of the run is on that thread's stack
+(`_Watchdog._interrupt_stuck`): the run ends with its `timeout` error, a little late, and the
+host carries on. (The subprocess executor kills the worker besides.)"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from codemode import Codemode
+from codemode.executors import Executor
+
+TIMEOUT = 0.5
+LATE = 2.0  # generous on a loaded machine: without the interrupt these never return
+
+STUCK: dict[str, str] = {
+    # stdlib loops that never end for these arguments
+    "gammavariate-inf": "import random\nrandom.gammavariate(float('inf'), 1.0)",
+    "gammavariate-nan": "import random\nrandom.gammavariate(float('nan'), 1.0)",
+    "betavariate-inf": "import random\nrandom.betavariate(float('inf'), float('inf'))",
+    # stdlib loops that take seconds over data the program made
+    "shuffle": "import random\nx = list(range(3_000_000))\nrandom.shuffle(x)",
+    "deepcopy": "import copy\nx = [[i] for i in range(2_000_000)]\ncopy.deepcopy(x)",
+    "textwrap": "import textwrap\ntextwrap.wrap('ab ' * 900_000, 5)",
+    "fractions": (
+        "import fractions\nx = fractions.Fraction(0)\nfor i in range(1, 10_000_000):\n"
+        "    x += fractions.Fraction(1, i)"
+    ),
+    "dataclass-asdict": (
+        "import dataclasses\n@dataclasses.dataclass\nclass P:\n    xs: list\n"
+        "dataclasses.asdict(P([[i] for i in range(3_000_000)]))"
+    ),
+    # the run swallows what it can: the deadline is not an Exception, and re-raised
+    "caught-by-the-program": (
+        "import random\nfor _ in range(3):\n    try:\n"
+        "        random.gammavariate(float('inf'), 1.0)\n    except BaseException:\n        pass"
+    ),
+    "in-a-task": (
+        "import asyncio, random\nasync def spin():\n    random.gammavariate(float('inf'), 1.0)\n"
+        "await asyncio.gather(spin())"
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(STUCK))
+async def test_a_run_stuck_in_host_code_ends_at_its_deadline(
+    executor: Executor, tools: list[Any], name: str
+) -> None:
+    cm = Codemode(tools, executor=executor, timeout=TIMEOUT)
+    start = time.monotonic()
+    result = await cm.execute(STUCK[name])
+    took = time.monotonic() - start
+    assert result.error is not None and result.error.type == "timeout", result.error
+    assert took < TIMEOUT + LATE, took
+    after = await cm.execute("return 1")
+    assert after.value == 1, after.error
+
+
+async def test_the_interrupt_never_reaches_the_host(executor: Executor, tools: list[Any]) -> None:
+    """Runs that end just as they are interrupted: the host's own code after each run never
+    sees a `Timeout` (one still on its way is withdrawn when the run ends)."""
+    cm = Codemode(tools, executor=executor, timeout=0.15)
+    for _ in range(12):
+        result = await cm.execute("import random\nx = list(range(150_000))\nrandom.shuffle(x)")
+        assert result.error is None or result.error.type == "timeout", result.error
+        total = 0
+        for i in range(200_000):  # host code running right after the run, on the same thread
+            total += i
+        assert total == sum(range(200_000))
