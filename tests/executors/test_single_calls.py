@@ -87,6 +87,7 @@ REFUSED: dict[str, str] = {
     ),
     # Euclid's algorithm on big integers: quadratic (a modular inverse: far worse)
     "pow-inverse": "pow(3 ** 1000000, -1, (1 << 2000000) + 1)",
+    "pow-huge-exponent-small-modulus": "pow(3, int.from_bytes(b'\\xff' * 5_000_000), 7)",
     "pow-inverse-by-keyword": "pow(3 ** 1000000, exp=-5, mod=(1 << 2000000) + 1)",
     "gcd": "import math\nmath.gcd(3 ** 1000000, (1 << 1500000) + 1)",
     "gcd-of-many": "import math\nmath.gcd(*[3 ** 1000000 + i for i in range(3)])",
@@ -141,6 +142,22 @@ REFUSED: dict[str, str] = {
     "textwrap-long-text": "import textwrap\ntextwrap.wrap('ab ' * 1_000_000, width=5)",
     "textwrap-shorten": "import textwrap\ntextwrap.shorten('ab ' * 2_000_000, width=10**7)",
     "textwrap-indent-lines": "import textwrap\ntextwrap.indent('a\\n' * 3_000_000, '')",
+    # strftime: each directive can become dozens of characters
+    "time-strftime": "import time\ntime.strftime('%c' * 4_000_000)",
+    "date-strftime": "import datetime\ndatetime.date(2020, 1, 1).strftime('%c' * 4_000_000)",
+    "datetime-strftime-unbound": (
+        "import datetime\nd = datetime.datetime(2020, 1, 1)\n"
+        "datetime.datetime.strftime(d, '%c' * 4_000_000)"
+    ),
+    "time-of-day-strftime": "import datetime\ndatetime.time(1, 2).strftime('%c' * 4_000_000)",
+    "real-date-strftime": (
+        "import datetime\nd = datetime.datetime(2020, 1, 1).date()\nd.strftime('%A' * 4_000_000)"
+    ),
+    "date-format": "import datetime\nformat(datetime.date(2020, 1, 1), '%c' * 4_000_000)",
+    "date-fstring": "import datetime\nd = datetime.date(2020, 1, 1)\nf = '%c' * 4_000_000\nf'{d:{f}}'",
+    "date-str-format": (
+        "import datetime\n('{:' + '%c' * 4_000_000 + '}').format(datetime.date(2020, 1, 1))"
+    ),
     "center": "'x'.center(10**10)",
     "bytes-constructor": "bytes(10**10)",
 }
@@ -322,6 +339,11 @@ EVERYDAY: dict[str, tuple[str, Any]] = {
         {"x": 1, "y": [{"x": 2, "y": []}]},
     ),
     "prod": ("import math\nreturn math.prod(range(1, 11))", 3628800),
+    "strftime": (
+        "import datetime\nd = datetime.date(2020, 1, 2)\n"
+        "return [d.strftime('%Y-%m-%d'), f'{d:%d/%m}', format(d, '%Y'), '{:%m}'.format(d)]",
+        ["2020-01-02", "02/01", "2020", "01"],
+    ),
     "shuffle": (
         "import random\nx = list(range(10))\nrandom.shuffle(x)\nreturn sorted(x)",
         list(range(10)),

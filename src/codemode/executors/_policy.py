@@ -209,6 +209,7 @@ GUARDED_METHODS = frozenset(
         "register",
         "sort",
         "most_common",
+        "strftime",
         "re",
         "translate",
         "encode",

@@ -162,10 +162,12 @@ def pow_builtin(base: Any, exp: Any, mod: Any = None) -> Any:
     if mod is None:
         return pow_guard(base, exp)
     if isinstance(exp, int) and isinstance(mod, int) and exp:
-        # one modular multiplication per exponent bit, each quadratic in the modulus's digits;
-        # a negative exponent first inverts `base` (Euclid's algorithm, far slower per digit)
+        # one modular multiplication per exponent bit, each quadratic in the modulus's digits
+        # plus a fixed cost (`pow(3, x, 7)` with a 40-million-bit `x`: over a second); a
+        # negative exponent first inverts `base` (Euclid's algorithm, far slower per digit)
         digits = mod.bit_length() // 30 + 1
-        cost = abs(exp).bit_length() * digits**2 + (INVERSE_COST * digits**2 if exp < 0 else 0)
+        cost = abs(exp).bit_length() * (digits**2 + 8)
+        cost += INVERSE_COST * digits**2 if exp < 0 else 0
         if cost > MAX_DIGIT_OPS:
             raise _refuse(
                 f"pow() with a {exp.bit_length()}-bit exponent and a {mod.bit_length()}-bit modulus"

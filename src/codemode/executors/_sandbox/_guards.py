@@ -8,6 +8,7 @@ import _string  # type: ignore[import-not-found]  # CPython's format-field parse
 import abc
 import codecs
 import collections
+import datetime
 import functools
 import hashlib
 import string
@@ -191,6 +192,8 @@ class SafeFormatter(string.Formatter):
     def format_field(self, value: Any, format_spec: str) -> Any:
         if format_spec_width(format_spec) > MAX_ITEMS:
             raise _refuse(f"a format width in {format_spec!r}")
+        if isinstance(value, _TIME_VALUES):
+            check_strftime(format_spec)
         return format(value, format_spec)
 
 
@@ -230,6 +233,21 @@ def safe_format_map(template: str, mapping: Mapping[str, Any], /) -> str:
     return _SAFE_FORMATTER.vformat(template, _NO_POSITIONAL, mapping)
 
 
+# Characters one `strftime` directive can become (`%c`: 24; a time zone's name), at most.
+_STRFTIME_GROWTH = 32
+_TIME_VALUES = (datetime.date, datetime.time)
+
+
+def check_strftime(fmt: Any) -> Any:
+    """`fmt` for `strftime`, when what it expands to fits: each directive may become dozens of
+    characters (`'%c' * 4_000_000` makes 96 million), in one C call."""
+    if isinstance(fmt, str):
+        size = len(fmt) + fmt.count("%") * _STRFTIME_GROWTH
+        if size > MAX_ITEMS:
+            raise _refuse(f"strftime would make up to {size} characters (limit {MAX_ITEMS})")
+    return fmt
+
+
 def format_guard(value: Any, conversion: int, spec: str) -> str:
     if conversion == ord("r"):
         value = repr(value)
@@ -239,6 +257,8 @@ def format_guard(value: Any, conversion: int, spec: str) -> str:
         value = ascii(value)
     if format_spec_width(spec) > MAX_ITEMS:
         raise _refuse(f"a format width in {spec!r}")
+    if isinstance(value, _TIME_VALUES):
+        check_strftime(spec)  # a date's format spec is a `strftime` format
     return format(value, spec)
 
 
@@ -450,6 +470,11 @@ def attr_guard(obj: Any, name: str) -> Any:
         return _register_guard(getattr(obj, name))
     elif name == "sort" and _is_or_of(obj, list):
         return _sort_method(obj, getattr(obj, name))
+    elif name == "strftime" and _is_or_of(obj, *_TIME_VALUES):
+        strftime = getattr(obj, name)
+        if isinstance(obj, type):
+            return lambda value, fmt, /: strftime(value, check_strftime(fmt))
+        return lambda fmt, /: strftime(check_strftime(fmt))
     elif name == "most_common" and _is_or_of(obj, collections.Counter):
         # the standard library sorts (or heaps) every count, in one call
         return _sort_method(obj, getattr(obj, name))

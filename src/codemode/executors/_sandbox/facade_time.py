@@ -12,6 +12,7 @@ from typing import Any
 from ._builtins import _unavailable
 from ._caches import exact
 from ._facade import _public_members
+from ._guards import check_strftime
 from ._replay import reading
 
 EXCLUDED: dict[str, frozenset[str]] = {
@@ -76,7 +77,7 @@ def _time_module() -> dict[str, Any]:
         return time.asctime(localtime() if t is None else t)
 
     def strftime(format: str, t: Any = None) -> str:
-        return time.strftime(format, localtime() if t is None else t)
+        return time.strftime(check_strftime(format), localtime() if t is None else t)
 
     def strptime(string: Any, format: Any = "%a %b %d %H:%M:%S %Y") -> time.struct_time:
         # `_strptime` caches each format process-wide: exact copies (`_caches`)
