@@ -415,3 +415,15 @@ def test_exponential_work_through_sharing_in_process() -> None:
     except subprocess.TimeoutExpired:
         pytest.fail("the host hung in one C call")
     assert done.returncode == 0
+
+
+async def test_a_wide_tuple_is_measured_once(executor: Executor, tools: list[Any]) -> None:
+    """Each of 100k young tuples holds one tuple of a million items: measuring would look at the
+    million every time one of them is picked, were its depth not remembered (`_depth`)."""
+    code = (
+        "big = tuple(range(1_000_000))\nkeep = []\nfor i in range(100_000):\n"
+        "    keep.append((big, i))\nreturn len(keep)"
+    )
+    result = await Codemode(tools, executor=executor, timeout=20).execute(code)
+    assert result.error is None, result.error
+    assert result.value == 100_000

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from codemode import Codemode
+from codemode import Codemode, Tool
 from codemode.executors import Executor
 
 TIMEOUT = 0.5
@@ -80,3 +80,41 @@ async def test_the_interrupt_never_reaches_the_host(executor: Executor, tools: l
         for i in range(200_000):  # host code running right after the run, on the same thread
             total += i
         assert total == sum(range(200_000))
+
+
+async def test_a_tool_or_callback_running_past_the_deadline_is_never_interrupted(
+    executor: Executor,
+) -> None:
+    """The integrator's code (a sync tool run inline, an `on_event` callback) is trusted: the
+    deadline lands when it returns, it is never cut off half way."""
+    finished: list[str] = []
+
+    def busy(seconds: float) -> str:
+        """Spin in Python code (no await, no check) for `seconds`."""
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            pass
+        finished.append("tool")
+        return "done"
+
+    def on_event(event: Any) -> None:
+        if getattr(event, "text", "") == "spin\n":
+            end = time.monotonic() + 0.6
+            while time.monotonic() < end:
+                pass
+            finished.append("callback")
+
+    cm = Codemode(
+        [Tool.from_function(busy, threaded=False)],
+        executor=executor,
+        timeout=0.2,
+        on_event=on_event,
+    )
+    result = await cm.execute(
+        "await codemode.busy(seconds=0.6)\nprint('spin')\nwhile True:\n    pass"
+    )
+    assert result.error is not None and result.error.type == "timeout", result.error
+    assert "tool" in finished
+    result = await cm.execute("print('spin')\nwhile True:\n    pass")
+    assert result.error is not None and result.error.type == "timeout", result.error
+    assert finished.count("callback") >= 1

@@ -911,12 +911,25 @@ class _Watchdog:
 
 
 def _runs_in(frame: Any, namespace: dict[str, Any]) -> bool:
-    """Whether a frame of the program (its globals are the run's namespace) is on the stack."""
+    """Whether the thread is in code the program called itself: a frame of the program (its
+    globals are the run's namespace) is on the stack, and nothing between the top and it is
+    codemode's own code outside the sandbox. That code (the tool bridge, `print`'s log) is where
+    the integrator's code runs, a tool or an `on_event` callback, trusted and never to be
+    interrupted: the deadline lands when it returns."""
     while frame is not None:
         if frame.f_globals is namespace:
             return True
+        filename = frame.f_code.co_filename
+        if filename.startswith(_PACKAGE) and not filename.startswith(_SANDBOX):
+            return False
         frame = frame.f_back
     return False
+
+
+# As frames spell their files (`co_filename`), whatever path the package was imported by.
+_HERE = os.path.dirname(_runs_in.__code__.co_filename)
+_PACKAGE = os.path.dirname(_HERE) + os.sep
+_SANDBOX = os.path.join(_HERE, "_sandbox") + os.sep
 
 
 def _interrupt(thread: int | None, exception: type[BaseException] | None) -> None:

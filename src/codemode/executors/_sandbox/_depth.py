@@ -52,7 +52,7 @@ from ._runtime import CURRENT, Execution
 MAX_DEPTH = 20_000  # CPython itself drops 10**4-deep tuples fine; the C stack holds about 10**5
 MAX_THRESHOLD = 2_000  # the most allocations between two measurements while runs are active
 _REMEMBER_FROM = 16  # depths remembered by id; shallower ones are walked again...
-_REMEMBER_WALKED = 64  # ...unless their walk was this long
+_REMEMBER_WALKED = 64  # ...unless measuring them looked at this many objects (a wide tuple)
 _SAMPLES = 4  # young objects measured at each collection, picked at random
 _STACK_PER_LEVEL = 512  # bytes of C stack freeing one level may take (measured: under 100)
 _MAX_RELEASE_STACK = 1 << 30
@@ -195,14 +195,14 @@ class _Scanner:
                 execution.expire("depth", detail)
 
 
-def _links(obj: Any) -> list[Any]:
-    """What hashing or freeing `obj` may recurse into: the tuples and holders it holds. (One
-    relation for both: on CPython 3.12 slices hash too, through their start, stop and step.)"""
+def _links(obj: Any) -> tuple[list[Any], int]:
+    """What hashing or freeing `obj` may recurse into: the tuples and holders it holds (one
+    relation for both: on CPython 3.12 slices hash too, through their start, stop and step),
+    and how many objects were looked at to find them."""
     # Through the collector's own traversal, never by iterating: a young object may be half
     # made (a tuple being filled has empty slots) when an allocation starts a collection.
-    return [
-        item for item in gc.get_referents(obj) if isinstance(item, tuple) or type(item) in HOLDERS
-    ]
+    held = gc.get_referents(obj)
+    return [item for item in held if isinstance(item, tuple) or type(item) in HOLDERS], len(held)
 
 
 def _measure(root: Any, seen: dict[int, int], deep: dict[int, int]) -> int:
@@ -212,8 +212,9 @@ def _measure(root: Any, seen: dict[int, int], deep: dict[int, int]) -> int:
     found = seen.get(id(root)) or deep.get(id(root))
     if found:
         return found
-    # each frame: the object, its links still to measure, the deepest so far, nodes walked
-    stack: list[list[Any]] = [[root, _links(root), 0, 1]]
+    # each frame: the object, its links still to measure, the deepest so far, objects looked at
+    links, looked = _links(root)
+    stack: list[list[Any]] = [[root, links, 0, looked]]
     depth = 1
     while stack:
         frame = stack[-1]
@@ -223,7 +224,8 @@ def _measure(root: Any, seen: dict[int, int], deep: dict[int, int]) -> int:
             key = id(child)
             below = seen.get(key) or deep.get(key)
             if below is None:
-                stack.append([child, _links(child), 0, 1])
+                links, looked = _links(child)
+                stack.append([child, links, 0, looked])
             elif below > frame[2]:
                 frame[2] = below
             continue
