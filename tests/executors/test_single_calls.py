@@ -153,6 +153,9 @@ REFUSED: dict[str, str] = {
     "real-date-strftime": (
         "import datetime\nd = datetime.datetime(2020, 1, 1).date()\nd.strftime('%A' * 4_000_000)"
     ),
+    "date-strftime-keyword": (
+        "import datetime\ndatetime.date(2020, 1, 1).strftime(format='%c' * 4_000_000)"
+    ),
     "date-format": "import datetime\nformat(datetime.date(2020, 1, 1), '%c' * 4_000_000)",
     "date-fstring": "import datetime\nd = datetime.date(2020, 1, 1)\nf = '%c' * 4_000_000\nf'{d:{f}}'",
     "date-str-format": (

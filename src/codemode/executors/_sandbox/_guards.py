@@ -248,6 +248,18 @@ def check_strftime(fmt: Any) -> Any:
     return fmt
 
 
+def _strftime_method(strftime: Callable[..., Any], unbound: bool) -> Callable[..., Any]:
+    """`d.strftime` (or `date.strftime`, unbound) with its format checked, however passed."""
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        formats = [*args[1 if unbound else 0 :][:1], kwargs.get("format")]
+        for fmt in formats:
+            check_strftime(fmt)
+        return strftime(*args, **kwargs)  # a call of another shape: CPython's own error
+
+    return call
+
+
 def format_guard(value: Any, conversion: int, spec: str) -> str:
     if conversion == ord("r"):
         value = repr(value)
@@ -471,10 +483,7 @@ def attr_guard(obj: Any, name: str) -> Any:
     elif name == "sort" and _is_or_of(obj, list):
         return _sort_method(obj, getattr(obj, name))
     elif name == "strftime" and _is_or_of(obj, *_TIME_VALUES):
-        strftime = getattr(obj, name)
-        if isinstance(obj, type):
-            return lambda value, fmt, /: strftime(value, check_strftime(fmt))
-        return lambda fmt, /: strftime(check_strftime(fmt))
+        return _strftime_method(getattr(obj, name), isinstance(obj, type))
     elif name == "most_common" and _is_or_of(obj, collections.Counter):
         # the standard library sorts (or heaps) every count, in one call
         return _sort_method(obj, getattr(obj, name))
