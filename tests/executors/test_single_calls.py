@@ -26,7 +26,8 @@ REFUSED: dict[str, str] = {
     # comb/perm: many multiplications into a huge number
     "comb": "import math\nmath.comb(10**6, 5 * 10**5)",
     "perm": "import math\nmath.perm(10**6, 10**5)",
-    "comb-chain": "import math\nmath.comb(math.comb(3000, 1500), 2)",
+    "comb-chain": "import math\nmath.comb(math.comb(3000, 1500), 2000)",
+    "perm-of-a-huge-n": "import math\nmath.perm(1 << 100000, 100)",
     "isqrt": "import math\nmath.isqrt(1 << 4000000)",
     "normalize-nfkd": "import unicodedata\nunicodedata.normalize('NFKD', '\\ufdfa' * 5_000_000)",
     # Decimal <-> int conversions are quadratic
@@ -83,6 +84,82 @@ REFUSED: dict[str, str] = {
     "statistics-generator": "import statistics\nstatistics.stdev(x / 3 for x in range(5_000_000))",
     "statistics-correlation": (
         "import statistics\nx = [0.5] * 2_000_000\nstatistics.correlation(x, x)"
+    ),
+    # Euclid's algorithm on big integers: quadratic (a modular inverse: far worse)
+    "pow-inverse": "pow(3 ** 1000000, -1, (1 << 2000000) + 1)",
+    "pow-huge-exponent-small-modulus": "pow(3, int.from_bytes(b'\\xff' * 5_000_000), 7)",
+    "pow-inverse-by-keyword": "pow(3 ** 1000000, exp=-5, mod=(1 << 2000000) + 1)",
+    "gcd": "import math\nmath.gcd(3 ** 1000000, (1 << 1500000) + 1)",
+    "gcd-of-many": "import math\nmath.gcd(*[3 ** 1000000 + i for i in range(3)])",
+    "lcm-of-many": "import math\nmath.lcm(*range(1, 300_000))",
+    "fraction": "import fractions\nfractions.Fraction(3 ** 1000000, (1 << 1500000) + 1)",
+    "fraction-through-type": (
+        "import fractions\ntype(fractions.Fraction(1, 2))(3 ** 1000000, (1 << 1500000) + 1)"
+    ),
+    # the quadratic codec, by routes other than the string methods
+    "punycode-str-constructor": "str(b'a' * 100_000 + b'-' + b'b' * 100_000, 'punycode')",
+    "punycode-str-keywords": "str(object=b'a' * 100_000 + b'-b', encoding='punycode')",
+    "punycode-map": "list(map(str, [b'a' * 100_000 + b'-b'], ['punycode']))",
+    "punycode-partial": (
+        "import functools\nfunctools.partial(str, encoding='punycode')(b'a' * 100_000 + b'-b')"
+    ),
+    "punycode-type-of-str": "type('')(b'a' * 100_000 + b'-b', 'punycode')",
+    # template expansion: each match can repeat a long group many times
+    "re-sub-group-repeated": "import re\nre.sub('a+', '\\\\g<0>' * 1000, 'a' * 10**6)",
+    "re-sub-backref": "import re\nre.sub('(a+)', '\\\\1' * 100, 'a' * 10**6)",
+    "re-sub-lookahead-group": "import re\nre.sub('(?=(a*))', '\\\\1', 'a' * 10**5)",
+    "re-sub-many-matches": "import re\nre.sub('', 'x' * 100, 'a' * 10**6)",
+    "re-subn-compiled": "import re\np = re.compile('(a+)')\np.subn('\\\\1\\\\1' * 50, 'a' * 10**6)",
+    "re-sub-named": "import re\nre.sub('(?P<x>a+)', '\\\\g<x>' * 100, 'a' * 10**6)",
+    "match-expand": "import re\nre.search('a+', 'a' * 10**6).expand('\\\\g<0>' * 1000)",
+    # one sort is one C call (its key may be C too)
+    "sorted": "sorted([0.5, 0.25] * 2_000_000)",
+    "sorted-of-a-range": "sorted(range(3_000_000), key=str)",
+    "list-sort": "x = [3, 1, 2] * 1_000_000\nx.sort()",
+    "list-sort-unbound": "x = [3, 1, 2] * 1_000_000\nlist.sort(x, key=str)",
+    "list-sort-methodcaller": "import operator\nx = [3, 1] * 1_500_000\noperator.methodcaller('sort')(x)",
+    "list-sort-by-getattr": "x = [3, 1] * 1_500_000\ngetattr(x, 'sort')(reverse=True)",
+    "counter-most-common": (
+        "import collections\nc = collections.Counter(range(3_000_000))\nc.most_common(5)"
+    ),
+    "counter-most-common-unbound": (
+        "import collections\nc = collections.Counter(range(3_000_000))\n"
+        "collections.Counter.most_common(c)"
+    ),
+    # the standard library's own Python loops, which never check the deadline
+    "prod-of-many": "import math\nmath.prod(range(1, 10**5))",
+    "dataclass-asdict": (
+        "import dataclasses\n@dataclasses.dataclass\nclass D:\n    x: list\n"
+        "dataclasses.asdict(D(list(range(3_000_000))))"
+    ),
+    "dataclass-astuple-nested": (
+        "import dataclasses\n@dataclasses.dataclass\nclass D:\n    x: list\n"
+        "dataclasses.astuple(D([D([i]) for i in range(600_000)]))"
+    ),
+    "shuffle": "import random\nx = list(range(3_000_000))\nrandom.shuffle(x)",
+    "shuffle-own-generator": "import random\nrandom.Random(1).shuffle(list(range(3_000_000)))",
+    "choices-python-loop": "import random\nrandom.choices('ab', k=5_000_000)",
+    "textwrap-long-text": "import textwrap\ntextwrap.wrap('ab ' * 1_000_000, width=5)",
+    "textwrap-shorten": "import textwrap\ntextwrap.shorten('ab ' * 2_000_000, width=10**7)",
+    "textwrap-indent-lines": "import textwrap\ntextwrap.indent('a\\n' * 3_000_000, '')",
+    # strftime: each directive can become dozens of characters
+    "time-strftime": "import time\ntime.strftime('%c' * 4_000_000)",
+    "date-strftime": "import datetime\ndatetime.date(2020, 1, 1).strftime('%c' * 4_000_000)",
+    "datetime-strftime-unbound": (
+        "import datetime\nd = datetime.datetime(2020, 1, 1)\n"
+        "datetime.datetime.strftime(d, '%c' * 4_000_000)"
+    ),
+    "time-of-day-strftime": "import datetime\ndatetime.time(1, 2).strftime('%c' * 4_000_000)",
+    "real-date-strftime": (
+        "import datetime\nd = datetime.datetime(2020, 1, 1).date()\nd.strftime('%A' * 4_000_000)"
+    ),
+    "date-strftime-keyword": (
+        "import datetime\ndatetime.date(2020, 1, 1).strftime(format='%c' * 4_000_000)"
+    ),
+    "date-format": "import datetime\nformat(datetime.date(2020, 1, 1), '%c' * 4_000_000)",
+    "date-fstring": "import datetime\nd = datetime.date(2020, 1, 1)\nf = '%c' * 4_000_000\nf'{d:{f}}'",
+    "date-str-format": (
+        "import datetime\n('{:' + '%c' * 4_000_000 + '}').format(datetime.date(2020, 1, 1))"
     ),
     "center": "'x'.center(10**10)",
     "bytes-constructor": "bytes(10**10)",
@@ -148,6 +225,16 @@ STOPPED: dict[str, str] = {
     ),
     "counter-elements-into-list": "import collections\nlist(collections.Counter(a=10**12).elements())",
     "decimal-arithmetic-growth": "import decimal\nd = decimal.Decimal('1e20000')\nint(d ** 50)",
+    # C loops calling the facade's own functions, which check the deadline at every step
+    "reduce-add-lists": "import functools, operator\nfunctools.reduce(operator.add, [[1]] * 100_000)",
+    "reduce-concat-strings": (
+        "import functools, operator\nfunctools.reduce(operator.concat, ['ab'] * 300_000)"
+    ),
+    "reduce-iadd-tuples": "import functools, operator\nfunctools.reduce(operator.iadd, [(1,)] * 100_000)",
+    "accumulate-lists": "import itertools\nlist(itertools.accumulate([[1]] * 50_000))",
+    "accumulate-strings": "import itertools\nsum(map(len, itertools.accumulate(['ab'] * 300_000)))",
+    "deepcopy-huge-list": "import copy\ncopy.deepcopy(list(range(5_000_000)))",
+    "deepcopy-nested": "import copy\ncopy.deepcopy([[i, [i]] for i in range(1_000_000)])",
 }
 
 
@@ -221,6 +308,49 @@ EVERYDAY: dict[str, tuple[str, Any]] = {
     "statistics": (
         "import statistics\nreturn [statistics.mean([1, 2, 3]), statistics.median(x for x in [3, 1, 2])]",
         [2, 2],
+    ),
+    "comb-of-a-large-n": (
+        "import math\nreturn [math.comb(10**7, 2), math.perm(10**7, 3), math.comb(10**18, 5) % 97]",
+        [
+            __import__("math").comb(10**7, 2),
+            __import__("math").perm(10**7, 3),
+            __import__("math").comb(10**18, 5) % 97,
+        ],
+    ),
+    "comb-of-a-big-n": (
+        "import math\nreturn math.comb(math.comb(3000, 1500), 2) % 1000",
+        __import__("math").comb(__import__("math").comb(3000, 1500), 2) % 1000,
+    ),
+    "gcd-lcm": (
+        "import math\nreturn [math.gcd(3**1000, 6), math.lcm(*range(1, 20))]",
+        [3, 232792560],
+    ),
+    "pow-inverse": ("return pow(3, -1, 7)", 5),
+    "fraction": ("import fractions\nreturn str(fractions.Fraction(6, 4) + 1)", "5/2"),
+    "sorted": (
+        "x = [3, 1, 2]\nx.sort(reverse=True)\nreturn [sorted('cab'), x]",
+        [["a", "b", "c"], [3, 2, 1]],
+    ),
+    "re-sub-template": ("import re\nreturn re.sub('(a)(b)?', '[\\\\1\\\\2]', 'xaab')", "x[a][ab]"),
+    "re-sub-long-text": ("import re\nreturn len(re.sub('a', 'bb', 'a' * 10**6))", 2 * 10**6),
+    "most-common": (
+        "import collections\nreturn collections.Counter('abcab').most_common(1)",
+        [["a", 2]],
+    ),
+    "asdict": (
+        "import dataclasses\n@dataclasses.dataclass\nclass P:\n    x: int\n    y: list\n"
+        "return dataclasses.asdict(P(1, [P(2, [])]))",
+        {"x": 1, "y": [{"x": 2, "y": []}]},
+    ),
+    "prod": ("import math\nreturn math.prod(range(1, 11))", 3628800),
+    "strftime": (
+        "import datetime\nd = datetime.date(2020, 1, 2)\n"
+        "return [d.strftime('%Y-%m-%d'), f'{d:%d/%m}', format(d, '%Y'), '{:%m}'.format(d)]",
+        ["2020-01-02", "02/01", "2020", "01"],
+    ),
+    "shuffle": (
+        "import random\nx = list(range(10))\nrandom.shuffle(x)\nreturn sorted(x)",
+        list(range(10)),
     ),
     "enum": (
         "import enum\nclass C(enum.Enum):\n    R = 1\n    G = enum.auto()\n"

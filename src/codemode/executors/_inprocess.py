@@ -53,6 +53,7 @@ from ._sandbox import (
     Timeout,
     base_builtins,
     disarm,
+    install_codec_bounds,
     install_unraisable_filter,
     make_print,
     resident_memory,
@@ -115,6 +116,7 @@ class InProcessExecutor(Executor):
             **GUARDS,
         }
         install_unraisable_filter()
+        install_codec_bounds()
 
     # -- compiling ---------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ import allowlist and `Importer`, and each `facade_*` module one family of module
 """
 
 from ._builtins import base_builtins, make_print
-from ._guards import GUARDS
+from ._guards import GUARDS, install_codec_bounds
 from ._modules import DEFAULT_MODULES, STDLIB_INTERNAL, Importer
 from ._runtime import (
     CURRENT,
@@ -36,6 +36,7 @@ __all__ = [
     "Timeout",
     "base_builtins",
     "disarm",
+    "install_codec_bounds",
     "install_unraisable_filter",
     "make_print",
     "resident_memory",

@@ -25,6 +25,7 @@ from ._guards import (
     check_division,
     format_builtin,
     pow_guard,
+    sorted_call,
 )
 from ._iterators import BUILTINS as ITERATOR_BUILTINS
 from ._owner import (
@@ -161,14 +162,23 @@ def delattr_builtin(*args: Any, **kwargs: Any) -> None:
 def pow_builtin(base: Any, exp: Any, mod: Any = None) -> Any:
     if mod is None:
         return pow_guard(base, exp)
-    if isinstance(exp, int) and isinstance(mod, int) and exp > 0:
+    if isinstance(exp, int) and isinstance(mod, int) and exp:
         # one modular multiplication per exponent bit, each quadratic in the modulus's digits
-        cost = exp.bit_length() * (mod.bit_length() // 30 + 1) ** 2
+        # plus a fixed cost (`pow(3, x, 7)` with a 40-million-bit `x`: over a second); a
+        # negative exponent first inverts `base` (Euclid's algorithm, far slower per digit)
+        digits = mod.bit_length() // 30 + 1
+        cost = abs(exp).bit_length() * (digits**2 + 8)
+        cost += INVERSE_COST * digits**2 if exp < 0 else 0
         if cost > MAX_DIGIT_OPS:
             raise _refuse(
                 f"pow() with a {exp.bit_length()}-bit exponent and a {mod.bit_length()}-bit modulus"
             )
     return pow(base, exp, mod)
+
+
+# Digit operations a modular inverse costs per squared modulus digit, against a multiplication:
+# `pow(3**1000000, -1, (1 << 2000000) + 1)` runs for minutes.
+INVERSE_COST = 64
 
 
 # The guarded builtins as the program calls them: a call the real builtin would refuse for its
@@ -455,6 +465,7 @@ def base_builtins() -> dict[str, Any]:
                 ("iter", iter_builtin),
                 ("format", format_call),
                 ("divmod", divmod_builtin),
+                ("sorted", sorted_call),
             )
         },
         super=ProgramSuper,

@@ -8,6 +8,7 @@ import _string  # type: ignore[import-not-found]  # CPython's format-field parse
 import abc
 import codecs
 import collections
+import datetime
 import functools
 import hashlib
 import statistics
@@ -31,7 +32,7 @@ from ._owner import (
     super_mro,
     write_guard,
 )
-from ._runtime import MAX_INT_BITS, MAX_ITEMS, AttributeRefused, PolicyError, _refuse
+from ._runtime import CURRENT, MAX_INT_BITS, MAX_ITEMS, AttributeRefused, PolicyError, _refuse
 
 # -- ownership (`_owner`) and the rest of the guards ----------------------------------------------
 
@@ -193,6 +194,8 @@ class SafeFormatter(string.Formatter):
     def format_field(self, value: Any, format_spec: str) -> Any:
         if format_spec_width(format_spec) > MAX_ITEMS:
             raise _refuse(f"a format width in {format_spec!r}")
+        if isinstance(value, _TIME_VALUES):
+            check_strftime(format_spec)
         return format(value, format_spec)
 
 
@@ -232,6 +235,33 @@ def safe_format_map(template: str, mapping: Mapping[str, Any], /) -> str:
     return _SAFE_FORMATTER.vformat(template, _NO_POSITIONAL, mapping)
 
 
+# Characters one `strftime` directive can become (`%c`: 24; a time zone's name), at most.
+_STRFTIME_GROWTH = 32
+_TIME_VALUES = (datetime.date, datetime.time)
+
+
+def check_strftime(fmt: Any) -> Any:
+    """`fmt` for `strftime`, when what it expands to fits: each directive may become dozens of
+    characters (`'%c' * 4_000_000` makes 96 million), in one C call."""
+    if isinstance(fmt, str):
+        size = len(fmt) + fmt.count("%") * _STRFTIME_GROWTH
+        if size > MAX_ITEMS:
+            raise _refuse(f"strftime would make up to {size} characters (limit {MAX_ITEMS})")
+    return fmt
+
+
+def _strftime_method(strftime: Callable[..., Any], unbound: bool) -> Callable[..., Any]:
+    """`d.strftime` (or `date.strftime`, unbound) with its format checked, however passed."""
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        formats = [*args[1 if unbound else 0 :][:1], kwargs.get("format")]
+        for fmt in formats:
+            check_strftime(fmt)
+        return strftime(*args, **kwargs)  # a call of another shape: CPython's own error
+
+    return call
+
+
 def format_guard(value: Any, conversion: int, spec: str) -> str:
     if conversion == ord("r"):
         value = repr(value)
@@ -241,6 +271,8 @@ def format_guard(value: Any, conversion: int, spec: str) -> str:
         value = ascii(value)
     if format_spec_width(spec) > MAX_ITEMS:
         raise _refuse(f"a format width in {spec!r}")
+    if isinstance(value, _TIME_VALUES):
+        check_strftime(spec)  # a date's format spec is a `strftime` format
     return format(value, spec)
 
 
@@ -331,8 +363,9 @@ def _translate(text: Any, table: Any, *args: Any) -> Any:
     return text.translate(table, *args)
 
 
-# Codecs written in Python whose time grows with the square of the input (punycode; idna uses it).
-_QUADRATIC_CODECS = frozenset({"punycode", "idna"})
+# Codecs written in Python whose time grows with the square of the input: punycode (idna hands
+# it one label at a time, each bounded in the codec itself: `install_codec_bounds`).
+_QUADRATIC_CODECS = frozenset({"punycode"})
 MAX_QUADRATIC_CODEC = 20_000
 
 
@@ -347,6 +380,34 @@ def _check_codec(text: Any, encoding: Any) -> None:
                 f"{name} of {len(text)} characters (limit {MAX_QUADRATIC_CODEC}): its time grows "
                 "with the square of the length"
             )
+
+
+def install_codec_bounds() -> None:
+    """Bound the quadratic codecs where they run: `punycode`'s own functions (idna calls them
+    too) refuse long input while a run is current, whatever route reached the codec
+    (`str(b, "punycode")`, `map(str, [b], ["punycode"])`, a `functools.partial` of `str`);
+    outside a run they are the codec's, unchanged. Once per process."""
+    import encodings.punycode as punycode
+
+    for name in ("punycode_encode", "punycode_decode"):
+        real = getattr(punycode, name)
+        if getattr(real, "codemode", False):
+            continue
+        setattr(punycode, name, _bounded_codec(real))
+
+
+def _bounded_codec(real: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(real)
+    def bounded(text: Any, *args: Any, **kwargs: Any) -> Any:
+        if CURRENT.get(None) is not None and len(text) > MAX_QUADRATIC_CODEC:
+            raise _refuse(
+                f"punycode of {len(text)} characters (limit {MAX_QUADRATIC_CODEC}): its time "
+                "grows with the square of the length"
+            )
+        return real(text, *args, **kwargs)
+
+    bounded.codemode = True  # type: ignore[attr-defined]
+    return bounded
 
 
 def _encode(text: Any, encoding: Any = "utf-8", errors: Any = "strict") -> Any:
@@ -421,6 +482,13 @@ def attr_guard(obj: Any, name: str) -> Any:
         return _to_bytes
     elif name == "register":
         return _register_guard(getattr(obj, name))
+    elif name == "sort" and _is_or_of(obj, list):
+        return _sort_method(obj, getattr(obj, name))
+    elif name == "strftime" and _is_or_of(obj, *_TIME_VALUES):
+        return _strftime_method(getattr(obj, name), isinstance(obj, type))
+    elif name == "most_common" and _is_or_of(obj, collections.Counter):
+        # the standard library sorts (or heaps) every count, in one call
+        return _sort_method(obj, getattr(obj, name))
     elif name == "elements" and _is_or_of(obj, collections.Counter):
         # `Counter(a=10**12).elements()` repeats in C, past the deadline, into any consumer
         elements = getattr(obj, name)
@@ -449,6 +517,38 @@ def _seed(seed: Any) -> Any:
     from .facade_numbers import run_random  # (`facade_numbers` uses this module's checks)
 
     return run_random().getrandbits(64) if seed is None else seed
+
+
+# Items past which one sort (a single C call: `sorted(x)`, `x.sort()`, about 0.3 us per item and
+# comparison) is refused; its key may be a C function (`key=str`) that never checks the deadline.
+MAX_SORT = 2_000_000
+
+
+def check_sort(items: Any) -> Any:
+    """`items`, when sorting them fits in `MAX_SORT`; the sized ones only (an iterator is taken
+    by `sorted` in checked steps, then sorted: see `sorted_builtin`)."""
+    if isinstance(items, list | tuple | dict | set | frozenset | str) and len(items) > MAX_SORT:
+        raise _refuse(f"sorting {len(items)} items (limit {MAX_SORT}) in one call")
+    return items
+
+
+def sorted_call(*args: Any, **kwargs: Any) -> list[Any]:
+    """`sorted`: the list is built first (a checked iterator stops at the deadline), then its
+    size is checked before the one long C call that sorts it. A call of another shape gets
+    CPython's own error from the real `sorted`."""
+    if len(args) != 1 or not kwargs.keys() <= {"key", "reverse"}:
+        return sorted(*args, **kwargs)
+    items = list(args[0])
+    check_sort(items)
+    items.sort(**kwargs)
+    return items
+
+
+def _sort_method(obj: Any, sort: Callable[..., Any]) -> Callable[..., Any]:
+    """`x.sort` (or `list.sort`, unbound), checking the list's size first."""
+    if isinstance(obj, type):
+        return lambda *args, **kwargs: sort(*map(check_sort, args), **kwargs)
+    return lambda *args, **kwargs: sort(*args, **kwargs) if check_sort(obj) is obj else None
 
 
 def _is_or_of(obj: Any, *classes: type) -> bool:

@@ -19,6 +19,7 @@ from . import (
     facade_time,
     facade_types,
 )
+from ._caches import guard_flag_members, guard_typing_caches
 from ._facade import ModuleFacade, _public_members, shown_as
 from ._runtime import CURRENT, ImportPolicyError
 
@@ -139,6 +140,10 @@ def shared_facade(name: str) -> ModuleFacade:
             real = getattr(module, key, None)
             if real is not None and real is not value and not isinstance(value, type):
                 members[key] = shown_as(real, value)  # shown as the function it replaces
+    # host-wide caches keep nothing of a program (`_caches`): typing's are reached through the
+    # objects of other modules too (`collections.abc` classes, annotations)
+    guard_flag_members(members)
+    guard_typing_caches()
     facade = ModuleFacade(name, members)
     if name == "collections":
         object.__setattr__(facade, "abc", shared_facade("collections.abc"))

@@ -423,5 +423,14 @@ def install_unraisable_filter() -> None:
         warnings.showwarning = _quiet_showwarning(warnings.showwarning)
 
 
+def check_deadline() -> None:
+    """For host code that loops on the program's behalf, where no check of the program's runs:
+    a facade's own Python loop (`deepcopy`), or a function that a C loop calls (`operator.add`
+    under `functools.reduce`). Stops when the run's deadline or memory limit has passed."""
+    execution = CURRENT.get(None)
+    if execution is not None and execution.expired:
+        raise Timeout()
+
+
 def current() -> Execution:
     return CURRENT.get()

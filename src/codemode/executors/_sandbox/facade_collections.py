@@ -20,7 +20,7 @@ from ._facade import _public_members
 from ._guards import opcheck_guard
 from ._iterators import ITERTOOLS, Tracked, checked, depth_of
 from ._owner import _owned_only, owned
-from ._runtime import MAX_ITEMS, PolicyError, _refuse
+from ._runtime import MAX_ITEMS, PolicyError, _refuse, check_deadline
 
 EXCLUDED: dict[str, frozenset[str]] = {
     # registers from annotations through `typing.get_type_hints` (evaluates strings)
@@ -93,6 +93,7 @@ def _checked_type(real: type) -> type:
 def _guarded_itertools() -> dict[str, Any]:
     members = _public_members(itertools, frozenset())
     members.update(ITERTOOLS)  # each layer knows its depth (`_iterators`)
+    members["accumulate"] = _accumulate(ITERTOOLS.get("accumulate", itertools.accumulate))
 
     for name in (
         "count",
@@ -105,6 +106,19 @@ def _guarded_itertools() -> dict[str, Any]:
     ):
         members[name] = _checked_type(getattr(itertools, name))
     return members
+
+
+def _accumulate(real: Callable[..., Any]) -> Callable[..., Any]:
+    """`itertools.accumulate`, whose default adds in C: `list(accumulate([[1]] * 50_000))` builds
+    billions of items within one call of `list`. Without a function it adds with `operator.add`
+    as the facade has it, which checks the deadline (and so the memory limit) at every step."""
+    add = _guarded_operator()["add"]
+
+    @functools.wraps(itertools.accumulate)
+    def accumulate(iterable: Any, func: Any = None, *, initial: Any = None) -> Any:
+        return real(iterable, add if func is None else func, initial=initial)
+
+    return accumulate
 
 
 # These copy every input into a tuple first, in one C call: `product(range(10**9))`.
@@ -133,13 +147,26 @@ def _guarded_operator() -> dict[str, Any]:
         real = getattr(operator, name)
 
         def call(*args: Any, **kwargs: Any) -> Any:
+            check_deadline()  # a C loop (`functools.reduce`) may be calling it
             if len(args) == 2 and not kwargs:
                 opcheck_guard(operation, *args)  # the size check; in place stays in place
             return real(*args, **kwargs)  # a call of another shape gets CPython's own error
 
         return call
 
+    def joining(name: str) -> Callable[..., Any]:
+        real = getattr(operator, name)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            # `reduce(operator.add, [[1]] * 10**5)` copies a growing sequence at every step, in
+            # one C call: each step checks the deadline (and so the memory limit) first
+            check_deadline()
+            return real(*args, **kwargs)
+
+        return call
+
     members.update(
+        {name: joining(name) for name in ("add", "iadd", "concat", "iconcat", "sub", "isub")},
         attrgetter=attrgetter,
         methodcaller=methodcaller,
         **{

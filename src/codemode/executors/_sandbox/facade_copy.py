@@ -18,7 +18,7 @@ from typing import Any
 
 from .._policy import is_reserved
 from ._owner import owned, program_defined
-from ._runtime import PolicyError
+from ._runtime import PolicyError, check_deadline
 
 _ATOMIC = frozenset(
     {
@@ -88,7 +88,9 @@ _NIL = object()
 
 
 def deepcopy(x: Any, memo: dict[int, Any] | None = None) -> Any:
-    """`copy.deepcopy`, the standard algorithm with the reduce step checked (`_reduce`)."""
+    """`copy.deepcopy`, the standard algorithm with the reduce step checked (`_reduce`), and
+    the deadline checked at each object (a copy of millions of items is one call)."""
+    check_deadline()
     if memo is None:
         memo = {}
     key = id(x)

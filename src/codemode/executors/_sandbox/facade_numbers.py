@@ -5,6 +5,7 @@ host-wide contexts."""
 from __future__ import annotations
 
 import decimal
+import fractions
 import functools
 import itertools
 import math
@@ -16,7 +17,7 @@ from typing import Any
 from ._facade import ModuleFacade, _public_members
 from ._guards import MAX_DIGIT_OPS, _check_width
 from ._replay import SLOT, current_replay
-from ._runtime import CURRENT, MAX_INT_BITS, MAX_ITEMS, _refuse
+from ._runtime import CURRENT, MAX_INT_BITS, _refuse
 from ._types import install_stand_ins, stand_in
 
 # Members left out: host-wide state, or C loops that ignore the deadline.
@@ -54,19 +55,24 @@ def _guarded_math() -> dict[str, Any]:
         if len(args) == 2 and not kwargs and all(isinstance(a, int) for a in args):
             n, k = args
             if 0 <= k <= n and min(k, n - k) <= sys.maxsize:  # past it CPython refuses itself
-                if n > 1_000_000:
-                    raise _refuse(f"comb({n}, {k})")
-                _check_product_cost(n, min(k, n - k), math.lgamma(min(k, n - k) + 1), "comb")
+                _check_product_cost(n, min(k, n - k), True, "comb")
         return math.comb(*args, **kwargs)
 
     def perm(*args: Any, **kwargs: Any) -> int:
         if 1 <= len(args) <= 2 and not kwargs and isinstance(args[0], int):
             n, k = args[0], args[-1] if len(args) == 2 and args[-1] is not None else args[0]
             if isinstance(k, int) and 0 <= k <= n and k <= sys.maxsize:  # else CPython refuses
-                if n > 1_000_000:
-                    raise _refuse(f"perm({n}, {k})")
-                _check_product_cost(n, k, 0.0, "perm")
+                _check_product_cost(n, k, False, "perm")
         return math.perm(*args, **kwargs)
+
+    def gcd(*integers: Any) -> int:
+        _check_euclid(integers, "gcd", 0)
+        return math.gcd(*integers)
+
+    def lcm(*integers: Any) -> int:
+        # each step also multiplies the running result, which grows to every argument's bits
+        _check_euclid(integers, "lcm", len(integers))
+        return math.lcm(*integers)
 
     def prod(*args: Any, **kwargs: Any) -> Any:
         if len(args) != 1 or not kwargs.keys() <= {"start"}:
@@ -78,6 +84,9 @@ def _guarded_math() -> dict[str, Any]:
             bits += start.bit_length()
         if bits > MAX_INT_BITS:
             raise _refuse(f"prod() of integers totalling {bits} bits")
+        # one multiplication per item, each by the running product (`prod(range(1, 10**5))`)
+        if len(items) * (bits // 30 + 1) // 2 > MAX_DIGIT_OPS:
+            raise _refuse(f"prod() of {len(items)} integers totalling {bits} bits in one call")
         return math.prod(items, **kwargs)
 
     def isqrt(n: int, /) -> int:
@@ -87,20 +96,46 @@ def _guarded_math() -> dict[str, Any]:
         return math.isqrt(n)
 
     members.update(factorial=factorial, comb=comb, perm=perm, prod=prod, isqrt=isqrt)
+    members.update(gcd=gcd, lcm=lcm)
     return members
 
 
 MAX_ISQRT_BITS = 1 << 20
 
 
-def _check_product_cost(n: int, k: int, log_divisor: float, what: str) -> None:
+def _check_product_cost(n: int, k: int, divided: bool, what: str) -> None:
     """`comb`/`perm` multiply `k` factors into a result of `bits` bits: about `k * bits / 30`
-    digit operations in one C call (`comb(10**6, 5 * 10**5)` takes half a minute)."""
-    if k < 1000:
+    digit operations in one C call (`comb(10**6, 5 * 10**5)` takes half a minute), judged by
+    that cost and the result's size, not by `n` (`comb(10**7, 2)` is instant)."""
+    if k < 2:
         return
-    bits = (math.lgamma(n + 1) - math.lgamma(n - k + 1) - log_divisor) / math.log(2)
-    if k * bits / 30 > MAX_DIGIT_OPS:
-        raise _refuse(f"{what}({n}, {k}) would be a number of about {int(bits)} bits")
+    if n < 1 << 50:  # log2 of n!/(n-k)! (and of k! for comb), without making them
+        log = math.lgamma(n + 1) - math.lgamma(n - k + 1) - (math.lgamma(k + 1) if divided else 0)
+        bits = log / math.log(2)
+    else:  # `comb(comb(3000, 1500), 2000)`: k factors of n's size, at most
+        bits = k * n.bit_length()
+    if bits > MAX_INT_BITS or k * bits / 30 > MAX_DIGIT_OPS:
+        raise _refuse(f"{what}({_short(n)}, {k}) would be a number of about {int(bits)} bits")
+
+
+def _short(n: int) -> str:
+    return str(n) if n.bit_length() < 64 else f"<a {n.bit_length()}-bit integer>"
+
+
+def _check_euclid(integers: tuple[Any, ...], what: str, steps: int) -> None:
+    """`gcd`/`lcm` run Euclid's algorithm in one C call, quadratic in the digits of the two
+    largest arguments (`gcd` of two 1.5-million-bit integers: seconds); `lcm` of many also
+    grows its running result to their total size at every step."""
+    bits = sorted(x.bit_length() for x in integers if isinstance(x, int))
+    if len(bits) < 2:
+        return
+    digits = [b // 30 + 1 for b in bits]
+    cost = digits[-1] * (sum(digits) - digits[-1]) + steps * (sum(bits) // 30 + 1)
+    if cost > MAX_DIGIT_OPS:
+        raise _refuse(
+            f"{what}() of {len(bits)} integers of up to {bits[-1]} bits: "
+            f"about {cost} digit operations in one call"
+        )
 
 
 class _SafeRandom(random.Random):
@@ -127,10 +162,20 @@ class _SafeRandom(random.Random):
         _check_items(k, "sample")
         return super().sample(population, k, counts=counts)
 
+    def shuffle(self, x: Any) -> None:
+        if hasattr(x, "__len__") and len(x) > MAX_STDLIB_LOOP:
+            raise _refuse(f"shuffle of {len(x)} items (limit {MAX_STDLIB_LOOP})")
+        super().shuffle(x)
+
+
+# Items one call of `random`'s own Python code may loop over (about 1 us each, no deadline
+# checks): `shuffle` of ten million items holds the interpreter for many seconds.
+MAX_STDLIB_LOOP = 1_000_000
+
 
 def _check_items(k: Any, what: str) -> None:
-    if isinstance(k, int) and k > MAX_ITEMS:
-        raise _refuse(f"{what}(k={k}) would make a list of {k} items (limit {MAX_ITEMS})")
+    if isinstance(k, int) and k > MAX_STDLIB_LOOP:
+        raise _refuse(f"{what}(k={k}) would make a list of {k} items (limit {MAX_STDLIB_LOOP})")
 
 
 def _random_module() -> dict[str, Any]:
@@ -215,6 +260,25 @@ def _decimal_module() -> dict[str, Any]:
     return _decimal_members()
 
 
+def _make_fraction(numerator: Any = 0, denominator: Any = None, **kwargs: Any) -> Any:
+    """`fractions.Fraction(a, b)` for model code: reducing it is Euclid's algorithm on `a` and
+    `b` in one C call (`math.gcd`), refused past the cost `math.gcd` itself is allowed."""
+    if isinstance(numerator, int) and isinstance(denominator, int):
+        _check_euclid((numerator, denominator), "Fraction", 0)
+    return fractions.Fraction(numerator, denominator, **kwargs)
+
+
+# `fractions.Fraction` is a stand-in (`_types`), also for `type(f)`; a subclass would build
+# unchecked.
+install_stand_ins({fractions.Fraction: _make_fraction}, {}, sealed=(fractions.Fraction,))
+
+
+def _fractions_module() -> dict[str, Any]:
+    members = _public_members(fractions, frozenset())
+    members["Fraction"] = stand_in(fractions.Fraction)
+    return members
+
+
 # `statistics` loops over its data in Python code of its own (no deadline checks), about 0.4 us
 # per item: past a million items one call outlasts any reasonable deadline.
 MAX_STATISTICS_ITEMS = 1_000_000
@@ -291,6 +355,7 @@ def _uuid_module() -> dict[str, Any]:
 FACADES: dict[str, Callable[[], dict[str, Any]]] = {
     "math": _guarded_math,
     "statistics": _statistics_module,
+    "fractions": _fractions_module,
     "uuid": _uuid_module,
 }
 

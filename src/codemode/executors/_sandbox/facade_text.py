@@ -15,6 +15,7 @@ from typing import Any, cast
 
 import regex
 
+from ._caches import exact
 from ._facade import _public_members
 from ._runtime import CURRENT, MAX_ITEMS, PolicyError, Timeout, _refuse
 
@@ -111,6 +112,8 @@ def _sets_as_cpython(pattern: str | bytes, flags: int) -> str | bytes:
 
 
 def compile(pattern: Any, flags: int = 0) -> Pattern:  # `re.compile`
+    # exact copies: `re`, `regex` and `_compile` cache patterns process-wide (`_caches`)
+    pattern, flags = exact(pattern), exact(flags)
     if isinstance(pattern, Pattern):
         if flags:
             raise ValueError("cannot process flags argument with a compiled pattern")
@@ -121,11 +124,11 @@ def compile(pattern: Any, flags: int = 0) -> Pattern:  # `re.compile`
             "it is one long call that the deadline cannot stop"
         )
     if isinstance(pattern, str | bytes) and isinstance(flags, int):
-        # exact text: CPython's, `regex`'s and this module's caches are process-wide, and a
-        # program `str` subclass kept as a key would have its `__eq__` run by later lookups
-        # (the host's own `re.compile` included), after its run is over
-        exact = str.__str__(pattern) if isinstance(pattern, str) else bytes(pattern)
-        return _compile(type(exact), exact, int(flags))
+        # exact text already (above): CPython's, `regex`'s and this module's caches are
+        # process-wide, and a program `str` subclass kept as a key would have its `__eq__` run by
+        # later lookups (the host's own `re.compile` included), after its run is over
+        text = str.__str__(pattern) if isinstance(pattern, str) else bytes(pattern)
+        return _compile(type(text), text, int(flags))
     if not isinstance(pattern, str | bytes):
         re.compile(pattern)  # CPython's TypeError for what is not a pattern
     flags & re.DEBUG  # CPython's TypeError for flags that are not a number
@@ -161,40 +164,77 @@ class Pattern:
     def fullmatch(self, string: Any, pos: int = 0, endpos: int = sys.maxsize) -> Match | None:
         return self._match(self._cm_pattern_.fullmatch, string, pos, endpos)
 
+    # The text searched is an exact copy as well: `regex`'s objects are invisible to the garbage
+    # collector, so a match holding a program's `str` subclass (whose class reaches the match
+    # back through the program's globals) would keep the whole run alive for good.
+
     def _match(self, method: Any, string: Any, pos: int, endpos: int) -> Match | None:
-        found = _regex_call(method, string, pos, endpos)
+        found = _regex_call(method, exact(string), pos, endpos)
         return None if found is None else Match(found, self)
 
     def findall(self, string: Any, pos: int = 0, endpos: int = sys.maxsize) -> list[Any]:
-        found: list[Any] = _regex_call(self._cm_pattern_.findall, string, pos, endpos)
+        found: list[Any] = _regex_call(self._cm_pattern_.findall, exact(string), pos, endpos)
         return found
 
     def finditer(self, string: Any, pos: int = 0, endpos: int = sys.maxsize) -> Iterator[Match]:
-        found = _regex_call(_all_matches, self._cm_pattern_, string, pos, endpos)
+        found = _regex_call(_all_matches, self._cm_pattern_, exact(string), pos, endpos)
         return iter([Match(each, self) for each in found])
 
     def split(self, string: Any, maxsplit: int = 0) -> list[Any]:
-        parts: list[Any] = _regex_call(self._cm_pattern_.split, string, maxsplit)
+        parts: list[Any] = _regex_call(self._cm_pattern_.split, exact(string), maxsplit)
         return parts
 
     def sub(self, repl: Any, string: Any, count: int = 0) -> Any:
-        return _regex_call(self._cm_pattern_.sub, self._repl(repl), string, count)
+        string = exact(string)
+        return _regex_call(self._cm_pattern_.sub, self._sized(repl, string, count), string, count)
 
     def subn(self, repl: Any, string: Any, count: int = 0) -> Any:
-        return _regex_call(self._cm_pattern_.subn, self._repl(repl), string, count)
+        string = exact(string)
+        return _regex_call(self._cm_pattern_.subn, self._sized(repl, string, count), string, count)
+
+    def _sized(self, repl: Any, string: Any, count: Any) -> Any:
+        """The replacement for `sub`, sized: a template whose expansions could pass `MAX_ITEMS`
+        (`\\g<0>` a thousand times over a long match, a group inside a lookahead that spans the
+        rest of the text at every position) is expanded match by match against a running total
+        instead, so that the result is refused before it is built."""
+        repl = self._repl(repl)
+        if callable(repl) or not isinstance(string, str | bytes | bytearray | memoryview):
+            return repl  # a function's results are the program's own objects, sized as made
+        size = len(string)
+        matches = size + 1 if not isinstance(count, int) or count <= 0 else min(count, size + 1)
+        refs = _template_refs(repl)
+        bounded = not (refs and _has_lookaround(self._cm_checked_.pattern))
+        if bounded and size + matches * len(repl) + refs * size <= MAX_ITEMS:
+            return repl  # the usual case: expanded by `regex`, in C
+        total = [size]
+        groups = _template_groups(repl)
+
+        def expand(found: Any) -> Any:
+            total[0] += _expansion_size(found, repl, groups)
+            if total[0] > MAX_ITEMS:
+                raise _refuse(f"re.sub would make more than {MAX_ITEMS} characters")
+            return found.expand(repl)
+
+        return expand
 
     def _repl(self, repl: Any) -> Any:
         if callable(repl):  # the program's function is given an `re.Match`, as in CPython
             return lambda found: repl(Match(found, self))
-        self._check_template(repl)
-        return repl
+        return self._check_template(repl)
 
-    def _check_template(self, template: Any) -> None:
+    def _check_template(self, template: Any) -> Any:
         """CPython parses a template (`\\1`, `\\g<name>`) before any match: its errors are
-        the ones programs see, whatever `regex` would say."""
-        if isinstance(template, str | bytes):
-            checked = self._cm_checked_
-            checked.sub(template, checked.pattern[:0])
+        the ones programs see, whatever `regex` would say. Returns the template as an exact
+        copy (both engines cache parsed templates process-wide)."""
+        template = exact(template)
+        if callable(template):  # (CPython's words; `sub` would call it on a CPython match)
+            kind = type(template).__name__
+            raise TypeError(f"decoding to str: need a bytes-like object, {kind} found")
+        # Anything else that is no template is refused here, as CPython does: `regex` leaks a
+        # reference to what it cannot parse, which would keep the run's objects alive for good.
+        checked = self._cm_checked_
+        checked.sub(template, checked.pattern[:0])
+        return template
 
     def __repr__(self) -> str:
         return repr(self._cm_checked_)
@@ -210,6 +250,48 @@ class Pattern:
 
     def __deepcopy__(self, memo: Any) -> Pattern:
         return self
+
+
+# Group references in a replacement template (`\\1`, `\\g<name>`), found conservatively (an
+# escaped backslash before a digit counts too).
+_REFS = (
+    re.compile(r"\\(?:g<([^>]*)>|([1-9][0-9]?))"),
+    re.compile(rb"\\(?:g<([^>]*)>|([1-9][0-9]?))"),
+)
+
+
+def _template_groups(template: Any) -> list[Any]:
+    """The groups a template refers to, by number or name."""
+    groups: list[Any] = []
+    for name, number in _REFS[not isinstance(template, str)].findall(template):
+        ref = name or number
+        ref = ref if isinstance(ref, str) else ref.decode("latin-1")
+        groups.append(int(ref) if ref.isdigit() else ref)
+    return groups
+
+
+def _template_refs(template: Any) -> int:
+    return len(_template_groups(template))
+
+
+def _expansion_size(found: Any, template: Any, groups: list[Any]) -> int:
+    """At most how long `found.expand(template)` is: the template and each group it names."""
+    size = len(template)
+    for group in groups:
+        try:
+            start, end = found.span(group)
+        except (IndexError, KeyError, ValueError, TypeError):  # no such group: `expand` says so
+            continue
+        size += max(end - start, 0)
+    return size
+
+
+def _has_lookaround(pattern: Any) -> bool:
+    """Whether a group of `pattern` may lie outside its match (a lookahead or lookbehind): then
+    the groups of successive matches overlap and their expansions can pass the text's size."""
+    marks = ("(?=", "(?!", "(?<=", "(?<!")
+    text = pattern if isinstance(pattern, str) else bytes(pattern).decode("latin-1")
+    return any(mark in text for mark in marks)
 
 
 def _all_matches(compiled: Any, string: Any, pos: int, endpos: int, **kwargs: Any) -> list[Any]:
@@ -272,8 +354,10 @@ class Match:
     def expand(self, *args: Any, **kwargs: Any) -> Any:
         if len(args) != 1 or kwargs:
             _SAMPLE.expand(*args, **kwargs)
-        self._cm_re_._check_template(args[0])
-        return self._cm_match_.expand(args[0])
+        template = self._cm_re_._check_template(args[0])
+        found = self._cm_match_
+        _check_size(_expansion_size(found, template, _template_groups(template)), "Match.expand")
+        return found.expand(template)
 
     string = property(lambda self: self._cm_match_.string)
     re = property(lambda self: self._cm_re_)
@@ -371,6 +455,16 @@ def _check_size(size: int, what: str) -> None:
         raise _refuse(f"{what} would make about {size} characters (limit {MAX_ITEMS})")
 
 
+# Items (characters to wrap, lines to indent) one call of `textwrap`'s own Python code may loop
+# over: about half a microsecond each, with no deadline checks.
+MAX_TEXTWRAP_LOOP = 1_000_000
+
+
+def _check_loop(items: int, what: str) -> None:
+    if items > MAX_TEXTWRAP_LOOP:
+        raise _refuse(f"{what} {items} (limit {MAX_TEXTWRAP_LOOP}) in one call")
+
+
 def _text_length(text: Any) -> int:
     return len(text) if isinstance(text, str) else 0
 
@@ -392,6 +486,7 @@ def _textwrap_module() -> dict[str, Any]:
             # every line carries at least about half its room of text, and one indent
             lines = 2 * _text_length(text) // max(width - indent, 1) + text.count("\n") + 1
             _check_size(lines * (indent + max(width, 0)) + _text_length(text), "wrapping")
+            _check_loop(_text_length(text), "wrapping a text of")
             return super().wrap(text)
 
     def wrap(text: str, width: int = 70, **kwargs: Any) -> list[str]:
@@ -400,13 +495,18 @@ def _textwrap_module() -> dict[str, Any]:
     def fill(text: str, width: int = 70, **kwargs: Any) -> str:
         return TextWrapper(width=width, **kwargs).fill(text)
 
+    def shorten(text: str, width: int, **kwargs: Any) -> str:
+        wrapper = TextWrapper(width=width, max_lines=1, **kwargs)
+        return wrapper.fill(" ".join(text.strip().split()))
+
     def indent(text: str, prefix: str, predicate: Any = None) -> str:
         lines = text.count("\n") + 1 if isinstance(text, str) else 0
         _check_size(_text_length(text) + lines * _text_length(prefix), "indent")
+        _check_loop(lines, "indenting lines:")
         return textwrap.indent(text, prefix, predicate)
 
     members = _public_members(textwrap, frozenset())
-    members.update(TextWrapper=TextWrapper, wrap=wrap, fill=fill, indent=indent)
+    members.update(TextWrapper=TextWrapper, wrap=wrap, fill=fill, indent=indent, shorten=shorten)
     return members
 
 

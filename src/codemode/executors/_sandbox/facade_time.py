@@ -12,7 +12,9 @@ from typing import Any
 
 from ..._result import exact_str
 from ._builtins import _unavailable
+from ._caches import exact
 from ._facade import _public_members
+from ._guards import check_strftime
 from ._replay import reading
 from ._runtime import CURRENT, PolicyError
 
@@ -78,10 +80,14 @@ def _time_module() -> dict[str, Any]:
         return time.asctime(localtime() if t is None else t)
 
     def strftime(format: str, t: Any = None) -> str:
-        return time.strftime(format, localtime() if t is None else t)
+        return time.strftime(check_strftime(format), localtime() if t is None else t)
+
+    def strptime(string: Any, format: Any = "%a %b %d %H:%M:%S %Y") -> time.struct_time:
+        # `_strptime` caches each format process-wide: exact copies (`_caches`)
+        return time.strptime(exact(string), exact(format))
 
     members.update(localtime=localtime, gmtime=gmtime, ctime=ctime, asctime=asctime)
-    members["strftime"] = strftime
+    members.update(strftime=strftime, strptime=strptime)
     return members
 
 
@@ -128,6 +134,12 @@ class _Datetime(_dt.datetime, metaclass=_StandIn):
     @classmethod
     def utcnow(cls) -> _Datetime:
         return cls.fromtimestamp(_now(), _dt.UTC).replace(tzinfo=None)
+
+    @classmethod
+    def strptime(cls, date_string: Any, format: Any, /) -> _Datetime:
+        # `_strptime` caches each format process-wide: exact copies (`_caches`)
+        parse = _dt.datetime.__dict__["strptime"].__get__(None, cls)
+        return parse(exact(date_string), exact(format))  # type: ignore[no-any-return]
 
 
 _Datetime.__name__ = _Datetime.__qualname__ = "datetime"

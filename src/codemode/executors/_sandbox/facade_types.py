@@ -6,6 +6,7 @@ from __future__ import annotations
 import enum
 import functools
 import itertools
+import typing
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -13,9 +14,10 @@ from ..._program import PROGRAM_MODULE
 from ..._result import exact_str
 from .._policy import is_reserved
 from ._builtins import getattr_builtin
+from ._caches import exact, guard_typing_caches
 from ._facade import _public_members
 from ._owner import _mark, _owned_only, checked_namespace, class_dict, owned
-from ._runtime import CURRENT, PolicyError, current
+from ._runtime import CURRENT, PolicyError, _refuse, check_deadline, current
 from ._types import install_stand_ins, real_bases, stand_in, visible_class, visible_classes
 from .facade_collections import MAX_FIELDS
 from .facade_copy import deepcopy
@@ -77,11 +79,13 @@ def _dataclasses_module() -> dict[str, Any]:
     def asdict(obj: Any, *, dict_factory: Any = dict) -> Any:
         if not _dataclass_instance(obj):
             raise TypeError("asdict() should be called on dataclass instances")
+        _check_walk(obj, "asdict")
         return _as_plain(obj, dict_factory, named=True)
 
     def astuple(obj: Any, *, tuple_factory: Any = tuple) -> Any:
         if not _dataclass_instance(obj):
             raise TypeError("astuple() should be called on dataclass instances")
+        _check_walk(obj, "astuple")
         return _as_plain(obj, tuple_factory, named=False)
 
     members["dataclass"] = dataclass
@@ -139,6 +143,34 @@ def _check_fields(cls: type) -> None:
     checked_namespace((cls,), dict.fromkeys(annotations))
 
 
+# Objects `asdict`/`astuple` may walk: they copy every item in `dataclasses`' own Python code
+# (about a microsecond each, no deadline checks).
+MAX_DATACLASS_WALK = 1_000_000
+
+
+def _check_walk(obj: Any, what: str) -> None:
+    """Count what `asdict(obj)` would walk, checking the deadline as it goes; refuse past
+    `MAX_DATACLASS_WALK`. Reads the fields the way `_as_plain` does."""
+    import dataclasses
+
+    pending, seen = [obj], 0
+    while pending:
+        item = pending.pop()
+        seen += 1
+        if seen % 4096 == 0:
+            check_deadline()
+        if seen > MAX_DATACLASS_WALK:
+            raise _refuse(f"dataclasses.{what} over more than {MAX_DATACLASS_WALK} objects")
+        kind = type(item)
+        if kind is list or kind is tuple or kind is set or kind is frozenset:
+            pending.extend(item)
+        elif kind is dict:
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif dataclasses.is_dataclass(item) and not isinstance(item, type):
+            pending.extend(getattr_builtin(item, field.name) for field in dataclasses.fields(item))
+
+
 def _typing_per_run() -> dict[str, Any]:
     """`typing` caches every subscription (`Literal[x]`, `list[X]`, `Generic[T]`) in process-wide
     caches keyed by the program's objects, whose `__eq__` and `__hash__` a later lookup (the host's
@@ -164,6 +196,8 @@ def _typing_members() -> dict[str, Any]:
 def _typing_module() -> dict[str, Any]:
     import typing
 
+    guard_typing_caches()  # its subscription caches keep no program object (`_caches`)
+
     members = _public_members(typing, EXCLUDED["typing"])
     for name in ("final", "runtime_checkable", "no_type_check"):
         members[name] = _owned_only(getattr(typing, name), f"@typing.{name}")
@@ -184,6 +218,7 @@ def _typing_module() -> dict[str, Any]:
         return _owned_only(typing.dataclass_transform(**kwargs), "@dataclass_transform")
 
     members["dataclass_transform"] = dataclass_transform
+    members["TypeVar"] = stand_in(typing.TypeVar)
 
     def NamedTuple(typename: str, fields: Any = None, /, **kwargs: Any) -> Any:
         count = len(kwargs) + (len(fields) if hasattr(fields, "__len__") else 0)
@@ -202,6 +237,16 @@ def _typing_module() -> dict[str, Any]:
     members["NamedTuple"] = NamedTuple
     members["reveal_type"] = reveal_type
     return members
+
+
+def _make_type_var(name: Any, *constraints: Any, **kwargs: Any) -> Any:
+    """`typing.TypeVar(...)` for model code. CPython 3.12's C `TypeVar` leaks its arguments when
+    `name` is not a `str` (the run's objects would stay alive for good): its own error first."""
+    import typing
+
+    if not isinstance(name, str):
+        raise TypeError(f"TypeVar() argument 'name' must be str, not {type(name).__name__}")
+    return typing.TypeVar(exact(name), *constraints, **kwargs)
 
 
 def reveal_type(obj: Any, /) -> Any:
@@ -314,6 +359,7 @@ def _enum_class(*args: Any, **kwargs: Any) -> Any:
 
 
 install_stand_ins({_BoundedEnumType: _enum_class}, {})
+install_stand_ins({typing.TypeVar: _make_type_var}, {})
 
 
 FACADES: dict[str, Callable[[], dict[str, Any]]] = {
