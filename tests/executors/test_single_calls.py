@@ -371,3 +371,47 @@ async def test_everyday_uses_still_work(executor: Executor, tools: list[Any], na
     assert result.error is None, result.error
     if expected is not None:
         assert result.value == expected
+
+
+# A count or size given as a program's object with `__index__`: CPython calls `__index__` itself,
+# so a guard that sized it would not size what CPython uses (it may answer 3, then 3 * 10**9).
+# Such counts are refused with a `policy` error (`_runtime.counted`), by every route.
+_HUGE_INDEX = "class P:\n    def __index__(self):\n        return 3 * 10**9\n"
+INDEX_COUNTS: dict[str, str] = {
+    "str-times": "len('x' * P())",
+    "times-str": "len(P() * 'ab')",
+    "list-times": "len([0] * P())",
+    "tuple-times": "len((0,) * P())",
+    "bytes-times": "len(b'x' * P())",
+    "in-place": "x = [1]\nx *= P()",
+    "operator-mul": "import operator\noperator.mul('x', P())",
+    "bytes-of-n": "bytes(P())",
+    "bytearray-of-n": "bytearray(P())",
+    "ljust": "'x'.ljust(P())",
+    "zfill": "'1'.zfill(P())",
+    "center-by-method": "str.center('x', P())",
+    "expandtabs": "'\\t'.expandtabs(P())",
+    "to-bytes": "(1).to_bytes(P(), 'big')",
+    "factorial": "import math\nmath.factorial(P())",
+    "comb": "import math\nmath.comb(P(), 2)",
+    "choices-k": "import random\nrandom.choices([1], k=P())",
+    "first-small-then-huge": (
+        "class Q:\n    n = 0\n    def __index__(self):\n        Q.n += 1\n"
+        "        return 3 if Q.n == 1 else 3 * 10**9\nlen('x' * Q())"
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(INDEX_COUNTS))
+async def test_counts_through_index_are_refused(
+    executor: Executor, tools: list[Any], name: str
+) -> None:
+    cm = Codemode(tools, executor=executor, timeout=5)
+    result = await cm.execute(_HUGE_INDEX + INDEX_COUNTS[name])
+    assert result.error is not None and result.error.type == "policy", result.error
+    assert "a count must be an int" in result.error.message
+    assert (await cm.execute("return ['ab' * 2, 'x'.ljust(2), len(bytes(2))]")).value == [
+        "abab",
+        "x ",
+        2,
+    ]

@@ -48,6 +48,7 @@ from ._runtime import (
     PolicyError,
     Timeout,
     _refuse,
+    counted,
     resident_memory,
 )
 from ._types import install_stand_ins, stand_in, type_builtin
@@ -359,7 +360,9 @@ def _sized(real: type) -> Callable[..., Any]:
     def make(*args: Any, **kwargs: Any) -> Any:
         if args and isinstance(args[0], int) and not isinstance(args[0], bool):
             _check_width(args[0], real.__name__)
-        elif args and isinstance(args[0], str):  # `bytes(text, "punycode")`
+        elif args and not isinstance(args[0], str | bytes | bytearray):
+            counted(args[0], real.__name__)  # `bytes(n)` through `__index__`
+        if args and isinstance(args[0], str):  # `bytes(text, "punycode")`
             _check_codec(args[0], args[1] if len(args) > 1 else kwargs.get("encoding"))
         return real(*args, **kwargs)
 

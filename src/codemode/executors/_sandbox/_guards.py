@@ -32,7 +32,15 @@ from ._owner import (
     super_mro,
     write_guard,
 )
-from ._runtime import CURRENT, MAX_INT_BITS, MAX_ITEMS, AttributeRefused, PolicyError, _refuse
+from ._runtime import (
+    CURRENT,
+    MAX_INT_BITS,
+    MAX_ITEMS,
+    AttributeRefused,
+    PolicyError,
+    _refuse,
+    counted,
+)
 
 # -- ownership (`_owner`) and the rest of the guards ----------------------------------------------
 
@@ -43,6 +51,7 @@ _SEQUENCES = (str, bytes, bytearray, list, tuple)
 
 
 def _check_repeat(seq: Any, times: Any) -> None:
+    counted(times, f"{type(seq).__name__} * n")
     # past sys.maxsize CPython refuses it itself (OverflowError), as programs may expect
     if isinstance(times, int) and 0 < times <= sys.maxsize and len(seq) * times > MAX_ITEMS:
         kind = type(seq).__name__
@@ -284,6 +293,7 @@ def format_builtin(value: Any, format_spec: str = "", /) -> str:
 
 
 def _check_width(width: Any, what: str) -> None:
+    counted(width, what)
     if isinstance(width, int) and width > MAX_ITEMS:
         raise _refuse(f"{what}({width}) would make {width} characters (limit {MAX_ITEMS})")
 
@@ -327,6 +337,7 @@ def _expandtabs(text: Any, *args: Any, **kwargs: Any) -> Any:
     if len(args) + len(kwargs) > 1 or not kwargs.keys() <= {"tabsize"}:
         return text.expandtabs(*args, **kwargs)
     tabsize = args[0] if args else kwargs.get("tabsize", 8)
+    counted(tabsize, "expandtabs")
     if isinstance(tabsize, int):
         _check_width(
             len(text) + text.count("\t" if isinstance(text, str) else b"\t") * tabsize, "expandtabs"

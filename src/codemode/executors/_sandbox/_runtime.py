@@ -128,6 +128,17 @@ class Timeout(BaseException):
     every `except` and `finally` in model code re-raises it on entry."""
 
 
+def counted(value: Any, what: str) -> None:
+    """A count or a size (`seq * n`, a width, `bytes(n)`, `comb(n, k)`) must be an `int`. CPython
+    takes any object with `__index__` there, but a guard that sized the program's object through
+    `__index__` would not size what CPython then uses: CPython calls `__index__` again, and the
+    program's may answer 3 the first time and 3 * 10**9 the next."""
+    if not isinstance(value, int) and hasattr(type(value), "__index__"):
+        raise PolicyError(
+            f"{what}: a count must be an int, not {type(value).__name__!r} (pass int(...))"
+        )
+
+
 def _refuse(what: str) -> AllocationRefused:
     return AllocationRefused(f"refused before running: {what}")
 

@@ -17,7 +17,7 @@ from typing import Any
 from ._facade import ModuleFacade, _public_members
 from ._guards import MAX_DIGIT_OPS, _check_width
 from ._replay import SLOT, current_replay
-from ._runtime import CURRENT, MAX_INT_BITS, _refuse
+from ._runtime import CURRENT, MAX_INT_BITS, _refuse, counted
 from ._types import install_stand_ins, stand_in
 
 # Members left out: host-wide state, or C loops that ignore the deadline.
@@ -46,12 +46,16 @@ def _guarded_math() -> dict[str, Any]:
     # any other shape gets CPython's own error from the real function.
 
     def factorial(*args: Any, **kwargs: Any) -> int:
+        for value in (*args, *kwargs.values()):
+            counted(value, "math.factorial")
         n = args[0] if len(args) == 1 and not kwargs else None
         if isinstance(n, int) and 100_000 < n <= sys.maxsize:  # past it CPython refuses
             raise _refuse(f"factorial({n})")
         return math.factorial(*args, **kwargs)
 
     def comb(*args: Any, **kwargs: Any) -> int:
+        for value in (*args, *kwargs.values()):
+            counted(value, "math.comb")
         if len(args) == 2 and not kwargs and all(isinstance(a, int) for a in args):
             n, k = args
             if 0 <= k <= n and min(k, n - k) <= sys.maxsize:  # past it CPython refuses itself
@@ -59,6 +63,8 @@ def _guarded_math() -> dict[str, Any]:
         return math.comb(*args, **kwargs)
 
     def perm(*args: Any, **kwargs: Any) -> int:
+        for value in (*args, *kwargs.values()):
+            counted(value, "math.perm")
         if 1 <= len(args) <= 2 and not kwargs and isinstance(args[0], int):
             n, k = args[0], args[-1] if len(args) == 2 and args[-1] is not None else args[0]
             if isinstance(k, int) and 0 <= k <= n and k <= sys.maxsize:  # else CPython refuses
@@ -174,6 +180,7 @@ MAX_STDLIB_LOOP = 1_000_000
 
 
 def _check_items(k: Any, what: str) -> None:
+    counted(k, what)
     if isinstance(k, int) and k > MAX_STDLIB_LOOP:
         raise _refuse(f"{what}(k={k}) would make a list of {k} items (limit {MAX_STDLIB_LOOP})")
 
