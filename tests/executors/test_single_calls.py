@@ -415,3 +415,41 @@ async def test_counts_through_index_are_refused(
         "x ",
         2,
     ]
+
+
+# The guarded methods reached through `super()` of a program subclass: the method is the host
+# class's, judged by what the `super` object is bound to (`attr_guard`).
+THROUGH_SUPER: dict[str, str] = {
+    "strftime": (
+        "import datetime\nclass D(datetime.datetime):\n    pass\n"
+        "super(D, D(2020, 1, 1)).strftime('%c' * 400_000)"
+    ),
+    "to-bytes": "class I(int):\n    pass\nsuper(I, I(1)).to_bytes(10**9, 'big')",
+    "sort": "class L(list):\n    pass\nl = L(range(3_000_000))\nsuper(L, l).sort()",
+    "most-common": (
+        "import collections\nclass C(collections.Counter):\n    pass\n"
+        "c = C(range(2_100_000))\nsuper(C, c).most_common()"
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(THROUGH_SUPER))
+async def test_guarded_methods_through_super_are_sized(
+    executor: Executor, tools: list[Any], name: str
+) -> None:
+    cm = Codemode(tools, executor=executor, timeout=10)
+    result = await cm.execute(THROUGH_SUPER[name])
+    assert result.error is not None and result.error.type == "memory", result.error
+    assert "refused before running" in result.error.message
+
+
+async def test_super_of_guarded_methods_still_works(executor: Executor, tools: list[Any]) -> None:
+    code = (
+        "import datetime\nclass L(list):\n    def sort(self, **kw):\n        super().sort(**kw)\n"
+        "        return 'mine'\nclass D(datetime.date):\n    def strftime(self, f):\n"
+        "        return 'x' + super().strftime(f)\nclass I(int):\n    pass\nl = L([3, 1, 2])\n"
+        "return [l.sort(), list(l), D(2020, 1, 2).strftime('%Y'), "
+        "list(super(I, I(5)).to_bytes(2, 'big'))]"
+    )
+    result = await Codemode(tools, executor=executor, timeout=10).execute(code)
+    assert result.value == ["mine", [1, 2, 3], "x2020", [0, 5]], result.error

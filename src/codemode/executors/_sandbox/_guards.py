@@ -475,6 +475,8 @@ def _text_method(obj: Any, name: str) -> Any:
 
 def attr_guard(obj: Any, name: str) -> Any:
     """Read `obj.name` where `name` is one of the guarded methods (`GUARDED_METHODS`)."""
+    # `super(C, x).name` is `x`'s method, from past `C`: judged by what it is bound to
+    target = obj.__self__ if is_super(obj) else obj
     if type(obj) is str:  # the common case first: `", ".join(...)`
         method = _TEXT_METHODS.get(name)
         if method is not None:
@@ -487,38 +489,38 @@ def attr_guard(obj: Any, name: str) -> Any:
         guarded = _text_method(obj, name)
         if guarded is not None:
             return guarded
-    elif isinstance(obj, int) and name == "to_bytes":
+    elif isinstance(target, int) and not isinstance(target, type) and name == "to_bytes":
         return functools.partial(_to_bytes, obj)
     elif obj is int and name == "to_bytes":
         return _to_bytes
     elif name == "register":
         return _register_guard(getattr(obj, name))
-    elif name == "sort" and _is_or_of(obj, list):
-        return _sort_method(obj, getattr(obj, name))
-    elif name == "strftime" and _is_or_of(obj, *_TIME_VALUES):
-        return _strftime_method(getattr(obj, name), isinstance(obj, type))
-    elif name == "most_common" and _is_or_of(obj, collections.Counter):
+    elif name == "sort" and _is_or_of(target, list):
+        return _sort_method(target, getattr(obj, name))
+    elif name == "strftime" and _is_or_of(target, *_TIME_VALUES):
+        return _strftime_method(getattr(obj, name), isinstance(target, type))
+    elif name == "most_common" and _is_or_of(target, collections.Counter):
         # the standard library sorts (or heaps) every count, in one call
-        return _sort_method(obj, getattr(obj, name))
-    elif name == "elements" and _is_or_of(obj, collections.Counter):
+        return _sort_method(target, getattr(obj, name))
+    elif name == "elements" and _is_or_of(target, collections.Counter):
         # `Counter(a=10**12).elements()` repeats in C, past the deadline, into any consumer
         elements = getattr(obj, name)
         return lambda *args: checked(elements(*args))
-    elif name in ("send", "throw") and _is_or_of(obj, *_AWAITED):
+    elif name in ("send", "throw") and _is_or_of(target, *_AWAITED):
         # Driving an awaitable by hand hands the program what its `await`s yield: asyncio's
         # own futures, whose `add_done_callback` would run the program's code as a callback
         # of the event loop (a `SystemExit` there stops the host's loop), after its run too.
         raise PolicyError(f"{name}() on a coroutine is not available in codemode: await it instead")
-    elif name == "samples" and _is_or_of(obj, statistics.NormalDist):
+    elif name == "samples" and _is_or_of(target, statistics.NormalDist):
         # with no seed it draws from the host's shared `random` generator (and moves it on)
         samples = getattr(obj, name)
-        if isinstance(obj, type):
+        if isinstance(target, type):
             return lambda dist, n, *, seed=None: samples(dist, n, seed=_seed(seed))
         return lambda n, *, seed=None: samples(n, seed=_seed(seed))
-    elif name in ("digest", "hexdigest") and _is_or_of(obj, *_SHAKES):
+    elif name in ("digest", "hexdigest") and _is_or_of(target, *_SHAKES):
         # a SHAKE digest is as long as asked: `shake_128().digest(10**10)` allocates 10 GB
         digest = getattr(obj, name)
-        if isinstance(obj, type):
+        if isinstance(target, type):
             return lambda shake, length: digest(shake, _checked_width(length, name))
         return lambda length: digest(_checked_width(length, name))
     return getattr(obj, name)
