@@ -85,19 +85,17 @@ class _Scanner:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._active = 0
         self._threshold: tuple[int, int, int] | None = None
         self._deep: dict[int, int] = {}  # id -> depth, for objects at least _REMEMBER_FROM deep
         self._kept: list[list[Any]] = []  # objects past the bound, and their depth
-        self._running: set[Execution] = set()
+        self._running: set[Execution] = set()  # the runs in progress (the scan is on while any)
         self._installed = False
         self._random = random.Random(os.urandom(16))  # which objects are measured: unguessable
 
     def enter(self, execution: Execution) -> None:
         with self._lock:
             self._running.add(execution)
-            self._active += 1
-            if self._active > 1:
+            if len(self._running) > 1:
                 return
             if not self._installed:  # once: between runs it returns at once
                 gc.callbacks.append(self._collecting)
@@ -112,8 +110,7 @@ class _Scanner:
     def leave(self, execution: Execution) -> None:
         with self._lock:
             self._running.discard(execution)
-            self._active -= 1
-            if self._active or self._threshold is None:
+            if self._running or self._threshold is None:
                 return
             if gc.get_threshold()[0] == MAX_THRESHOLD:  # nobody changed it since
                 gc.set_threshold(*self._threshold)
@@ -151,7 +148,7 @@ class _Scanner:
             self._kept.extend(entry for entry in entries if entry[0] is not None)
 
     def _collecting(self, phase: str, info: dict[str, int]) -> None:
-        if phase != "start" or not self._active:
+        if phase != "start" or not self._running:
             return
         with contextlib.suppress(Exception):  # never break the collector
             self._scan()
