@@ -65,3 +65,22 @@ def run(executor: Executor, tools: list[Any]) -> Run:
         return await cm.execute(code, **options)
 
     return run
+
+
+Make = Callable[..., SubprocessExecutor]
+
+
+@pytest.fixture
+async def make() -> AsyncIterator[Make]:
+    """`make(**options)`: a SubprocessExecutor of the test's own, closed after it (test_subprocess
+    overrides it with one that also checks no process is left)."""
+    made: list[SubprocessExecutor] = []
+
+    def build(**options: Any) -> SubprocessExecutor:
+        executor = SubprocessExecutor(**options)
+        made.append(executor)
+        return executor
+
+    yield build
+    for executor in made:
+        await executor.aclose()

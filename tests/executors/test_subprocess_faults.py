@@ -9,7 +9,7 @@ import asyncio
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -20,20 +20,6 @@ from codemode.executors._sandbox import DEFAULT_MODULES
 
 RELAXED = (*DEFAULT_MODULES, "os", "ctypes", "signal")
 Make = Callable[..., SubprocessExecutor]
-
-
-@pytest.fixture
-async def make() -> AsyncIterator[Make]:
-    made: list[SubprocessExecutor] = []
-
-    def build(**options: Any) -> SubprocessExecutor:
-        executor = SubprocessExecutor(**options)
-        made.append(executor)
-        return executor
-
-    yield build
-    for executor in made:
-        await executor.aclose()
 
 
 async def ident(n: int) -> int:

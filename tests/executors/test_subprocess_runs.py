@@ -9,8 +9,7 @@ frames of its own on the worker's pipe.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
-from typing import Any
+from collections.abc import Callable
 
 import pytest
 
@@ -21,20 +20,6 @@ from codemode.executors._subprocess import WorkerLease, WorkerUnavailable
 
 RELAXED = (*DEFAULT_MODULES, "os", "gc", "signal", "ctypes")
 Make = Callable[..., SubprocessExecutor]
-
-
-@pytest.fixture
-async def make() -> AsyncIterator[Make]:
-    made: list[SubprocessExecutor] = []
-
-    def build(**options: Any) -> SubprocessExecutor:
-        executor = SubprocessExecutor(**options)
-        made.append(executor)
-        return executor
-
-    yield build
-    for executor in made:
-        await executor.aclose()
 
 
 async def slow(seconds: float, n: int) -> int:
