@@ -46,6 +46,7 @@ GUARD_PREFIX = "_cm_"
 MARK_PREFIX = "_abc" + GUARD_PREFIX
 TICK = "_cm_tick_"
 WRITE = "_cm_write_"
+SETATTR = "_cm_setattr_"  # `obj.__x__ = value`: the value is checked too
 PRIVATE = "_cm_private_"
 ATTR = "_cm_attr_"
 FORMAT = "_cm_format_"
@@ -476,6 +477,22 @@ class Transformer:
             return node
         # Store or Del: only objects the program made may change.
         node.value = _call(WRITE, node, node.value, _const(attr, node))
+        return node
+
+    def visit_Assign(self, node: ast.Assign) -> Any:
+        target = node.targets[0]
+        if (
+            len(node.targets) == 1
+            and isinstance(target, ast.Attribute)
+            and is_dunder(target.attr)
+            and check_attribute(target.attr) is None
+        ):
+            # `C.__next__ = f`: a class's special methods are judged by what they are set to
+            self.tool_uses.see(target)
+            obj, value = self.visit(target.value), self.visit(node.value)
+            call = _call(SETATTR, node, obj, _const(target.attr, target), value)
+            return _at(ast.Expr(call), node)
+        self.generic_visit(node)
         return node
 
     def visit_Call(self, node: ast.Call) -> ast.AST:

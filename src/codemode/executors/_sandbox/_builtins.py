@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import builtins
 import itertools
+import sys
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -35,6 +36,7 @@ from ._owner import (
     new_guard,
     own_dunder_guard,
     private_guard,
+    setattr_guard,
     write_guard,
 )
 from ._runtime import (
@@ -147,8 +149,7 @@ def setattr_builtin(*args: Any, **kwargs: Any) -> None:
         setattr(*args, **kwargs)
         return
     obj, name, value = args
-    name = _check_getattr_name(name)
-    setattr(write_guard(obj, name), name, value)
+    setattr_guard(obj, _check_getattr_name(name), value)
 
 
 def delattr_builtin(*args: Any, **kwargs: Any) -> None:
@@ -232,14 +233,17 @@ class BigRange:
     """A range too long to iterate unchecked: it iterates in chunks, checking the deadline
     between chunks, at C speed inside each."""
 
-    __slots__ = ("_execution", "_range")
+    __slots__ = ("_execution", "_fresh", "_range")
 
     def __init__(self, r: range, execution: Execution | None) -> None:
         self._range = r
         self._execution = execution
+        self._fresh: tuple[tuple[int, int], Any] | None = None
 
     def __iter__(self) -> Iterator[int]:
-        return itertools.chain.from_iterable(self._chunks(self._range))
+        chunks = self._chunks(self._range)
+        self._fresh = (_calling_instruction(), chunks)  # see `__len__`
+        return itertools.chain.from_iterable(chunks)
 
     def __reversed__(self) -> Iterator[int]:
         return itertools.chain.from_iterable(self._chunks(self._range[::-1]))
@@ -259,7 +263,27 @@ class BigRange:
             yield r[start : start + CHUNK]
 
     def __len__(self) -> int:
+        # C allocates by a length hint: `tuple(range(10**9))` (`f(*range(...))`, a tuple
+        # subclass's constructor, `itertools.product`) cleared a slot for each item, 8 GB in
+        # one call, before taking any. C asks for the hint right after it started iterating,
+        # in the same instruction of the program (`PySequence_Tuple`, `list.extend`): asked
+        # then, with that iteration not begun, the answer is 0 (C then grows what it builds as
+        # items come, in checked chunks). Asked any other way, `len()` is the range's own.
+        fresh = self._fresh
+        if fresh is not None:
+            self._fresh = None
+            where, chunks = fresh
+            if (
+                chunks.gi_frame is not None
+                and not chunks.gi_running
+                and not chunks.gi_suspended
+                and where == _calling_instruction()
+            ):
+                return 0
         return len(self._range)
+
+    def __bool__(self) -> bool:
+        return bool(self._range)
 
     def __getitem__(self, index: Any) -> Any:
         item = self._range[index]
@@ -304,6 +328,18 @@ class BigRange:
 
     def count(self, value: int) -> int:
         return self._range.count(value)
+
+
+def _calling_instruction() -> tuple[int, int]:
+    """Where the Python code that (through C) called the caller is: its frame and instruction."""
+    frame = sys._getframe(2)
+    return id(frame), frame.f_lasti
+
+
+def real_range(value: Any) -> Any:
+    """A `BigRange` as the `range` it stands for (anything else as it is), for standard library
+    functions that only index it: they take its length in Python, where nothing allocates."""
+    return value._range if type(value) is BigRange else value
 
 
 def _range_size(r: range) -> int:

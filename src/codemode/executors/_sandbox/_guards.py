@@ -29,6 +29,7 @@ from ._owner import (
     own_dunder_guard,
     owned,
     private_guard,
+    setattr_guard,
     super_mro,
     write_guard,
 )
@@ -361,17 +362,28 @@ def _to_bytes(number: int, length: int = 1, *args: Any, **kwargs: Any) -> bytes:
 
 
 def _translate(text: Any, table: Any, *args: Any) -> Any:
-    if isinstance(text, str) and isinstance(table, dict):
-        # each character mapped to a longer string grows the result by its occurrences
-        size = len(text)
-        for key, value in table.items():
-            if isinstance(value, str) and len(value) > 1:
-                char = chr(key) if isinstance(key, int) else key
-                if isinstance(char, str):
-                    size += text.count(char) * (len(value) - 1)
-        if size > MAX_ITEMS:
-            raise _refuse(f"translate would make {size} characters (limit {MAX_ITEMS})")
-    return text.translate(table, *args)
+    if not isinstance(text, str) or args:
+        return text.translate(table, *args)  # bytes (a 256-byte table), or CPython's TypeError
+    # C looks each character up in the table as it goes, and a table that is not a plain dict
+    # answers by its own code (a `defaultdict`'s factory, a `ChainMap`, a dict subclass whose
+    # `__getitem__` is `{97: 'b' * 10**4}.get`): what the check saw would not be what C gets.
+    # So C gets a plain dict, built here with one lookup per distinct character and sized
+    # before the call: each character mapped to a longer string grows the result by its
+    # occurrences.
+    text = str.__str__(text)  # an exact copy: a subclass's `count` or `__iter__` could lie
+    plain: dict[int, Any] = {}
+    size = len(text)
+    for char in set(text):
+        try:
+            value = table[ord(char)]
+        except LookupError:
+            continue
+        plain[ord(char)] = value
+        if isinstance(value, str) and str.__len__(value) > 1:
+            size += text.count(char) * (str.__len__(value) - 1)
+    if size > MAX_ITEMS:
+        raise _refuse(f"translate would make {size} characters (limit {MAX_ITEMS})")
+    return str.translate(text, plain)
 
 
 # Codecs written in Python whose time grows with the square of the input: punycode (idna hands
@@ -632,6 +644,7 @@ GUARDS: dict[str, Any] = {
     policy.TYPE: type,
     policy.INT: int,
     policy.WRITE: write_guard,
+    policy.SETATTR: setattr_guard,
     policy.PRIVATE: private_guard,
     policy.ATTR: attr_guard,
     policy.FORMAT: format_guard,

@@ -363,7 +363,38 @@ def _collections_module() -> dict[str, Any]:
     return members
 
 
+def _bisect_module() -> dict[str, Any]:
+    """`bisect`, whose searches take a range too long to iterate unchecked (`_builtins.BigRange`)
+    as the range itself: `bisect_left(range(10**18), x, key=f)` searches numbers. The
+    insertions are Python calls too, so that a C loop calling them (`map(partial(insort, a),
+    a)`, which grows what it iterates) runs code the deadline can stop."""
+    import bisect
+
+    from ._builtins import real_range
+
+    def searching(real: Callable[..., Any]) -> Callable[..., Any]:
+        def search(a: Any, x: Any, lo: Any = 0, hi: Any = None, *, key: Any = None) -> Any:
+            return real(real_range(a), x, lo, hi, key=key)
+
+        return search
+
+    def inserting(real: Callable[..., Any]) -> Callable[..., Any]:
+        def insert(a: Any, x: Any, lo: Any = 0, hi: Any = None, *, key: Any = None) -> Any:
+            return real(a, x, lo, hi, key=key)
+
+        return insert
+
+    members = _public_members(bisect, frozenset())
+    for name, real in list(members.items()):
+        if callable(real):
+            made = inserting(real) if name.startswith("insort") else searching(real)
+            made.__name__ = made.__qualname__ = name
+            members[name] = made
+    return members
+
+
 FACADES: dict[str, Callable[[], dict[str, Any]]] = {
+    "bisect": _bisect_module,
     "collections": _collections_module,
     "itertools": _guarded_itertools,
     "operator": _guarded_operator,
