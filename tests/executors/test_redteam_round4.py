@@ -329,6 +329,98 @@ TRANSLATE["unbound-with-a-defaultdict"] = textwrap.dedent(
     """
 )
 
+# -- C loops over a list they grow ---------------------------------------------------------------
+# Hits (in-process: the host grew until memory ran out, 4 GB in 3 s, with no way to stop it).
+# CPython's list iterator re-reads the list's length at every step, and the C encoder of `json`
+# reads a list by index up to a length it re-reads: a C call that grows the list it reads never
+# ends, and with only C on the stack neither the deadline's check nor the watchdog's interrupt
+# lands. `l.extend(iter(l))`, `l += map(int, l)`, `any(map(l.append, l))`, `any(filter(l.append,
+# l))`, `json.dumps(l, default=l.append)`. Rules: an iterator over a list that model code makes or
+# hands to C (`iter`, `__iter__`, `map`/`zip`/`filter`/`enumerate`, itertools, `chain.from_iterable`,
+# `tee`) reads it live but stops `GROWTH` items past its length (`_iterators.bounded`); a method
+# that grows a list (`append`, `extend`, `insert`, `__setitem__`, `heapq.heappush`,
+# `bisect.insort`) read as a value is a Python function that checks the deadline
+# (`_guards._list_method`, `facade_collections._heapq_module`).
+_GROWING_SOURCES = {
+    "iter": "iter(l)",
+    "dunder-iter": "l.__iter__()",
+    "dunder-iter-unbound": "list.__iter__(l)",
+    "dunder-iter-by-getattr": "getattr(l, '__iter__')()",
+    "map": "map(int, l)",
+    "zip": "(x for x, in zip(l))",
+    "enumerate": "(x for _, x in enumerate(l))",
+    "filter": "filter(None, l)",
+    "chain": "itertools.chain(l)",
+    "chain-from-iterable": "itertools.chain.from_iterable([l])",
+    "tee": "itertools.tee(l)[0]",
+    "islice": "itertools.islice(l, None)",
+    "zip-longest": "(x for x, in itertools.zip_longest(l))",
+    "starmap": "itertools.starmap(int, zip(l))",
+    "compress": "itertools.compress(l, itertools.repeat(1))",
+}
+# (the program's own bound, 5000, stands in for "forever" on main; the test sets `GROWTH` to 1000)
+GROWING = {
+    name: "import itertools\nl = [1]\nl.extend(itertools.islice(" + source + ", 5000))\n"
+    'return "PW" + "NED" if len(l) > 1002 else len(l)'
+    for name, source in _GROWING_SOURCES.items()
+}
+GROWING["augmented-assignment"] = (
+    "import itertools\nl = [1]\nl += itertools.islice(map(int, l), 5000)\n"
+    'return "PW" + "NED" if len(l) > 1002 else len(l)'
+)
+
+# Growing methods read as values: the very callbacks of the hits, handed out as Python functions
+# (on main, CPython's own method, shown as such: a C loop calling it never reached a check).
+_CALLBACKS = {
+    "bound": "l.append",
+    "extend": "l.extend",
+    "insert": "l.insert",
+    "setitem": "l.__setitem__",
+    "unbound": "list.append",
+    "type-of": "type(l).append",
+    "getattr": "getattr(l, 'append')",
+    "attrgetter": "operator.attrgetter('append')(l)",
+    "partial": "functools.partial(l.append).func",
+    "super": "L().grab()",
+}
+CALLBACKS = {
+    name: "import operator, functools\nclass L(list):\n    def grab(self):\n"
+    "        return super().append\nl = []\n"
+    f"f = {source}\n"
+    'return "safe" if repr(f).startswith("<function") else "PW" + "NED"'
+    for name, source in _CALLBACKS.items()
+}
+
+# The hits themselves, which now end (bounded, or at the deadline) with the host's memory near
+# where it was. Run under an address-space cap the test sets, so that a regression fails with a
+# `MemoryError` instead of exhausting the machine.
+FOREVER = {
+    "extend-own-iterator": "l = [1]\nl.extend(iter(l))",
+    "augmented-own-map": "l = [1]\nl += map(int, l)",
+    "any-map-append": "l = [1]\nany(map(l.append, l))",
+    "any-filter-append": "l = [1]\nany(filter(l.append, l))",
+    "json-default-append": "import json\nl = [object()]\njson.dumps(l, default=l.append)",
+    "json-default-getattr": (
+        "import json\nl = [object()]\njson.dumps(l, default=getattr(l, 'append'))"
+    ),
+    "json-default-heappush": (
+        "import json, functools, heapq\nl = [{1}]\n"
+        "json.dumps(l, default=functools.partial(heapq.heappush, l))"
+    ),
+    "json-default-insort": (
+        "import json, functools, bisect\nl = [{1}]\n"
+        "json.dumps(l, default=functools.partial(bisect.insort, l))"
+    ),
+    "json-default-setitem": (
+        "import json, functools\nl = [{1}]\n"
+        "json.dumps(l, default=functools.partial(l.__setitem__, slice(0, 0)))"
+    ),
+    "json-encoder-attribute": (
+        "import json\nl = [object()]\nclass E(json.JSONEncoder):\n    pass\n"
+        "e = E()\ne.default = l.append\ne.encode(l)"
+    ),
+}
+
 # -- Misses: routes that held (novel spellings kept as guards) -----------------------------------
 MISSES = _programs(
     tool_error_attributes="""
@@ -513,6 +605,7 @@ MISSES = _programs(
 )
 
 ATTACKS = {
+    **{f"callbacks/{name}": code for name, code in CALLBACKS.items()},
     **{f"specials/{name}": code for name, code in SPECIALS.items()},
     **{f"lengths/{name}": code for name, code in LENGTHS.items()},
     **{f"translate/{name}": code for name, code in TRANSLATE.items()},
@@ -522,7 +615,7 @@ ATTACKS = {
 
 def test_every_attack_is_a_program() -> None:
     """An attack that does not even compile would pass for the wrong reason."""
-    for name, code in {**ATTACKS, **RANGES}.items():
+    for name, code in {**ATTACKS, **RANGES, **GROWING, **FOREVER}.items():
         ast.parse(code, name)
 
 
@@ -587,6 +680,43 @@ async def test_long_ranges_are_never_allocated_by_their_length(
     assert after.value == 1, after.error
 
 
+@pytest.mark.parametrize("executor", ["inprocess"], indirect=True)
+@pytest.mark.parametrize("name", sorted(GROWING))
+async def test_iterators_over_a_list_stop_past_its_growth(
+    run: Run, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from codemode.executors._sandbox import _iterators
+
+    monkeypatch.setattr(_iterators, "GROWTH", 1000)
+    result = await run(GROWING[name])
+    assert result.ok, result.error
+    assert result.value == 1002, f"{name}: {result.value}"
+
+
+@pytest.mark.parametrize("name", sorted(FOREVER))
+async def test_c_loops_over_a_growing_list_end(
+    executor: Executor, tools: list[Any], name: str
+) -> None:
+    cm = Codemode(tools, executor=executor, timeout=1)
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    with open("/proc/self/statm") as statm:
+        size = int(statm.read().split()[0]) * resource.getpagesize()
+    cap = size + (3 << 30)  # a regression ends in MemoryError here, not by exhausting the machine
+    resource.setrlimit(
+        resource.RLIMIT_AS, (cap if hard == resource.RLIM_INFINITY else min(cap, hard), hard)
+    )
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    try:
+        result = await cm.execute(FOREVER[name])
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+    grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak) >> 10
+    assert result.error is None or result.error.type in ("timeout", "memory"), result.error
+    assert grown < 1200, f"{name}: the host's peak grew by {grown} MB"
+    after = await cm.execute("return 1")
+    assert after.value == 1, after.error
+
+
 EVERYDAY: dict[str, tuple[str, Any]] = {
     "special-methods": (
         "class V:\n    def __init__(self, x):\n        self.x = x\n"
@@ -613,6 +743,28 @@ EVERYDAY: dict[str, tuple[str, Any]] = {
         " bisect.bisect_left(range(10**18), 10**9, key=lambda x: x * x), len(range(10**6)),"
         " len(tuple(range(200_000))), sum(range(10**6))]",
         [10**12, True, 5, True, True, 3, 31623, 10**6, 200_000, 499999500000],
+    ),
+    "lists": (
+        "import heapq, bisect, json, operator\nl = [3, 1]\nl.append(2)\nl.extend([5])\n"
+        "l.insert(0, 9)\nadd = l.append\nadd(7)\nh = []\nheapq.heappush(h, 2)\n"
+        "bisect.insort(h, 1)\nq = [1]\nfor i, x in enumerate(q):\n    if x < 5:\n"
+        "        q.append(x + 1)\nit = iter([1, 2])\n"
+        "return [l, h, q, next(it), list(it), type(it).__name__, list(map(str, [1])),"
+        " [4, 5].__iter__().__next__(), list(list.__iter__([6])),"
+        " json.dumps([object()], default=lambda o: 1), list(zip([1, 2], [3, 4]))]",
+        [
+            [9, 3, 1, 2, 5, 7],
+            [1, 2],
+            [1, 2, 3, 4, 5],
+            1,
+            [2],
+            "list_iterator",
+            ["1"],
+            4,
+            [6],
+            "[1]",
+            [[1, 3], [2, 4]],
+        ],
     ),
     "translate": (
         "import collections\n"

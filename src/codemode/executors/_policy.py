@@ -222,8 +222,14 @@ GUARDED_METHODS = frozenset(
         "samples",
         "send",
         "throw",
+        "__iter__",
     }
 )
+
+# Methods that grow a list in place: read as a value rather than called at once (`map(l.append,
+# l)`, `json.dumps(l, default=l.append)`), they are read through the attribute guard, which
+# hands out a Python function for them (see `_guards.attr_guard`).
+GROWING_METHODS = frozenset({"append", "extend", "insert", "__setitem__"})
 
 SMALL_CONSTANT = 10_000
 
@@ -472,7 +478,9 @@ class Transformer:
                     return _call(PRIVATE, node, node.value, _const(attr, node))
                 if attr not in ALLOWED_DUNDERS:  # the program's own dunders only
                     return _call(DUNDER, node, node.value, _const(attr, node))
-            if attr in GUARDED_METHODS:
+            if attr in GUARDED_METHODS or (
+                attr in GROWING_METHODS and not getattr(node, "_cm_called", False)
+            ):
                 return _call(ATTR, node, node.value, _const(attr, node))
             return node
         # Store or Del: only objects the program made may change.
@@ -496,6 +504,8 @@ class Transformer:
         return node
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
+        if type(node.func) is ast.Attribute and node.func.attr in GROWING_METHODS:
+            node.func._cm_called = True  # type: ignore[attr-defined]  # `l.append(x)`: plain
         self.tool_uses.see(node)
         self.generic_visit(node)
         return node

@@ -29,6 +29,7 @@ from ._guards import (
     sorted_call,
 )
 from ._iterators import BUILTINS as ITERATOR_BUILTINS
+from ._iterators import ListIterator, bounded
 from ._owner import (
     ProgramSuper,
     build_class,
@@ -125,8 +126,8 @@ def _getattr(obj: Any, name: str, default: Any = _MISSING) -> Any:
                 return private_guard(obj, name)
             if name not in policy.ALLOWED_DUNDERS:
                 return own_dunder_guard(obj, name)
-        if name in policy.GUARDED_METHODS:
-            return attr_guard(obj, name)
+        if name in policy.GUARDED_METHODS or name in policy.GROWING_METHODS:
+            return attr_guard(obj, name)  # (a growing method read by name is read as a value)
         return getattr(obj, name)
     except AttributeError:
         if default is _MISSING:
@@ -350,7 +351,7 @@ def _range_size(r: range) -> int:
 
 def iter_builtin(*args: Any, **kwargs: Any) -> Iterator[Any]:
     if len(args) == 1 and not kwargs:
-        return iter(args[0])
+        return iter(bounded(args[0]))  # a list's, as C may read it (`_iterators.bounded`)
     if len(args) == 2 and not kwargs and callable(args[0]):
         return callable_iterator(args[0], args[1])
     return iter(*args, **kwargs)
@@ -409,6 +410,8 @@ install_stand_ins(
     {bytes: _sized(bytes), bytearray: _sized(bytearray), range: range_builtin, type: type_builtin},
     {BigRange: range},
 )
+# `iter(a_list)` is a `ListIterator` (`_iterators.bounded`): a list iterator to model code
+install_stand_ins({type(iter([])): None}, {ListIterator: type(iter([]))})  # type: ignore[dict-item]
 
 
 def _unavailable(name: str, hint: str) -> Callable[..., Any]:

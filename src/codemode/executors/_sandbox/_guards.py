@@ -19,7 +19,7 @@ from typing import Any
 
 from .. import _policy as policy
 from .._policy import check_attribute, format_spec_width, percent_width
-from ._iterators import checked, generator_function, genexp
+from ._iterators import bounded_sequence, checked, generator_function, genexp
 from ._owner import (
     class_dict,
     class_mro,
@@ -40,6 +40,7 @@ from ._runtime import (
     AttributeRefused,
     PolicyError,
     _refuse,
+    check_deadline,
     counted,
 )
 
@@ -507,6 +508,8 @@ def attr_guard(obj: Any, name: str) -> Any:
         return _to_bytes
     elif name == "register":
         return _register_guard(getattr(obj, name))
+    elif name in policy.GROWING_METHODS or name == "__iter__":
+        return _list_method(obj, target, name)
     elif name == "sort" and _is_or_of(target, list):
         return _sort_method(target, getattr(obj, name))
     elif name == "strftime" and _is_or_of(target, *_TIME_VALUES):
@@ -536,6 +539,36 @@ def attr_guard(obj: Any, name: str) -> Any:
             return lambda shake, length: digest(shake, _checked_width(length, name))
         return lambda length: digest(_checked_width(length, name))
     return getattr(obj, name)
+
+
+def _list_method(obj: Any, target: Any, name: str) -> Any:
+    """`l.append` (or `extend`, `insert`, `__setitem__`) read as a value, and `l.__iter__`, when
+    they are `list`'s or `bytearray`'s own. A C loop that calls a growing method as it reads the
+    same list (`json.dumps(l, default=l.append)` reads by index, up to a length it re-reads each
+    step) never ends, with no bytecode the deadline or the watchdog could stop: handed out as a
+    Python function, each call checks the deadline and can be interrupted. `__iter__` hands out
+    the iterator `iter()` does (`_iterators.bounded`)."""
+    method = getattr(obj, name)
+    if not _is_or_of(target, list, bytearray):
+        return method
+    if is_super(obj):
+        mro = super_mro(obj)
+    else:
+        mro = class_mro(target if isinstance(target, type) else type(target))
+    klass = next((k for k in mro if name in class_dict(k)), None)
+    if klass is not list and klass is not bytearray:
+        return method  # the program's own
+    if name == "__iter__":
+        if isinstance(target, type):
+            return lambda seq, /: bounded_sequence(seq)
+        return lambda: bounded_sequence(target)
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        check_deadline()
+        return method(*args, **kwargs)
+
+    call.__name__ = call.__qualname__ = name
+    return call
 
 
 def _seed(seed: Any) -> Any:

@@ -18,7 +18,7 @@ from ._builtins import _check_getattr_name, getattr_builtin, setattr_builtin
 from ._depth import Deque
 from ._facade import _public_members
 from ._guards import opcheck_guard
-from ._iterators import ITERTOOLS, Tracked, checked, depth_of
+from ._iterators import ITERTOOLS, Tracked, bounded, checked, depth_of
 from ._owner import _owned_only, owned
 from ._runtime import MAX_ITEMS, PolicyError, _refuse, check_deadline
 
@@ -93,6 +93,12 @@ def _checked_type(real: type) -> type:
 def _guarded_itertools() -> dict[str, Any]:
     members = _public_members(itertools, frozenset())
     members.update(ITERTOOLS)  # each layer knows its depth (`_iterators`)
+    tee = itertools.tee
+
+    def tee_bounded(iterable: Any, n: int = 2, /) -> tuple[Any, ...]:
+        return tee(bounded(iterable), n)  # a list, as C will read it (`_iterators.bounded`)
+
+    members["tee"] = tee_bounded
     members["accumulate"] = _accumulate(ITERTOOLS.get("accumulate", itertools.accumulate))
 
     for name in (
@@ -380,6 +386,7 @@ def _bisect_module() -> dict[str, Any]:
 
     def inserting(real: Callable[..., Any]) -> Callable[..., Any]:
         def insert(a: Any, x: Any, lo: Any = 0, hi: Any = None, *, key: Any = None) -> Any:
+            check_deadline()
             return real(a, x, lo, hi, key=key)
 
         return insert
@@ -393,8 +400,26 @@ def _bisect_module() -> dict[str, Any]:
     return members
 
 
+def _heapq_module() -> dict[str, Any]:
+    """`heapq`, whose `heappush` grows the list it is given: a Python call, so that a C loop
+    calling it as it reads that list (`json.dumps(h, default=partial(heappush, h))`) runs code
+    the deadline can stop (see `_guards._list_method`)."""
+    import heapq
+
+    push = heapq.heappush
+
+    def heappush(heap: Any, item: Any, /) -> None:
+        check_deadline()
+        push(heap, item)
+
+    members = _public_members(heapq, frozenset())
+    members["heappush"] = heappush
+    return members
+
+
 FACADES: dict[str, Callable[[], dict[str, Any]]] = {
     "bisect": _bisect_module,
+    "heapq": _heapq_module,
     "collections": _collections_module,
     "itertools": _guarded_itertools,
     "operator": _guarded_operator,
