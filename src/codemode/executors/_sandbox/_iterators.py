@@ -10,7 +10,7 @@ import itertools
 import types
 import weakref
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..._program import FILENAME as PROGRAM_FILENAME
 from ._runtime import (
@@ -59,7 +59,13 @@ def depth_of(*values: Any) -> int:
 GROWTH = 10_000_000
 
 
-class ListIterator(itertools.islice):  # type: ignore[misc]
+if TYPE_CHECKING:
+    _Islice = itertools.islice[Any]
+else:
+    _Islice = itertools.islice  # (not subscriptable at run time)
+
+
+class ListIterator(_Islice):
     """`iter(a_list)` as model code gets it (see `bounded`): an `islice` of the list's own
     iterator, shown (and `type()`d, `_builtins`) as CPython's `list_iterator`."""
 
