@@ -421,6 +421,27 @@ FOREVER = {
     ),
 }
 
+# -- Guards elided for small constants ----------------------------------------------------------
+# Hits (one C call, past the deadline or the memory limit). The policy skipped the size guard of
+# `x * c` and `x ** c` for a small constant `c` (up to 10000 and 64), taking the growth to be
+# bounded: it is bounded relative to `x`, which may already be as large as the limits allow.
+# `s * 1000` of a million-character string made a gigabyte, `l * 300` of a million-item list
+# 2.4 GB, `x ** 64` of a million-bit integer held the interpreter 12 s. Rule
+# (`_policy._needs_guard`): only a constant of at most 2 (which at most doubles, as `x + x` does)
+# or a float skips the guard; `name * c` keeps its cost for numbers with an inline type test.
+ELIDED = {
+    "str-times-constant": "s = 'a' * 10**6\ns * 1000",
+    "constant-times-str": "s = 'a' * 10**6\n1000 * s",
+    "list-times-constant": "l = [0] * 10**6\nl * 300",
+    "expression-times-constant": "l = [0] * 10**6\n(l + []) * 300",
+    "augmented-times-constant": "l = [0] * 10**6\nl *= 300",
+    "attribute-times-constant": ("class A:\n    pass\na = A()\na.l = [0] * 10**6\na.l *= 300"),
+    "bytes-times-constant": "b = bytes(10**6)\nb * 1000",
+    "int-power-constant": "x = (1 << 1_000_000) - 1\nx ** 64",
+    "int-power-augmented": "x = (1 << 1_000_000) - 1\nx **= 64",
+    "int-power-of-an-expression": "x = (1 << 1_000_000) - 1\n(x + 1) ** 50",
+}
+
 # -- Misses: routes that held (novel spellings kept as guards) -----------------------------------
 MISSES = _programs(
     tool_error_attributes="""
@@ -615,7 +636,7 @@ ATTACKS = {
 
 def test_every_attack_is_a_program() -> None:
     """An attack that does not even compile would pass for the wrong reason."""
-    for name, code in {**ATTACKS, **RANGES, **GROWING, **FOREVER}.items():
+    for name, code in {**ATTACKS, **RANGES, **GROWING, **FOREVER, **ELIDED}.items():
         ast.parse(code, name)
 
 
@@ -717,6 +738,14 @@ async def test_c_loops_over_a_growing_list_end(
     assert after.value == 1, after.error
 
 
+@pytest.mark.parametrize("name", sorted(ELIDED))
+async def test_small_constants_do_not_skip_the_size_guard(run: Run, name: str) -> None:
+    result = await run(ELIDED[name], timeout=5)
+    assert result.error is not None, result
+    assert result.error.type == "memory", result.error
+    assert "refused before running" in result.error.message, result.error
+
+
 EVERYDAY: dict[str, tuple[str, Any]] = {
     "special-methods": (
         "class V:\n    def __init__(self, x):\n        self.x = x\n"
@@ -764,6 +793,27 @@ EVERYDAY: dict[str, tuple[str, Any]] = {
             [6],
             "[1]",
             [[1, 3], [2, 4]],
+        ],
+    ),
+    "arithmetic": (
+        "x = 7\ny = 1.5\ns = 'ab'\nl = [1]\nx *= 3\nl *= 3\nalias = l\nl *= 2\n"
+        "return [s * 3, 3 * s, x * 10, 10 * y, y * 1000, [i * 100 for i in range(3)],"
+        " (x + 1) * 5, l, alias is l, True * 5, 3 ** 3, 2.0 ** 10, 7 ** -1, x ** 2]",
+        [
+            "ababab",
+            "ababab",
+            210,
+            15.0,
+            1500.0,
+            [0, 100, 200],
+            110,
+            [1] * 6,
+            True,
+            5,
+            27,
+            1024.0,
+            1 / 7,
+            441,
         ],
     ),
     "translate": (

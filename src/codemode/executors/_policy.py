@@ -58,6 +58,7 @@ GENEXP = "_cm_genexp_"  # a generator expression, made knowing how deep its iter
 GENERATOR = "_cm_generator_"  # decorates generator functions, likewise
 TYPE = "_cm_type_"  # `type`, which model code cannot rebind under this name
 INT = "_cm_int_"  # `int`, likewise
+NUMBERS = "_cm_numbers_"  # `{int, float}`: `x * 3` is not a repeat when `x` is one
 BINOP_GUARDS = {
     "Mult": "_cm_mult_",
     "Pow": "_cm_pow_",
@@ -658,7 +659,21 @@ class Transformer:
     def _guard_binop(self, node: ast.BinOp) -> ast.AST:
         if _needs_guard(node.op, node.left, node.right):
             guard = BINOP_GUARDS[type(node.op).__name__]
-            return _call(guard, node, node.left, node.right)
+            guarded = _call(guard, node, node.left, node.right)
+            name = _repeated_name(node)
+            if name is None:
+                return guarded
+            # `x * 3`: the guard, unless `x` is a number, tested inline so that arithmetic
+            # stays cheap (a number times a small constant is linear in its size)
+            is_number = _at(
+                ast.Compare(
+                    _call(TYPE, node, _at(ast.Name(name, ast.Load()), node)),
+                    [ast.In()],
+                    [_at(ast.Name(NUMBERS, ast.Load()), node)],
+                ),
+                node,
+            )
+            return _at(ast.IfExp(is_number, node, guarded), node)  # type: ignore[no-any-return]
         if isinstance(node.op, ast.Mod) and isinstance(node.left, ast.Name):
             # `fmt % 5` formats when `fmt` is a string (`'%0999999999d'`): the guard, unless
             # the left operand is an int, tested inline so that `i % 2` stays cheap.
@@ -677,10 +692,13 @@ class Transformer:
     def visit_AugAssign(self, node: ast.AugAssign) -> Any:
         self.generic_visit(node)
         target = node.target
-        if isinstance(node.op, ast.Mod) and isinstance(target, ast.Name):
-            # `fmt %= 5`: as `fmt = fmt % 5`, with the same inline test as `visit_BinOp`
+        if isinstance(target, ast.Name) and (
+            isinstance(node.op, ast.Mod)
+            or (isinstance(node.op, ast.Mult) and _needs_guard(node.op, target, node.value))
+        ):
+            # `fmt %= 5`, `s *= 3`: as `fmt = fmt % 5`, with the same inline test as `visit_BinOp`
             load = _at(ast.Name(target.id, ast.Load()), target)
-            value = self._guard_binop(_at(ast.BinOp(load, ast.Mod(), node.value), node))
+            value = self._guard_binop(_at(ast.BinOp(load, node.op, node.value), node))
             assert isinstance(value, ast.expr)
             return _at(ast.Assign([target], value), node)
         if not _needs_guard(node.op, node.target, node.value):
@@ -740,6 +758,22 @@ def _small_number(node: ast.expr) -> bool:
     )
 
 
+def _tiny(node: ast.expr) -> bool:
+    return _small_number(node) and abs(_constant(node)) <= 2
+
+
+def _repeated_name(node: ast.BinOp) -> str | None:
+    """The name in `name * small_constant` (either way round), whose guard is skipped inline
+    when it holds a number."""
+    if not isinstance(node.op, ast.Mult):
+        return None
+    if isinstance(node.left, ast.Name) and _small_number(node.right):
+        return node.left.id
+    if isinstance(node.right, ast.Name) and _small_number(node.left):
+        return node.right.id
+    return None
+
+
 def _constant(node: ast.expr) -> Any:
     if isinstance(node, ast.UnaryOp) and isinstance(node.operand, ast.Constant):
         return node.operand.value
@@ -753,16 +787,23 @@ def _is_float(node: ast.expr) -> bool:
 
 def _needs_guard(op: ast.operator, left: ast.expr, right: ast.expr) -> bool:
     if isinstance(op, ast.Mult):
-        # A small number times anything grows it at most that many times; `x * x` cannot be
-        # a sequence repeat (sequence * sequence is a TypeError). A float never repeats.
-        if _small_number(left) or _small_number(right) or _is_float(left) or _is_float(right):
+        # Times 2 at most doubles anything (as `x + x` does); `x * x` cannot be a sequence
+        # repeat (sequence * sequence is a TypeError). A float never repeats. A larger constant
+        # multiplies a sequence's size: `s * 1000` of a million-character `s` made a gigabyte
+        # in one call (`_repeated_name` keeps `n * 1000` cheap when `n` is a number).
+        if _tiny(left) or _tiny(right) or _is_float(left) or _is_float(right):
             return False
         return not (
             isinstance(left, ast.Name) and isinstance(right, ast.Name) and left.id == right.id
         )
-    if isinstance(op, ast.Pow | ast.LShift):
-        # `x ** 2`, `1 << 8`: a small constant exponent or shift grows a number boundedly.
+    if isinstance(op, ast.LShift):
+        # `x << 8`: a small constant shift adds a few bits, in one pass over the number
         return not (_small_number(right) and abs(_constant(right)) <= 64)
+    if isinstance(op, ast.Pow):
+        # `x ** 2` at most doubles a number, as `x * x` does. A larger constant exponent
+        # multiplies its size, and the time of the last squaring grows faster than the size:
+        # `x ** 64` of a 1-million-bit `x` held the interpreter 12 s in one call.
+        return not (_small_number(right) and abs(_constant(right)) <= 2)
     if isinstance(op, ast.Mod):
         if isinstance(left, ast.Constant) and isinstance(left.value, str | bytes):
             text = left.value if isinstance(left.value, str) else left.value.decode("latin-1")

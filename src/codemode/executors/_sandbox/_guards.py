@@ -676,6 +676,7 @@ GUARDS: dict[str, Any] = {
     policy.BINOP_GUARDS["FloorDiv"]: floordiv_guard,
     policy.TYPE: type,
     policy.INT: int,
+    policy.NUMBERS: frozenset({int, float}),
     policy.WRITE: write_guard,
     policy.SETATTR: setattr_guard,
     policy.PRIVATE: private_guard,
