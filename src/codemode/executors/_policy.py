@@ -59,6 +59,8 @@ GENERATOR = "_cm_generator_"  # decorates generator functions, likewise
 TYPE = "_cm_type_"  # `type`, which model code cannot rebind under this name
 INT = "_cm_int_"  # `int`, likewise
 NUMBERS = "_cm_numbers_"  # `{int, float}`: `x * 3` is not a repeat when `x` is one
+HALF_LOW = "_cm_half_low_"  # the bounds of the ints whose square fits the integer limit
+HALF_HIGH = "_cm_half_high_"
 BINOP_GUARDS = {
     "Mult": "_cm_mult_",
     "Pow": "_cm_pow_",
@@ -674,6 +676,23 @@ class Transformer:
                 node,
             )
             return _at(ast.IfExp(is_number, node, guarded), node)  # type: ignore[no-any-return]
+        name = _squared_name(node)
+        if name is not None:
+            # `x * x` and `x ** 2` double an integer's size, and the time of one squaring grows
+            # faster than the size: unchecked, a chain of them passed the integer limit and
+            # each call took about three times the last, past any deadline. The guard, unless
+            # `x` is not an int or is below half the limit, tested inline (`i * i` stays cheap).
+            def load() -> ast.expr:
+                return _at(ast.Name(name, ast.Load()), node)  # type: ignore[no-any-return]
+
+            not_int = ast.Compare(_call(TYPE, node, load()), [ast.IsNot()], [_name(INT, node)])
+            small = ast.Compare(
+                _name(HALF_LOW, node), [ast.Lt(), ast.Lt()], [load(), _name(HALF_HIGH, node)]
+            )
+            test = _at(ast.BoolOp(ast.Or(), [_at(not_int, node), _at(small, node)]), node)
+            guard = BINOP_GUARDS[type(node.op).__name__]
+            guarded = _call(guard, node, node.left, node.right)
+            return _at(ast.IfExp(test, node, guarded), node)  # type: ignore[no-any-return]
         if isinstance(node.op, ast.Mod) and isinstance(node.left, ast.Name):
             # `fmt % 5` formats when `fmt` is a string (`'%0999999999d'`): the guard, unless
             # the left operand is an int, tested inline so that `i % 2` stays cheap.
@@ -758,6 +777,22 @@ def _small_number(node: ast.expr) -> bool:
     )
 
 
+def _name(name: str, ref: ast.AST) -> ast.Name:
+    return _at(ast.Name(name, ast.Load()), ref)  # type: ignore[no-any-return]
+
+
+def _squared_name(node: ast.BinOp) -> str | None:
+    """The name in `name * name` or `name ** 2` (unguarded, see `_needs_guard`)."""
+    left, right = node.left, node.right
+    if not isinstance(left, ast.Name):
+        return None
+    if isinstance(node.op, ast.Mult) and isinstance(right, ast.Name) and right.id == left.id:
+        return left.id
+    if isinstance(node.op, ast.Pow) and _tiny(right) and _constant(right) == 2:
+        return left.id
+    return None
+
+
 def _tiny(node: ast.expr) -> bool:
     return _small_number(node) and abs(_constant(node)) <= 2
 
@@ -800,10 +835,15 @@ def _needs_guard(op: ast.operator, left: ast.expr, right: ast.expr) -> bool:
         # `x << 8`: a small constant shift adds a few bits, in one pass over the number
         return not (_small_number(right) and abs(_constant(right)) <= 64)
     if isinstance(op, ast.Pow):
-        # `x ** 2` at most doubles a number, as `x * x` does. A larger constant exponent
-        # multiplies its size, and the time of the last squaring grows faster than the size:
-        # `x ** 64` of a 1-million-bit `x` held the interpreter 12 s in one call.
-        return not (_small_number(right) and abs(_constant(right)) <= 2)
+        # A constant exponent above 2 multiplies a number's size, and the time of the last
+        # squaring grows faster than the size: `x ** 64` of a 1-million-bit `x` held the
+        # interpreter 12 s in one call. `name ** 2` is tested inline (`_squared_name`), any
+        # other `e ** 2` guarded; `x ** 1`, `x ** 0.5`, `x ** -2` do not grow an integer.
+        if _small_number(right) and (abs(_constant(right)) < 2 or _constant(right) < 0):
+            return False
+        if _is_float(right):
+            return False
+        return not (_small_number(right) and _constant(right) == 2 and isinstance(left, ast.Name))
     if isinstance(op, ast.Mod):
         if isinstance(left, ast.Constant) and isinstance(left.value, str | bytes):
             text = left.value if isinstance(left.value, str) else left.value.decode("latin-1")

@@ -677,6 +677,8 @@ GUARDS: dict[str, Any] = {
     policy.TYPE: type,
     policy.INT: int,
     policy.NUMBERS: frozenset({int, float}),
+    policy.HALF_LOW: -(1 << (MAX_INT_BITS // 2)),
+    policy.HALF_HIGH: 1 << (MAX_INT_BITS // 2),
     policy.WRITE: write_guard,
     policy.SETATTR: setattr_guard,
     policy.PRIVATE: private_guard,
