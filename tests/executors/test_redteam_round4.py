@@ -421,7 +421,7 @@ FOREVER = {
     ),
 }
 
-# -- Guards elided for small constants ----------------------------------------------------------
+# -- Guards elided for small constants, and integer work past the limit -------------------------
 # Hits (one C call, past the deadline or the memory limit). The policy skipped the size guard of
 # `x * c` and `x ** c` for a small constant `c` (up to 10000 and 64), taking the growth to be
 # bounded: it is bounded relative to `x`, which may already be as large as the limits allow.
@@ -429,6 +429,10 @@ FOREVER = {
 # 2.4 GB, `x ** 64` of a million-bit integer held the interpreter 12 s. Rule
 # (`_policy._needs_guard`): only a constant of at most 2 (which at most doubles, as `x + x` does)
 # or a float skips the guard; `name * c` keeps its cost for numbers with an inline type test.
+# Integers past the limit come from constructors too (`int.from_bytes`, `int(s, 16)`): squaring
+# one (`x * x`, `x ** 2`, unguarded since they only double) held the interpreter for minutes, and
+# so did `round(x, -10**6)`. Rules: `x * x` and `x ** 2` are guarded unless `x` is below half the
+# limit (tested inline); `round` sizes its division (`_builtins.round_builtin`).
 ELIDED = {
     "str-times-constant": "s = 'a' * 10**6\ns * 1000",
     "constant-times-str": "s = 'a' * 10**6\n1000 * s",
@@ -440,6 +444,24 @@ ELIDED = {
     "int-power-constant": "x = (1 << 1_000_000) - 1\nx ** 64",
     "int-power-augmented": "x = (1 << 1_000_000) - 1\nx **= 64",
     "int-power-of-an-expression": "x = (1 << 1_000_000) - 1\n(x + 1) ** 50",
+    # `x * x` and `x ** 2` (unguarded: they only double) of an integer made past the limit by a
+    # constructor, or a chain of them: one call of a minute and more
+    "square-of-a-constructed-int": "x = int.from_bytes(b'\\xff' * 10**7, 'big')\nx * x",
+    "square-by-power": "x = int('f' * 10**7, 16)\nx ** 2",
+    "square-of-an-expression": "x = int('f' * 10**7, 16)\n(x + 1) ** 2",
+    "square-chain": "x = (1 << 4_000_000) - 1\nfor _ in range(5):\n    x = x * x",
+    # `round` to negative digits divides by `10 ** -ndigits` (a minute for a 16-million-bit int)
+    "round-to-negative-digits": (
+        "x = int.from_bytes(b'\\xff' * 2 * 10**6, 'big')\nround(x, -1_000_000)"
+    ),
+    "round-to-negative-digits-by-keyword": (
+        "x = int.from_bytes(b'\\xff' * 2 * 10**6, 'big')\nround(x, ndigits=-1_000_000)"
+    ),
+    "round-power-of-ten": "round(5, -10**8)",
+    "round-fraction": "import fractions\nround(fractions.Fraction(1, 3), 10**8)",
+    "round-through-map": (
+        "x = int.from_bytes(b'\\xff' * 2 * 10**6, 'big')\nlist(map(round, [x], [-1_000_000]))"
+    ),
 }
 
 # -- Misses: routes that held (novel spellings kept as guards) -----------------------------------
@@ -798,7 +820,8 @@ EVERYDAY: dict[str, tuple[str, Any]] = {
     "arithmetic": (
         "x = 7\ny = 1.5\ns = 'ab'\nl = [1]\nx *= 3\nl *= 3\nalias = l\nl *= 2\n"
         "return [s * 3, 3 * s, x * 10, 10 * y, y * 1000, [i * 100 for i in range(3)],"
-        " (x + 1) * 5, l, alias is l, True * 5, 3 ** 3, 2.0 ** 10, 7 ** -1, x ** 2]",
+        " (x + 1) * 5, l, alias is l, True * 5, 3 ** 3, 2.0 ** 10, 7 ** -1, x ** 2,"
+        " round(1234567, -3), round(12345, ndigits=-2), round(2.5), (x - 1) ** 2, y * y]",
         [
             "ababab",
             "ababab",
@@ -814,6 +837,11 @@ EVERYDAY: dict[str, tuple[str, Any]] = {
             1024.0,
             1 / 7,
             441,
+            1235000,
+            12300,
+            2,
+            400,
+            2.25,
         ],
     ),
     "translate": (

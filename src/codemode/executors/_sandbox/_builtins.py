@@ -4,6 +4,7 @@ or build huge objects replaced (`getattr`, `range`, `iter`, `sum`, `bytes`, ...)
 from __future__ import annotations
 
 import builtins
+import fractions
 import itertools
 import sys
 import unicodedata
@@ -44,6 +45,7 @@ from ._runtime import (
     BIG_RANGE,
     CHUNK,
     CURRENT,
+    MAX_INT_BITS,
     MAX_ITEMS,
     MAX_MEMORY_GROWTH,
     AttributeRefused,
@@ -212,6 +214,37 @@ def format_call(*args: Any, **kwargs: Any) -> str:
     if kwargs or not 1 <= len(args) <= 2:
         return format(*args, **kwargs)
     return format_builtin(*args)
+
+
+def round_builtin(*args: Any, **kwargs: Any) -> Any:
+    """`round`: an int rounded to a negative number of digits is divided by `10 ** -ndigits`,
+    a long division quadratic in the sizes (`round(x, -10**6)` of a 16-million-bit `x` held the
+    interpreter a minute in one call): sized as `//` is (`check_division`)."""
+    if len(args) == 2 and not kwargs:
+        number, ndigits = args
+    elif len(args) == 1 and kwargs.keys() == {"ndigits"}:
+        number, ndigits = args[0], kwargs["ndigits"]
+    else:
+        return round(*args, **kwargs)  # one argument, or CPython's own TypeError
+    if isinstance(number, int) and isinstance(ndigits, int) and ndigits < 0:
+        # CPython computes `10 ** -ndigits` first (itself slow past the integer limit), then
+        # divides by it: both sized from the digit count, without computing anything
+        bits = int(-ndigits * _BITS_PER_DIGIT) + 1
+        if bits > MAX_INT_BITS:
+            raise _refuse(f"round() to {ndigits} digits")
+        digits_a, digits_b = number.bit_length() // 30 + 1, bits // 30 + 1
+        if digits_a > 1000 and digits_b > 1000 and digits_a * digits_b > MAX_DIGIT_OPS:
+            raise _refuse(f"round() of a {number.bit_length()}-bit integer to {ndigits} digits")
+    elif (
+        isinstance(ndigits, int)
+        and isinstance(number, fractions.Fraction)
+        and abs(ndigits) * _BITS_PER_DIGIT > MAX_INT_BITS
+    ):
+        raise _refuse(f"round() to {ndigits} digits")  # `Fraction` computes `10 ** ndigits`
+    return round(number, ndigits)
+
+
+_BITS_PER_DIGIT = 3.3219280948873626  # log2(10)
 
 
 def divmod_builtin(x: Any, y: Any, /) -> Any:
@@ -507,6 +540,7 @@ def base_builtins() -> dict[str, Any]:
                 ("iter", iter_builtin),
                 ("format", format_call),
                 ("divmod", divmod_builtin),
+                ("round", round_builtin),
                 ("sorted", sorted_call),
             )
         },
