@@ -464,6 +464,36 @@ ELIDED = {
     ),
 }
 
+# -- Futures left behind -------------------------------------------------------------------------
+# Hit (in-process: the program's message and traceback on the host's stderr). `asyncio.shield`'s
+# outer future was not the run's: one whose inner task failed, never awaited, was logged when
+# collected ("Future exception was never retrieved"), program text in the host's logs. Rule
+# (`facade_async`): every future a facade makes for the run is adopted by it (`Execution.adopt`),
+# retrieved or cancelled when the run ends.
+_FAILS = """
+    import asyncio
+    async def f():
+        raise ValueError("left behind")
+    """
+LEFT_BEHIND = _programs(
+    shield_of_a_failing_coroutine=_FAILS
+    + "s = asyncio.shield(f())\n    await asyncio.sleep(0.01)\n    return 'safe'",
+    shield_of_a_failing_task=_FAILS
+    + "s = asyncio.shield(asyncio.create_task(f()))\n    await asyncio.sleep(0.01)\n"
+    "    return 'safe'",
+    shield_of_a_shield=_FAILS
+    + "s = asyncio.shield(asyncio.shield(f()))\n    await asyncio.sleep(0.01)\n    return 'safe'",
+    shield_of_a_gather=_FAILS
+    + "s = asyncio.shield(asyncio.gather(f(), f()))\n    await asyncio.sleep(0.01)\n"
+    "    return 'safe'",
+    shield_in_a_task=_FAILS
+    + "async def g():\n        asyncio.shield(f())\n        await asyncio.sleep(0.01)\n"
+    "    await asyncio.create_task(g())\n    return 'safe'",
+    ensure_future_of_a_shield=_FAILS
+    + "s = asyncio.ensure_future(asyncio.shield(f()))\n    await asyncio.sleep(0.01)\n"
+    "    return 'safe'",
+)
+
 # -- Misses: routes that held (novel spellings kept as guards) -----------------------------------
 MISSES = _programs(
     tool_error_attributes="""
@@ -649,6 +679,7 @@ MISSES = _programs(
 
 ATTACKS = {
     **{f"callbacks/{name}": code for name, code in CALLBACKS.items()},
+    **{f"left-behind/{name}": code for name, code in LEFT_BEHIND.items()},
     **{f"specials/{name}": code for name, code in SPECIALS.items()},
     **{f"lengths/{name}": code for name, code in LENGTHS.items()},
     **{f"translate/{name}": code for name, code in TRANSLATE.items()},
@@ -669,7 +700,11 @@ def host_secret(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.parametrize("name", sorted(ATTACKS))
 async def test_attack_reaches_nothing(
-    run: Run, name: str, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+    run: Run,
+    name: str,
+    tmp_path: Path,
+    capfd: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     canary = tmp_path / "canary"
     _fresh_caches()
@@ -693,8 +728,12 @@ async def test_attack_reaches_nothing(
     assert after.ok and after.value == 42, after.error
     noise = [str(w.message) for w in caught if "never awaited" in str(w.message)]
     assert not noise, f"{name} left the host a warning: {noise}"
+    # asyncio logs what a run left behind ("Future exception was never retrieved") through
+    # `logging`, which writes it to the host's stderr (pytest captures it here)
+    logged = [r.getMessage() for r in caplog.records if r.name.startswith("asyncio")]
+    assert not logged, f"{name} left the host a log: {logged}"
     err = capfd.readouterr().err
-    for text in ("never awaited", "Traceback", "Exception ignored", "Task exception", "after"):
+    for text in ("never awaited", "Traceback", "Exception ignored", "exception", "after"):
         assert text not in err, f"{name} wrote to the host's stderr: {err[-500:]}"
 
 
