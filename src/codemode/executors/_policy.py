@@ -46,6 +46,7 @@ GUARD_PREFIX = "_cm_"
 MARK_PREFIX = "_abc" + GUARD_PREFIX
 TICK = "_cm_tick_"
 WRITE = "_cm_write_"
+SETATTR = "_cm_setattr_"  # `obj.__x__ = value`: the value is checked too
 PRIVATE = "_cm_private_"
 ATTR = "_cm_attr_"
 FORMAT = "_cm_format_"
@@ -57,6 +58,9 @@ GENEXP = "_cm_genexp_"  # a generator expression, made knowing how deep its iter
 GENERATOR = "_cm_generator_"  # decorates generator functions, likewise
 TYPE = "_cm_type_"  # `type`, which model code cannot rebind under this name
 INT = "_cm_int_"  # `int`, likewise
+NUMBERS = "_cm_numbers_"  # `{int, float}`: `x * 3` is not a repeat when `x` is one
+HALF_LOW = "_cm_half_low_"  # the bounds of the ints whose square fits the integer limit
+HALF_HIGH = "_cm_half_high_"
 BINOP_GUARDS = {
     "Mult": "_cm_mult_",
     "Pow": "_cm_pow_",
@@ -221,8 +225,14 @@ GUARDED_METHODS = frozenset(
         "samples",
         "send",
         "throw",
+        "__iter__",
     }
 )
+
+# Methods that grow a list in place: read as a value rather than called at once (`map(l.append,
+# l)`, `json.dumps(l, default=l.append)`), they are read through the attribute guard, which
+# hands out a Python function for them (see `_guards.attr_guard`).
+GROWING_METHODS = frozenset({"append", "extend", "insert", "__setitem__"})
 
 SMALL_CONSTANT = 10_000
 
@@ -471,14 +481,34 @@ class Transformer:
                     return _call(PRIVATE, node, node.value, _const(attr, node))
                 if attr not in ALLOWED_DUNDERS:  # the program's own dunders only
                     return _call(DUNDER, node, node.value, _const(attr, node))
-            if attr in GUARDED_METHODS:
+            if attr in GUARDED_METHODS or (
+                attr in GROWING_METHODS and not getattr(node, "_cm_called", False)
+            ):
                 return _call(ATTR, node, node.value, _const(attr, node))
             return node
         # Store or Del: only objects the program made may change.
         node.value = _call(WRITE, node, node.value, _const(attr, node))
         return node
 
+    def visit_Assign(self, node: ast.Assign) -> Any:
+        target = node.targets[0]
+        if (
+            len(node.targets) == 1
+            and isinstance(target, ast.Attribute)
+            and is_dunder(target.attr)
+            and check_attribute(target.attr) is None
+        ):
+            # `C.__next__ = f`: a class's special methods are judged by what they are set to
+            self.tool_uses.see(target)
+            obj, value = self.visit(target.value), self.visit(node.value)
+            call = _call(SETATTR, node, obj, _const(target.attr, target), value)
+            return _at(ast.Expr(call), node)
+        self.generic_visit(node)
+        return node
+
     def visit_Call(self, node: ast.Call) -> ast.AST:
+        if type(node.func) is ast.Attribute and node.func.attr in GROWING_METHODS:
+            node.func._cm_called = True  # type: ignore[attr-defined]  # `l.append(x)`: plain
         self.tool_uses.see(node)
         self.generic_visit(node)
         return node
@@ -631,7 +661,38 @@ class Transformer:
     def _guard_binop(self, node: ast.BinOp) -> ast.AST:
         if _needs_guard(node.op, node.left, node.right):
             guard = BINOP_GUARDS[type(node.op).__name__]
-            return _call(guard, node, node.left, node.right)
+            guarded = _call(guard, node, node.left, node.right)
+            name = _repeated_name(node)
+            if name is None:
+                return guarded
+            # `x * 3`: the guard, unless `x` is a number, tested inline so that arithmetic
+            # stays cheap (a number times a small constant is linear in its size)
+            is_number = _at(
+                ast.Compare(
+                    _call(TYPE, node, _at(ast.Name(name, ast.Load()), node)),
+                    [ast.In()],
+                    [_at(ast.Name(NUMBERS, ast.Load()), node)],
+                ),
+                node,
+            )
+            return _at(ast.IfExp(is_number, node, guarded), node)  # type: ignore[no-any-return]
+        name = _squared_name(node)
+        if name is not None:
+            # `x * x` and `x ** 2` double an integer's size, and the time of one squaring grows
+            # faster than the size: unchecked, a chain of them passed the integer limit and
+            # each call took about three times the last, past any deadline. The guard, unless
+            # `x` is not an int or is below half the limit, tested inline (`i * i` stays cheap).
+            def load() -> ast.expr:
+                return _at(ast.Name(name, ast.Load()), node)  # type: ignore[no-any-return]
+
+            not_int = ast.Compare(_call(TYPE, node, load()), [ast.IsNot()], [_name(INT, node)])
+            small = ast.Compare(
+                _name(HALF_LOW, node), [ast.Lt(), ast.Lt()], [load(), _name(HALF_HIGH, node)]
+            )
+            test = _at(ast.BoolOp(ast.Or(), [_at(not_int, node), _at(small, node)]), node)
+            guard = BINOP_GUARDS[type(node.op).__name__]
+            guarded = _call(guard, node, node.left, node.right)
+            return _at(ast.IfExp(test, node, guarded), node)  # type: ignore[no-any-return]
         if isinstance(node.op, ast.Mod) and isinstance(node.left, ast.Name):
             # `fmt % 5` formats when `fmt` is a string (`'%0999999999d'`): the guard, unless
             # the left operand is an int, tested inline so that `i % 2` stays cheap.
@@ -650,10 +711,13 @@ class Transformer:
     def visit_AugAssign(self, node: ast.AugAssign) -> Any:
         self.generic_visit(node)
         target = node.target
-        if isinstance(node.op, ast.Mod) and isinstance(target, ast.Name):
-            # `fmt %= 5`: as `fmt = fmt % 5`, with the same inline test as `visit_BinOp`
+        if isinstance(target, ast.Name) and (
+            isinstance(node.op, ast.Mod)
+            or (isinstance(node.op, ast.Mult) and _needs_guard(node.op, target, node.value))
+        ):
+            # `fmt %= 5`, `s *= 3`: as `fmt = fmt % 5`, with the same inline test as `visit_BinOp`
             load = _at(ast.Name(target.id, ast.Load()), target)
-            value = self._guard_binop(_at(ast.BinOp(load, ast.Mod(), node.value), node))
+            value = self._guard_binop(_at(ast.BinOp(load, node.op, node.value), node))
             assert isinstance(value, ast.expr)
             return _at(ast.Assign([target], value), node)
         if not _needs_guard(node.op, node.target, node.value):
@@ -713,6 +777,38 @@ def _small_number(node: ast.expr) -> bool:
     )
 
 
+def _name(name: str, ref: ast.AST) -> ast.Name:
+    return _at(ast.Name(name, ast.Load()), ref)  # type: ignore[no-any-return]
+
+
+def _squared_name(node: ast.BinOp) -> str | None:
+    """The name in `name * name` or `name ** 2` (unguarded, see `_needs_guard`)."""
+    left, right = node.left, node.right
+    if not isinstance(left, ast.Name):
+        return None
+    if isinstance(node.op, ast.Mult) and isinstance(right, ast.Name) and right.id == left.id:
+        return left.id
+    if isinstance(node.op, ast.Pow) and _tiny(right) and _constant(right) == 2:
+        return left.id
+    return None
+
+
+def _tiny(node: ast.expr) -> bool:
+    return _small_number(node) and abs(_constant(node)) <= 2
+
+
+def _repeated_name(node: ast.BinOp) -> str | None:
+    """The name in `name * small_constant` (either way round), whose guard is skipped inline
+    when it holds a number."""
+    if not isinstance(node.op, ast.Mult):
+        return None
+    if isinstance(node.left, ast.Name) and _small_number(node.right):
+        return node.left.id
+    if isinstance(node.right, ast.Name) and _small_number(node.left):
+        return node.right.id
+    return None
+
+
 def _constant(node: ast.expr) -> Any:
     if isinstance(node, ast.UnaryOp) and isinstance(node.operand, ast.Constant):
         return node.operand.value
@@ -726,16 +822,28 @@ def _is_float(node: ast.expr) -> bool:
 
 def _needs_guard(op: ast.operator, left: ast.expr, right: ast.expr) -> bool:
     if isinstance(op, ast.Mult):
-        # A small number times anything grows it at most that many times; `x * x` cannot be
-        # a sequence repeat (sequence * sequence is a TypeError). A float never repeats.
-        if _small_number(left) or _small_number(right) or _is_float(left) or _is_float(right):
+        # Times 2 at most doubles anything (as `x + x` does); `x * x` cannot be a sequence
+        # repeat (sequence * sequence is a TypeError). A float never repeats. A larger constant
+        # multiplies a sequence's size: `s * 1000` of a million-character `s` made a gigabyte
+        # in one call (`_repeated_name` keeps `n * 1000` cheap when `n` is a number).
+        if _tiny(left) or _tiny(right) or _is_float(left) or _is_float(right):
             return False
         return not (
             isinstance(left, ast.Name) and isinstance(right, ast.Name) and left.id == right.id
         )
-    if isinstance(op, ast.Pow | ast.LShift):
-        # `x ** 2`, `1 << 8`: a small constant exponent or shift grows a number boundedly.
+    if isinstance(op, ast.LShift):
+        # `x << 8`: a small constant shift adds a few bits, in one pass over the number
         return not (_small_number(right) and abs(_constant(right)) <= 64)
+    if isinstance(op, ast.Pow):
+        # A constant exponent above 2 multiplies a number's size, and the time of the last
+        # squaring grows faster than the size: `x ** 64` of a 1-million-bit `x` held the
+        # interpreter 12 s in one call. `name ** 2` is tested inline (`_squared_name`), any
+        # other `e ** 2` guarded; `x ** 1`, `x ** 0.5`, `x ** -2` do not grow an integer.
+        if _small_number(right) and (abs(_constant(right)) < 2 or _constant(right) < 0):
+            return False
+        if _is_float(right):
+            return False
+        return not (_small_number(right) and _constant(right) == 2 and isinstance(left, ast.Name))
     if isinstance(op, ast.Mod):
         if isinstance(left, ast.Constant) and isinstance(left.value, str | bytes):
             text = left.value if isinstance(left.value, str) else left.value.decode("latin-1")

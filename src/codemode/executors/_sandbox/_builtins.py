@@ -4,7 +4,9 @@ or build huge objects replaced (`getattr`, `range`, `iter`, `sum`, `bytes`, ...)
 from __future__ import annotations
 
 import builtins
+import fractions
 import itertools
+import sys
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -28,6 +30,7 @@ from ._guards import (
     sorted_call,
 )
 from ._iterators import BUILTINS as ITERATOR_BUILTINS
+from ._iterators import ListIterator, bounded
 from ._owner import (
     ProgramSuper,
     build_class,
@@ -35,12 +38,14 @@ from ._owner import (
     new_guard,
     own_dunder_guard,
     private_guard,
+    setattr_guard,
     write_guard,
 )
 from ._runtime import (
     BIG_RANGE,
     CHUNK,
     CURRENT,
+    MAX_INT_BITS,
     MAX_ITEMS,
     MAX_MEMORY_GROWTH,
     AllocationRefused,
@@ -124,8 +129,8 @@ def _getattr(obj: Any, name: str, default: Any = _MISSING) -> Any:
                 return private_guard(obj, name)
             if name not in policy.ALLOWED_DUNDERS:
                 return own_dunder_guard(obj, name)
-        if name in policy.GUARDED_METHODS:
-            return attr_guard(obj, name)
+        if name in policy.GUARDED_METHODS or name in policy.GROWING_METHODS:
+            return attr_guard(obj, name)  # (a growing method read by name is read as a value)
         return getattr(obj, name)
     except AttributeError:
         if default is _MISSING:
@@ -148,8 +153,7 @@ def setattr_builtin(*args: Any, **kwargs: Any) -> None:
         setattr(*args, **kwargs)
         return
     obj, name, value = args
-    name = _check_getattr_name(name)
-    setattr(write_guard(obj, name), name, value)
+    setattr_guard(obj, _check_getattr_name(name), value)
 
 
 def delattr_builtin(*args: Any, **kwargs: Any) -> None:
@@ -213,6 +217,37 @@ def format_call(*args: Any, **kwargs: Any) -> str:
     return format_builtin(*args)
 
 
+def round_builtin(*args: Any, **kwargs: Any) -> Any:
+    """`round`: an int rounded to a negative number of digits is divided by `10 ** -ndigits`,
+    a long division quadratic in the sizes (`round(x, -10**6)` of a 16-million-bit `x` held the
+    interpreter a minute in one call): sized as `//` is (`check_division`)."""
+    if len(args) == 2 and not kwargs:
+        number, ndigits = args
+    elif len(args) == 1 and kwargs.keys() == {"ndigits"}:
+        number, ndigits = args[0], kwargs["ndigits"]
+    else:
+        return round(*args, **kwargs)  # one argument, or CPython's own TypeError
+    if isinstance(number, int) and isinstance(ndigits, int) and ndigits < 0:
+        # CPython computes `10 ** -ndigits` first (itself slow past the integer limit), then
+        # divides by it: both sized from the digit count, without computing anything
+        bits = int(-ndigits * _BITS_PER_DIGIT) + 1
+        if bits > MAX_INT_BITS:
+            raise _refuse(f"round() to {ndigits} digits")
+        digits_a, digits_b = number.bit_length() // 30 + 1, bits // 30 + 1
+        if digits_a > 1000 and digits_b > 1000 and digits_a * digits_b > MAX_DIGIT_OPS:
+            raise _refuse(f"round() of a {number.bit_length()}-bit integer to {ndigits} digits")
+    elif (
+        isinstance(ndigits, int)
+        and isinstance(number, fractions.Fraction)
+        and abs(ndigits) * _BITS_PER_DIGIT > MAX_INT_BITS
+    ):
+        raise _refuse(f"round() to {ndigits} digits")  # `Fraction` computes `10 ** ndigits`
+    return round(number, ndigits)
+
+
+_BITS_PER_DIGIT = 3.3219280948873626  # log2(10)
+
+
 def divmod_builtin(x: Any, y: Any, /) -> Any:
     check_division(x, y)
     return divmod(x, y)
@@ -233,14 +268,17 @@ class BigRange:
     """A range too long to iterate unchecked: it iterates in chunks, checking the deadline
     between chunks, at C speed inside each."""
 
-    __slots__ = ("_execution", "_range")
+    __slots__ = ("_execution", "_fresh", "_range")
 
     def __init__(self, r: range, execution: Execution | None) -> None:
         self._range = r
         self._execution = execution
+        self._fresh: tuple[tuple[int, int], Any] | None = None
 
     def __iter__(self) -> Iterator[int]:
-        return itertools.chain.from_iterable(self._chunks(self._range))
+        chunks = self._chunks(self._range)
+        self._fresh = (_calling_instruction(), chunks)  # see `__len__`
+        return itertools.chain.from_iterable(chunks)
 
     def __reversed__(self) -> Iterator[int]:
         return itertools.chain.from_iterable(self._chunks(self._range[::-1]))
@@ -260,7 +298,27 @@ class BigRange:
             yield r[start : start + CHUNK]
 
     def __len__(self) -> int:
+        # C allocates by a length hint: `tuple(range(10**9))` (`f(*range(...))`, a tuple
+        # subclass's constructor, `itertools.product`) cleared a slot for each item, 8 GB in
+        # one call, before taking any. C asks for the hint right after it started iterating,
+        # in the same instruction of the program (`PySequence_Tuple`, `list.extend`): asked
+        # then, with that iteration not begun, the answer is 0 (C then grows what it builds as
+        # items come, in checked chunks). Asked any other way, `len()` is the range's own.
+        fresh = self._fresh
+        if fresh is not None:
+            self._fresh = None
+            where, chunks = fresh
+            if (
+                chunks.gi_frame is not None
+                and not chunks.gi_running
+                and not chunks.gi_suspended
+                and where == _calling_instruction()
+            ):
+                return 0
         return len(self._range)
+
+    def __bool__(self) -> bool:
+        return bool(self._range)
 
     def __getitem__(self, index: Any) -> Any:
         item = self._range[index]
@@ -307,6 +365,18 @@ class BigRange:
         return self._range.count(value)
 
 
+def _calling_instruction() -> tuple[int, int]:
+    """Where the Python code that (through C) called the caller is: its frame and instruction."""
+    frame = sys._getframe(2)
+    return id(frame), frame.f_lasti
+
+
+def real_range(value: Any) -> Any:
+    """A `BigRange` as the `range` it stands for (anything else as it is), for standard library
+    functions that only index it: they take its length in Python, where nothing allocates."""
+    return value._range if type(value) is BigRange else value
+
+
 def _range_size(r: range) -> int:
     if r.step > 0:
         return max(0, (r.stop - r.start + r.step - 1) // r.step)
@@ -315,7 +385,7 @@ def _range_size(r: range) -> int:
 
 def iter_builtin(*args: Any, **kwargs: Any) -> Iterator[Any]:
     if len(args) == 1 and not kwargs:
-        return iter(args[0])
+        return iter(bounded(args[0]))  # a list's, as C may read it (`_iterators.bounded`)
     if len(args) == 2 and not kwargs and callable(args[0]):
         return callable_iterator(args[0], args[1])
     return iter(*args, **kwargs)
@@ -374,6 +444,8 @@ install_stand_ins(
     {bytes: _sized(bytes), bytearray: _sized(bytearray), range: range_builtin, type: type_builtin},
     {BigRange: range},
 )
+# `iter(a_list)` is a `ListIterator` (`_iterators.bounded`): a list iterator to model code
+install_stand_ins({type(iter([])): None}, {ListIterator: type(iter([]))})  # type: ignore[dict-item]
 
 
 def _unavailable(name: str, hint: str) -> Callable[..., Any]:
@@ -469,6 +541,7 @@ def base_builtins() -> dict[str, Any]:
                 ("iter", iter_builtin),
                 ("format", format_call),
                 ("divmod", divmod_builtin),
+                ("round", round_builtin),
                 ("sorted", sorted_call),
             )
         },

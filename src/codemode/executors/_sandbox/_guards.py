@@ -19,7 +19,7 @@ from typing import Any
 
 from .. import _policy as policy
 from .._policy import check_attribute, format_spec_width, percent_width
-from ._iterators import checked, generator_function, genexp
+from ._iterators import bounded_sequence, checked, generator_function, genexp
 from ._owner import (
     class_dict,
     class_mro,
@@ -29,6 +29,7 @@ from ._owner import (
     own_dunder_guard,
     owned,
     private_guard,
+    setattr_guard,
     super_mro,
     write_guard,
 )
@@ -39,6 +40,7 @@ from ._runtime import (
     AttributeRefused,
     PolicyError,
     _refuse,
+    check_deadline,
     counted,
 )
 
@@ -361,17 +363,28 @@ def _to_bytes(number: int, length: int = 1, *args: Any, **kwargs: Any) -> bytes:
 
 
 def _translate(text: Any, table: Any, *args: Any) -> Any:
-    if isinstance(text, str) and isinstance(table, dict):
-        # each character mapped to a longer string grows the result by its occurrences
-        size = len(text)
-        for key, value in table.items():
-            if isinstance(value, str) and len(value) > 1:
-                char = chr(key) if isinstance(key, int) else key
-                if isinstance(char, str):
-                    size += text.count(char) * (len(value) - 1)
-        if size > MAX_ITEMS:
-            raise _refuse(f"translate would make {size} characters (limit {MAX_ITEMS})")
-    return text.translate(table, *args)
+    if not isinstance(text, str) or args:
+        return text.translate(table, *args)  # bytes (a 256-byte table), or CPython's TypeError
+    # C looks each character up in the table as it goes, and a table that is not a plain dict
+    # answers by its own code (a `defaultdict`'s factory, a `ChainMap`, a dict subclass whose
+    # `__getitem__` is `{97: 'b' * 10**4}.get`): what the check saw would not be what C gets.
+    # So C gets a plain dict, built here with one lookup per distinct character and sized
+    # before the call: each character mapped to a longer string grows the result by its
+    # occurrences.
+    text = str.__str__(text)  # an exact copy: a subclass's `count` or `__iter__` could lie
+    plain: dict[int, Any] = {}
+    size = len(text)
+    for char in set(text):
+        try:
+            value = table[ord(char)]
+        except LookupError:
+            continue
+        plain[ord(char)] = value
+        if isinstance(value, str) and str.__len__(value) > 1:
+            size += text.count(char) * (str.__len__(value) - 1)
+    if size > MAX_ITEMS:
+        raise _refuse(f"translate would make {size} characters (limit {MAX_ITEMS})")
+    return str.translate(text, plain)
 
 
 # Codecs written in Python whose time grows with the square of the input: punycode (idna hands
@@ -495,6 +508,8 @@ def attr_guard(obj: Any, name: str) -> Any:
         return _to_bytes
     elif name == "register":
         return _register_guard(getattr(obj, name))
+    elif name in policy.GROWING_METHODS or name == "__iter__":
+        return _list_method(obj, target, name)
     elif name == "sort" and _is_or_of(target, list):
         return _sort_method(target, getattr(obj, name))
     elif name == "strftime" and _is_or_of(target, *_TIME_VALUES):
@@ -524,6 +539,36 @@ def attr_guard(obj: Any, name: str) -> Any:
             return lambda shake, length: digest(shake, _checked_width(length, name))
         return lambda length: digest(_checked_width(length, name))
     return getattr(obj, name)
+
+
+def _list_method(obj: Any, target: Any, name: str) -> Any:
+    """`l.append` (or `extend`, `insert`, `__setitem__`) read as a value, and `l.__iter__`, when
+    they are `list`'s or `bytearray`'s own. A C loop that calls a growing method as it reads the
+    same list (`json.dumps(l, default=l.append)` reads by index, up to a length it re-reads each
+    step) never ends, with no bytecode the deadline or the watchdog could stop: handed out as a
+    Python function, each call checks the deadline and can be interrupted. `__iter__` hands out
+    the iterator `iter()` does (`_iterators.bounded`)."""
+    method = getattr(obj, name)
+    if not _is_or_of(target, list, bytearray):
+        return method
+    if is_super(obj):
+        mro = super_mro(obj)
+    else:
+        mro = class_mro(target if isinstance(target, type) else type(target))
+    klass = next((k for k in mro if name in class_dict(k)), None)
+    if klass is not list and klass is not bytearray:
+        return method  # the program's own
+    if name == "__iter__":
+        if isinstance(target, type):
+            return lambda seq, /: bounded_sequence(seq)
+        return lambda: bounded_sequence(target)
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        check_deadline()
+        return method(*args, **kwargs)
+
+    call.__name__ = call.__qualname__ = name
+    return call
 
 
 def _seed(seed: Any) -> Any:
@@ -631,7 +676,11 @@ GUARDS: dict[str, Any] = {
     policy.BINOP_GUARDS["FloorDiv"]: floordiv_guard,
     policy.TYPE: type,
     policy.INT: int,
+    policy.NUMBERS: frozenset({int, float}),
+    policy.HALF_LOW: -(1 << (MAX_INT_BITS // 2)),
+    policy.HALF_HIGH: 1 << (MAX_INT_BITS // 2),
     policy.WRITE: write_guard,
+    policy.SETATTR: setattr_guard,
     policy.PRIVATE: private_guard,
     policy.ATTR: attr_guard,
     policy.FORMAT: format_guard,

@@ -10,7 +10,7 @@ import itertools
 import types
 import weakref
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..._program import FILENAME as PROGRAM_FILENAME
 from ._runtime import (
@@ -54,10 +54,79 @@ def depth_of(*values: Any) -> int:
     return depth
 
 
+# Items an iterator over a list handed to C may read past the length the list had when the
+# iterator was made.
+GROWTH = 10_000_000
+
+
+if TYPE_CHECKING:
+    _Islice = itertools.islice[Any]
+else:
+    _Islice = itertools.islice  # (not subscriptable at run time)
+
+
+class ListIterator(_Islice):
+    """`iter(a_list)` as model code gets it (see `bounded`): an `islice` of the list's own
+    iterator, shown (and `type()`d, `_builtins`) as CPython's `list_iterator`."""
+
+    __slots__ = ()
+
+
+ListIterator.__name__ = ListIterator.__qualname__ = "list_iterator"
+ListIterator.__module__ = "builtins"
+
+
+def bounded(value: Any) -> Any:
+    """`value`, or an iterator over it when it is a list: one that reads the list live, as
+    CPython's does (appends included), but stops `GROWTH` items past the length it had.
+    CPython's own iterator re-reads the length at every step, and a C call that grows the list
+    as it reads it never ends: `l.extend(iter(l))`, `l += map(f, l)`, `any(map(l.append, l))`
+    ran in C, with no bytecode the deadline or the watchdog could stop, until memory ran out.
+    (A bytearray's `extend` takes what it adds into a new buffer first.)"""
+    if type(value) is list:
+        return ListIterator(value, len(value) + GROWTH)
+    return value
+
+
+def bounded_sequence(value: Any) -> Any:
+    """`bounded` for a list of any class (its own `__iter__`, reached by name)."""
+    if isinstance(value, list):
+        return ListIterator(value, list.__len__(value) + GROWTH)
+    return iter(value)
+
+
+# Where the iterables start among each wrapping iterator's positional arguments (the rest of
+# the arguments, and the keywords other than these, are values: `repeat`'s object, `accumulate`'s
+# `initial`, `zip_longest`'s `fillvalue`, `enumerate`'s `start`, `islice`'s bounds are ints).
+_ITERABLES_FROM = {
+    "map": 1,
+    "filter": 1,
+    "zip": 0,
+    "chain": 0,
+    "compress": 0,
+    "zip_longest": 0,
+    "dropwhile": 1,
+    "takewhile": 1,
+    "filterfalse": 1,
+    "starmap": 1,
+    **dict.fromkeys(("enumerate", "accumulate", "groupby", "islice", "pairwise", "batched"), 0),
+}
+_ITERABLE_KEYWORDS = frozenset({"iterable", "data", "selectors"})
+
+
 def tracked(real: type) -> type:
     """A subclass of `real` whose instances record their depth. Its name is `real`'s."""
 
+    first = _ITERABLES_FROM.get(real.__name__)
+
     def __new__(cls: type, *args: Any, **kwargs: Any) -> Any:
+        if first is not None:  # what it iterates, as C will read it (see `bounded`)
+            args = (*args[:first], *map(bounded, args[first:]))
+            if kwargs:
+                kwargs = {
+                    key: bounded(value) if key in _ITERABLE_KEYWORDS else value
+                    for key, value in kwargs.items()
+                }
         made = real.__new__(cls, *args, **kwargs)
         depth = 1
         for value in args:  # `depth_of`, inlined: `map` and `zip` are made in loops
@@ -101,7 +170,11 @@ def _layered(iterables: Any) -> Iterator[Any]:
     with a Python frame between two layers, CPython counts them against its recursion limit
     instead of recursing in C."""
     for iterable in iterables:
-        yield iterable if type(iterable) in _PLAIN else _through(iterable)
+        kind = type(iterable)
+        if kind is list:
+            yield bounded(iterable)
+        else:
+            yield iterable if kind in _PLAIN else _through(iterable)
 
 
 def _through(iterable: Any) -> Iterator[Any]:

@@ -19,7 +19,14 @@ from typing import Any
 from ..._program import FILENAME, PROGRAM_MODULE
 from .._policy import FORBIDDEN_DEFINITIONS, HOST_DUNDERS, MARK_PREFIX, OWN_DUNDERS, is_reserved
 from ._facade import ModuleFacade
-from ._runtime import AttributeRefused, PolicyError, refused_attribute
+from ._runtime import (
+    MAX_ITEMS,
+    AllocationRefused,
+    AttributeRefused,
+    PolicyError,
+    counted,
+    refused_attribute,
+)
 
 OWNER_MARK = MARK_PREFIX + "owner_"  # in the own `__dict__` of every class the program made
 
@@ -287,9 +294,10 @@ def own_dunder_guard(obj: Any, name: str) -> Any:
     )
 
 
-def write_guard(obj: Any, name: str) -> Any:
+def write_guard(obj: Any, name: str, special: bool = False) -> Any:
     """`obj.name = ...` / `del obj.name`: only the program's objects change, and never in a
-    member a host base class defined (`self._loop = ...` on an `asyncio.Queue` subclass)."""
+    member a host base class defined (`self._loop = ...` on an `asyncio.Queue` subclass).
+    A class's special methods are set only where the value is seen (`setattr_guard`)."""
     cls = type(obj)
     if owned_class(cls) and not isinstance(obj, type):
         # the common case, `self.x = ...` on the program's own instance, inline
@@ -316,6 +324,9 @@ def write_guard(obj: Any, name: str) -> Any:
             raise PolicyError(f"a class may not define {name!r}")
         if name in CLASS_HOOKS and isinstance(obj, type):  # wrapped only where a class is made
             raise PolicyError(f"{name!r} can only be defined in the class body")
+        if name in SPECIAL_METHODS and isinstance(obj, type) and not special:
+            # checked by value (`special_method`): a plain `C.name = f` or `setattr` does that
+            raise PolicyError(f"{name!r} of a class can only be set as `C.{name} = function`")
         if name in METACLASS_FORBIDDEN and isinstance(obj, type) and issubclass(obj, type):
             raise PolicyError(f"a metaclass may not define {name!r}: classes compare by identity")
         if isinstance(obj, type):
@@ -332,6 +343,16 @@ def write_guard(obj: Any, name: str) -> Any:
         ):
             raise _refused(obj, name)
     return obj
+
+
+def setattr_guard(obj: Any, name: str, value: Any) -> None:
+    """`obj.name = value` where `name` is a dunder (and `setattr(obj, name, value)`): a class's
+    special methods are held to `special_method` as in a class body."""
+    if isinstance(obj, type) and name in SPECIAL_METHODS:
+        value = special_method(name, value, class_mro(obj))
+        setattr(write_guard(obj, name, special=True), name, value)
+        return
+    setattr(write_guard(obj, name), name, value)
 
 
 def _initialisable(target: Any) -> bool:
@@ -454,6 +475,153 @@ def _next_new(mcs: type) -> Any:
 # that it is handed what model code may hold (`_types.visible_class`), never the real `type`.
 CLASS_HOOKS = frozenset({"__subclasscheck__", "__subclasshook__", "__instancecheck__"})
 
+
+def _slot_names() -> frozenset[str]:
+    """The special methods CPython's C code calls through a type's slots (`__next__`,
+    `__getitem__`, `__len__`, ...): every name a builtin type implements as a slot wrapper."""
+    import builtins as _builtins
+
+    names: set[str] = set()
+    for value in vars(_builtins).values():
+        if isinstance(value, type):
+            for key, member in vars(value).items():
+                if type(member) is types.WrapperDescriptorType:
+                    names.add(key)
+    return frozenset(names)
+
+
+# The special methods host code calls on the program's objects: those C calls through a type's
+# slots, and those C or the standard library looks up by name on the type (`__length_hint__`,
+# `__missing__`, `__format__`, `__set_name__`, ...), less the host dunders (never definable).
+SPECIAL_METHODS = (
+    (
+        _slot_names()
+        | {
+            "__new__",
+            "__matmul__",
+            "__rmatmul__",
+            "__imatmul__",
+            "__itruediv__",
+            "__ifloordiv__",
+            "__imod__",
+            "__ipow__",
+            "__ilshift__",
+            "__irshift__",
+            "__length_hint__",
+            "__missing__",
+            "__format__",
+            "__reversed__",
+            "__round__",
+            "__trunc__",
+            "__floor__",
+            "__ceil__",
+            "__complex__",
+            "__bytes__",
+            "__fspath__",
+            "__enter__",
+            "__exit__",
+            "__aenter__",
+            "__aexit__",
+            "__getattr__",
+            "__dir__",
+            "__sizeof__",
+            "__copy__",
+            "__deepcopy__",
+            "__set_name__",
+            "__init_subclass__",
+            "__prepare__",
+            "__mro_entries__",
+            "__post_init__",
+            "__getnewargs__",
+            "__getnewargs_ex__",
+            "__buffer__",
+            "__release_buffer__",
+            "__replace__",
+        }
+    )
+    - HOST_DUNDERS
+    - FORBIDDEN_DEFINITIONS
+    - CLASS_HOOKS
+)
+
+# Lengths C trusts to size what it allocates: `tuple(obj)`, `f(*obj)` and a tuple subclass's
+# constructor allocate (and clear) a slot for each item `obj` says it has before taking any.
+SIZE_METHODS = frozenset({"__len__", "__length_hint__"})
+
+
+# What a dataclass field's name stands for in the namespace checked for it: its default is set
+# on the class later, by `dataclasses`' own `setattr`.
+FIELD = object()
+
+
+def _program_function(value: Any) -> bool:
+    return type(value) is types.FunctionType and owned(value)
+
+
+def _inherited(name: str, value: Any, mro: tuple[type, ...]) -> bool:
+    """`value` is a builtin's own implementation of `name` that a class of `mro` defines:
+    naming it (`__hash__ = object.__hash__`) gives what inheritance would."""
+    if type(value) not in _BUILTIN_METHODS or getattr(value, "__name__", None) != name:
+        return False
+    owner = getattr(value, "__objclass__", None)
+    return owner is not None and owner in mro and class_dict(owner).get(name) is value
+
+
+_BUILTIN_METHODS = (types.WrapperDescriptorType, types.MethodDescriptorType)
+
+
+def special_method(name: str, value: Any, mro: tuple[type, ...]) -> Any:
+    """`value`, to be bound as special method `name` of a program class whose bases' classes are
+    `mro`, as the class may hold it. Host code calls special methods on the program's objects,
+    often in a loop of its own (`any(obj)` calls `__next__` until it raises, `iter(obj)` calls
+    `__getitem__` with 0, 1, 2, ...): a program function checks the deadline as it starts, but
+    a builtin there (`__next__ = int`, `__getitem__ = {}.get`, `functools.partial`, a class, a
+    property whose getter is one) would have C run that loop with no check at all, and nothing
+    stops a C loop (the host hung). So a special method is the program's own function (also as
+    a classmethod, staticmethod or a property's accessors), None, or the very method a base
+    class defines under that name. A length (`SIZE_METHODS`) is wrapped so that it says at most
+    `MAX_ITEMS`: C allocates by it (`tuple(obj)` with a `__len__` of 10**9 cleared 8 GB in
+    one call)."""
+    if value is FIELD:
+        raise PolicyError(f"a field may not be named {name!r}: it is a special method's name")
+    if value is None or _inherited(name, value, mro):
+        return value
+    kind = type(value)
+    if kind is classmethod or kind is staticmethod:
+        parts: tuple[Any, ...] = (value.__func__,)
+    elif kind is property:
+        parts = tuple(part for part in (value.fget, value.fset, value.fdel) if part is not None)
+    else:
+        parts = (value,)
+    if not parts or not all(_program_function(part) for part in parts):
+        raise PolicyError(
+            f"{name} must be a function defined in your code (def or lambda), not "
+            f"{getattr(value, '__name__', type(value).__name__)!r}: host code calls it"
+        )
+    if name in SIZE_METHODS:
+        if kind is property:
+            raise PolicyError(f"{name} must be a function defined in your code, not a property")
+        function = parts[0]
+
+        def sized(*args: Any, **kwargs: Any) -> Any:
+            return check_length(function(*args, **kwargs), name)
+
+        sized.__name__ = sized.__qualname__ = name
+        return kind(sized) if kind is classmethod or kind is staticmethod else sized
+    return value
+
+
+def check_length(length: Any, what: str) -> Any:
+    """A length a program's object reports, when it fits `MAX_ITEMS` (see `special_method`)."""
+    counted(length, what)  # C would ask a non-int's `__index__` again
+    if isinstance(length, int) and int.__int__(length) > MAX_ITEMS:
+        raise AllocationRefused(
+            f"refused before running: {what} says {length} items (limit {MAX_ITEMS}); C code "
+            "would allocate a slot for each"
+        )
+    return length
+
+
 # What a metaclass of the program may not define: classes are keys of process-wide caches (ABC
 # caches, `typing`'s, `re`'s) that the host and later runs look up; a class that hashes as
 # `int` and compares by the program's `__eq__` would run the program's code in those lookups,
@@ -472,6 +640,9 @@ def checked_namespace(bases: tuple[Any, ...], namespace: Any) -> Any:
     defining `_loop` as a property, or overriding `_wakeup_next`, would be handed what the host's
     own code passes them); class hooks host code calls (`CLASS_HOOKS`) wrapped."""
     host_names: set[str] = set()
+    base_mro = tuple(
+        klass for base in bases if isinstance(base, type) for klass in class_mro(base)
+    ) or (object,)
     for base in bases:
         for klass in class_mro(base) if isinstance(base, type) else ():
             if not owned_class(klass) and _TYPE_MODULE.__get__(klass) not in _PLAIN_BASE_MODULES:
@@ -501,6 +672,12 @@ def checked_namespace(bases: tuple[Any, ...], namespace: Any) -> Any:
                 value = _class_hook(name, value)
                 if kept:
                     dict.__setitem__(namespace, key, value)
+            elif name in SPECIAL_METHODS:
+                checked_value = special_method(name, value, base_mro)
+                if checked_value is not value:
+                    value = checked_value
+                    if kept:
+                        dict.__setitem__(namespace, key, value)
         checked[name] = value
     return namespace if kept else checked
 

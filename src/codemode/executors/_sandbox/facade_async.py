@@ -179,7 +179,13 @@ def _asyncio_module() -> dict[str, Any]:
         return {handles[f] for f in done}, {handles[f] for f in pending}
 
     def shield(arg: Any) -> TaskHandle:
-        return TaskHandle(asyncio.shield(current().spawn(_unwrap(arg))))
+        # The outer future is the run's too: one that failed and was never awaited would be
+        # logged when collected ("Future exception was never retrieved", with the program's
+        # traceback and message) on the host's stderr.
+        execution = current()
+        outer = asyncio.shield(execution.spawn(_unwrap(arg)))
+        execution.adopt(outer)
+        return TaskHandle(outer)
 
     def current_task(loop: None = None) -> TaskHandle | MainTask | None:
         _no_loop(loop)

@@ -18,7 +18,7 @@ from ._builtins import _check_getattr_name, getattr_builtin, setattr_builtin
 from ._depth import Deque
 from ._facade import _public_members
 from ._guards import opcheck_guard
-from ._iterators import ITERTOOLS, Tracked, checked, depth_of
+from ._iterators import ITERTOOLS, Tracked, bounded, checked, depth_of
 from ._owner import _owned_only, owned
 from ._runtime import MAX_ITEMS, PolicyError, _refuse, check_deadline
 
@@ -93,6 +93,12 @@ def _checked_type(real: type) -> type:
 def _guarded_itertools() -> dict[str, Any]:
     members = _public_members(itertools, frozenset())
     members.update(ITERTOOLS)  # each layer knows its depth (`_iterators`)
+    tee = itertools.tee
+
+    def tee_bounded(iterable: Any, n: int = 2, /) -> tuple[Any, ...]:
+        return tee(bounded(iterable), n)  # a list, as C will read it (`_iterators.bounded`)
+
+    members["tee"] = tee_bounded
     members["accumulate"] = _accumulate(ITERTOOLS.get("accumulate", itertools.accumulate))
 
     for name in (
@@ -363,7 +369,57 @@ def _collections_module() -> dict[str, Any]:
     return members
 
 
+def _bisect_module() -> dict[str, Any]:
+    """`bisect`, whose searches take a range too long to iterate unchecked (`_builtins.BigRange`)
+    as the range itself: `bisect_left(range(10**18), x, key=f)` searches numbers. The
+    insertions are Python calls too, so that a C loop calling them (`map(partial(insort, a),
+    a)`, which grows what it iterates) runs code the deadline can stop."""
+    import bisect
+
+    from ._builtins import real_range
+
+    def searching(real: Callable[..., Any]) -> Callable[..., Any]:
+        def search(a: Any, x: Any, lo: Any = 0, hi: Any = None, *, key: Any = None) -> Any:
+            return real(real_range(a), x, lo, hi, key=key)
+
+        return search
+
+    def inserting(real: Callable[..., Any]) -> Callable[..., Any]:
+        def insert(a: Any, x: Any, lo: Any = 0, hi: Any = None, *, key: Any = None) -> Any:
+            check_deadline()
+            return real(a, x, lo, hi, key=key)
+
+        return insert
+
+    members = _public_members(bisect, frozenset())
+    for name, real in list(members.items()):
+        if callable(real):
+            made = inserting(real) if name.startswith("insort") else searching(real)
+            made.__name__ = made.__qualname__ = name
+            members[name] = made
+    return members
+
+
+def _heapq_module() -> dict[str, Any]:
+    """`heapq`, whose `heappush` grows the list it is given: a Python call, so that a C loop
+    calling it as it reads that list (`json.dumps(h, default=partial(heappush, h))`) runs code
+    the deadline can stop (see `_guards._list_method`)."""
+    import heapq
+
+    push = heapq.heappush
+
+    def heappush(heap: Any, item: Any, /) -> None:
+        check_deadline()
+        push(heap, item)
+
+    members = _public_members(heapq, frozenset())
+    members["heappush"] = heappush
+    return members
+
+
 FACADES: dict[str, Callable[[], dict[str, Any]]] = {
+    "bisect": _bisect_module,
+    "heapq": _heapq_module,
     "collections": _collections_module,
     "itertools": _guarded_itertools,
     "operator": _guarded_operator,

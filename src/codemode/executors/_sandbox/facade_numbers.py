@@ -158,20 +158,31 @@ class _SafeRandom(random.Random):
 
     # `choices(k=2 * 10**8)` and `sample(range(10**12), k)` build their list in one call of
     # Python's own code, which has no deadline checks.
+    # A range too long for `len()` (`_builtins.BigRange`) is drawn from as the range itself.
+    def choice(self, seq: Any) -> Any:
+        return super().choice(_real_range(seq))
+
     def choices(
         self, population: Any, weights: Any = None, *, cum_weights: Any = None, k: int = 1
     ) -> list[Any]:
         _check_items(k, "choices")
+        population = _real_range(population)
         return super().choices(population, weights, cum_weights=cum_weights, k=k)
 
     def sample(self, population: Any, k: int, *, counts: Any = None) -> list[Any]:
         _check_items(k, "sample")
-        return super().sample(population, k, counts=counts)
+        return super().sample(_real_range(population), k, counts=counts)
 
     def shuffle(self, x: Any) -> None:
         if hasattr(x, "__len__") and len(x) > MAX_STDLIB_LOOP:
             raise _refuse(f"shuffle of {len(x)} items (limit {MAX_STDLIB_LOOP})")
         super().shuffle(x)
+
+
+def _real_range(value: Any) -> Any:
+    from ._builtins import real_range  # (`_builtins` imports this module's neighbours)
+
+    return real_range(value)
 
 
 # Items one call of `random`'s own Python code may loop over (about 1 us each, no deadline

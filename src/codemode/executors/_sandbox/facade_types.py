@@ -16,7 +16,7 @@ from .._policy import is_reserved
 from ._builtins import getattr_builtin
 from ._caches import exact, guard_typing_caches
 from ._facade import _public_members
-from ._owner import _mark, _owned_only, checked_namespace, class_dict, owned
+from ._owner import FIELD, _mark, _owned_only, checked_namespace, class_dict, owned
 from ._runtime import CURRENT, PolicyError, _refuse, check_deadline, current
 from ._types import install_stand_ins, real_bases, stand_in, visible_class, visible_classes
 from .facade_collections import MAX_FIELDS
@@ -69,7 +69,7 @@ def _dataclasses_module() -> dict[str, Any]:
         fields = [exact_str(f) if isinstance(f, str) else _field_spec(tuple(f)) for f in fields]
         names = [f if isinstance(f, str) else f[0] for f in fields]
         checked_namespace(
-            bases, {**namespace, **dict.fromkeys(n for n in names if isinstance(n, str))}
+            bases, {**namespace, **dict.fromkeys((n for n in names if isinstance(n, str)), FIELD)}
         )
         made = dataclasses.make_dataclass(
             cls_name, fields, bases=bases, namespace=checked_namespace(bases, namespace), **kwargs
@@ -140,7 +140,7 @@ def _check_fields(cls: type) -> None:
         return
     if type(annotations) is not dict or any(type(key) is not str for key in annotations):
         raise PolicyError("@dataclass needs the class's __annotations__ as a plain dict of names")
-    checked_namespace((cls,), dict.fromkeys(annotations))
+    checked_namespace((cls,), dict.fromkeys(annotations, FIELD))
 
 
 # Objects `asdict`/`astuple` may walk: they copy every item in `dataclasses`' own Python code
