@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from .differential import Spec, assert_same
 
-MODULES = ("re", "textwrap", "string", "unicodedata")
+MODULES = ("re", "textwrap", "string", "unicodedata", "urllib.parse")
 
 # CPython's own warning for `[[` (it reads it as characters, and says so), from both sides
 pytestmark = pytest.mark.filterwarnings("ignore:Possible nested set:FutureWarning")
@@ -183,6 +183,21 @@ TEXT_SPECS: list[tuple[str, Spec]] = [
     ("unicodedata", lambda m: m.category("ab")),
     ("unicodedata", lambda m: (m.east_asian_width("界"), m.mirrored("("), m.decomposition("é"))),
     ("unicodedata", lambda m: m.unidata_version),
+    ("urllib.parse", lambda m: tuple(m.urlparse("https://u:p@a.example:8080/x;y?q=1&q=2#f"))),
+    ("urllib.parse", lambda m: m.urlsplit(b"http://h/p?x", "https", False)),
+    ("urllib.parse", lambda m: m.urlsplit("http://h", allow_fragments=[])),
+    ("urllib.parse", lambda m: m.urljoin("https://x.org/a/b/c", "../d?e")),
+    ("urllib.parse", lambda m: m.urldefrag("http://h/p#frag")),
+    ("urllib.parse", lambda m: m.urlencode({"a": "b c", "n": [1, 2]}, doseq=True)),
+    ("urllib.parse", lambda m: m.urlencode([("k", "ü")], quote_via=m.quote)),
+    ("urllib.parse", lambda m: m.parse_qs("a=1&a=2&b=&c", keep_blank_values=True)),
+    ("urllib.parse", lambda m: m.parse_qsl("a=1;b=2", separator=";")),
+    ("urllib.parse", lambda m: (m.quote("a b/ü", safe=""), m.quote_plus("a+b c"))),
+    ("urllib.parse", lambda m: (m.unquote("%E2%82%AC%20x"), m.unquote_plus("a+b%2B"))),
+    ("urllib.parse", lambda m: m.urlparse("http://[::1]:99/").port),
+    ("urllib.parse", lambda m: m.urlparse("http://h:bad/").port),
+    ("urllib.parse", lambda m: m.urlunsplit(("https", "h", "/p", "q=1", ""))),
+    ("urllib.parse", lambda m: m.urlparse(5)),
 ]
 
 

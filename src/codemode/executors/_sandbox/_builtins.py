@@ -35,6 +35,7 @@ from ._owner import (
     new_guard,
     own_dunder_guard,
     private_guard,
+    vars_builtin,
     write_guard,
 )
 from ._runtime import (
@@ -451,6 +452,21 @@ def base_builtins() -> dict[str, Any]:
         "ModuleNotFoundError",
         "UnicodeError",
         "EncodingWarning",
+        # the OSError family: programs raise and catch them (`PermissionError`), never the OS
+        "BlockingIOError",
+        "BrokenPipeError",
+        "ChildProcessError",
+        "ConnectionAbortedError",
+        "ConnectionRefusedError",
+        "ConnectionResetError",
+        "FileExistsError",
+        "FileNotFoundError",
+        "InterruptedError",
+        "IsADirectoryError",
+        "NotADirectoryError",
+        "PermissionError",
+        "ProcessLookupError",
+        "ResourceWarning",
     ]
     for name in extra:
         names[name] = getattr(builtins, name)
@@ -469,6 +485,7 @@ def base_builtins() -> dict[str, Any]:
                 ("format", format_call),
                 ("divmod", divmod_builtin),
                 ("sorted", sorted_call),
+                ("vars", vars_builtin),
             )
         },
         super=ProgramSuper,
@@ -483,7 +500,7 @@ def base_builtins() -> dict[str, Any]:
         input=_unavailable("input", "there is no user to ask; return what you need"),
         **{
             name: _unavailable(name, "code cannot run or inspect other code")
-            for name in ("eval", "exec", "compile", "globals", "locals", "vars", "breakpoint")
+            for name in ("eval", "exec", "compile", "globals", "locals", "breakpoint")
         },
         help=_unavailable("help", "the stubs in the prompt document the tools"),
         exit=_unavailable("exit", "return from main() to finish"),

@@ -26,6 +26,7 @@ from ._owner import (
     init_guard,
     is_super,
     new_guard,
+    object_setattr_guard,
     own_dunder_guard,
     owned,
     private_guard,
@@ -41,6 +42,7 @@ from ._runtime import (
     _refuse,
     counted,
 )
+from ._types import visible_type
 
 # -- ownership (`_owner`) and the rest of the guards ----------------------------------------------
 
@@ -630,6 +632,8 @@ GUARDS: dict[str, Any] = {
     policy.GENERATOR: generator_function,
     policy.BINOP_GUARDS["FloorDiv"]: floordiv_guard,
     policy.TYPE: type,
+    policy.CLASS: visible_type,
+    policy.OBJECT_SETATTR: object_setattr_guard,
     policy.INT: int,
     policy.WRITE: write_guard,
     policy.PRIVATE: private_guard,

@@ -24,6 +24,7 @@ from ._facade import ModuleFacade, _public_members, shown_as
 from ._runtime import CURRENT, ImportPolicyError
 
 DEFAULT_MODULES = (
+    "abc",
     "asyncio",
     "base64",
     "bisect",
@@ -50,6 +51,7 @@ DEFAULT_MODULES = (
     "time",
     "typing",
     "unicodedata",
+    "urllib.parse",
     "uuid",
 )
 
@@ -150,6 +152,27 @@ def shared_facade(name: str) -> ModuleFacade:
     return facade
 
 
+@functools.cache
+def _package_facade(name: str) -> ModuleFacade:
+    """The package of an allowed submodule (`urllib` for `import urllib.parse`), holding only
+    its allowed submodules."""
+    members = {
+        module.partition(".")[2]: shared_facade(module)
+        for module in DEFAULT_MODULES
+        if module.partition(".")[0] == name and "." in module
+    }
+    return ModuleFacade(name, members)
+
+
+def _missing_member(module: str, member: str) -> ImportError:
+    """`from module import member` of a name the facade does not have, in CPython's words."""
+    error = ImportError(f"cannot import name {member!r} from {module!r}", name=module)
+    real = sys.modules.get(module)
+    if real is not None and member in vars(real):
+        error.add_note(f"codemode: {module}.{member} is not available in codemode")
+    return error
+
+
 class Importer:
     """`__import__` for model code: allowed modules as facades, anything else refused.
 
@@ -195,7 +218,18 @@ class Importer:
                 # whose `from x import ...` names are a tuple.
                 return importlib.import_module(name)
             raise self.refusal(name)
-        return self.load(name if fromlist else name.partition(".")[0])
+        top = name.partition(".")[0]
+        if not fromlist and top != name and top not in self.allowed:
+            facade = _package_facade(top)  # `import urllib.parse`: the package, to reach it by
+        else:
+            facade = self.load(name if fromlist else top)
+        if type(fromlist) is tuple:
+            for member in fromlist:
+                if type(member) is str and member not in facade.__dict__:
+                    # CPython's own message would name '<unknown module name>': a facade has no
+                    # `__name__`, which would send `from m import x` on to `sys.modules["m.x"]`
+                    raise _missing_member(name, member)
+        return facade
 
     def refusal(self, name: str) -> ImportError:
         available = "available modules: " + ", ".join(sorted(self.allowed))

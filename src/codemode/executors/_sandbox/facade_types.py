@@ -1,8 +1,10 @@
 """Facades of the modules that define types: `dataclasses` and `typing` (their decorators for the
-program's own classes only), `enum` (less its host-wide `global_*` helpers)."""
+program's own classes only), `enum` (less its host-wide `global_*` helpers), `abc` (its metaclass
+making classes as a class statement does)."""
 
 from __future__ import annotations
 
+import abc
 import enum
 import functools
 import itertools
@@ -16,13 +18,22 @@ from .._policy import is_reserved
 from ._builtins import getattr_builtin
 from ._caches import exact, guard_typing_caches
 from ._facade import _public_members
-from ._owner import _mark, _owned_only, checked_namespace, class_dict, owned
+from ._owner import (
+    _mark,
+    _owned_only,
+    checked_namespace,
+    class_dict,
+    owned,
+    program_namespace,
+)
 from ._runtime import CURRENT, PolicyError, _refuse, check_deadline, current
 from ._types import install_stand_ins, real_bases, stand_in, visible_class, visible_classes
 from .facade_collections import MAX_FIELDS
 from .facade_copy import deepcopy
 
 EXCLUDED: dict[str, frozenset[str]] = {
+    # a counter of every ABC registration in the process: what the host and other runs did
+    "abc": frozenset({"get_cache_token"}),
     # get_type_hints and evaluate_forward_ref (3.14) evaluate strings as code; clear_overloads
     # empties a host-wide registry
     "typing": frozenset({"get_type_hints", "evaluate_forward_ref", "clear_overloads"}),
@@ -359,10 +370,35 @@ def _enum_class(*args: Any, **kwargs: Any) -> Any:
 
 
 install_stand_ins({_BoundedEnumType: _enum_class}, {})
+
+
+def _abc_class(*args: Any, **kwargs: Any) -> Any:
+    """`abc.ABCMeta(name, bases, namespace)`: a class checked as a class statement's is."""
+    if len(args) == 3 and isinstance(args[1], tuple) and isinstance(args[2], dict):
+        name, bases, namespace = args
+        bases = real_bases(bases)
+        return _mark(abc.ABCMeta(name, bases, program_namespace(bases, namespace), **kwargs))
+    return abc.ABCMeta(*args, **kwargs)  # the TypeError CPython gives
+
+
+install_stand_ins({abc.ABCMeta: _abc_class}, {})
+
+
+def _abc_module() -> dict[str, Any]:
+    members = _public_members(abc, EXCLUDED["abc"])
+    members["ABCMeta"] = stand_in(abc.ABCMeta)
+    # it rewrites the class's `__abstractmethods__`: the program's classes only
+    members["update_abstractmethods"] = _owned_only(
+        abc.update_abstractmethods, "abc.update_abstractmethods"
+    )
+    return members
+
+
 install_stand_ins({typing.TypeVar: _make_type_var}, {})
 
 
 FACADES: dict[str, Callable[[], dict[str, Any]]] = {
+    "abc": _abc_module,
     "dataclasses": _dataclasses_module,
     "enum": _enum_module,
 }
