@@ -23,6 +23,9 @@ from ._facade import ModuleFacade
 from ._runtime import AttributeRefused, PolicyError, refused_attribute
 
 OWNER_MARK = MARK_PREFIX + "owner_"  # in the own `__dict__` of every class the program made
+# In the own `__dict__` of a facade's class: the attributes the program may set on its objects
+# (`decimal.getcontext().prec = 50`), each checked by the class's own `__setattr__`.
+SETTABLE_MARK = MARK_PREFIX + "settable_"
 
 # Host modules whose classes keep no host objects in their instances' `__dict__` (C value types,
 # exceptions, typing and ABC markers, enums): their code's names do not make instance state the
@@ -326,6 +329,8 @@ def write_guard(obj: Any, name: str) -> Any:
             return obj
         raise _refused(obj, name)
     if not owned(obj):
+        if name in class_dict(cls).get(SETTABLE_MARK, ()):
+            return obj
         reason = "only objects of classes defined in your code can be changed"
         if not hasattr(obj, "__dict__"):  # CPython refuses it too, in these words
             raise refused_attribute(obj, name, reason)
