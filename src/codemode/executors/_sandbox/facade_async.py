@@ -4,6 +4,7 @@ with no way to the event loop."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Iterable, Iterator
 from types import TracebackType
 from typing import Any
@@ -15,11 +16,39 @@ from ._runtime import Execution, PolicyError, contained, current
 class TaskHandle:
     """A task as model code sees it: awaitable, cancellable, no way to its event loop."""
 
-    __slots__ = ("_cm_task_",)
+    __slots__ = ("_cm_callbacks_", "_cm_task_")
     _cm_task_: asyncio.Future[Any]
+    _cm_callbacks_: dict[Any, Callable[[Any], None]] | None
 
     def __init__(self, task: asyncio.Future[Any]) -> None:
         object.__setattr__(self, "_cm_task_", task)
+        object.__setattr__(self, "_cm_callbacks_", None)
+
+    def add_done_callback(self, fn: Callable[[Any], Any], *, context: Any = None) -> None:
+        """`fn(task)` once the task is done, while the run lasts: a task cancelled as the run
+        ends does not call the program back after its end. What the callback raises is dropped
+        (asyncio would hand it to the loop's exception handler, the host's)."""
+        if not callable(fn):
+            raise TypeError("a callable object is required")
+        execution = current()
+        handle = self
+
+        def call(_: Any) -> None:
+            if execution.dead or execution.ending:
+                return
+            with contextlib.suppress(Exception):
+                fn(handle)
+
+        callbacks = self._cm_callbacks_
+        if callbacks is None:
+            callbacks = {}
+            object.__setattr__(self, "_cm_callbacks_", callbacks)
+        callbacks.setdefault(fn, call)
+        self._cm_task_.add_done_callback(call)
+
+    def remove_done_callback(self, fn: Callable[[Any], Any]) -> int:
+        call = (self._cm_callbacks_ or {}).pop(fn, None)
+        return 0 if call is None else int(self._cm_task_.remove_done_callback(call))
 
     def __await__(self) -> Any:
         return self._cm_task_.__await__()

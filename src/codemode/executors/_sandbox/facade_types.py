@@ -5,9 +5,12 @@ making classes as a class statement does)."""
 from __future__ import annotations
 
 import abc
+import contextvars
 import enum
 import functools
 import itertools
+import sys
+import types
 import typing
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -17,7 +20,7 @@ from ..._result import exact_str
 from .._policy import is_reserved
 from ._builtins import getattr_builtin
 from ._caches import exact, guard_typing_caches
-from ._facade import _public_members
+from ._facade import ModuleFacade, _public_members
 from ._owner import (
     _mark,
     _owned_only,
@@ -61,7 +64,11 @@ def _dataclasses_module() -> dict[str, Any]:
     def checked(target: Any, **kwargs: Any) -> Any:
         if isinstance(target, type) and owned(target):
             _check_fields(target)
-        return guarded(target, **kwargs)
+        token = _MARKERS.set(_markers())
+        try:
+            return guarded(target, **kwargs)
+        finally:
+            _MARKERS.reset(token)
 
     def dataclass(cls: Any = None, /, **kwargs: Any) -> Any:
         dataclasses.dataclass(**kwargs)  # CPython's TypeError for an unknown option
@@ -104,6 +111,42 @@ def _dataclasses_module() -> dict[str, Any]:
     members["asdict"] = asdict
     members["astuple"] = astuple
     return members
+
+
+# Under `from __future__ import annotations` a field's type is a string, and `dataclasses` tells
+# `ClassVar`, `InitVar` and `KW_ONLY` from the names in `sys.modules[cls.__module__].__dict__`
+# (and, when there is one, makes that the globals of the methods it generates). The program's
+# module is not a module: this stands in for it, with only those markers, and only while the
+# facade's `dataclass` runs (nothing else of the host ever evaluates in it).
+_MARKERS: contextvars.ContextVar[dict[str, Any]] = contextvars.ContextVar("codemode_dataclass")
+
+
+class _ProgramModule(types.ModuleType):
+    @property
+    def __dict__(self) -> dict[str, Any]:  # type: ignore[override]
+        return dict(_MARKERS.get({}))
+
+
+sys.modules.setdefault(PROGRAM_MODULE, _ProgramModule(PROGRAM_MODULE))
+
+
+def _markers() -> dict[str, Any]:
+    """The names the running program bound to the markers `dataclasses` looks for, and to the
+    `typing` and `dataclasses` modules (`x: typing.ClassVar[int]`)."""
+    import dataclasses
+
+    execution = CURRENT.get(None)
+    if execution is None:
+        return {}
+    markers = (typing.ClassVar, dataclasses.InitVar, dataclasses.KW_ONLY)
+    modules = {"typing": typing, "dataclasses": dataclasses}
+    found: dict[str, Any] = {}
+    for name, value in execution.globals.items():
+        if any(value is marker for marker in markers):
+            found[name] = value
+        elif type(value) is ModuleFacade and value._cm_name_ in modules:
+            found[name] = modules[value._cm_name_]
+    return found
 
 
 def _dataclass_instance(obj: Any) -> bool:
