@@ -3812,7 +3812,610 @@ except ValueError as e:
 [Color("RED") is Color.RED, str(Color.GREEN), f"{Color.BLUE}", err, [c.value for c in Color], Color.RED.name, len(Color)]
 """
 
+PROGRAMS["contextlib-helpers"] = r"""
+from contextlib import contextmanager, suppress, ExitStack, nullcontext, asynccontextmanager
+import asyncio
+
+log = []
+
+@contextmanager
+def step(name):
+    log.append(f"enter {name}")
+    try:
+        yield name.upper()
+    except KeyError as e:
+        log.append(f"handled {e}")
+    finally:
+        log.append(f"exit {name}")
+
+@asynccontextmanager
+async def session(user):
+    log.append(f"open {user}")
+    try:
+        yield {"user": user}
+    finally:
+        log.append(f"close {user}")
+
+async def main():
+    with step("load") as value:
+        log.append(value)
+    with step("parse"):
+        {}["missing"]
+    with suppress(ZeroDivisionError):
+        1 / 0
+    with ExitStack() as stack:
+        names = [stack.enter_context(step(n)) for n in ("a", "b")]
+        stack.callback(log.append, "callback ran")
+    with nullcontext(5) as five:
+        log.append(five)
+    async with session("ada") as s:
+        w = await codemode.get_weather(city="Paris")
+        log.append((s["user"], w["temperature"]))
+    return {"log": log, "names": names}
+"""
+
+PROGRAMS["pprint-style-report"] = r"""
+import json
+
+async def main():
+    orders = await codemode.list_orders(customer_id="c1")
+    summary = {
+        "customer": "c1",
+        "orders": [{"id": o["id"], "status": o["status"], "total": o["total"]} for o in orders[:4]],
+        "count": len(orders),
+    }
+    print(json.dumps(summary, indent=4))
+    print(str(summary)[:60])
+    print(repr(orders[0]["items"][0]))
+    return summary
+"""
+
+PROGRAMS["simple-namespace-via-class"] = r"""
+class Namespace:
+    def __init__(self, **kwargs):
+        for k, v in kwargs.items():
+            setattr(self, k, v)
+    def __repr__(self):
+        items = ", ".join(f"{k}={v!r}" for k, v in sorted(vars(self).items()))
+        return f"Namespace({items})"
+    def __eq__(self, other):
+        return isinstance(other, Namespace) and vars(self) == vars(other)
+
+args = Namespace(verbose=True, retries=3, name="job")
+args.retries += 1
+[repr(args), args == Namespace(verbose=True, retries=4, name="job"), getattr(args, "missing", None)]
+"""
+
+PROGRAMS["dataclass-field-metadata-and-validation"] = r"""
+from dataclasses import dataclass, field, fields, asdict, is_dataclass
+
+def positive(name, value):
+    if value <= 0:
+        raise ValueError(f"{name} must be positive, got {value}")
+
+@dataclass
+class Product:
+    sku: str = field(metadata={"label": "SKU"})
+    price: float = field(metadata={"label": "Price", "check": positive})
+    stock: int = field(default=0, metadata={"label": "Stock"})
+    tags: list[str] = field(default_factory=list, compare=False)
+
+    def validate(self):
+        for f in fields(self):
+            check = f.metadata.get("check")
+            if check:
+                check(f.name, getattr(self, f.name))
+        return self
+
+async def main():
+    products = [Product(p["sku"], p["price"], p["stock"]) for p in await codemode.list_products()]
+    labels = {f.name: f.metadata.get("label", f.name) for f in fields(Product)}
+    problems = []
+    for p in products + [Product("BAD", -1.0)]:
+        try:
+            p.validate()
+        except ValueError as e:
+            problems.append(str(e))
+    table = [{labels[k]: v for k, v in asdict(p).items() if k in labels} for p in products[:2]]
+    return {"labels": labels, "problems": problems, "table": table, "is_dc": [is_dataclass(Product), is_dataclass(products[0]), is_dataclass({})],
+            "eq": Product("A", 1.0, tags=["x"]) == Product("A", 1.0, tags=["y"])}
+"""
+
+PROGRAMS["class-descriptor-and-slots-repr"] = r"""
+class Positive:
+    def __set_name__(self, owner, name):
+        self.name = "_" + name
+
+    def __get__(self, obj, objtype=None):
+        if obj is None:
+            return self
+        return getattr(obj, self.name)
+
+    def __set__(self, obj, value):
+        if value <= 0:
+            raise ValueError(f"{self.name[1:]} must be > 0")
+        setattr(obj, self.name, value)
+
+class Order:
+    qty = Positive()
+    price = Positive()
+
+    def __init__(self, qty, price):
+        self.qty = qty
+        self.price = price
+
+    @property
+    def total(self):
+        return self.qty * self.price
+
+class Point3:
+    __slots__ = ("x", "y", "z")
+    def __init__(self, x, y, z):
+        self.x, self.y, self.z = x, y, z
+    def __repr__(self):
+        return "Point3(" + ", ".join(f"{s}={getattr(self, s)}" for s in self.__slots__) + ")"
+
+o = Order(3, 2.5)
+errors = []
+for bad in (0, -2):
+    try:
+        o.qty = bad
+    except ValueError as e:
+        errors.append(str(e))
+try:
+    Point3(1, 2, 3).w = 4
+except AttributeError as e:
+    slot_err = type(e).__name__
+[o.total, errors, repr(Point3(1, 2, 3)), slot_err, isinstance(Order.qty, Positive)]
+"""
+
+PROGRAMS["class-ordering-total-ordering-dataclass"] = r"""
+from functools import total_ordering
+from dataclasses import dataclass
+
+@total_ordering
+@dataclass(frozen=True)
+class Money:
+    cents: int
+    currency: str = "USD"
+
+    @classmethod
+    def parse(cls, text: str) -> "Money":
+        amount, _, cur = text.partition(" ")
+        return cls(round(float(amount) * 100), cur or "USD")
+
+    def __lt__(self, other):
+        if self.currency != other.currency:
+            return NotImplemented
+        return self.cents < other.cents
+
+    def __str__(self):
+        return f"{self.cents / 100:,.2f} {self.currency}"
+
+prices = [Money.parse(t) for t in ["19.99", "5", "1250.50 USD", "0.99"]]
+try:
+    Money(1, "EUR") < Money(2)
+except TypeError as e:
+    err = str(e)
+[[str(p) for p in sorted(prices)], str(max(prices)), Money(5) >= Money(4), Money(5) <= Money(5), err, len(set(prices + [Money(500)]))]
+"""
+
+PROGRAMS["inheritance-exception-aware-pipeline"] = r"""
+import asyncio
+from abc import ABC, abstractmethod
+
+class Step(ABC):
+    name = "step"
+
+    @abstractmethod
+    async def run(self, data: dict) -> dict: ...
+
+    async def __call__(self, data):
+        try:
+            return await self.run(data)
+        except Exception as e:
+            data.setdefault("errors", []).append(f"{self.name}: {e}")
+            return data
+
+class FetchWeather(Step):
+    name = "weather"
+    async def run(self, data):
+        data["weather"] = await codemode.get_weather(city=data["city"])
+        return data
+
+class FetchForecast(Step):
+    name = "forecast"
+    async def run(self, data):
+        data["forecast"] = await codemode.get_forecast(city=data["city"], days=2)
+        return data
+
+class Summarise(Step):
+    name = "summary"
+    async def run(self, data):
+        w = data["weather"]
+        data["summary"] = f"{w['city']}: {w['temperature']}°C, {len(data['forecast'])} days ahead"
+        return data
+
+async def pipeline(city, steps):
+    data = {"city": city}
+    for step in steps:
+        data = await step(data)
+    return data
+
+async def main():
+    steps = [FetchWeather(), FetchForecast(), Summarise()]
+    results = await asyncio.gather(*(pipeline(c, steps) for c in ["Paris", "Gondor"]))
+    return [(r.get("summary"), r.get("errors")) for r in results]
+"""
+
+PROGRAMS["string-io-like-buffer"] = r"""
+class Buffer:
+    def __init__(self):
+        self.parts = []
+    def write(self, text):
+        self.parts.append(text)
+        return len(text)
+    def getvalue(self):
+        return "".join(self.parts)
+
+buf = Buffer()
+print("header", file=buf)
+for i in range(3):
+    print(f"row {i}", i * i, sep="\t", file=buf)
+print("visible line")
+buf.getvalue()
+"""
+
+PROGRAMS["lambda-closures-and-higher-order"] = r"""
+from functools import reduce
+
+def make_counter(start=0):
+    count = start
+    def inc(step=1):
+        nonlocal count
+        count += step
+        return count
+    return inc
+
+def compose(*fns):
+    return reduce(lambda f, g: lambda x: g(f(x)), fns, lambda x: x)
+
+def memoize(fn):
+    cache = {}
+    def wrapper(*args):
+        if args not in cache:
+            cache[args] = fn(*args)
+        return cache[args]
+    wrapper.cache = cache
+    return wrapper
+
+@memoize
+def slow_square(n):
+    return n * n
+
+counter = make_counter(10)
+counter(); counter(5)
+pipeline = compose(str.strip, str.lower, lambda s: s.replace(" ", "_"))
+adders = [lambda x, i=i: x + i for i in range(3)]
+[counter(), pipeline("  Hello World "), [f(10) for f in adders], [slow_square(n) for n in (3, 3, 4)], len(slow_square.cache), sorted(map(lambda p: p[1], {"a": 3, "b": 1}.items())), list(filter(lambda s: s.isupper(), ["A", "b", "C"]))]
+"""
+
+PROGRAMS["global-state-and-module-constants"] = r"""
+import asyncio
+
+CACHE = {}
+CALLS = 0
+MAX_RETRIES = 2
+
+async def cached_weather(city):
+    global CALLS
+    if city in CACHE:
+        return CACHE[city]
+    CALLS += 1
+    CACHE[city] = await codemode.get_weather(city=city)
+    return CACHE[city]
+
+async def main():
+    for city in ["Paris", "Oslo", "Paris", "Paris", "Oslo", "Tokyo"]:
+        await cached_weather(city)
+    return {"calls": CALLS, "cached": sorted(CACHE), "retries": MAX_RETRIES}
+"""
+
+PROGRAMS["sync-main-plain-function"] = r"""
+import statistics
+
+def summarize(values):
+    return {"n": len(values), "mean": statistics.mean(values), "max": max(values)}
+
+def main():
+    data = [3, 1, 4, 1, 5, 9, 2, 6]
+    print("summarizing", len(data), "values")
+    return summarize(data)
+"""
+
+PROGRAMS["text-diff-like-comparison"] = r"""
+def diff_lines(a, b):
+    a_lines, b_lines = a.splitlines(), b.splitlines()
+    out = []
+    m, n = len(a_lines), len(b_lines)
+    dp = [[0] * (n + 1) for _ in range(m + 1)]
+    for i in range(m - 1, -1, -1):
+        for j in range(n - 1, -1, -1):
+            dp[i][j] = dp[i + 1][j + 1] + 1 if a_lines[i] == b_lines[j] else max(dp[i + 1][j], dp[i][j + 1])
+    i = j = 0
+    while i < m and j < n:
+        if a_lines[i] == b_lines[j]:
+            out.append("  " + a_lines[i]); i += 1; j += 1
+        elif dp[i + 1][j] >= dp[i][j + 1]:
+            out.append("- " + a_lines[i]); i += 1
+        else:
+            out.append("+ " + b_lines[j]); j += 1
+    out += ["- " + l for l in a_lines[i:]] + ["+ " + l for l in b_lines[j:]]
+    return out
+
+old = "alpha\nbeta\ngamma\ndelta"
+new = "alpha\ngamma\ndelta\nepsilon"
+result = diff_lines(old, new)
+print("\n".join(result))
+result
+"""
+
+PROGRAMS["json-schema-like-validation"] = r"""
+SCHEMA = {
+    "type": "object",
+    "required": ["id", "email", "age"],
+    "properties": {
+        "id": {"type": "string", "pattern": r"^u\d+$"},
+        "email": {"type": "string", "pattern": r"^[^@\s]+@[^@\s]+\.\w+$"},
+        "age": {"type": "integer", "minimum": 0, "maximum": 150},
+        "tags": {"type": "array", "items": {"type": "string"}},
+    },
+}
+import re
+TYPES = {"string": str, "integer": int, "array": list, "object": dict}
+
+def validate(value, schema, path="$"):
+    errors = []
+    expected = TYPES[schema["type"]]
+    if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+        return [f"{path}: expected {schema['type']}, got {type(value).__name__}"]
+    if schema["type"] == "object":
+        for key in schema.get("required", []):
+            if key not in value:
+                errors.append(f"{path}.{key}: required")
+        for key, sub in schema.get("properties", {}).items():
+            if key in value:
+                errors += validate(value[key], sub, f"{path}.{key}")
+    elif schema["type"] == "array":
+        for i, item in enumerate(value):
+            errors += validate(item, schema["items"], f"{path}[{i}]")
+    elif schema["type"] == "string" and "pattern" in schema and not re.match(schema["pattern"], value):
+        errors.append(f"{path}: does not match {schema['pattern']}")
+    elif schema["type"] == "integer":
+        if value < schema.get("minimum", value):
+            errors.append(f"{path}: below minimum")
+        if value > schema.get("maximum", value):
+            errors.append(f"{path}: above maximum")
+    return errors
+
+records = [
+    {"id": "u1", "email": "a@b.co", "age": 30, "tags": ["x"]},
+    {"id": "x2", "email": "nope", "age": 200},
+    {"email": "c@d.org", "age": True, "tags": ["ok", 5]},
+]
+{r.get("id", f"#{i}"): validate(r, SCHEMA) for i, r in enumerate(records)}
+"""
+
+PROGRAMS["time-struct-and-formatting"] = r"""
+import time
+from datetime import datetime, timezone
+
+ts = 1_700_000_000
+t = time.gmtime(ts)
+formatted = time.strftime("%Y-%m-%dT%H:%M:%SZ", t)
+parsed = time.strptime("2026-03-14 15:30", "%Y-%m-%d %H:%M")
+dt = datetime.fromtimestamp(ts, tz=timezone.utc)
+durations = [0.5, 61, 3725, 90061]
+def human(seconds):
+    d, rem = divmod(int(seconds), 86400)
+    h, rem = divmod(rem, 3600)
+    m, s = divmod(rem, 60)
+    parts = [f"{v}{u}" for v, u in ((d, "d"), (h, "h"), (m, "m"), (s, "s")) if v]
+    return " ".join(parts) or f"{seconds:.1f}s"
+[formatted, t.tm_year, t.tm_yday, parsed.tm_hour, parsed.tm_wday, dt.isoformat(), [human(x) for x in durations], time.mktime(parsed) > 0, round(time.time() - ts) > 0]
+"""
+
+PROGRAMS["random-ab-test-simulation"] = r"""
+import random
+import statistics
+import math
+
+def simulate(rate, n, rng):
+    return sum(rng.random() < rate for _ in range(n))
+
+rng = random.Random(12345)
+n = 5000
+a = simulate(0.10, n, rng)
+b = simulate(0.12, n, rng)
+pa, pb = a / n, b / n
+pooled = (a + b) / (2 * n)
+se = math.sqrt(pooled * (1 - pooled) * (2 / n))
+z = (pb - pa) / se
+p_value = 2 * (1 - statistics.NormalDist().cdf(abs(z)))
+boot = []
+for _ in range(200):
+    sample = rng.choices([1] * b + [0] * (n - b), k=500)
+    boot.append(sum(sample) / len(sample))
+lo, hi = statistics.quantiles(boot, n=40)[0], statistics.quantiles(boot, n=40)[-1]
+[a, b, round(z, 4), round(p_value, 6), p_value < 0.05, round(lo, 4), round(hi, 4)]
+"""
+
+PROGRAMS["markdown-table-builder"] = r"""
+async def main():
+    products = await codemode.list_products()
+    cols = ["sku", "name", "category", "price", "stock"]
+    rows = [[str(p[c]) if c != "price" else f"${p[c]:.2f}" for c in cols] for p in products]
+    widths = [max(len(c), *(len(r[i]) for r in rows)) for i, c in enumerate(cols)]
+    def line(cells):
+        return "| " + " | ".join(cell.ljust(w) for cell, w in zip(cells, widths)) + " |"
+    table = [line(cols), "|" + "|".join("-" * (w + 2) for w in widths) + "|"] + [line(r) for r in rows]
+    text = "\n".join(table)
+    print(text)
+    return len(text)
+"""
+
+PROGRAMS["walrus-and-comprehension-scoping"] = r"""
+import re
+
+lines = ["id=1 name=ada", "garbage", "id=2 name=bob", "id=x name=?", "id=3 name=cy"]
+records = [m.groupdict() for line in lines if (m := re.fullmatch(r"id=(?P<id>\d+) name=(?P<name>\w+)", line))]
+total = 0
+data = [5, 3, 8, 1]
+while (item := data.pop() if data else None) is not None:
+    total += item
+values = [y := 10, y ** 2, y ** 3]
+if (n := len(records)) > 2:
+    msg = f"{n} records"
+[records, total, values, msg]
+"""
+
+PROGRAMS["nested-functions-and-recursion-memo"] = r"""
+def count_paths(grid):
+    rows, cols = len(grid), len(grid[0])
+    memo = {}
+    def walk(r, c):
+        if r >= rows or c >= cols or grid[r][c] == "#":
+            return 0
+        if (r, c) == (rows - 1, cols - 1):
+            return 1
+        if (r, c) not in memo:
+            memo[(r, c)] = walk(r + 1, c) + walk(r, c + 1)
+        return memo[(r, c)]
+    return walk(0, 0)
+
+def permutations(items):
+    if len(items) <= 1:
+        return [items]
+    out = []
+    for i, x in enumerate(items):
+        for rest in permutations(items[:i] + items[i + 1:]):
+            out.append([x] + rest)
+    return out
+
+def hanoi(n, a="A", b="B", c="C", moves=None):
+    moves = [] if moves is None else moves
+    if n:
+        hanoi(n - 1, a, c, b, moves)
+        moves.append((a, c))
+        hanoi(n - 1, b, a, c, moves)
+    return moves
+
+grid = ["....", ".#..", "...#", "#..."]
+[count_paths(grid), len(permutations(list("abcde"))), permutations([1, 2, 3])[:3], len(hanoi(10)), hanoi(2)]
+"""
+
+PROGRAMS["enum-flags-permissions-system"] = r"""
+from enum import Flag, auto
+
+class Perm(Flag):
+    NONE = 0
+    READ = auto()
+    WRITE = auto()
+    DELETE = auto()
+    ADMIN = READ | WRITE | DELETE
+
+ROLES = {"viewer": Perm.READ, "editor": Perm.READ | Perm.WRITE, "admin": Perm.ADMIN}
+
+def can(role, perm):
+    return perm in ROLES.get(role, Perm.NONE)
+
+checks = {(role, p.name): can(role, p) for role in ROLES for p in (Perm.READ, Perm.WRITE, Perm.DELETE)}
+combined = Perm.NONE
+for r in ("viewer", "editor"):
+    combined |= ROLES[r]
+[sorted(k for k, v in checks.items() if v), str(combined), combined == Perm.READ | Perm.WRITE, bool(Perm.NONE), [p.name for p in Perm.ADMIN], Perm(3).name if Perm(3).name else str(Perm(3))]
+"""
+
+PROGRAMS["asyncio-gather-nested-and-sleep-ordering"] = r"""
+import asyncio
+
+async def delayed(value, delay):
+    await asyncio.sleep(delay)
+    return value
+
+async def main():
+    order = []
+    async def record(name, delay):
+        await asyncio.sleep(delay)
+        order.append(name)
+        return name
+    await asyncio.gather(record("slow", 0.03), record("fast", 0.0), record("mid", 0.015))
+    nested = await asyncio.gather(asyncio.gather(delayed(1, 0), delayed(2, 0)), delayed(3, 0))
+    results = [await delayed(i, 0) for i in range(3)]
+    return {"order": order, "nested": nested, "results": results}
+"""
+
 # __PROGRAMS__
+
+
+# -- what stays refused ---------------------------------------------------------------------------
+# Programs models write that reach the host: refused, with a message that says what to do instead
+# (the model reads it and tries again). Each: the program, the error type, and text the message
+# must hold.
+
+REFUSED: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "import-os": ("import os\nos.listdir('.')", "policy", ("'os'", "available modules", "tools")),
+    "import-csv-io": (
+        "import csv, io\nrows = list(csv.reader(io.StringIO('a,b')))",
+        "policy",
+        ("'csv'", "split"),
+    ),
+    "import-requests": ("import requests", "policy", ("network", "tools")),
+    "import-pprint": ("from pprint import pprint\npprint({'a': 1})", "policy", ("json.dumps",)),
+    "import-threading": ("import threading", "policy", ("asyncio.gather",)),
+    "import-types": ("from types import SimpleNamespace", "policy", ("dataclass",)),
+    "import-zoneinfo": ("from zoneinfo import ZoneInfo", "policy", ("datetime.timezone",)),
+    "open-file": ("open('data.csv').read()", "policy", ("file system", "tools")),
+    "time-sleep": ("import time\ntime.sleep(1)", "policy", ("asyncio.sleep",)),
+    "eval": ("eval('1 + 1')", "policy", ("not available",)),
+    "instance-dict": (
+        "class A:\n    pass\nA().__dict__",
+        "policy",
+        ("'__dict__'", "vars(obj)"),
+    ),
+    "class-mro": ("class A:\n    pass\nA.mro()", "policy", ("isinstance",)),
+    "subclasses": ("class A:\n    pass\nA.__subclasses__()", "policy", ("registry",)),
+    "exception-cause": (
+        "try:\n    1 / 0\nexcept Exception as e:\n    c = e.__cause__",
+        "policy",
+        ("variable of your own",),
+    ),
+    "define-setattr": (
+        "class Frozen:\n    def __setattr__(self, k, v):\n        raise AttributeError(k)",
+        "policy",
+        ("'__setattr__'", "frozen=True"),
+    ),
+    "decimal-precision": (
+        "import decimal\ndecimal.getcontext().prec = 100_000",
+        "runtime",
+        ("prec", "in codemode"),
+    ),
+    "event-loop": (
+        "import asyncio\nasync def main():\n    return asyncio.get_event_loop()",
+        "runtime",  # an AttributeError, as for any missing member, with codemode's note
+        ("get_event_loop is not available in codemode",),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REFUSED))
+async def test_refused_programs_say_what_to_do(executor: Executor, name: str) -> None:
+    source, kind, fragments = REFUSED[name]
+    result = await Codemode(TOOLS, executor=executor, timeout=30).execute(source)
+    assert result.error is not None and result.error.type == kind, result
+    text = result.to_text()
+    for fragment in fragments:
+        assert fragment in text, text
 
 
 # -- running them ---------------------------------------------------------------------------------
@@ -3864,8 +4467,8 @@ def cpython_outcome(source: str) -> Outcome:
 
     printed = io.StringIO()
 
-    def print_(*args: Any, sep: str | None = " ", end: str | None = "\n", **_: Any) -> None:
-        builtins.print(*args, sep=sep, end=end, file=printed)
+    def print_(*args: Any, sep: str | None = " ", end: str | None = "\n", file: Any = None) -> None:
+        builtins.print(*args, sep=sep, end=end, file=printed if file is None else file)
 
     namespace: dict[str, Any] = {
         "__name__": "__main__",

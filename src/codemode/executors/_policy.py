@@ -277,6 +277,14 @@ _INSTEAD = {
 }
 
 
+# What to define instead of a method a class may not have.
+_DEFINE_INSTEAD = {
+    "__setattr__": "for an immutable class use @dataclass(frozen=True), or validate in properties",
+    "__delattr__": "for an immutable class use @dataclass(frozen=True)",
+    "__getattribute__": "define __getattr__, which runs for missing attributes only",
+}
+
+
 def check_attribute(name: str) -> str | None:
     """Why model code may never read attribute `name`, or None if it may (a dunder outside
     `ALLOWED_DUNDERS` is then still judged at run time, by the object it is read on)."""
@@ -501,7 +509,7 @@ class Transformer:
         ):
             # `object.__setattr__(self, "x", v)` in a frozen dataclass's `__post_init__`
             return _call(OBJECT_SETATTR, node, self.visit(node.value))
-        mangled = self.mangled(attr)
+        mangled = self.mangled(attr) if attr[:2] == "__" else None
         if mangled is not None:
             # `self.__pin` in class `Wallet` is `self._Wallet__pin`: a private attribute, guarded
             # as one (the compiler still mangles `node.attr` to the same name)
@@ -574,7 +582,11 @@ class Transformer:
             or name in HOST_DUNDERS
             or (name.startswith("__") and not is_dunder(name) and not self.mangled(name))
         ):
-            self.refuse(node, f"the function name {name!r} is not allowed")
+            instead = _DEFINE_INSTEAD.get(name)
+            self.refuse(
+                node,
+                f"the function name {name!r} is not allowed" + (f"; {instead}" if instead else ""),
+            )
         elif is_dunder(name):
             self._scopes[-1][1].add(name)
         self.tool_uses.see(node)

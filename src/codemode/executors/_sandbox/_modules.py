@@ -30,6 +30,7 @@ DEFAULT_MODULES = (
     "bisect",
     "cmath",
     "collections",
+    "contextlib",
     "copy",
     "dataclasses",
     "datetime",
@@ -164,6 +165,26 @@ def _package_facade(name: str) -> ModuleFacade:
     return ModuleFacade(name, members)
 
 
+# What to use instead of a module that is not allowed, for the ones models reach for most.
+_FILES = "there is no file system; read and write through the tools"
+_NETWORK = "there is no network; call the tools"
+_THREADS = "run things concurrently with asyncio (asyncio.gather, asyncio.create_task)"
+_INSTEAD = {
+    **dict.fromkeys(("os", "pathlib", "shutil", "glob", "tempfile"), _FILES),
+    "io": "build text in a list and ''.join() it; files are read through the tools",
+    "csv": "split the text a tool returned: line.split(','), or re for quoted fields",
+    **dict.fromkeys(("requests", "httpx", "aiohttp", "urllib3", "socket", "http"), _NETWORK),
+    **dict.fromkeys(("threading", "multiprocessing", "concurrent", "subprocess"), _THREADS),
+    "urllib": "urllib.parse is available; for the network, call the tools",
+    "sys": "return from main() to finish; print() writes the output",
+    "logging": "print() writes the output",
+    "pprint": "print(json.dumps(value, indent=2)) shows nested data",
+    "traceback": "the run's error reports the exception and its line",
+    "types": "use a dataclass or a dict (types.SimpleNamespace is not available)",
+    "zoneinfo": "use datetime.timezone(timedelta(hours=...)) for a fixed offset",
+}
+
+
 def _missing_member(module: str, member: str) -> ImportError:
     """`from module import member` of a name the facade does not have, in CPython's words."""
     error = ImportError(f"cannot import name {member!r} from {module!r}", name=module)
@@ -233,6 +254,9 @@ class Importer:
 
     def refusal(self, name: str) -> ImportError:
         available = "available modules: " + ", ".join(sorted(self.allowed))
+        instead = _INSTEAD.get(name.partition(".")[0])
+        if instead is not None:
+            available = f"{available} ({instead})"
         top = name.partition(".")[0]
         try:  # the top level only: finding `a.b` would import `a`
             missing = top not in sys.stdlib_module_names and importlib.util.find_spec(top) is None
