@@ -98,12 +98,6 @@ DIFFERENCES: tuple[Difference, ...] = (  # the first row covering a case is its 
         "make cannot be set, a `defaultdict`'s `default_factory` included",
     ),
     Difference(
-        cases=("dataclass__options",),
-        shows="'NoneType' object has no attribute '__dict__'",
-        reason="issue 9 (open, found here): `dataclass(C)` of a class whose body assigns "
-        "`__annotations__` fails",
-    ),
-    Difference(
         cases=("# call-external",),
         shows="",
         reason="by design: Monty's host functions (`add_ints`, `make_point`, ...) are plain "

@@ -3265,24 +3265,6 @@ async def main():
     return {"prices": prices, "errors": errors, "fast": elapsed < 5}
 """
 
-PROGRAMS["asyncio-create-task-callbacks"] = r"""
-import asyncio
-
-async def main():
-    done_names = []
-    async def job(n):
-        await asyncio.sleep(0)
-        return (await codemode.get_order(order_id=f"o{n:03d}"))["total"]
-    tasks = []
-    for n in range(1, 6):
-        t = asyncio.create_task(job(n), name=f"job-{n}")
-        t.add_done_callback(lambda task: done_names.append(task.get_name()))
-        tasks.append(t)
-    totals = [await t for t in tasks]
-    await asyncio.sleep(0)
-    return {"totals": totals, "callbacks": sorted(done_names), "names": [t.get_name() for t in tasks], "all_done": all(t.done() for t in tasks)}
-"""
-
 PROGRAMS["print-variants"] = r"""
 items = ["apples", "pears", "kiwis"]
 print(*items, sep=", ", end=".\n")
@@ -4399,6 +4381,12 @@ REFUSED: dict[str, tuple[str, str, tuple[str, ...]]] = {
         "import decimal\ndecimal.getcontext().prec = 100_000",
         "runtime",
         ("prec", "in codemode"),
+    ),
+    "task-callback": (
+        "import asyncio\nasync def main():\n    t = asyncio.create_task(asyncio.sleep(0))\n"
+        "    t.add_done_callback(print)\n    await t",
+        "runtime",  # an AttributeError: a callback would run on the host's loop
+        ("add_done_callback is not available", "await the task"),
     ),
     "event-loop": (
         "import asyncio\nasync def main():\n    return asyncio.get_event_loop()",

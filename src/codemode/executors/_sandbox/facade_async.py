@@ -4,7 +4,6 @@ with no way to the event loop."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable, Iterable, Iterator
 from types import TracebackType
 from typing import Any
@@ -13,42 +12,27 @@ from ._replay import child_context
 from ._runtime import Execution, PolicyError, contained, current
 
 
+_TASK_CALLBACKS = frozenset({"add_done_callback", "remove_done_callback"})
+
+
 class TaskHandle:
     """A task as model code sees it: awaitable, cancellable, no way to its event loop."""
 
-    __slots__ = ("_cm_callbacks_", "_cm_task_")
+    __slots__ = ("_cm_task_",)
     _cm_task_: asyncio.Future[Any]
-    _cm_callbacks_: dict[Any, Callable[[Any], None]] | None
 
     def __init__(self, task: asyncio.Future[Any]) -> None:
         object.__setattr__(self, "_cm_task_", task)
-        object.__setattr__(self, "_cm_callbacks_", None)
 
-    def add_done_callback(self, fn: Callable[[Any], Any], *, context: Any = None) -> None:
-        """`fn(task)` once the task is done, while the run lasts: a task cancelled as the run
-        ends does not call the program back after its end. What the callback raises is dropped
-        (asyncio would hand it to the loop's exception handler, the host's)."""
-        if not callable(fn):
-            raise TypeError("a callable object is required")
-        execution = current()
-        handle = self
-
-        def call(_: Any) -> None:
-            if execution.dead or execution.ending:
-                return
-            with contextlib.suppress(Exception):
-                fn(handle)
-
-        callbacks = self._cm_callbacks_
-        if callbacks is None:
-            callbacks = {}
-            object.__setattr__(self, "_cm_callbacks_", callbacks)
-        callbacks.setdefault(fn, call)
-        self._cm_task_.add_done_callback(call)
-
-    def remove_done_callback(self, fn: Callable[[Any], Any]) -> int:
-        call = (self._cm_callbacks_ or {}).pop(fn, None)
-        return 0 if call is None else int(self._cm_task_.remove_done_callback(call))
+    def __getattr__(self, name: str) -> Any:
+        error = AttributeError(f"'TaskHandle' object has no attribute {name!r}")
+        if name in _TASK_CALLBACKS:
+            # a callback would run the program's code on the host's loop, outside its tasks
+            error.add_note(
+                f"codemode: task.{name} is not available; await the task (or asyncio.gather, "
+                "asyncio.as_completed) and act on its result"
+            )
+        raise error
 
     def __await__(self) -> Any:
         return self._cm_task_.__await__()
