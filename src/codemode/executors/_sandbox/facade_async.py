@@ -11,7 +11,6 @@ from typing import Any
 from ._replay import child_context
 from ._runtime import Execution, PolicyError, contained, current
 
-
 _TASK_CALLBACKS = frozenset({"add_done_callback", "remove_done_callback"})
 
 
