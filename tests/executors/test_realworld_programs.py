@@ -4337,6 +4337,45 @@ async def main():
     return {"order": order, "nested": nested, "results": results}
 """
 
+PROGRAMS["csv-module-roundtrip"] = r"""
+import csv
+import io
+from collections import defaultdict
+
+async def main():
+    text = await codemode.read_file(path="data/sales.csv")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    totals = defaultdict(lambda: {"units": 0, "revenue": 0.0})
+    for row in rows:
+        key = (row["region"], row["product"])
+        totals[key]["units"] += int(row["units"])
+        totals[key]["revenue"] += int(row["units"]) * float(row["unit_price"])
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=["region", "product", "units", "revenue"], lineterminator="\n")
+    writer.writeheader()
+    for (region, product), t in sorted(totals.items()):
+        writer.writerow({"region": region, "product": product, "units": t["units"], "revenue": f"{t['revenue']:.2f}"})
+    report = out.getvalue()
+    print(report.splitlines()[0])
+    tricky = io.StringIO()
+    csv.writer(tricky, quoting=csv.QUOTE_NONNUMERIC).writerows([["a, b", 'say "hi"', 3], ["line\nbreak", None, 2.5]])
+    parsed = list(csv.reader(io.StringIO(tricky.getvalue()), quoting=csv.QUOTE_NONNUMERIC))
+    return {"rows": len(rows), "groups": len(totals), "head": report.splitlines()[:3], "tricky": tricky.getvalue(), "parsed": parsed}
+"""
+
+PROGRAMS["csv-tsv-and-bytes-buffers"] = r"""
+import csv, io, json, base64
+
+tsv = "id\tname\tscore\n1\tada\t9.5\n2\tbob\t7\n"
+records = [dict(r, score=float(r["score"])) for r in csv.DictReader(io.StringIO(tsv), delimiter="\t")]
+buf = io.BytesIO()
+buf.write(json.dumps(records).encode())
+buf.seek(0)
+payload = base64.b64encode(buf.read()).decode()
+lines = io.StringIO("first\nsecond\nthird")
+[records, len(payload), json.loads(base64.b64decode(payload)) == records, [l.rstrip() for l in lines], csv.excel_tab.delimiter]
+"""
+
 # __PROGRAMS__
 
 
@@ -4347,10 +4386,10 @@ async def main():
 
 REFUSED: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "import-os": ("import os\nos.listdir('.')", "policy", ("'os'", "available modules", "tools")),
-    "import-csv-io": (
-        "import csv, io\nrows = list(csv.reader(io.StringIO('a,b')))",
+    "import-pathlib": (
+        "from pathlib import Path\nPath('data.csv').read_text()",
         "policy",
-        ("'csv'", "split"),
+        ("file system", "tools"),
     ),
     "import-requests": ("import requests", "policy", ("network", "tools")),
     "import-pprint": ("from pprint import pprint\npprint({'a': 1})", "policy", ("json.dumps",)),

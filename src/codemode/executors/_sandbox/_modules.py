@@ -32,6 +32,7 @@ DEFAULT_MODULES = (
     "collections",
     "contextlib",
     "copy",
+    "csv",
     "dataclasses",
     "datetime",
     "decimal",
@@ -40,6 +41,7 @@ DEFAULT_MODULES = (
     "functools",
     "hashlib",
     "heapq",
+    "io",
     "itertools",
     "json",
     "math",
@@ -171,8 +173,6 @@ _NETWORK = "there is no network; call the tools"
 _THREADS = "run things concurrently with asyncio (asyncio.gather, asyncio.create_task)"
 _INSTEAD = {
     **dict.fromkeys(("os", "pathlib", "shutil", "glob", "tempfile"), _FILES),
-    "io": "build text in a list and ''.join() it; files are read through the tools",
-    "csv": "split the text a tool returned: line.split(','), or re for quoted fields",
     **dict.fromkeys(("requests", "httpx", "aiohttp", "urllib3", "socket", "http"), _NETWORK),
     **dict.fromkeys(("threading", "multiprocessing", "concurrent", "subprocess"), _THREADS),
     "urllib": "urllib.parse is available; for the network, call the tools",

@@ -1,7 +1,8 @@
 """Text facades: `re` (CPython's compiler for what a pattern is, the `regex` package for matching,
 every match bounded by the deadline), `string` (its `Template` on the same `re`, less
 `Formatter`), `json`, `textwrap` and `unicodedata` with their expansions sized before they
-run, and `urllib.parse` handed exact strings (it caches what it splits). `tests/executors/facades/test_facade_text.py` compares them with CPython."""
+run, `urllib.parse` handed exact strings (it caches what it splits), `csv` less its process-wide
+settings, and `io` as `StringIO`/`BytesIO` only. `tests/executors/facades/test_facade_text.py` compares them with CPython."""
 
 from __future__ import annotations
 
@@ -22,6 +23,9 @@ from ._runtime import CURRENT, MAX_ITEMS, PolicyError, Timeout, _refuse
 EXCLUDED: dict[str, frozenset[str]] = {
     # it reads any attribute a format field names (`str.format` goes through SafeFormatter)
     "string": frozenset({"Formatter"}),
+    # process-wide settings (the dialect registry, the field size limit); `Sniffer` matches the
+    # program's text with the stdlib `re`, past the deadline
+    "csv": frozenset({"register_dialect", "unregister_dialect", "field_size_limit", "Sniffer"}),
     "re": frozenset({"template", "TEMPLATE", "T", "LOCALE", "L"}),
 }
 
@@ -652,7 +656,17 @@ def _urllib_parse_module() -> dict[str, Any]:
     return members
 
 
+def _io_module() -> dict[str, Any]:
+    """`io` as in-memory text and bytes only: files (`open`, `FileIO`, the buffered and wrapped
+    classes over them) are the host's."""
+    import io
+
+    names = ("StringIO", "BytesIO", "SEEK_SET", "SEEK_CUR", "SEEK_END", "UnsupportedOperation")
+    return {name: getattr(io, name) for name in names}
+
+
 FACADES: dict[str, Callable[[], dict[str, Any]]] = {
+    "io": _io_module,
     "urllib.parse": _urllib_parse_module,
     "string": _string_module,
     "unicodedata": _unicodedata_module,
