@@ -85,22 +85,17 @@ DIFFERENCES: tuple[Difference, ...] = (  # the first row covering a case is its 
     ),
     # -- issue 9's rules (helper `sec-in-a`) -----------------------------------------------------
     Difference(
-        cases=("class__attrs", "dataclass__repr_eq"),
+        cases=("dataclass__repr_eq",),
         shows="'__class__'",
-        reason="policy: `__class__` and the other dunders that lead from an object back to the "
-        "host's classes and modules are refused before the program runs",
+        reason="policy: a class may not bind `__class__` (here a dataclass field of that name) "
+        "or the other dunders that lead from an object back to the host's classes and modules; "
+        "reading `x.__class__` is `type(x)`",
     ),
     Difference(
         cases=("collections__defaultdict",),
         shows="default_factory",
         reason="policy (issue 9's ownership rule): attributes of objects the program did not "
         "make cannot be set, a `defaultdict`'s `default_factory` included",
-    ),
-    Difference(
-        cases=("dataclass__options",),
-        shows="'NoneType' object has no attribute '__dict__'",
-        reason="issue 9 (open, found here): `dataclass(C)` of a class whose body assigns "
-        "`__annotations__` fails",
     ),
     Difference(
         cases=("# call-external",),

@@ -29,8 +29,8 @@ from codemode.executors._base import ToolBridge
 from codemode.executors._inprocess import _run
 from codemode.executors._sandbox import CURRENT, DEFAULT_MODULES, Execution, Importer
 from codemode.executors._sandbox._builtins import dir_builtin, getattr_builtin
-from codemode.executors._sandbox._owner import owned, owned_class
-from codemode.executors._sandbox._types import StandIn, _public_classes, type_builtin
+from codemode.executors._sandbox._owner import _namedtuple_member, owned, owned_class
+from codemode.executors._sandbox._types import StandIn, _public_classes, real_class, type_builtin
 
 DEPTH = 4
 
@@ -205,6 +205,10 @@ def _problem(path: str, name: str | None, parent: Any, value: Any, forbidden: li
         and not name.startswith("__")
         and not owned(parent)
         and not (isinstance(parent, StandIn) and owned_class(parent))
+        # a namedtuple's public API (`_replace`, `_asdict`, `_fields`), as namedtuple made it
+        and not _namedtuple_member(
+            real_class(parent) if isinstance(parent, StandIn) else parent, name
+        )
     ):
         return f"{path}: a private member of a host object"
     if name == "<type>" and not (

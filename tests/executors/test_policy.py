@@ -42,7 +42,7 @@ ATTACKS: dict[str, str] = {
     "getattr-dunder": "getattr((), '__class__')",
     "getattr-computed": "getattr((), '_' + '_class__')",
     "getattr-fullwidth": "getattr((), '\uff3f\uff3fclass\uff3f\uff3f')",
-    "unicode-identifier": "().__\uff43lass__",
+    "unicode-identifier": "def f(): pass\nf.__\uff47lobals__",
     "function-globals": "def f(): pass\nf.__globals__",
     "getattr-globals": "def f(): pass\ngetattr(f, '__globals__')",
     "method-self": "print.__self__",
@@ -76,7 +76,7 @@ ATTACKS: dict[str, str] = {
     "task-loop": "import asyncio\nasync def c():\n    pass\nt = asyncio.create_task(c())\nt.get_loop()",
     "task-loop-getattr": "import asyncio\nasync def c():\n    pass\nt = asyncio.create_task(c())\ngetattr(t, 'get_loop')()",
     "task-internals": "import asyncio\nasync def c():\n    pass\nt = asyncio.create_task(c())\nt._cm_task_",
-    "decimal-context": "import decimal\ndecimal.getcontext()",
+    "decimal-default-context": "import decimal\ndecimal.DefaultContext.prec = 2",
     "time-sleep": "import time\ntime.sleep(5)",
     "abc-register": "import collections.abc\ncollections.abc.Sequence.register(dict)",
     "abc-register-getattr": "from collections.abc import Sized\ngetattr(Sized, 'register')(int)",
@@ -114,7 +114,7 @@ FORBIDDEN_BUT_CATCHABLE = {
     "type-hints-eval",
     "string-formatter",
     "event-loop",
-    "decimal-context",
+    "decimal-default-context",
 }
 
 
@@ -147,10 +147,11 @@ async def test_attack_is_refused(run: Run, name: str, canary: Path) -> None:
 
 
 async def test_policy_errors_name_the_line(run: Run) -> None:
-    result = await run("x = 1\ny = ().__class__\n")
+    result = await run("x = 1\ny = ().__mro__\n")
     assert result.error is not None and result.error.type == "policy"
     assert result.error.line == 2
-    assert "__class__" in result.error.message
+    assert "__mro__" in result.error.message
+    assert "isinstance" in result.error.message  # what to write instead
 
 
 async def test_import_error_lists_allowed_modules_and_is_catchable(run: Run) -> None:
@@ -247,3 +248,46 @@ async def test_host_exception_details_stay_out_of_tracebacks(executor: Any) -> N
     trace = result.error.traceback or ""
     assert "line 2, in main" in trace
     assert ".py" not in trace and "site-packages" not in trace
+
+
+# What ordinary classes do with dunders and private names, allowed because it gives the program
+# nothing it did not already have: `x.__class__` is `type(x)`; `self.__pin` is `self._C__pin`,
+# guarded as a private name; `object.__setattr__` works on the program's own instances only.
+OWN_NAMES = {
+    "class-of": ("class A:\n    pass\n[A().__class__ is A, ().__class__ is tuple]", [True, True]),
+    "mangled": (
+        "class W:\n    def __init__(self):\n        self.__pin = 1\n"
+        "    def __check(self):\n        return self.__pin\n"
+        "    def get(self):\n        return self.__check()\n[W().get(), W()._W__pin]",
+        [1, 1],
+    ),
+    "object-setattr": (
+        "from dataclasses import dataclass\n@dataclass(frozen=True)\nclass M:\n    a: int\n"
+        "    def __post_init__(self):\n        object.__setattr__(self, 'a', self.a * 2)\nM(2).a",
+        4,
+    ),
+}
+NOT_OWN = {
+    "class-write": "class A:\n    pass\na = A()\na.__class__ = int",
+    "mangled-host-private": "import asyncio\nclass Queue:\n    def f(self, q):\n"
+    "        return q.__getters\nasync def main():\n    return Queue().f(asyncio.Queue())",
+    "mangled-outside-class": "x = 1\nx.__secret",
+    "object-setattr-host": "import json\nobject.__setattr__(json.JSONEncoder(), 'indent', 5)",
+    "object-setattr-class": "class A:\n    pass\nobject.__setattr__(A(), '__class__', int)",
+    "object-setattr-rebound": "object = int\nobject.__setattr__",
+    "vars-class": "class A:\n    pass\nvars(A)",
+    "vars-host": "import json\nvars(json.JSONEncoder())",
+}
+
+
+@pytest.mark.parametrize("name", sorted(OWN_NAMES))
+async def test_own_dunders_and_private_names(run: Run, name: str) -> None:
+    program, expected = OWN_NAMES[name]
+    result = await run(program)
+    assert result.ok and result.value == expected, result.error
+
+
+@pytest.mark.parametrize("name", sorted(NOT_OWN))
+async def test_dunders_and_private_names_of_the_host_stay_closed(run: Run, name: str) -> None:
+    result = await run(NOT_OWN[name])
+    assert result.error is not None and result.error.type == "policy", result

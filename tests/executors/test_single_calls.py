@@ -453,3 +453,26 @@ async def test_super_of_guarded_methods_still_works(executor: Executor, tools: l
     )
     result = await Codemode(tools, executor=executor, timeout=10).execute(code)
     assert result.value == ["mine", [1, 2, 3], "x2020", [0, 5]], result.error
+
+
+# ln, exp and power cost the cube of the precision in one C call (seconds at 5,000 digits): a
+# context's precision and exponents are bounded by every route that sets them.
+DECIMAL_CONTEXTS = {
+    "attribute": "import decimal\ndecimal.getcontext().prec = 10**6\ndecimal.Decimal(2).ln()",
+    "localcontext": "import decimal\nwith decimal.localcontext(prec=10**6):\n    pass",
+    "constructor": "import decimal\ndecimal.Context(prec=10**6)",
+    "copy": "import decimal\nc = decimal.getcontext().copy()\nc.prec = 10**6",
+    "deepcopy": "import copy, decimal\nc = copy.deepcopy(decimal.getcontext())\nc.prec = 10**6",
+    "emax": "import decimal\ndecimal.getcontext().Emax = 10**9",
+    "subclass": "import decimal\nclass C(decimal.Context):\n    pass\nC(prec=10**6)",
+}
+
+
+@pytest.mark.parametrize("name", sorted(DECIMAL_CONTEXTS))
+async def test_decimal_contexts_are_bounded(
+    executor: Executor, tools: list[Any], name: str
+) -> None:
+    cm = Codemode(tools, executor=executor, timeout=5)
+    result = await cm.execute(DECIMAL_CONTEXTS[name])
+    assert result.error is not None and result.error.exception == "ValueError", result
+    assert "in codemode" in result.error.message

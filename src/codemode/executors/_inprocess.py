@@ -111,6 +111,7 @@ class InProcessExecutor(Executor):
         self._globals: dict[str, Any] = {
             "__builtins__": builtins,
             "__name__": PROGRAM_MODULE,
+            "__doc__": None,  # the program's docstring, if it starts with one
             "asyncio": builtins["__import__"]("asyncio"),
             TICK: tuple,  # a no-op that returns a false value, until the deadline passes
             RETURN_NAME: EarlyReturn,

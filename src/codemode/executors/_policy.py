@@ -8,9 +8,10 @@ call; this pass accepts modern async Python and guards only where a guard is nee
 ordinary code runs at close to CPython's speed.
 
 What it refuses at compile time:
-- the dunders that lead to a host's internals (`HOST_DUNDERS`: `__class__`, `__globals__`,
-  `__dict__`, ...); names starting with `__` (a class body may bind and read back special
-  methods; any code may read `__name__`, `__debug__`); names starting with the guards' prefix;
+- the dunders that lead to a host's internals (`HOST_DUNDERS`: `__globals__`, `__dict__`, ...;
+  reading `x.__class__` is `type(x)`); names starting with `__` (a class body may bind and read
+  back special methods, a class's `__private` names are mangled and guarded as `_private` ones;
+  any code may read `__name__`, `__debug__`, `__doc__`); names starting with the guards' prefix;
 - the attributes that reach frames and code objects (`gi_frame`, `cr_frame`, `f_globals`, `tb_frame`,
   `f_back`, ...), and the ones that reach an event loop (`get_loop`, `get_stack`, ...);
 - `from x import *`, relative imports, and defining `__del__` or `__reduce__`-style hooks.
@@ -57,6 +58,8 @@ DUNDER = "_cm_dunder_"
 GENEXP = "_cm_genexp_"  # a generator expression, made knowing how deep its iterable is
 GENERATOR = "_cm_generator_"  # decorates generator functions, likewise
 TYPE = "_cm_type_"  # `type`, which model code cannot rebind under this name
+CLASS = "_cm_class_"  # `x.__class__`, read as `type(x)` is
+OBJECT_SETATTR = "_cm_object_setattr_"  # `object.__setattr__`, for the program's own objects
 INT = "_cm_int_"  # `int`, likewise
 NUMBERS = "_cm_numbers_"  # `{int, float}`: `x * 3` is not a repeat when `x` is one
 HALF_LOW = "_cm_half_low_"  # the bounds of the ints whose square fits the integer limit
@@ -157,7 +160,7 @@ OWN_DUNDERS = frozenset(
 )
 
 # Module-level names model code may read (never bind).
-READABLE_NAMES = frozenset({"__name__", "__debug__"})
+READABLE_NAMES = frozenset({"__name__", "__debug__", "__doc__"})
 
 # Dunder methods a class in model code may not define: they run at times the program does not
 # control (garbage collection) or feed serialisation machinery.
@@ -265,12 +268,40 @@ def is_dunder(name: str) -> bool:
     return len(name) > 4 and name.startswith("__") and name.endswith("__")
 
 
+# What to write instead of a refused attribute, where there is something (the message is read by
+# the model that wrote the code).
+_INSTEAD = {
+    "__dict__": "read the attributes by name, use vars(obj) on your own objects, or "
+    "dataclasses.asdict()",
+    "__cause__": "keep the exception you caught in a variable of your own",
+    "__context__": "keep the exception you caught in a variable of your own",
+    "__traceback__": "the run's error reports the line",
+    "__mro__": "use isinstance() or issubclass()",
+    "mro": "use isinstance() or issubclass()",
+    "__bases__": "use isinstance() or issubclass()",
+    "__base__": "use isinstance() or issubclass()",
+    "__subclasses__": "keep a registry of your classes (a dict filled in __init_subclass__)",
+    "__getattribute__": "use getattr(obj, name)",
+    "__setattr__": "use setattr(obj, name, value)",
+    "__delattr__": "use delattr(obj, name)",
+}
+
+
+# What to define instead of a method a class may not have.
+_DEFINE_INSTEAD = {
+    "__setattr__": "for an immutable class use @dataclass(frozen=True), or validate in properties",
+    "__delattr__": "for an immutable class use @dataclass(frozen=True)",
+    "__getattribute__": "define __getattr__, which runs for missing attributes only",
+}
+
+
 def check_attribute(name: str) -> str | None:
     """Why model code may never read attribute `name`, or None if it may (a dunder outside
     `ALLOWED_DUNDERS` is then still judged at run time, by the object it is read on)."""
     name = unicodedata.normalize("NFKC", name)
     if name in HOST_DUNDERS or name in FORBIDDEN_ATTRIBUTES or is_reserved(name):
-        return f"access to {name!r} is not allowed"
+        instead = _INSTEAD.get(name)
+        return f"access to {name!r} is not allowed" + (f"; {instead}" if instead else "")
     if name.startswith("__") and not is_dunder(name):
         return f"access to {name!r} is not allowed"
     return None
@@ -334,6 +365,7 @@ class Transformer:
         self._scopes: list[tuple[bool, set[str]]] = [(False, set())]
         self._fields: dict[type, tuple[str, ...]] = {}
         self._yields: list[bool] = []  # per enclosing function: whether it yields
+        self._classes: list[str] = []  # the enclosing class statements, innermost last
         self._dispatch: dict[type, Any] = {
             getattr(ast, name[6:]): getattr(self, name)
             for name in dir(self)
@@ -388,9 +420,19 @@ class Transformer:
 
     # -- names --------------------------------------------------------------------------------
 
+    def mangled(self, name: str) -> str | None:
+        """`__x` inside class `C` as the compiler mangles it (`_C__x`), or None when it is not
+        mangled (outside a class, a dunder) or would mangle into one of codemode's names."""
+        name = unicodedata.normalize("NFKC", name)
+        if not self._classes or not name.startswith("__") or is_dunder(name) or "." in name:
+            return None
+        owner = self._classes[-1].lstrip("_")
+        mangled = f"_{owner}{name}"
+        return mangled if owner and not is_reserved(mangled) else None
+
     def visit_Name(self, node: ast.Name) -> ast.AST:
         problem = check_name(node.id)
-        if problem and not self._dunder_name_allowed(node):
+        if problem and not self._dunder_name_allowed(node) and not self.mangled(node.id):
             self.refuse(node, problem)
         self.tool_uses.see(node)
         return node
@@ -398,7 +440,7 @@ class Transformer:
     def _dunder_name_allowed(self, node: ast.Name) -> bool:
         """A class body may bind special methods (`__hash__ = None`, `__repr__ = __str__`), any
         scope may read back the dunders it bound itself (`def __init__` in a class decorator),
-        and any code may read `__name__` and `__debug__`."""
+        and any code may read `__name__`, `__debug__` and `__doc__` (a class body's docstring)."""
         name = unicodedata.normalize("NFKC", node.id)
         if type(node.ctx) is ast.Load and name in READABLE_NAMES:
             return True
@@ -414,7 +456,7 @@ class Transformer:
 
     def visit_arg(self, node: ast.arg) -> ast.AST:
         problem = check_name(node.arg)
-        if problem:
+        if problem and not self.mangled(node.arg):
             self.refuse(node, problem)
         self.tool_uses.see(node)
         if node.annotation is not None:
@@ -465,6 +507,28 @@ class Transformer:
 
     def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
         attr = node.attr
+        if attr == "__class__" and type(node.ctx) is ast.Load:
+            # `self.__class__.__name__`: the class `type(x)` gives, nothing more (a program
+            # class cannot define `__class__`, so the two never differ for its objects)
+            return _call(CLASS, node, self.visit(node.value))
+        if (
+            attr == "__setattr__"
+            and type(node.ctx) is ast.Load
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "object"
+        ):
+            # `object.__setattr__(self, "x", v)` in a frozen dataclass's `__post_init__`
+            return _call(OBJECT_SETATTR, node, self.visit(node.value))
+        mangled = self.mangled(attr) if attr[:2] == "__" else None
+        if mangled is not None:
+            # `self.__pin` in class `Wallet` is `self._Wallet__pin`: a private attribute, guarded
+            # as one (the compiler still mangles `node.attr` to the same name)
+            self.tool_uses.see(node)
+            node.value = self.visit(node.value)
+            if type(node.ctx) is ast.Load:
+                return _call(PRIVATE, node, node.value, _const(mangled, node))
+            node.value = _call(WRITE, node, node.value, _const(mangled, node))
+            return node
         problem = check_attribute(attr)
         if problem:
             self.refuse(node, problem)
@@ -546,9 +610,13 @@ class Transformer:
         elif (
             is_reserved(name)
             or name in HOST_DUNDERS
-            or (name.startswith("__") and not is_dunder(name))
+            or (name.startswith("__") and not is_dunder(name) and not self.mangled(name))
         ):
-            self.refuse(node, f"the function name {name!r} is not allowed")
+            instead = _DEFINE_INSTEAD.get(name)
+            self.refuse(
+                node,
+                f"the function name {name!r} is not allowed" + (f"; {instead}" if instead else ""),
+            )
         elif is_dunder(name):
             self._scopes[-1][1].add(name)
         self.tool_uses.see(node)
@@ -615,7 +683,11 @@ class Transformer:
             for item in getattr(node, field):
                 self.visit(item)
         body = ast.Module(body=node.body, type_ignores=[])
-        self._scoped(body, in_class=True)
+        self._classes.append(node.name)
+        try:
+            self._scoped(body, in_class=True)
+        finally:
+            self._classes.pop()
         node.body = body.body
         return node
 

@@ -122,7 +122,10 @@ def run_cpython(source: str) -> Any:
         ast.fix_missing_locations(tree)
     namespace: dict[str, Any] = {"__name__": "__main__"}
     try:
-        code = compile(tree, "<cpython>", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+        # dont_inherit: this module's `from __future__ import annotations` is not the program's
+        code = compile(
+            tree, "<cpython>", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True
+        )
         started = eval(code, namespace)
         if started is not None:
             asyncio.run(started)

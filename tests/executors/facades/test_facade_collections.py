@@ -5,13 +5,24 @@ guarded operators), `functools`, `collections` (namedtuple classes are the progr
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from .differential import Spec, assert_same
 
-MODULES = ("itertools", "operator", "functools", "collections", "heapq", "bisect", "copy")
+MODULES = (
+    "itertools",
+    "operator",
+    "functools",
+    "collections",
+    "heapq",
+    "bisect",
+    "copy",
+    "contextlib",
+)
 
 
 def first(n: int, iterable: object) -> list[object]:
@@ -21,6 +32,17 @@ def first(n: int, iterable: object) -> list[object]:
             break
         out.append(item)
     return out
+
+
+def _exit_stack(m: Any) -> Any:
+    log: list[Any] = []
+    with m.ExitStack() as stack:
+        stack.callback(log.append, "first")
+        stack.enter_context(m.nullcontext())
+        stack.callback(log.append, "second")
+        moved = stack.pop_all()
+    moved.close()
+    return log
 
 
 SPECS: list[tuple[str, Spec]] = [
@@ -109,6 +131,10 @@ SPECS: list[tuple[str, Spec]] = [
     ("bisect", lambda m: m.bisect_right([(1, "a")], 1, key=lambda t: t[0])),
     ("copy", lambda m: m.deepcopy({"a": [1, [2]]})),
     ("copy", lambda m: m.copy([1, [2]])),
+    ("contextlib", lambda m: (m.suppress(KeyError).__enter__(), m.nullcontext(5).__enter__())),
+    ("contextlib", _exit_stack),
+    ("contextlib", lambda m: m.suppress(ValueError).__exit__(ValueError, ValueError("x"), None)),
+    ("contextlib", lambda m: m.closing([]).__enter__()),
 ]
 
 

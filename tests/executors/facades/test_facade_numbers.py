@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -102,6 +103,46 @@ NUMBER_SPECS: list[tuple[str, Spec]] = [
 @pytest.mark.parametrize(("module", "spec"), NUMBER_SPECS)
 def test_number_modules_as_cpython(module: str, spec: Spec) -> None:
     assert_same(module, spec)
+
+
+def _local_precision(m: Any) -> Any:
+    with m.localcontext(prec=6, rounding=m.ROUND_DOWN) as ctx:
+        inner = (str(m.Decimal(2).sqrt()), ctx.prec, m.getcontext() is ctx)
+    return inner, m.getcontext() is not ctx
+
+
+def _local_set(m: Any) -> Any:
+    with m.localcontext() as ctx:
+        ctx.prec = 40
+        ctx.traps[m.DivisionByZero] = False
+        return str(m.Decimal(1) / m.Decimal(7)), str(m.Decimal(1) / m.Decimal(0))
+
+
+def _copied(m: Any) -> Any:
+    ctx = m.Context(prec=5, rounding=m.ROUND_UP, Emin=-99, Emax=99, traps=[m.Overflow])
+    copy = ctx.copy()
+    copy.prec = 7
+    return repr(ctx), repr(copy), str(copy.divide(m.Decimal(2), m.Decimal(3)))
+
+
+# Contexts are the run's own in the facade (bounded: `test_single_calls`); these leave the
+# test process's current context as it was.
+DECIMAL_CONTEXT_SPECS: list[Spec] = [
+    _local_precision,
+    _local_set,
+    _copied,
+    lambda m: str(m.Context(prec=3).create_decimal("3.14159")),
+    lambda m: m.Context(prec=0),
+    lambda m: m.Context(prec="5"),
+    lambda m: m.localcontext(bogus=1),
+    lambda m: m.setcontext(5),
+    lambda m: m.localcontext(5),
+]
+
+
+@pytest.mark.parametrize("spec", DECIMAL_CONTEXT_SPECS)
+def test_decimal_contexts_as_cpython(spec: Spec) -> None:
+    assert_same("decimal", spec)
 
 
 @settings(max_examples=100, deadline=None)

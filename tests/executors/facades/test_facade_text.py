@@ -5,13 +5,15 @@ patterns and texts compared match for match."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from .differential import Spec, assert_same
 
-MODULES = ("re", "textwrap", "string", "unicodedata")
+MODULES = ("re", "textwrap", "string", "unicodedata", "urllib.parse", "csv", "io")
 
 # CPython's own warning for `[[` (it reads it as characters, and says so), from both sides
 pytestmark = pytest.mark.filterwarnings("ignore:Possible nested set:FutureWarning")
@@ -154,6 +156,17 @@ def test_re_generated_patterns_as_cpython(pattern: str, text: str, flag_names: l
     assert_same("re", lambda m: m.split(pattern, text, 1, flags(m)))
 
 
+def _csv_written(m: Any) -> Any:
+    import io  # the stream is the program's either way; the facade has it too
+
+    out = io.StringIO()
+    writer = m.DictWriter(out, fieldnames=["name", "note"], quoting=m.QUOTE_MINIMAL)
+    writer.writeheader()
+    writer.writerows([{"name": "a", "note": 'says "hi", twice'}, {"name": "b", "note": ""}])
+    m.writer(out, lineterminator="\n").writerow([1, None, 2.5])
+    return out.getvalue()
+
+
 TEXT_SPECS: list[tuple[str, Spec]] = [
     ("textwrap", lambda m: m.wrap("The quick brown fox jumps over the lazy dog", 10)),
     ("textwrap", lambda m: m.wrap("a b c d", width=3, max_lines=2, placeholder="..")),
@@ -183,6 +196,30 @@ TEXT_SPECS: list[tuple[str, Spec]] = [
     ("unicodedata", lambda m: m.category("ab")),
     ("unicodedata", lambda m: (m.east_asian_width("界"), m.mirrored("("), m.decomposition("é"))),
     ("unicodedata", lambda m: m.unidata_version),
+    ("urllib.parse", lambda m: tuple(m.urlparse("https://u:p@a.example:8080/x;y?q=1&q=2#f"))),
+    ("urllib.parse", lambda m: m.urlsplit(b"http://h/p?x", "https", False)),
+    ("urllib.parse", lambda m: m.urlsplit("http://h", allow_fragments=[])),
+    ("urllib.parse", lambda m: m.urljoin("https://x.org/a/b/c", "../d?e")),
+    ("urllib.parse", lambda m: m.urldefrag("http://h/p#frag")),
+    ("urllib.parse", lambda m: m.urlencode({"a": "b c", "n": [1, 2]}, doseq=True)),
+    ("urllib.parse", lambda m: m.urlencode([("k", "ü")], quote_via=m.quote)),
+    ("urllib.parse", lambda m: m.parse_qs("a=1&a=2&b=&c", keep_blank_values=True)),
+    ("urllib.parse", lambda m: m.parse_qsl("a=1;b=2", separator=";")),
+    ("urllib.parse", lambda m: (m.quote("a b/ü", safe=""), m.quote_plus("a+b c"))),
+    ("urllib.parse", lambda m: (m.unquote("%E2%82%AC%20x"), m.unquote_plus("a+b%2B"))),
+    ("urllib.parse", lambda m: m.urlparse("http://[::1]:99/").port),
+    ("urllib.parse", lambda m: m.urlparse("http://h:bad/").port),
+    ("urllib.parse", lambda m: m.urlunsplit(("https", "h", "/p", "q=1", ""))),
+    ("urllib.parse", lambda m: m.urlparse(5)),
+    ("csv", lambda m: list(m.reader(['a,"b,c",d', '1,"say ""hi""",3']))),
+    ("csv", lambda m: list(m.reader(["a;b"], delimiter=";", quoting=m.QUOTE_NONE))),
+    ("csv", lambda m: list(m.DictReader(["x,y", "1,2", "3"], restval="-"))),
+    ("csv", lambda m: (m.list_dialects(), m.get_dialect("excel").delimiter)),
+    ("csv", lambda m: list(m.reader(['"unterminated'], strict=True))),
+    ("csv", _csv_written),
+    ("io", lambda m: (s := m.StringIO("a\nb\n"), s.readline(), s.read(), s.tell())[1:]),
+    ("io", lambda m: (b := m.BytesIO(), b.write(b"xy"), b.getvalue())[1:]),
+    ("io", lambda m: m.StringIO().fileno()),
 ]
 
 

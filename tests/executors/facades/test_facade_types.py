@@ -1,5 +1,5 @@
 """The facades of modules that define types (`facade_types.py`) against CPython: `dataclasses`,
-`typing` and `enum`, run as programs (their decorators apply to the program's own classes only,
+`typing`, `enum` and `abc`, run as programs (their decorators apply to the program's own classes only,
 so the calls are made from a program's class statements)."""
 
 from __future__ import annotations
@@ -8,9 +8,47 @@ import pytest
 
 from .differential import assert_same_program
 
-MODULES = ("dataclasses", "typing", "enum")
+MODULES = ("dataclasses", "typing", "enum", "abc")
 
 PROGRAMS = [
+    """
+from abc import ABC, ABCMeta, abstractmethod, update_abstractmethods
+class Shape(ABC):
+    @abstractmethod
+    def area(self) -> float: ...
+    @property
+    @abstractmethod
+    def name(self) -> str: ...
+class Square(Shape):
+    def __init__(self, side):
+        self.side = side
+    def area(self):
+        return self.side ** 2
+    name = "square"
+try:
+    Shape()
+except TypeError as e:
+    refused = str(e)
+class Half(Shape):
+    def area(self):
+        return 0
+try:
+    Half()
+except TypeError as e:
+    half = str(e)
+Half.name = "half"
+update_abstractmethods(Half)
+Made = ABCMeta("Made", (Shape,), {"area": lambda self: 1, "name": "made"})
+[refused, half, Half().area(), Square(3).area(), isinstance(Square(1), Shape), type(Shape) is ABCMeta,
+ Made().area(), repr(Made).endswith(".Made'>"), sorted(Shape.__abstractmethods__)]
+""",
+    """
+import abc
+class Sized(abc.ABC):
+    pass
+Sized.register(list)
+[isinstance([], Sized), issubclass(dict, Sized)]
+""",
     """
 from dataclasses import dataclass, field, asdict, astuple, replace, fields, is_dataclass
 @dataclass(order=True, frozen=True)

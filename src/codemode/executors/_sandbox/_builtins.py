@@ -39,6 +39,7 @@ from ._owner import (
     own_dunder_guard,
     private_guard,
     setattr_guard,
+    vars_builtin,
     write_guard,
 )
 from ._runtime import (
@@ -524,6 +525,21 @@ def base_builtins() -> dict[str, Any]:
         "ModuleNotFoundError",
         "UnicodeError",
         "EncodingWarning",
+        # the OSError family: programs raise and catch them (`PermissionError`), never the OS
+        "BlockingIOError",
+        "BrokenPipeError",
+        "ChildProcessError",
+        "ConnectionAbortedError",
+        "ConnectionRefusedError",
+        "ConnectionResetError",
+        "FileExistsError",
+        "FileNotFoundError",
+        "InterruptedError",
+        "IsADirectoryError",
+        "NotADirectoryError",
+        "PermissionError",
+        "ProcessLookupError",
+        "ResourceWarning",
     ]
     for name in extra:
         names[name] = getattr(builtins, name)
@@ -543,6 +559,7 @@ def base_builtins() -> dict[str, Any]:
                 ("divmod", divmod_builtin),
                 ("round", round_builtin),
                 ("sorted", sorted_call),
+                ("vars", vars_builtin),
             )
         },
         super=ProgramSuper,
@@ -557,7 +574,7 @@ def base_builtins() -> dict[str, Any]:
         input=_unavailable("input", "there is no user to ask; return what you need"),
         **{
             name: _unavailable(name, "code cannot run or inspect other code")
-            for name in ("eval", "exec", "compile", "globals", "locals", "vars", "breakpoint")
+            for name in ("eval", "exec", "compile", "globals", "locals", "breakpoint")
         },
         help=_unavailable("help", "the stubs in the prompt document the tools"),
         exit=_unavailable("exit", "return from main() to finish"),

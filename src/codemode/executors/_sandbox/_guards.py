@@ -26,6 +26,7 @@ from ._owner import (
     init_guard,
     is_super,
     new_guard,
+    object_setattr_guard,
     own_dunder_guard,
     owned,
     private_guard,
@@ -43,6 +44,7 @@ from ._runtime import (
     check_deadline,
     counted,
 )
+from ._types import visible_type
 
 # -- ownership (`_owner`) and the rest of the guards ----------------------------------------------
 
@@ -675,6 +677,8 @@ GUARDS: dict[str, Any] = {
     policy.GENERATOR: generator_function,
     policy.BINOP_GUARDS["FloorDiv"]: floordiv_guard,
     policy.TYPE: type,
+    policy.CLASS: visible_type,
+    policy.OBJECT_SETATTR: object_setattr_guard,
     policy.INT: int,
     policy.NUMBERS: frozenset({int, float}),
     policy.HALF_LOW: -(1 << (MAX_INT_BITS // 2)),

@@ -24,12 +24,15 @@ from ._facade import ModuleFacade, _public_members, shown_as
 from ._runtime import CURRENT, ImportPolicyError
 
 DEFAULT_MODULES = (
+    "abc",
     "asyncio",
     "base64",
     "bisect",
     "cmath",
     "collections",
+    "contextlib",
     "copy",
+    "csv",
     "dataclasses",
     "datetime",
     "decimal",
@@ -38,6 +41,7 @@ DEFAULT_MODULES = (
     "functools",
     "hashlib",
     "heapq",
+    "io",
     "itertools",
     "json",
     "math",
@@ -50,6 +54,7 @@ DEFAULT_MODULES = (
     "time",
     "typing",
     "unicodedata",
+    "urllib.parse",
     "uuid",
 )
 
@@ -150,6 +155,45 @@ def shared_facade(name: str) -> ModuleFacade:
     return facade
 
 
+@functools.cache
+def _package_facade(name: str) -> ModuleFacade:
+    """The package of an allowed submodule (`urllib` for `import urllib.parse`), holding only
+    its allowed submodules."""
+    members = {
+        module.partition(".")[2]: shared_facade(module)
+        for module in DEFAULT_MODULES
+        if module.partition(".")[0] == name and "." in module
+    }
+    return ModuleFacade(name, members)
+
+
+# What to use instead of a module that is not allowed, for the ones models reach for most.
+_FILES = "there is no file system; read and write through the tools"
+_NETWORK = "there is no network; call the tools"
+_THREADS = "run things concurrently with asyncio (asyncio.gather, asyncio.create_task)"
+_INSTEAD = {
+    **dict.fromkeys(("os", "pathlib", "shutil", "glob", "tempfile"), _FILES),
+    **dict.fromkeys(("requests", "httpx", "aiohttp", "urllib3", "socket", "http"), _NETWORK),
+    **dict.fromkeys(("threading", "multiprocessing", "concurrent", "subprocess"), _THREADS),
+    "urllib": "urllib.parse is available; for the network, call the tools",
+    "sys": "return from main() to finish; print() writes the output",
+    "logging": "print() writes the output",
+    "pprint": "print(json.dumps(value, indent=2)) shows nested data",
+    "traceback": "the run's error reports the exception and its line",
+    "types": "use a dataclass or a dict (types.SimpleNamespace is not available)",
+    "zoneinfo": "use datetime.timezone(timedelta(hours=...)) for a fixed offset",
+}
+
+
+def _missing_member(module: str, member: str) -> ImportError:
+    """`from module import member` of a name the facade does not have, in CPython's words."""
+    error = ImportError(f"cannot import name {member!r} from {module!r}", name=module)
+    real = sys.modules.get(module)
+    if real is not None and member in vars(real):
+        error.add_note(f"codemode: {module}.{member} is not available in codemode")
+    return error
+
+
 class Importer:
     """`__import__` for model code: allowed modules as facades, anything else refused.
 
@@ -195,10 +239,24 @@ class Importer:
                 # whose `from x import ...` names are a tuple.
                 return importlib.import_module(name)
             raise self.refusal(name)
-        return self.load(name if fromlist else name.partition(".")[0])
+        top = name.partition(".")[0]
+        if not fromlist and top != name and top not in self.allowed:
+            facade = _package_facade(top)  # `import urllib.parse`: the package, to reach it by
+        else:
+            facade = self.load(name if fromlist else top)
+        if type(fromlist) is tuple:
+            for member in fromlist:
+                if type(member) is str and member not in facade.__dict__:
+                    # CPython's own message would name '<unknown module name>': a facade has no
+                    # `__name__`, which would send `from m import x` on to `sys.modules["m.x"]`
+                    raise _missing_member(name, member)
+        return facade
 
     def refusal(self, name: str) -> ImportError:
         available = "available modules: " + ", ".join(sorted(self.allowed))
+        instead = _INSTEAD.get(name.partition(".")[0])
+        if instead is not None:
+            available = f"{available} ({instead})"
         top = name.partition(".")[0]
         try:  # the top level only: finding `a.b` would import `a`
             missing = top not in sys.stdlib_module_names and importlib.util.find_spec(top) is None

@@ -9,6 +9,7 @@ and stays closed. Every guard that asks "may the program do this to that object"
 from __future__ import annotations
 
 import builtins
+import collections
 import enum
 import functools
 import types
@@ -29,6 +30,9 @@ from ._runtime import (
 )
 
 OWNER_MARK = MARK_PREFIX + "owner_"  # in the own `__dict__` of every class the program made
+# In the own `__dict__` of a facade's class: the attributes the program may set on its objects
+# (`decimal.getcontext().prec = 50`), each checked by the class's own `__setattr__`.
+SETTABLE_MARK = MARK_PREFIX + "settable_"
 
 # Host modules whose classes keep no host objects in their instances' `__dict__` (C value types,
 # exceptions, typing and ABC markers, enums): their code's names do not make instance state the
@@ -280,7 +284,29 @@ def private_guard(obj: Any, name: str) -> Any:
         return getattr(obj, name)
     if owned(obj) and not is_super(obj) and not hasattr(obj, name):
         return getattr(obj, name)  # the AttributeError a missing attribute gives in Python
+    if name in _NAMEDTUPLE_API and _namedtuple_member(obj, name):
+        return getattr(obj, name)
     raise _refused(obj, name)
+
+
+# A namedtuple's public API has underscores, to keep clear of field names: on a host's
+# namedtuple (`urlparse(u)._replace(...)`, `cache_info()._asdict()`) it is read as any public
+# member. `_make` is left out: it builds past a subclass's own `__new__`.
+_NAMEDTUPLE_API = frozenset({"_replace", "_asdict", "_fields", "_field_defaults"})
+_NAMEDTUPLE_CODE = collections.namedtuple("_Sample", "x")._replace.__code__  # type: ignore[attr-defined]
+
+
+def _namedtuple_member(obj: Any, name: str) -> bool:
+    """Whether `obj.name` is the member `collections.namedtuple` made, on a namedtuple class
+    (or its instance) that no subclass overrode it on."""
+    cls = obj if isinstance(obj, type) else type(obj)
+    if not issubclass(cls, tuple):
+        return False
+    mro = class_mro(cls)
+    base = definer(mro, "_replace")
+    if base is None or definer(mro, name) is not base:
+        return False
+    return getattr(class_dict(base)["_replace"], "__code__", None) is _NAMEDTUPLE_CODE
 
 
 def own_dunder_guard(obj: Any, name: str) -> Any:
@@ -288,6 +314,10 @@ def own_dunder_guard(obj: Any, name: str) -> Any:
     dunders (`OWN_DUNDERS`: `__annotations__`, `__members__`, ...) and the dunders the program
     defined (`v.__add__(w)` where its class defines `__add__`)."""
     if owned(obj) and (name in OWN_DUNDERS or program_defined(obj, name)):
+        return getattr(obj, name)
+    if name == "__init_subclass__" and is_super(obj) and owned_class(obj.__self_class__):
+        # `super().__init_subclass__(**kwargs)` in the program's own hook: the base's hook,
+        # bound to the program's new class, as `type.__new__` would call it had there been none
         return getattr(obj, name)
     raise refused_attribute(
         obj, name, "only the dunders your code defined on its own objects can be read"
@@ -307,6 +337,8 @@ def write_guard(obj: Any, name: str, special: bool = False) -> Any:
             return obj
         raise _refused(obj, name)
     if not owned(obj):
+        if name in class_dict(cls).get(SETTABLE_MARK, ()):
+            return obj
         reason = "only objects of classes defined in your code can be changed"
         if not hasattr(obj, "__dict__"):  # CPython refuses it too, in these words
             raise refused_attribute(obj, name, reason)
@@ -353,6 +385,72 @@ def setattr_guard(obj: Any, name: str, value: Any) -> None:
         setattr(write_guard(obj, name, special=True), name, value)
         return
     setattr(write_guard(obj, name), name, value)
+
+
+def vars_builtin(*args: Any) -> Any:
+    """`vars(obj)`: the `__dict__` of an instance of the program's own classes, whose state only
+    the program wrote. Not a class's (it holds codemode's marks and lookup caches), nor an
+    instance of a class with a host base whose code keeps state there (`asyncio.Queue`'s loop),
+    nor `vars()` of the caller's frame."""
+    if len(args) != 1:
+        if args:
+            return vars(*args)  # CPython's TypeError for too many arguments
+        raise PolicyError(
+            "vars() without an argument is not available in codemode: name the object"
+        )
+    (obj,) = args
+    cls = type(obj)
+    if owned_class(cls) and not isinstance(obj, type):
+        for klass in class_mro(cls):
+            if not owned_class(klass) and _TYPE_MODULE.__get__(klass) not in _PLAIN_BASE_MODULES:
+                raise PolicyError(
+                    f"vars() of a {cls.__name__} object is not available in codemode: "
+                    f"{klass.__name__}, a host base class, keeps its own state there"
+                )
+        return vars(obj)  # the TypeError CPython gives for a class with `__slots__` only
+    if not isinstance(obj, type | ModuleFacade) and not _TYPE_DICTOFFSET.__get__(cls):
+        return vars(obj)  # no `__dict__` to give (`vars(3)`): CPython's TypeError
+    what = (
+        "a class"
+        if isinstance(obj, type)
+        else "a module"
+        if isinstance(obj, ModuleFacade)
+        else f"a {cls.__name__} object"
+    )
+    raise PolicyError(
+        f"vars() of {what} is not available in codemode: it works on objects of classes defined "
+        "in your code; read other attributes by name"
+    )
+
+
+_TYPE_DICTOFFSET = type.__dict__["__dictoffset__"]
+
+
+def object_setattr_guard(owner: Any) -> Any:
+    """`object.__setattr__`, as the program reads it to set a field of its own frozen
+    dataclass: `object`'s setter, for the program's own instances only."""
+    if owner is not object:  # `object` rebound by the program: not the idiom
+        raise refused_attribute(owner, "__setattr__", "use setattr(obj, name, value)")
+    return _object_setattr
+
+
+def _object_setattr(target: Any, name: Any, value: Any, /) -> None:
+    cls = type(target)
+    if not owned_class(cls) or isinstance(target, type):
+        raise PolicyError(
+            "object.__setattr__ works on instances of classes defined in your code; "
+            "use setattr(obj, name, value)"
+        )
+    if not isinstance(name, str):
+        raise TypeError(f"attribute name must be string, not '{type(name).__name__}'")
+    name = str.__str__(name)
+    if name in HOST_DUNDERS or is_reserved(name):  # `__class__` would make it a host object
+        raise PolicyError(f"setting {name!r} is not allowed")
+    found = definer(class_mro(cls), "__setattr__")
+    if found is not object and not owned_class(found):
+        # past a host base's own `__setattr__`, which may keep its state consistent
+        raise PolicyError(f"object.__setattr__ on a {cls.__name__} object is not allowed")
+    object.__setattr__(write_guard(target, name), name, value)
 
 
 def _initialisable(target: Any) -> bool:
@@ -782,7 +880,17 @@ def make_class(name: Any, bases: Any, namespace: Any, **kwargs: Any) -> Any:
     if not isinstance(bases, tuple) or not isinstance(namespace, dict):
         return type(name, bases, namespace, **kwargs)  # the TypeError CPython gives
     bases = _types.real_bases(bases)
-    return _mark(type(name, bases, checked_namespace(bases, namespace), **kwargs))
+    return _mark(type(name, bases, program_namespace(bases, namespace), **kwargs))
+
+
+def program_namespace(bases: tuple[Any, ...], namespace: Any) -> dict[str, Any]:
+    """`checked_namespace` for a class made by a call (`type(name, bases, ns)`), which takes
+    its `__module__` from the caller's frame: the program's, as for a class statement, not the
+    facade's that made the call."""
+    checked = checked_namespace(bases, namespace)
+    if checked is not namespace and "__module__" not in checked:
+        checked["__module__"] = PROGRAM_MODULE  # a copy of the program's mapping, ours to set
+    return checked  # type: ignore[no-any-return]
 
 
 def _owned_only(function: Callable[..., Any], what: str) -> Callable[..., Any]:

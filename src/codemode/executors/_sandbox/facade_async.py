@@ -11,6 +11,8 @@ from typing import Any
 from ._replay import child_context
 from ._runtime import Execution, PolicyError, contained, current
 
+_TASK_CALLBACKS = frozenset({"add_done_callback", "remove_done_callback"})
+
 
 class TaskHandle:
     """A task as model code sees it: awaitable, cancellable, no way to its event loop."""
@@ -20,6 +22,16 @@ class TaskHandle:
 
     def __init__(self, task: asyncio.Future[Any]) -> None:
         object.__setattr__(self, "_cm_task_", task)
+
+    def __getattr__(self, name: str) -> Any:
+        error = AttributeError(f"'TaskHandle' object has no attribute {name!r}")
+        if name in _TASK_CALLBACKS:
+            # a callback would run the program's code on the host's loop, outside its tasks
+            error.add_note(
+                f"codemode: task.{name} is not available; await the task (or asyncio.gather, "
+                "asyncio.as_completed) and act on its result"
+            )
+        raise error
 
     def __await__(self) -> Any:
         return self._cm_task_.__await__()

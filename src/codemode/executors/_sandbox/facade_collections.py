@@ -1,6 +1,7 @@
 """Facades of the modules that combine values: `itertools` (endless iterators checked against the
 deadline), `operator` (the guarded operators and attribute access), `functools` (decorators that
-change what they wrap, for the program's own functions only)."""
+change what they wrap, for the program's own functions only), `contextlib` (less what redirects
+the process's streams or working directory)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ from ._runtime import MAX_ITEMS, PolicyError, _refuse, check_deadline
 EXCLUDED: dict[str, frozenset[str]] = {
     # registers from annotations through `typing.get_type_hints` (evaluates strings)
     "functools": frozenset({"singledispatchmethod"}),
+    # the process's `sys.stdout`/`sys.stderr` and working directory
+    "contextlib": frozenset({"redirect_stdout", "redirect_stderr", "chdir"}),
 }
 
 

@@ -1,7 +1,8 @@
 """Text facades: `re` (CPython's compiler for what a pattern is, the `regex` package for matching,
 every match bounded by the deadline), `string` (its `Template` on the same `re`, less
-`Formatter`), and `json`, `textwrap` and `unicodedata` with their expansions sized before they
-run. `tests/executors/facades/test_facade_text.py` compares them with CPython."""
+`Formatter`), `json`, `textwrap` and `unicodedata` with their expansions sized before they
+run, `urllib.parse` handed exact strings (it caches what it splits), `csv` less its process-wide
+settings, and `io` as `StringIO`/`BytesIO` only. `tests/executors/facades/test_facade_text.py` compares them with CPython."""
 
 from __future__ import annotations
 
@@ -22,6 +23,9 @@ from ._runtime import CURRENT, MAX_ITEMS, PolicyError, Timeout, _refuse
 EXCLUDED: dict[str, frozenset[str]] = {
     # it reads any attribute a format field names (`str.format` goes through SafeFormatter)
     "string": frozenset({"Formatter"}),
+    # process-wide settings (the dialect registry, the field size limit); `Sniffer` matches the
+    # program's text with the stdlib `re`, past the deadline
+    "csv": frozenset({"register_dialect", "unregister_dialect", "field_size_limit", "Sniffer"}),
     "re": frozenset({"template", "TEMPLATE", "T", "LOCALE", "L"}),
 }
 
@@ -609,7 +613,61 @@ def _unicodedata_module() -> dict[str, Any]:
     return members
 
 
+def _exact_text(value: Any) -> Any:
+    """A `str` or `bytes` subclass's instance as an exact copy (made by the builtin, running none
+    of the subclass's methods); anything else as it is."""
+    if type(value) is not str and isinstance(value, str):
+        return str.__str__(value)
+    if type(value) is not bytes and isinstance(value, bytes):
+        return bytes.__bytes__(value) if hasattr(bytes, "__bytes__") else bytes(memoryview(value))
+    return exact(value)
+
+
+# Functions whose arguments become keys of `urlsplit`'s process-wide lru_cache (and `quote`'s
+# cache of `safe` sets): a program object kept there would run its `__eq__` in the host's lookups.
+_URL_CACHED = frozenset({"urlsplit", "urlparse", "urljoin", "urldefrag"})
+# what may reach the cache: exact text and flags, or builtins it refuses as unhashable
+_URL_TEXT = (str, bytes, bool, int, type(None), bytearray, list, dict, set)
+
+
+def _url_function(name: str, real: Callable[..., Any]) -> Callable[..., Any]:
+    cached = name in _URL_CACHED
+
+    @functools.wraps(real)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        args = tuple(_exact_text(a) for a in args)
+        kwargs = {k: _exact_text(v) for k, v in kwargs.items()}
+        if cached:
+            for value in (*args, *kwargs.values()):
+                if type(value) not in _URL_TEXT:
+                    raise TypeError(f"{name}() takes str or bytes, not {type(value).__name__}")
+        return real(*args, **kwargs)
+
+    return call
+
+
+def _urllib_parse_module() -> dict[str, Any]:
+    import urllib.parse
+
+    members = _public_members(urllib.parse, frozenset())
+    for name, value in list(members.items()):
+        if callable(value) and not isinstance(value, type):  # `urlsplit` is an lru_cache
+            members[name] = _url_function(name, value)
+    return members
+
+
+def _io_module() -> dict[str, Any]:
+    """`io` as in-memory text and bytes only: files (`open`, `FileIO`, the buffered and wrapped
+    classes over them) are the host's."""
+    import io
+
+    names = ("StringIO", "BytesIO", "SEEK_SET", "SEEK_CUR", "SEEK_END", "UnsupportedOperation")
+    return {name: getattr(io, name) for name in names}
+
+
 FACADES: dict[str, Callable[[], dict[str, Any]]] = {
+    "io": _io_module,
+    "urllib.parse": _urllib_parse_module,
     "string": _string_module,
     "unicodedata": _unicodedata_module,
     "re": _re_module,

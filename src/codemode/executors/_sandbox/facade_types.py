@@ -1,11 +1,16 @@
 """Facades of the modules that define types: `dataclasses` and `typing` (their decorators for the
-program's own classes only), `enum` (less its host-wide `global_*` helpers)."""
+program's own classes only), `enum` (less its host-wide `global_*` helpers), `abc` (its metaclass
+making classes as a class statement does)."""
 
 from __future__ import annotations
 
+import abc
+import contextvars
 import enum
 import functools
 import itertools
+import sys
+import types
 import typing
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -15,14 +20,24 @@ from ..._text import exact_str
 from .._policy import is_reserved
 from ._builtins import getattr_builtin
 from ._caches import exact, guard_typing_caches
-from ._facade import _public_members
-from ._owner import FIELD, _mark, _owned_only, checked_namespace, class_dict, owned
+from ._facade import ModuleFacade, _public_members
+from ._owner import (
+    FIELD,
+    _mark,
+    _owned_only,
+    checked_namespace,
+    class_dict,
+    owned,
+    program_namespace,
+)
 from ._runtime import CURRENT, PolicyError, _refuse, check_deadline, current
 from ._types import install_stand_ins, real_bases, stand_in, visible_class, visible_classes
 from .facade_collections import MAX_FIELDS
 from .facade_copy import deepcopy
 
 EXCLUDED: dict[str, frozenset[str]] = {
+    # a counter of every ABC registration in the process: what the host and other runs did
+    "abc": frozenset({"get_cache_token"}),
     # get_type_hints and evaluate_forward_ref (3.14) evaluate strings as code; clear_overloads
     # empties a host-wide registry
     "typing": frozenset({"get_type_hints", "evaluate_forward_ref", "clear_overloads"}),
@@ -50,7 +65,11 @@ def _dataclasses_module() -> dict[str, Any]:
     def checked(target: Any, **kwargs: Any) -> Any:
         if isinstance(target, type) and owned(target):
             _check_fields(target)
-        return guarded(target, **kwargs)
+        token = _MARKERS.set(_markers())
+        try:
+            return guarded(target, **kwargs)
+        finally:
+            _MARKERS.reset(token)
 
     def dataclass(cls: Any = None, /, **kwargs: Any) -> Any:
         dataclasses.dataclass(**kwargs)  # CPython's TypeError for an unknown option
@@ -93,6 +112,42 @@ def _dataclasses_module() -> dict[str, Any]:
     members["asdict"] = asdict
     members["astuple"] = astuple
     return members
+
+
+# Under `from __future__ import annotations` a field's type is a string, and `dataclasses` tells
+# `ClassVar`, `InitVar` and `KW_ONLY` from the names in `sys.modules[cls.__module__].__dict__`
+# (and, when there is one, makes that the globals of the methods it generates). The program's
+# module is not a module: this stands in for it, with only those markers, and only while the
+# facade's `dataclass` runs (nothing else of the host ever evaluates in it).
+_MARKERS: contextvars.ContextVar[dict[str, Any]] = contextvars.ContextVar("codemode_dataclass")
+
+
+class _ProgramModule(types.ModuleType):
+    @property
+    def __dict__(self) -> dict[str, Any]:  # type: ignore[override]
+        return dict(_MARKERS.get({}))
+
+
+sys.modules.setdefault(PROGRAM_MODULE, _ProgramModule(PROGRAM_MODULE))
+
+
+def _markers() -> dict[str, Any]:
+    """The names the running program bound to the markers `dataclasses` looks for, and to the
+    `typing` and `dataclasses` modules (`x: typing.ClassVar[int]`)."""
+    import dataclasses
+
+    execution = CURRENT.get(None)
+    if execution is None:
+        return {}
+    markers = (typing.ClassVar, dataclasses.InitVar, dataclasses.KW_ONLY)
+    modules = {"typing": typing, "dataclasses": dataclasses}
+    found: dict[str, Any] = {}
+    for name, value in execution.globals.items():
+        if any(value is marker for marker in markers):
+            found[name] = value
+        elif type(value) is ModuleFacade and value._cm_name_ in modules:
+            found[name] = modules[value._cm_name_]
+    return found
 
 
 def _dataclass_instance(obj: Any) -> bool:
@@ -359,10 +414,35 @@ def _enum_class(*args: Any, **kwargs: Any) -> Any:
 
 
 install_stand_ins({_BoundedEnumType: _enum_class}, {})
+
+
+def _abc_class(*args: Any, **kwargs: Any) -> Any:
+    """`abc.ABCMeta(name, bases, namespace)`: a class checked as a class statement's is."""
+    if len(args) == 3 and isinstance(args[1], tuple) and isinstance(args[2], dict):
+        name, bases, namespace = args
+        bases = real_bases(bases)
+        return _mark(abc.ABCMeta(name, bases, program_namespace(bases, namespace), **kwargs))
+    return abc.ABCMeta(*args, **kwargs)  # the TypeError CPython gives
+
+
+install_stand_ins({abc.ABCMeta: _abc_class}, {})
+
+
+def _abc_module() -> dict[str, Any]:
+    members = _public_members(abc, EXCLUDED["abc"])
+    members["ABCMeta"] = stand_in(abc.ABCMeta)
+    # it rewrites the class's `__abstractmethods__`: the program's classes only
+    members["update_abstractmethods"] = _owned_only(
+        abc.update_abstractmethods, "abc.update_abstractmethods"
+    )
+    return members
+
+
 install_stand_ins({typing.TypeVar: _make_type_var}, {})
 
 
 FACADES: dict[str, Callable[[], dict[str, Any]]] = {
+    "abc": _abc_module,
     "dataclasses": _dataclasses_module,
     "enum": _enum_module,
 }
