@@ -8,7 +8,8 @@ segfault:
   `zip`, `*args`, `Exception.args`, `dict.items()`, a namedtuple, a tuple subclass, anything);
 - freeing an object frees what it holds, and most of CPython's containers take the "trashcan"
   (freeing is deferred past 50 levels), but some do not: `slice`, `operator.itemgetter`, the key
-  objects of `functools.cmp_to_key` and coroutines, among those a program can make (`HOLDERS`).
+  objects of `functools.cmp_to_key`, coroutines, `csv` readers and writers, among those a
+  program can make (`HOLDERS`).
   `collections.deque` does not either; the program's `deque` is a subclass (`Deque`), which
   frees through `subtype_dealloc` and so takes the trashcan: a deque is mutable, and what is
   measured once when made could change after.
@@ -38,6 +39,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import csv
 import functools
 import gc
 import operator
@@ -66,8 +68,21 @@ def _key_type() -> type:
 
 
 # C objects a program can make that hold any object and free it without the trashcan.
+class _Sink:
+    def write(self, text: str) -> None:
+        pass
+
+
 HOLDERS: frozenset[type] = frozenset(
-    {slice, operator.itemgetter, _key_type(), types.CoroutineType, collections.deque}
+    {
+        slice,
+        operator.itemgetter,
+        _key_type(),
+        types.CoroutineType,
+        collections.deque,
+        type(csv.reader([])),  # its input iterator, another reader
+        type(csv.writer(_Sink())),  # its `write`, a bound method of anything
+    }
 )
 
 

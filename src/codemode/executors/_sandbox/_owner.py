@@ -685,6 +685,8 @@ def special_method(name: str, value: Any, mro: tuple[type, ...]) -> Any:
     if value is None or _inherited(name, value, mro):
         return value
     kind = type(value)
+    if not callable(value) and not any("__get__" in class_dict(k) for k in class_mro(kind)):
+        return value  # nothing C could call: CPython's TypeError when it tries (`__len__ = 42`)
     if kind is classmethod or kind is staticmethod:
         parts: tuple[Any, ...] = (value.__func__,)
     elif kind is property:
