@@ -4376,6 +4376,152 @@ lines = io.StringIO("first\nsecond\nthird")
 [records, len(payload), json.loads(base64.b64decode(payload)) == records, [l.rstrip() for l in lines], csv.excel_tab.delimiter]
 """
 
+PROGRAMS["misc-dyn-format"] = r"""
+w, p = 12, 3
+value = 3.14159
+name = 'x'
+[f'{value:{w}.{p}f}', f'{name:>{w}}', f'{value:{w}}', '%*d' % (5, 42), '%(a)s-%(b)05.1f' % {'a': 1, 'b': 2.25}, '{:{}}'.format('z', 4), format(value, f'.{p}e')]
+"""
+
+PROGRAMS["misc-big-mult"] = r"""
+w = 80
+n = 1_000_000
+[len('-' * w), len([0] * n), len(bytearray(n)), len('ab' * 500_000), 2 ** 64, 10 ** 30, (7 ** 0.5), len([[0] * 3] * 1000)]
+"""
+
+PROGRAMS["misc-big-text"] = r"""
+import re, json, hashlib
+text = ('lorem ipsum dolor sit amet ' * 40_000)
+words = text.split()
+found = re.findall(r'\bd\w+', text)
+data = json.dumps(list(range(100_000)))
+back = json.loads(data)
+[len(words), len(found), len(data), sum(back), hashlib.sha256(b'x' * 10_000_000).hexdigest()[:8], len(' '.join(words)), len(sorted(words)), ''.join(reversed('abc' * 1000))[:5]]
+"""
+
+PROGRAMS["misc-str-methods-var"] = r"""
+w = 30
+s = 'title'
+[s.center(w, '*'), s.ljust(w, '.'), s.rjust(w), s.zfill(w), '\t'.expandtabs(w), ', '.join(['a'] * w), 'x'.replace('x', 'y' * w)]
+"""
+
+PROGRAMS["misc-gen-chain"] = r"""
+def nums(n):
+    yield from range(n)
+def evens(it):
+    return (x for x in it if x % 2 == 0)
+def squares(it):
+    for x in it:
+        yield x * x
+sum(squares(evens(nums(1_000_000))))
+"""
+
+PROGRAMS["misc-dataclass-many"] = r"""
+from dataclasses import dataclass
+@dataclass(order=True)
+class R:
+    k: int
+    v: str
+rs = sorted(R((i * 7919) % 10007, str(i)) for i in range(100_000))
+[rs[0].k, rs[-1].k, len(rs)]
+"""
+
+PROGRAMS["misc-re-types"] = r"""
+import re
+p: re.Pattern[str] = re.compile(r'(\d+)')
+m = p.search('ab12')
+[isinstance(m, re.Match), isinstance(p, re.Pattern), m.group(1), m.start(), m.re.pattern, p.pattern, p.groups]
+"""
+
+PROGRAMS["misc-exception-notes"] = r"""
+try:
+    raise ValueError('bad')
+except ValueError as e:
+    e.add_note('while parsing row 3')
+    notes = e.__notes__
+notes
+"""
+
+PROGRAMS["misc-typing-misc"] = r"""
+from typing import get_args, get_origin, Union, Optional, List, Dict
+[get_args(Union[int, str]), get_origin(List[int]) is list, get_args(Optional[int]), get_args(dict[str, int]), isinstance(3, int | str), Dict[str, int] == Dict[str, int]]
+"""
+
+PROGRAMS["misc-match-class-builtin"] = r"""
+def kind(x):
+    match x:
+        case bool():
+            return 'bool'
+        case int(n) if n > 10:
+            return 'big'
+        case int() | float():
+            return 'num'
+        case [int(a), int(b)]:
+            return a + b
+        case {'type': 'user', 'name': str(n)}:
+            return n
+        case str(s):
+            return s[::-1]
+    return None
+[kind(v) for v in (True, 50, 3, 2.5, [1, 2], {'type': 'user', 'name': 'ada'}, 'abc', None)]
+"""
+
+PROGRAMS["misc-exception-str-repr"] = r"""
+errs = [ValueError('x'), KeyError('k'), OSError(2, 'No such file'), FileNotFoundError('f.txt'), TimeoutError(), ZeroDivisionError('division by zero')]
+[(type(e).__name__, str(e), repr(e)) for e in errs]
+"""
+
+PROGRAMS["misc-enum-gnv"] = r"""
+from enum import Enum, auto
+class Color(Enum):
+    @staticmethod
+    def _generate_next_value_(name, start, count, last_values):
+        return name.lower()
+    RED = auto()
+    GREEN = auto()
+[c.value for c in Color]
+"""
+
+PROGRAMS["misc-class-attr-dict"] = r"""
+class AttrDict(dict):
+    def __getattr__(self, k):
+        try:
+            return self[k]
+        except KeyError:
+            raise AttributeError(k) from None
+d = AttrDict(a=1)
+[d.a, getattr(d, 'b', 'none'), hasattr(d, 'a')]
+"""
+
+PROGRAMS["misc-partialmethod"] = r"""
+from functools import partialmethod
+class C:
+    def set(self, k, v):
+        setattr(self, k, v)
+        return self
+    set_a = partialmethod(set, 'a')
+C().set_a(5).a
+"""
+
+PROGRAMS["misc-dict-ops"] = r"""
+a = {'x': 1}
+b = {'y': 2}
+c = a | b
+a |= {'z': 3}
+[c, a, dict(sorted(c.items(), reverse=True)), list(reversed(c)), {**a, 'x': 9}]
+"""
+
+PROGRAMS["misc-slots-inherit"] = r"""
+class A:
+    __slots__ = ('a',)
+class B(A):
+    __slots__ = ('b',)
+    def __init__(self):
+        self.a, self.b = 1, 2
+b = B()
+[b.a + b.b, B.__slots__, hasattr(b, '__dict__')]
+"""
+
 # __PROGRAMS__
 
 
@@ -4420,6 +4566,12 @@ REFUSED: dict[str, tuple[str, str, tuple[str, ...]]] = {
         "import decimal\ndecimal.getcontext().prec = 100_000",
         "runtime",
         ("prec", "in codemode"),
+    ),
+    "singledispatch-string-annotation": (
+        "from __future__ import annotations\nfrom functools import singledispatch\n"
+        "@singledispatch\ndef f(x):\n    return 0\n@f.register\ndef _(x: int):\n    return 1",
+        "policy",  # registering by annotation evaluates it: a string here
+        ("register(cls)",),
     ),
     "task-callback": (
         "import asyncio\nasync def main():\n    t = asyncio.create_task(asyncio.sleep(0))\n"

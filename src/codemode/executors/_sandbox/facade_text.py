@@ -18,6 +18,7 @@ import regex
 
 from ._caches import exact
 from ._facade import _public_members
+from ._iterators import _through
 from ._runtime import CURRENT, MAX_ITEMS, PolicyError, Timeout, _refuse
 
 EXCLUDED: dict[str, frozenset[str]] = {
@@ -153,6 +154,9 @@ class Pattern:
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"readonly attribute {name!r} of 're.Pattern' object")
+
+    # `re.Pattern[str]` in an annotation, as CPython's class allows
+    __class_getitem__: Any = classmethod(types.GenericAlias)
 
     pattern = property(lambda self: self._cm_checked_.pattern)
     flags = property(lambda self: self._cm_checked_.flags)
@@ -319,6 +323,8 @@ class Match:
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"readonly attribute {name!r} of 're.Match' object")
+
+    __class_getitem__: Any = classmethod(types.GenericAlias)
 
     # A method given arguments of the wrong shape is called on a CPython match with them:
     # that raises CPython's own TypeError.
@@ -656,6 +662,27 @@ def _urllib_parse_module() -> dict[str, Any]:
     return members
 
 
+def _csv_module() -> dict[str, Any]:
+    import csv
+
+    members = _public_members(csv, EXCLUDED["csv"])
+    real_reader = csv.reader
+
+    def reader(csvfile: Any, /, *args: Any, **kwargs: Any) -> Any:
+        # its `next` calls the lines' `next` in C: a chain of readers (`x = csv.reader(x)`)
+        # would recurse in C through every layer; a generator between them is counted against
+        # the recursion limit instead
+        if type(csvfile) not in _PLAIN_LINES:
+            csvfile = _through(csvfile)
+        return real_reader(csvfile, *args, **kwargs)
+
+    members["reader"] = reader
+    return members
+
+
+_PLAIN_LINES = frozenset({list, tuple, str, dict, set, frozenset})
+
+
 def _io_module() -> dict[str, Any]:
     """`io` as in-memory text and bytes only: files (`open`, `FileIO`, the buffered and wrapped
     classes over them) are the host's."""
@@ -666,6 +693,7 @@ def _io_module() -> dict[str, Any]:
 
 
 FACADES: dict[str, Callable[[], dict[str, Any]]] = {
+    "csv": _csv_module,
     "io": _io_module,
     "urllib.parse": _urllib_parse_module,
     "string": _string_module,
