@@ -4522,6 +4522,166 @@ b = B()
 [b.a + b.b, B.__slots__, hasattr(b, '__dict__')]
 """
 
+PROGRAMS["more-generic-class-pep695-like"] = r"""
+from typing import Generic, TypeVar
+T = TypeVar('T')
+class Stack(Generic[T]):
+    def __init__(self) -> None:
+        self._items: list[T] = []
+    def push(self, item: T) -> None:
+        self._items.append(item)
+    def pop(self) -> T:
+        return self._items.pop()
+    def __len__(self):
+        return len(self._items)
+s: Stack[int] = Stack()
+for i in range(3): s.push(i)
+[s.pop(), len(s), Stack[int].__name__ if hasattr(Stack[int], '__name__') else 'alias']
+"""
+
+PROGRAMS["more-property-cached-lazy-load"] = r"""
+import asyncio
+class Client:
+    def __init__(self):
+        self._cache = {}
+    async def weather(self, city):
+        if city not in self._cache:
+            self._cache[city] = await codemode.get_weather(city=city)
+        return self._cache[city]
+    @property
+    def cached(self):
+        return sorted(self._cache)
+async def main():
+    c = Client()
+    await asyncio.gather(c.weather('Paris'), c.weather('Oslo'))
+    await c.weather('Paris')
+    return c.cached
+"""
+
+PROGRAMS["more-dataclass-inheritance-defaults"] = r"""
+from dataclasses import dataclass, field
+@dataclass
+class Base:
+    id: int
+    tags: list = field(default_factory=list)
+@dataclass
+class Child(Base):
+    name: str = 'x'
+    def describe(self):
+        return f'{self.id}:{self.name}:{self.tags}'
+[Child(1).describe(), Child(2, ['a'], 'y').describe(), repr(Child(3))]
+"""
+
+PROGRAMS["more-enum-in-dataclass-json"] = r"""
+import json
+from dataclasses import dataclass, asdict
+from enum import Enum
+class Status(str, Enum):
+    OPEN = 'open'
+    DONE = 'done'
+@dataclass
+class Task:
+    title: str
+    status: Status = Status.OPEN
+ts = [Task('a'), Task('b', Status.DONE)]
+json.dumps([asdict(t) for t in ts])
+"""
+
+PROGRAMS["more-str-enum-format"] = r"""
+from enum import StrEnum, IntEnum
+class Env(StrEnum):
+    PROD = 'prod'
+class Lvl(IntEnum):
+    HI = 3
+[f'{Env.PROD}', str(Env.PROD), f'{Lvl.HI}', str(Lvl.HI), Env.PROD + '-x', Lvl.HI * 2, format(Lvl.HI, '03d')]
+"""
+
+PROGRAMS["more-super-in-classmethod-and-staticmethod"] = r"""
+class A:
+    @classmethod
+    def make(cls, *args):
+        return cls(*args)
+    def __init__(self, x=0):
+        self.x = x
+class B(A):
+    @classmethod
+    def make(cls, *args):
+        obj = super().make(*args)
+        obj.tag = 'b'
+        return obj
+    @staticmethod
+    def helper(v):
+        return v * 2
+b = B.make(5)
+[b.x, b.tag, B.helper(3), type(b).__name__]
+"""
+
+PROGRAMS["more-nonlocal-and-global-counters"] = r"""
+count = 0
+def outer():
+    total = 0
+    def add(n):
+        nonlocal total
+        global count
+        total += n
+        count += 1
+        return total
+    return add
+f = outer()
+[f(1), f(2), f(3), count]
+"""
+
+PROGRAMS["more-object-equality-and-sorting-mixed"] = r"""
+data = [3, 1.5, True, 2]
+[sorted(data), max(data), min(data, key=lambda v: -v), 1 == 1.0, hash(1) == hash(1.0), {1: 'a', 1.0: 'b'}, round(2.5), round(0.125, 2)]
+"""
+
+PROGRAMS["more-asyncio-gather-dict-comprehension"] = r"""
+import asyncio
+async def main():
+    syms = ['AAPL', 'MSFT', 'GOOG']
+    prices = dict(zip(syms, await asyncio.gather(*[codemode.get_stock_price(symbol=s) for s in syms])))
+    return {s: p['price'] for s, p in prices.items() if p['change_pct'] >= -5}
+"""
+
+PROGRAMS["more-string-partition-parsing"] = r"""
+headers = 'Content-Type: application/json\nX-Rate-Limit: 100\nX-Empty:\nBadLine'
+parsed = {}
+for line in headers.splitlines():
+    key, sep, value = line.partition(':')
+    if sep:
+        parsed[key.strip().lower()] = value.strip()
+parsed
+"""
+
+PROGRAMS["more-chained-comparisons-and-any-all"] = r"""
+xs = [5, 3, 9, 1]
+[1 < 2 < 3, 1 < 3 < 2, all(0 < x < 10 for x in xs), any(x > 8 for x in xs), sum(x for x in xs if 2 <= x <= 5), [x for x in xs if not (x % 3)]]
+"""
+
+PROGRAMS["more-bytes-hex-struct-like"] = r"""
+def pack_u16(n):
+    return n.to_bytes(2, 'big')
+def unpack_u16(b):
+    return int.from_bytes(b, 'big')
+msg = b''.join(pack_u16(n) for n in (1, 256, 65535))
+[msg.hex(), [unpack_u16(msg[i:i+2]) for i in range(0, len(msg), 2)], (-1).to_bytes(2, 'big', signed=True).hex()]
+"""
+
+PROGRAMS["more-tool-error-attributes"] = r"""
+async def main():
+    try:
+        await codemode.get_order(order_id='zzz')
+    except Exception as e:
+        return [str(e), 'order' in str(e).lower(), isinstance(e, Exception)]
+"""
+
+PROGRAMS["more-set-operations-report"] = r"""
+a = {'x', 'y', 'z'}
+b = {'y', 'w'}
+[sorted(a & b), sorted(a | b), sorted(a - b), sorted(a ^ b), a.isdisjoint({'q'}), {'x'} <= a, sorted(frozenset('hello'))]
+"""
+
 # __PROGRAMS__
 
 
