@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 import asyncio
 import builtins
+import contextlib
 import functools
 import hashlib
 import io
@@ -4682,6 +4683,25 @@ b = {'y', 'w'}
 [sorted(a & b), sorted(a | b), sorted(a - b), sorted(a ^ b), a.isdisjoint({'q'}), {'x'} <= a, sorted(frozenset('hello'))]
 """
 
+PROGRAMS["pprint-nested-data"] = r"""
+from pprint import pprint, pformat, pp, PrettyPrinter
+import pprint as pm
+data = {'users': [{'id': i, 'name': f'user{i}', 'roles': ['a', 'b'] * i} for i in range(4)], 'meta': {'z': 1, 'a': (1, 2)}}
+pprint(data)
+pp({'b': 1, 'a': 2})
+pprint(data, width=40, depth=2)
+pm.pprint(list(range(30)), compact=True)
+PrettyPrinter(indent=2, width=30).pprint(data['meta'])
+class Buf:
+    def __init__(self):
+        self.parts = []
+    def write(self, s):
+        self.parts.append(s)
+b = Buf()
+pprint({'x': 1}, stream=b)
+[pformat(data, width=60)[:80], pm.saferepr([1, 'a']), pm.isreadable({'a': 1}), ''.join(b.parts)]
+"""
+
 # __PROGRAMS__
 
 
@@ -4698,7 +4718,7 @@ REFUSED: dict[str, tuple[str, str, tuple[str, ...]]] = {
         ("file system", "tools"),
     ),
     "import-requests": ("import requests", "policy", ("network", "tools")),
-    "import-pprint": ("from pprint import pprint\npprint({'a': 1})", "policy", ("json.dumps",)),
+    "import-logging": ("import logging\nlogging.info('x')", "policy", ("print()",)),
     "import-threading": ("import threading", "policy", ("asyncio.gather",)),
     "import-types": ("from types import SimpleNamespace", "policy", ("dataclass",)),
     "import-zoneinfo": ("from zoneinfo import ZoneInfo", "policy", ("datetime.timezone",)),
@@ -4828,20 +4848,26 @@ def cpython_outcome(source: str) -> Outcome:
         tree.body[-1] = ast.copy_location(store, last)
         ast.fix_missing_locations(tree)
     try:
-        code = compile(
-            tree, "<cpython>", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True
-        )
-        started = eval(code, namespace)
-        if started is not None:
-            asyncio.run(started)
-        value = namespace.get("_result_")
-        if "main" in namespace and not _calls_main(tree):
-            value = namespace["main"]()
-            if asyncio.iscoroutine(value):
-                value = asyncio.run(value)
+        with contextlib.redirect_stdout(printed):  # what `pprint` writes to `sys.stdout`
+            return _run(tree, namespace, printed)
     except Exception as exc:
         name = type(exc).__name__
         return ("raises", name, _exception_text(exc).removeprefix(f"{name}: "), printed.getvalue())
+
+
+def _run(tree: ast.Module, namespace: dict[str, Any], printed: io.StringIO) -> Outcome:
+    # dont_inherit: this module's `from __future__ import annotations` is not the program's
+    code = compile(
+        tree, "<cpython>", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True
+    )
+    started = eval(code, namespace)
+    if started is not None:
+        asyncio.run(started)
+    value = namespace.get("_result_")
+    if "main" in namespace and not _calls_main(tree):
+        value = namespace["main"]()
+        if asyncio.iscoroutine(value):
+            value = asyncio.run(value)
     return ("value", to_jsonable(value, []), printed.getvalue())
 
 

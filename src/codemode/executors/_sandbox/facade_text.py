@@ -2,7 +2,7 @@
 every match bounded by the deadline), `string` (its `Template` on the same `re`, less
 `Formatter`), `json`, `textwrap` and `unicodedata` with their expansions sized before they
 run, `urllib.parse` handed exact strings (it caches what it splits), `csv` less its process-wide
-settings, and `io` as `StringIO`/`BytesIO` only. `tests/executors/facades/test_facade_text.py` compares them with CPython."""
+settings, `io` as `StringIO`/`BytesIO` only, and `pprint` writing to the run's output. `tests/executors/facades/test_facade_text.py` compares them with CPython."""
 
 from __future__ import annotations
 
@@ -683,6 +683,80 @@ def _csv_module() -> dict[str, Any]:
 _PLAIN_LINES = frozenset({list, tuple, str, dict, set, frozenset})
 
 
+class _RunOutput:
+    """Where `pprint` writes when given no stream: the running program's `print`, not the
+    process's `sys.stdout`."""
+
+    __slots__ = ()
+
+    def write(self, text: str) -> int:
+        execution = CURRENT.get(None)
+        show = execution.globals.get("print") if execution is not None else None
+        if not callable(show):
+            raise PolicyError("pprint has no output here: pass stream=")
+        show(text, end="")
+        return len(text)
+
+
+def _pprint_module() -> dict[str, Any]:
+    import pprint
+
+    class PrettyPrinter(pprint.PrettyPrinter):
+        __doc__ = pprint.PrettyPrinter.__doc__
+
+        def __init__(
+            self,
+            indent: int = 1,
+            width: int = 80,
+            depth: int | None = None,
+            stream: Any = None,
+            *,
+            compact: bool = False,
+            sort_dicts: bool = True,
+            underscore_numbers: bool = False,
+        ) -> None:
+            super().__init__(
+                indent,
+                width,
+                depth,
+                _RunOutput() if stream is None else stream,  # type: ignore[arg-type]
+                compact=compact,
+                sort_dicts=sort_dicts,
+                underscore_numbers=underscore_numbers,
+            )
+
+    PrettyPrinter.__module__ = "pprint"
+
+    def pprint_(
+        object: Any,
+        stream: Any = None,
+        indent: int = 1,
+        width: int = 80,
+        depth: int | None = None,
+        *,
+        compact: bool = False,
+        sort_dicts: bool = True,
+        underscore_numbers: bool = False,
+    ) -> None:
+        printer = PrettyPrinter(
+            indent,
+            width,
+            depth,
+            stream,
+            compact=compact,
+            sort_dicts=sort_dicts,
+            underscore_numbers=underscore_numbers,
+        )
+        printer.pprint(object)
+
+    def pp(object: Any, *args: Any, sort_dicts: bool = False, **kwargs: Any) -> None:
+        pprint_(object, *args, sort_dicts=sort_dicts, **kwargs)
+
+    members = _public_members(pprint, frozenset())
+    members.update(PrettyPrinter=PrettyPrinter, pprint=pprint_, pp=pp)
+    return members
+
+
 def _io_module() -> dict[str, Any]:
     """`io` as in-memory text and bytes only: files (`open`, `FileIO`, the buffered and wrapped
     classes over them) are the host's."""
@@ -694,6 +768,7 @@ def _io_module() -> dict[str, Any]:
 
 FACADES: dict[str, Callable[[], dict[str, Any]]] = {
     "csv": _csv_module,
+    "pprint": _pprint_module,
     "io": _io_module,
     "urllib.parse": _urllib_parse_module,
     "string": _string_module,
