@@ -4702,6 +4702,27 @@ pprint({'x': 1}, stream=b)
 [pformat(data, width=60)[:80], pm.saferepr([1, 'a']), pm.isreadable({'a': 1}), ''.join(b.parts)]
 """
 
+PROGRAMS["urllib-import-forms"] = r"""
+from urllib import parse
+import urllib.parse
+import urllib.parse as up
+from urllib.parse import urlencode, urlunparse
+
+async def main():
+    results = await codemode.search_web(query="python asyncio", limit=3)
+    links = []
+    for r in results:
+        u = parse.urlparse(r["url"])
+        query = urlencode({"ref": "agent", "q": r["title"]})
+        links.append(urlunparse(u._replace(query=query)))
+    return {
+        "links": links,
+        "hosts": sorted({urllib.parse.urlsplit(l).hostname for l in links}),
+        "quoted": up.quote("a b/c", safe=""),
+        "parsed": up.parse_qs(parse.urlsplit(links[0]).query),
+    }
+"""
+
 # __PROGRAMS__
 
 

@@ -238,6 +238,12 @@ class Importer:
                 # `_strptime` through the C API, which passes a list): not the program's import,
                 # whose `from x import ...` names are a tuple.
                 return importlib.import_module(name)
+            if (
+                type(fromlist) is tuple
+                and fromlist
+                and all(f"{name}.{member}" in self.allowed for member in fromlist)
+            ):
+                return _package_facade(name)  # `from urllib import parse`
             raise self.refusal(name)
         top = name.partition(".")[0]
         if not fromlist and top != name and top not in self.allowed:
