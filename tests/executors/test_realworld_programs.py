@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 import asyncio
 import builtins
+import contextlib
 import functools
 import hashlib
 import io
@@ -4376,6 +4377,352 @@ lines = io.StringIO("first\nsecond\nthird")
 [records, len(payload), json.loads(base64.b64decode(payload)) == records, [l.rstrip() for l in lines], csv.excel_tab.delimiter]
 """
 
+PROGRAMS["misc-dyn-format"] = r"""
+w, p = 12, 3
+value = 3.14159
+name = 'x'
+[f'{value:{w}.{p}f}', f'{name:>{w}}', f'{value:{w}}', '%*d' % (5, 42), '%(a)s-%(b)05.1f' % {'a': 1, 'b': 2.25}, '{:{}}'.format('z', 4), format(value, f'.{p}e')]
+"""
+
+PROGRAMS["misc-big-mult"] = r"""
+w = 80
+n = 1_000_000
+[len('-' * w), len([0] * n), len(bytearray(n)), len('ab' * 500_000), 2 ** 64, 10 ** 30, (7 ** 0.5), len([[0] * 3] * 1000)]
+"""
+
+PROGRAMS["misc-big-text"] = r"""
+import re, json, hashlib
+text = ('lorem ipsum dolor sit amet ' * 40_000)
+words = text.split()
+found = re.findall(r'\bd\w+', text)
+data = json.dumps(list(range(100_000)))
+back = json.loads(data)
+[len(words), len(found), len(data), sum(back), hashlib.sha256(b'x' * 10_000_000).hexdigest()[:8], len(' '.join(words)), len(sorted(words)), ''.join(reversed('abc' * 1000))[:5]]
+"""
+
+PROGRAMS["misc-str-methods-var"] = r"""
+w = 30
+s = 'title'
+[s.center(w, '*'), s.ljust(w, '.'), s.rjust(w), s.zfill(w), '\t'.expandtabs(w), ', '.join(['a'] * w), 'x'.replace('x', 'y' * w)]
+"""
+
+PROGRAMS["misc-gen-chain"] = r"""
+def nums(n):
+    yield from range(n)
+def evens(it):
+    return (x for x in it if x % 2 == 0)
+def squares(it):
+    for x in it:
+        yield x * x
+sum(squares(evens(nums(1_000_000))))
+"""
+
+PROGRAMS["misc-dataclass-many"] = r"""
+from dataclasses import dataclass
+@dataclass(order=True)
+class R:
+    k: int
+    v: str
+rs = sorted(R((i * 7919) % 10007, str(i)) for i in range(100_000))
+[rs[0].k, rs[-1].k, len(rs)]
+"""
+
+PROGRAMS["misc-re-types"] = r"""
+import re
+p: re.Pattern[str] = re.compile(r'(\d+)')
+m = p.search('ab12')
+[isinstance(m, re.Match), isinstance(p, re.Pattern), m.group(1), m.start(), m.re.pattern, p.pattern, p.groups]
+"""
+
+PROGRAMS["misc-exception-notes"] = r"""
+try:
+    raise ValueError('bad')
+except ValueError as e:
+    e.add_note('while parsing row 3')
+    notes = e.__notes__
+notes
+"""
+
+PROGRAMS["misc-typing-misc"] = r"""
+from typing import get_args, get_origin, Union, Optional, List, Dict
+[get_args(Union[int, str]), get_origin(List[int]) is list, get_args(Optional[int]), get_args(dict[str, int]), isinstance(3, int | str), Dict[str, int] == Dict[str, int]]
+"""
+
+PROGRAMS["misc-match-class-builtin"] = r"""
+def kind(x):
+    match x:
+        case bool():
+            return 'bool'
+        case int(n) if n > 10:
+            return 'big'
+        case int() | float():
+            return 'num'
+        case [int(a), int(b)]:
+            return a + b
+        case {'type': 'user', 'name': str(n)}:
+            return n
+        case str(s):
+            return s[::-1]
+    return None
+[kind(v) for v in (True, 50, 3, 2.5, [1, 2], {'type': 'user', 'name': 'ada'}, 'abc', None)]
+"""
+
+PROGRAMS["misc-exception-str-repr"] = r"""
+errs = [ValueError('x'), KeyError('k'), OSError(2, 'No such file'), FileNotFoundError('f.txt'), TimeoutError(), ZeroDivisionError('division by zero')]
+[(type(e).__name__, str(e), repr(e)) for e in errs]
+"""
+
+PROGRAMS["misc-enum-gnv"] = r"""
+from enum import Enum, auto
+class Color(Enum):
+    @staticmethod
+    def _generate_next_value_(name, start, count, last_values):
+        return name.lower()
+    RED = auto()
+    GREEN = auto()
+[c.value for c in Color]
+"""
+
+PROGRAMS["misc-class-attr-dict"] = r"""
+class AttrDict(dict):
+    def __getattr__(self, k):
+        try:
+            return self[k]
+        except KeyError:
+            raise AttributeError(k) from None
+d = AttrDict(a=1)
+[d.a, getattr(d, 'b', 'none'), hasattr(d, 'a')]
+"""
+
+PROGRAMS["misc-partialmethod"] = r"""
+from functools import partialmethod
+class C:
+    def set(self, k, v):
+        setattr(self, k, v)
+        return self
+    set_a = partialmethod(set, 'a')
+C().set_a(5).a
+"""
+
+PROGRAMS["misc-dict-ops"] = r"""
+a = {'x': 1}
+b = {'y': 2}
+c = a | b
+a |= {'z': 3}
+[c, a, dict(sorted(c.items(), reverse=True)), list(reversed(c)), {**a, 'x': 9}]
+"""
+
+PROGRAMS["misc-slots-inherit"] = r"""
+class A:
+    __slots__ = ('a',)
+class B(A):
+    __slots__ = ('b',)
+    def __init__(self):
+        self.a, self.b = 1, 2
+b = B()
+[b.a + b.b, B.__slots__, hasattr(b, '__dict__')]
+"""
+
+PROGRAMS["more-generic-class-pep695-like"] = r"""
+from typing import Generic, TypeVar
+T = TypeVar('T')
+class Stack(Generic[T]):
+    def __init__(self) -> None:
+        self._items: list[T] = []
+    def push(self, item: T) -> None:
+        self._items.append(item)
+    def pop(self) -> T:
+        return self._items.pop()
+    def __len__(self):
+        return len(self._items)
+s: Stack[int] = Stack()
+for i in range(3): s.push(i)
+[s.pop(), len(s), Stack[int].__name__ if hasattr(Stack[int], '__name__') else 'alias']
+"""
+
+PROGRAMS["more-property-cached-lazy-load"] = r"""
+import asyncio
+class Client:
+    def __init__(self):
+        self._cache = {}
+    async def weather(self, city):
+        if city not in self._cache:
+            self._cache[city] = await codemode.get_weather(city=city)
+        return self._cache[city]
+    @property
+    def cached(self):
+        return sorted(self._cache)
+async def main():
+    c = Client()
+    await asyncio.gather(c.weather('Paris'), c.weather('Oslo'))
+    await c.weather('Paris')
+    return c.cached
+"""
+
+PROGRAMS["more-dataclass-inheritance-defaults"] = r"""
+from dataclasses import dataclass, field
+@dataclass
+class Base:
+    id: int
+    tags: list = field(default_factory=list)
+@dataclass
+class Child(Base):
+    name: str = 'x'
+    def describe(self):
+        return f'{self.id}:{self.name}:{self.tags}'
+[Child(1).describe(), Child(2, ['a'], 'y').describe(), repr(Child(3))]
+"""
+
+PROGRAMS["more-enum-in-dataclass-json"] = r"""
+import json
+from dataclasses import dataclass, asdict
+from enum import Enum
+class Status(str, Enum):
+    OPEN = 'open'
+    DONE = 'done'
+@dataclass
+class Task:
+    title: str
+    status: Status = Status.OPEN
+ts = [Task('a'), Task('b', Status.DONE)]
+json.dumps([asdict(t) for t in ts])
+"""
+
+PROGRAMS["more-str-enum-format"] = r"""
+from enum import StrEnum, IntEnum
+class Env(StrEnum):
+    PROD = 'prod'
+class Lvl(IntEnum):
+    HI = 3
+[f'{Env.PROD}', str(Env.PROD), f'{Lvl.HI}', str(Lvl.HI), Env.PROD + '-x', Lvl.HI * 2, format(Lvl.HI, '03d')]
+"""
+
+PROGRAMS["more-super-in-classmethod-and-staticmethod"] = r"""
+class A:
+    @classmethod
+    def make(cls, *args):
+        return cls(*args)
+    def __init__(self, x=0):
+        self.x = x
+class B(A):
+    @classmethod
+    def make(cls, *args):
+        obj = super().make(*args)
+        obj.tag = 'b'
+        return obj
+    @staticmethod
+    def helper(v):
+        return v * 2
+b = B.make(5)
+[b.x, b.tag, B.helper(3), type(b).__name__]
+"""
+
+PROGRAMS["more-nonlocal-and-global-counters"] = r"""
+count = 0
+def outer():
+    total = 0
+    def add(n):
+        nonlocal total
+        global count
+        total += n
+        count += 1
+        return total
+    return add
+f = outer()
+[f(1), f(2), f(3), count]
+"""
+
+PROGRAMS["more-object-equality-and-sorting-mixed"] = r"""
+data = [3, 1.5, True, 2]
+[sorted(data), max(data), min(data, key=lambda v: -v), 1 == 1.0, hash(1) == hash(1.0), {1: 'a', 1.0: 'b'}, round(2.5), round(0.125, 2)]
+"""
+
+PROGRAMS["more-asyncio-gather-dict-comprehension"] = r"""
+import asyncio
+async def main():
+    syms = ['AAPL', 'MSFT', 'GOOG']
+    prices = dict(zip(syms, await asyncio.gather(*[codemode.get_stock_price(symbol=s) for s in syms])))
+    return {s: p['price'] for s, p in prices.items() if p['change_pct'] >= -5}
+"""
+
+PROGRAMS["more-string-partition-parsing"] = r"""
+headers = 'Content-Type: application/json\nX-Rate-Limit: 100\nX-Empty:\nBadLine'
+parsed = {}
+for line in headers.splitlines():
+    key, sep, value = line.partition(':')
+    if sep:
+        parsed[key.strip().lower()] = value.strip()
+parsed
+"""
+
+PROGRAMS["more-chained-comparisons-and-any-all"] = r"""
+xs = [5, 3, 9, 1]
+[1 < 2 < 3, 1 < 3 < 2, all(0 < x < 10 for x in xs), any(x > 8 for x in xs), sum(x for x in xs if 2 <= x <= 5), [x for x in xs if not (x % 3)]]
+"""
+
+PROGRAMS["more-bytes-hex-struct-like"] = r"""
+def pack_u16(n):
+    return n.to_bytes(2, 'big')
+def unpack_u16(b):
+    return int.from_bytes(b, 'big')
+msg = b''.join(pack_u16(n) for n in (1, 256, 65535))
+[msg.hex(), [unpack_u16(msg[i:i+2]) for i in range(0, len(msg), 2)], (-1).to_bytes(2, 'big', signed=True).hex()]
+"""
+
+PROGRAMS["more-tool-error-attributes"] = r"""
+async def main():
+    try:
+        await codemode.get_order(order_id='zzz')
+    except Exception as e:
+        return [str(e), 'order' in str(e).lower(), isinstance(e, Exception)]
+"""
+
+PROGRAMS["more-set-operations-report"] = r"""
+a = {'x', 'y', 'z'}
+b = {'y', 'w'}
+[sorted(a & b), sorted(a | b), sorted(a - b), sorted(a ^ b), a.isdisjoint({'q'}), {'x'} <= a, sorted(frozenset('hello'))]
+"""
+
+PROGRAMS["pprint-nested-data"] = r"""
+from pprint import pprint, pformat, pp, PrettyPrinter
+import pprint as pm
+data = {'users': [{'id': i, 'name': f'user{i}', 'roles': ['a', 'b'] * i} for i in range(4)], 'meta': {'z': 1, 'a': (1, 2)}}
+pprint(data)
+pp({'b': 1, 'a': 2})
+pprint(data, width=40, depth=2)
+pm.pprint(list(range(30)), compact=True)
+PrettyPrinter(indent=2, width=30).pprint(data['meta'])
+class Buf:
+    def __init__(self):
+        self.parts = []
+    def write(self, s):
+        self.parts.append(s)
+b = Buf()
+pprint({'x': 1}, stream=b)
+[pformat(data, width=60)[:80], pm.saferepr([1, 'a']), pm.isreadable({'a': 1}), ''.join(b.parts)]
+"""
+
+PROGRAMS["urllib-import-forms"] = r"""
+from urllib import parse
+import urllib.parse
+import urllib.parse as up
+from urllib.parse import urlencode, urlunparse
+
+async def main():
+    results = await codemode.search_web(query="python asyncio", limit=3)
+    links = []
+    for r in results:
+        u = parse.urlparse(r["url"])
+        query = urlencode({"ref": "agent", "q": r["title"]})
+        links.append(urlunparse(u._replace(query=query)))
+    return {
+        "links": links,
+        "hosts": sorted({urllib.parse.urlsplit(l).hostname for l in links}),
+        "quoted": up.quote("a b/c", safe=""),
+        "parsed": up.parse_qs(parse.urlsplit(links[0]).query),
+    }
+"""
+
 # __PROGRAMS__
 
 
@@ -4392,7 +4739,7 @@ REFUSED: dict[str, tuple[str, str, tuple[str, ...]]] = {
         ("file system", "tools"),
     ),
     "import-requests": ("import requests", "policy", ("network", "tools")),
-    "import-pprint": ("from pprint import pprint\npprint({'a': 1})", "policy", ("json.dumps",)),
+    "import-logging": ("import logging\nlogging.info('x')", "policy", ("print()",)),
     "import-threading": ("import threading", "policy", ("asyncio.gather",)),
     "import-types": ("from types import SimpleNamespace", "policy", ("dataclass",)),
     "import-zoneinfo": ("from zoneinfo import ZoneInfo", "policy", ("datetime.timezone",)),
@@ -4420,6 +4767,12 @@ REFUSED: dict[str, tuple[str, str, tuple[str, ...]]] = {
         "import decimal\ndecimal.getcontext().prec = 100_000",
         "runtime",
         ("prec", "in codemode"),
+    ),
+    "singledispatch-string-annotation": (
+        "from __future__ import annotations\nfrom functools import singledispatch\n"
+        "@singledispatch\ndef f(x):\n    return 0\n@f.register\ndef _(x: int):\n    return 1",
+        "policy",  # registering by annotation evaluates it: a string here
+        ("register(cls)",),
     ),
     "task-callback": (
         "import asyncio\nasync def main():\n    t = asyncio.create_task(asyncio.sleep(0))\n"
@@ -4516,20 +4869,26 @@ def cpython_outcome(source: str) -> Outcome:
         tree.body[-1] = ast.copy_location(store, last)
         ast.fix_missing_locations(tree)
     try:
-        code = compile(
-            tree, "<cpython>", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True
-        )
-        started = eval(code, namespace)
-        if started is not None:
-            asyncio.run(started)
-        value = namespace.get("_result_")
-        if "main" in namespace and not _calls_main(tree):
-            value = namespace["main"]()
-            if asyncio.iscoroutine(value):
-                value = asyncio.run(value)
+        with contextlib.redirect_stdout(printed):  # what `pprint` writes to `sys.stdout`
+            return _run(tree, namespace, printed)
     except Exception as exc:
         name = type(exc).__name__
         return ("raises", name, _exception_text(exc).removeprefix(f"{name}: "), printed.getvalue())
+
+
+def _run(tree: ast.Module, namespace: dict[str, Any], printed: io.StringIO) -> Outcome:
+    # dont_inherit: this module's `from __future__ import annotations` is not the program's
+    code = compile(
+        tree, "<cpython>", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True
+    )
+    started = eval(code, namespace)
+    if started is not None:
+        asyncio.run(started)
+    value = namespace.get("_result_")
+    if "main" in namespace and not _calls_main(tree):
+        value = namespace["main"]()
+        if asyncio.iscoroutine(value):
+            value = asyncio.run(value)
     return ("value", to_jsonable(value, []), printed.getvalue())
 
 

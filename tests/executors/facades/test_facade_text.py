@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from .differential import Spec, assert_same
 
-MODULES = ("re", "textwrap", "string", "unicodedata", "urllib.parse", "csv", "io")
+MODULES = ("re", "textwrap", "string", "unicodedata", "urllib.parse", "csv", "io", "pprint")
 
 # CPython's own warning for `[[` (it reads it as characters, and says so), from both sides
 pytestmark = pytest.mark.filterwarnings("ignore:Possible nested set:FutureWarning")
@@ -156,6 +156,16 @@ def test_re_generated_patterns_as_cpython(pattern: str, text: str, flag_names: l
     assert_same("re", lambda m: m.split(pattern, text, 1, flags(m)))
 
 
+def _pprint_to_stream(m: Any) -> Any:
+    import io
+
+    out = io.StringIO()
+    m.pprint({"k": list(range(30))}, stream=out, width=40, compact=True)
+    m.PrettyPrinter(indent=2, stream=out).pprint([{"a": 1}])
+    m.pp({"z": 1, "a": 2}, stream=out)
+    return out.getvalue()
+
+
 def _csv_written(m: Any) -> Any:
     import io  # the stream is the program's either way; the facade has it too
 
@@ -220,6 +230,12 @@ TEXT_SPECS: list[tuple[str, Spec]] = [
     ("io", lambda m: (s := m.StringIO("a\nb\n"), s.readline(), s.read(), s.tell())[1:]),
     ("io", lambda m: (b := m.BytesIO(), b.write(b"xy"), b.getvalue())[1:]),
     ("io", lambda m: m.StringIO().fileno()),
+    (
+        "pprint",
+        lambda m: m.pformat({"b": [1, 2] * 20, "a": {"x": (1,)}}, width=30, sort_dicts=False),
+    ),
+    ("pprint", lambda m: (m.saferepr([1, "a"]), m.isreadable({"a": 1}), m.isrecursive([]))),
+    ("pprint", _pprint_to_stream),
 ]
 
 

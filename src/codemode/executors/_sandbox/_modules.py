@@ -46,6 +46,7 @@ DEFAULT_MODULES = (
     "json",
     "math",
     "operator",
+    "pprint",
     "random",
     "re",
     "statistics",
@@ -178,7 +179,6 @@ _INSTEAD = {
     "urllib": "urllib.parse is available; for the network, call the tools",
     "sys": "return from main() to finish; print() writes the output",
     "logging": "print() writes the output",
-    "pprint": "print(json.dumps(value, indent=2)) shows nested data",
     "traceback": "the run's error reports the exception and its line",
     "types": "use a dataclass or a dict (types.SimpleNamespace is not available)",
     "zoneinfo": "use datetime.timezone(timedelta(hours=...)) for a fixed offset",
@@ -238,6 +238,12 @@ class Importer:
                 # `_strptime` through the C API, which passes a list): not the program's import,
                 # whose `from x import ...` names are a tuple.
                 return importlib.import_module(name)
+            if (
+                type(fromlist) is tuple
+                and fromlist
+                and all(f"{name}.{member}" in self.allowed for member in fromlist)
+            ):
+                return _package_facade(name)  # `from urllib import parse`
             raise self.refusal(name)
         top = name.partition(".")[0]
         if not fromlist and top != name and top not in self.allowed:

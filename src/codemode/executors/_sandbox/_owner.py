@@ -315,6 +315,11 @@ def own_dunder_guard(obj: Any, name: str) -> Any:
     defined (`v.__add__(w)` where its class defines `__add__`)."""
     if owned(obj) and (name in OWN_DUNDERS or program_defined(obj, name)):
         return getattr(obj, name)
+    if name == "__notes__" and isinstance(obj, BaseException):
+        # the notes `add_note` made (strings), of any exception the program caught: a copy, so
+        # that a host exception's notes stay strings for whoever formats it
+        notes = getattr(obj, name)
+        return list(notes) if isinstance(notes, list) else notes
     if name == "__init_subclass__" and is_super(obj) and owned_class(obj.__self_class__):
         # `super().__init_subclass__(**kwargs)` in the program's own hook: the base's hook,
         # bound to the program's new class, as `type.__new__` would call it had there been none

@@ -2,7 +2,7 @@
 every match bounded by the deadline), `string` (its `Template` on the same `re`, less
 `Formatter`), `json`, `textwrap` and `unicodedata` with their expansions sized before they
 run, `urllib.parse` handed exact strings (it caches what it splits), `csv` less its process-wide
-settings, and `io` as `StringIO`/`BytesIO` only. `tests/executors/facades/test_facade_text.py` compares them with CPython."""
+settings, `io` as `StringIO`/`BytesIO` only, and `pprint` writing to the run's output. `tests/executors/facades/test_facade_text.py` compares them with CPython."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ import regex
 
 from ._caches import exact
 from ._facade import _public_members
+from ._iterators import _through
 from ._runtime import CURRENT, MAX_ITEMS, PolicyError, Timeout, _refuse
 
 EXCLUDED: dict[str, frozenset[str]] = {
@@ -153,6 +154,9 @@ class Pattern:
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"readonly attribute {name!r} of 're.Pattern' object")
+
+    # `re.Pattern[str]` in an annotation, as CPython's class allows
+    __class_getitem__: Any = classmethod(types.GenericAlias)
 
     pattern = property(lambda self: self._cm_checked_.pattern)
     flags = property(lambda self: self._cm_checked_.flags)
@@ -319,6 +323,8 @@ class Match:
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"readonly attribute {name!r} of 're.Match' object")
+
+    __class_getitem__: Any = classmethod(types.GenericAlias)
 
     # A method given arguments of the wrong shape is called on a CPython match with them:
     # that raises CPython's own TypeError.
@@ -656,6 +662,101 @@ def _urllib_parse_module() -> dict[str, Any]:
     return members
 
 
+def _csv_module() -> dict[str, Any]:
+    import csv
+
+    members = _public_members(csv, EXCLUDED["csv"])
+    real_reader = csv.reader
+
+    def reader(csvfile: Any, /, *args: Any, **kwargs: Any) -> Any:
+        # its `next` calls the lines' `next` in C: a chain of readers (`x = csv.reader(x)`)
+        # would recurse in C through every layer; a generator between them is counted against
+        # the recursion limit instead
+        if type(csvfile) not in _PLAIN_LINES:
+            csvfile = _through(csvfile)
+        return real_reader(csvfile, *args, **kwargs)
+
+    members["reader"] = reader
+    return members
+
+
+_PLAIN_LINES = frozenset({list, tuple, str, dict, set, frozenset})
+
+
+class _RunOutput:
+    """Where `pprint` writes when given no stream: the running program's `print`, not the
+    process's `sys.stdout`."""
+
+    __slots__ = ()
+
+    def write(self, text: str) -> int:
+        execution = CURRENT.get(None)
+        show = execution.globals.get("print") if execution is not None else None
+        if not callable(show):
+            raise PolicyError("pprint has no output here: pass stream=")
+        show(text, end="")
+        return len(text)
+
+
+def _pprint_module() -> dict[str, Any]:
+    import pprint
+
+    class PrettyPrinter(pprint.PrettyPrinter):
+        __doc__ = pprint.PrettyPrinter.__doc__
+
+        def __init__(
+            self,
+            indent: int = 1,
+            width: int = 80,
+            depth: int | None = None,
+            stream: Any = None,
+            *,
+            compact: bool = False,
+            sort_dicts: bool = True,
+            underscore_numbers: bool = False,
+        ) -> None:
+            super().__init__(
+                indent,
+                width,
+                depth,
+                _RunOutput() if stream is None else stream,  # type: ignore[arg-type]
+                compact=compact,
+                sort_dicts=sort_dicts,
+                underscore_numbers=underscore_numbers,
+            )
+
+    PrettyPrinter.__module__ = "pprint"
+
+    def pprint_(
+        object: Any,
+        stream: Any = None,
+        indent: int = 1,
+        width: int = 80,
+        depth: int | None = None,
+        *,
+        compact: bool = False,
+        sort_dicts: bool = True,
+        underscore_numbers: bool = False,
+    ) -> None:
+        printer = PrettyPrinter(
+            indent,
+            width,
+            depth,
+            stream,
+            compact=compact,
+            sort_dicts=sort_dicts,
+            underscore_numbers=underscore_numbers,
+        )
+        printer.pprint(object)
+
+    def pp(object: Any, *args: Any, sort_dicts: bool = False, **kwargs: Any) -> None:
+        pprint_(object, *args, sort_dicts=sort_dicts, **kwargs)
+
+    members = _public_members(pprint, frozenset())
+    members.update(PrettyPrinter=PrettyPrinter, pprint=pprint_, pp=pp)
+    return members
+
+
 def _io_module() -> dict[str, Any]:
     """`io` as in-memory text and bytes only: files (`open`, `FileIO`, the buffered and wrapped
     classes over them) are the host's."""
@@ -666,6 +767,8 @@ def _io_module() -> dict[str, Any]:
 
 
 FACADES: dict[str, Callable[[], dict[str, Any]]] = {
+    "csv": _csv_module,
+    "pprint": _pprint_module,
     "io": _io_module,
     "urllib.parse": _urllib_parse_module,
     "string": _string_module,
