@@ -34,6 +34,15 @@ REFUSED: dict[str, str] = {
     "int-of-decimal": "import decimal\nint(decimal.Decimal('1e4000000'))",
     "decimal-of-int": "import decimal\ndecimal.Decimal(1 << 4000000)",
     "decimal-from-import": "from decimal import Decimal\nround(Decimal('9e999999'))",
+    # a Decimal operand past the largest precision: `d ** Decimal("1.5")` took 50 s at 20,000
+    # digits, in one C call; the constructor is the one way to so many digits
+    "decimal-long-text": "import decimal\ndecimal.Decimal('1.' + '7' * 20000) ** decimal.Decimal('1.5')",
+    "decimal-long-int": "import decimal\ndecimal.Decimal(7 ** 20000) ** decimal.Decimal('1.5')",
+    "decimal-long-tuple": "import decimal\ndecimal.Decimal((0, (7,) * 5000, -4999))",
+    "decimal-long-by-type": "import decimal\nD = type(decimal.Decimal(1))\nD('1.' + '7' * 5000)",
+    "decimal-long-json": (
+        "import decimal, json\njson.loads('1.' + '7' * 5000, parse_float=decimal.Decimal)"
+    ),
     # huge lists built by one call of Python's own code
     "random-choices": "import random\nrandom.choices([1, 2], k=2 * 10**8)",
     "random-sample": "import random\nrandom.sample(range(10**12), 2 * 10**7)",
@@ -284,6 +293,15 @@ EVERYDAY: dict[str, tuple[str, Any]] = {
     "decimal": (
         "import decimal\nreturn str(decimal.Decimal('1.10') + decimal.Decimal('2.20'))",
         "3.30",
+    ),
+    "decimal-of-2000-digits": (
+        "import decimal\nd = decimal.Decimal('1.' + '7' * 1999)\n"
+        "return str(d ** decimal.Decimal('1.5'))[:6]",
+        "2.3703",
+    ),
+    "decimal-rounded-from-long-text": (
+        "import decimal\nc = decimal.Context(prec=12)\nreturn str(c.create_decimal('1.' + '7' * 9000))",
+        "1.77777777778",
     ),
     "decimal-isinstance": (
         "from decimal import Decimal\nreturn isinstance(Decimal(1) + 1, Decimal)",
