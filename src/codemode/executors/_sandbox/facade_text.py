@@ -548,6 +548,28 @@ def _json_module() -> dict[str, Any]:
     return members
 
 
+_NO_MAPPING: dict[str, Any] = {}
+
+
+class _SizedLookup:
+    """The names a `Template` substitutes, looked up (keywords first, as the stdlib's `ChainMap`)
+    and turned into text here, with the running size of the result checked."""
+
+    __slots__ = ("kws", "mapping", "total")
+
+    def __init__(self, template: Any, mapping: Any, kws: dict[str, Any]) -> None:
+        self.mapping, self.kws = mapping, kws
+        self.total = len(template) if isinstance(template, str) else 0
+
+    def __getitem__(self, name: str) -> str:
+        value = self.kws[name] if name in self.kws else self.mapping[name]
+        text = str(value)
+        self.total += str.__len__(text)
+        if self.total > MAX_ITEMS:
+            raise _refuse(f"Template substitution would make over {MAX_ITEMS} characters")
+        return text
+
+
 def _string_module() -> dict[str, Any]:
     import string
 
@@ -579,6 +601,16 @@ def _string_module() -> dict[str, Any]:
                 """
             compiled: Any = compile(text, cls.flags | re.VERBOSE)
             cls.pattern = compiled
+
+        # The stdlib substitutes through one `pattern.sub` whose pieces are joined in one call
+        # at the end: each value is sized as it is looked up (`('$a' * 1000)` of a long `a`).
+        def substitute(self, mapping: Any = _NO_MAPPING, /, **kws: Any) -> str:
+            lookup: Any = _SizedLookup(self.template, mapping, kws)
+            return super().substitute(lookup)
+
+        def safe_substitute(self, mapping: Any = _NO_MAPPING, /, **kws: Any) -> str:
+            lookup: Any = _SizedLookup(self.template, mapping, kws)
+            return super().safe_substitute(lookup)
 
     Template.pattern = default  # type: ignore[assignment]  # after `string`'s own hook ran
     members = _public_members(string, EXCLUDED["string"])
