@@ -472,7 +472,8 @@ ELIDED = {
 # `str.format`/`format_map`, an f-string with many fields, `string.Template`. Rules: a %-format
 # is sized (template, widths and values) before the call, a mapping read once per name into a
 # plain dict (`_guards._sized_percent`); the safe formatter keeps a running total
-# (`_guards._FormatCall`); an f-string of three fields or more is formatted field by field and
+# (`_guards._FormatCall`), and so does `re.sub` of a function (`facade_text.Pattern._repl`); an
+# f-string of three fields or more is formatted field by field and
 # sized before the join (`_policy.visit_JoinedStr`, `_guards.fstring_guard`); `Template` sizes
 # each value as it is looked up (`facade_text._SizedLookup`).
 _LONG = "s = 'x' * 10**5\n"
@@ -499,6 +500,10 @@ FORMATS = {
     "template-safe": "import string\n"
     + _LONG
     + "string.Template('$a' * 1000).safe_substitute({'a': s})",
+    # a function as `re.sub`'s replacement: its results are joined in one call at the end
+    "re-sub-function": "import re\n" + _LONG + "re.sub('a', lambda m: s, 'a' * 1000)",
+    "re-subn-function": "import re\n" + _LONG + "re.subn('a', lambda m: s, 'a' * 1000)",
+    "compiled-sub-function": "import re\n" + _LONG + "re.compile('a').sub(lambda m: s, 'a' * 1000)",
     "template-subclass": (
         "import string\nclass T(string.Template):\n    delimiter = '#'\n"
         + _LONG

@@ -219,7 +219,20 @@ class Pattern:
 
     def _repl(self, repl: Any) -> Any:
         if callable(repl):  # the program's function is given an `re.Match`, as in CPython
-            return lambda found: repl(Match(found, self))
+            # What it returns is joined in one call at the end, as many times as it matches:
+            # sized as it comes (a function returning one long string for each of a thousand
+            # matches made a thousand copies of it).
+            total = [0]
+
+            def call(found: Any) -> Any:
+                piece = repl(Match(found, self))
+                if isinstance(piece, str | bytes):
+                    total[0] += len(piece) if type(piece) in (str, bytes) else _exact_len(piece)
+                    if total[0] > MAX_ITEMS:
+                        raise _refuse(f"sub would make over {MAX_ITEMS} characters of replacements")
+                return piece
+
+            return call
         return self._check_template(repl)
 
     def _check_template(self, template: Any) -> Any:
@@ -546,6 +559,10 @@ def _json_module() -> dict[str, Any]:
     members = _public_members(json, frozenset())
     members.update(JSONEncoder=JSONEncoder, dumps=dumps, dump=dump)
     return members
+
+
+def _exact_len(text: Any) -> int:
+    return str.__len__(text) if isinstance(text, str) else bytes.__len__(text)
 
 
 _NO_MAPPING: dict[str, Any] = {}
