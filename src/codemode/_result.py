@@ -6,6 +6,7 @@ Everything here is plain data. An executor never raises for what model code does
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import datetime as _dt
 import decimal
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from ._approvals import PendingCall
+from ._text import bounded_repr, exact_str
 
 ErrorType = Literal[
     "syntax",  # the code does not parse
@@ -37,14 +39,6 @@ ErrorType = Literal[
 Status = Literal["completed", "error", "paused"]
 
 LogStream = Literal["stdout", "stderr", "system"]
-
-
-def exact_str(text: Any) -> Any:
-    """`text` as an exact `str` (a `str` subclass of model code copied by CPython's own
-    `str.__str__`, which runs none of its methods); anything that is not text as it is."""
-    if type(text) is str or not isinstance(text, str):
-        return text
-    return str.__str__(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,23 +242,68 @@ def _is_big(value: Any) -> bool:
 _MAX_DEPTH = 100
 
 
-def to_jsonable(value: Any, notes: list[str] | None = None) -> Any:
+class TooLarge(Exception):
+    """A value holds more items than `budget` characters of JSON could: found while converting,
+    before the whole of it was walked."""
+
+    def __init__(self, budget: int) -> None:
+        super().__init__(f"more than {budget} items")
+        self.budget = budget
+
+    def error(self) -> ExecuteError:
+        """The `output` error of a result found too large this way."""
+        return ExecuteError(
+            type="output",
+            message=(
+                f"the result holds more than {self.budget} items, over the limit of "
+                f"{self.budget} characters as JSON; return less"
+            ),
+        )
+
+
+def to_jsonable(value: Any, notes: list[str] | None = None, *, budget: int | None = None) -> Any:
     """Convert `value` into data `json.dumps` accepts, noting every lossy conversion in `notes`.
 
-    datetime, date and time become ISO strings; sets and tuples lists; dataclasses and pydantic
+    datetime, date and time become ISO strings; sets, tuples and deques lists; dataclasses and pydantic
     models dicts; Decimal, Fraction and UUID strings; enums their value; bytes a UTF-8 string (or
     their repr); NaN and infinities strings; anything else its repr.
+
+    With a `budget` (characters of JSON), raises `TooLarge` as soon as the items met so far pass
+    it. The conversion copies a structure into a tree, and a structure that holds one object at
+    many places is small while its tree is not: 40 lists that each hold the one before twice
+    make a tree of 2**40 lists. Every item is at least one character of JSON, so counting the
+    items met bounds the work by the budget, whatever the sharing.
     """
     kind = type(value)
     if kind in _SCALARS and (kind is not int or value.bit_length() <= _MAX_INT_BITS):
         return value
+    left = _Budget(budget)
     if kind is dict or kind is list:
-        fast = _plain_copy(value, 0)
+        fast = _plain_copy(value, 0, left)
         if fast is not _NOT_PLAIN:
             return fast
+        left = _Budget(budget)  # the fast path gave up part way: count again from the start
     if notes is None:
         notes = []
-    return _convert(value, notes, 0, set())
+    return _convert(value, notes, 0, set(), left)
+
+
+class _Budget:
+    """The items a conversion may still meet: each container takes its length plus one."""
+
+    __slots__ = ("budget", "left")
+
+    def __init__(self, budget: int | None) -> None:
+        self.budget = budget
+        self.left = _UNBOUNDED if budget is None else budget
+
+    def take(self, container: Any) -> None:
+        self.left -= len(container) + 1
+        if self.left < 0:
+            raise TooLarge(self.budget if self.budget is not None else _UNBOUNDED)
+
+
+_UNBOUNDED = 1 << 62
 
 
 _SCALARS = frozenset({str, int, bool, type(None)})
@@ -272,41 +311,42 @@ _MAX_INT_BITS = 14_000  # about 4,200 digits: CPython will not write longer ints
 _NOT_PLAIN = object()
 
 
-def _plain_copy(value: Any, depth: int) -> Any:
+def _plain_copy(value: Any, depth: int, left: _Budget) -> Any:
     """A copy of dicts and lists of plain JSON scalars, or `_NOT_PLAIN` (the common fast path)."""
     if depth > 20:
         return _NOT_PLAIN
+    left.take(value)
     if type(value) is dict:
         out = {}
         for key, item in value.items():
             if type(key) is not str:
                 return _NOT_PLAIN
-            item = _plain_item(item, depth)
+            item = _plain_item(item, depth, left)
             if item is _NOT_PLAIN:
                 return _NOT_PLAIN
             out[key] = item
         return out
     items = []
     for item in value:
-        item = _plain_item(item, depth)
+        item = _plain_item(item, depth, left)
         if item is _NOT_PLAIN:
             return _NOT_PLAIN
         items.append(item)
     return items
 
 
-def _plain_item(item: Any, depth: int) -> Any:
+def _plain_item(item: Any, depth: int, left: _Budget) -> Any:
     kind = type(item)
     if kind in _SCALARS:
         return item if kind is not int or item.bit_length() <= _MAX_INT_BITS else _NOT_PLAIN
     if kind is float:
         return item if math.isfinite(item) else _NOT_PLAIN
     if kind is dict or kind is list:
-        return _plain_copy(item, depth + 1)
+        return _plain_copy(item, depth + 1, left)
     return _NOT_PLAIN
 
 
-def _convert(value: Any, notes: list[str], depth: int, seen: set[int]) -> Any:
+def _convert(value: Any, notes: list[str], depth: int, seen: set[int], left: _Budget) -> Any:
     if type(value) is int and value.bit_length() > _MAX_INT_BITS:
         notes.append(
             f"an integer of about {int(value.bit_length() * 0.30103)} digits was returned as "
@@ -316,7 +356,7 @@ def _convert(value: Any, notes: list[str], depth: int, seen: set[int]) -> Any:
     if value is None or type(value) in (bool, int, str):
         return value
     if isinstance(value, enum.Enum):
-        return _convert(value.value, notes, depth + 1, seen)
+        return _convert(value.value, notes, depth + 1, seen, left)
     if isinstance(value, bool | int | str):  # subclasses: keep the plain value
         return _scalar(value)
     if isinstance(value, float):
@@ -333,13 +373,15 @@ def _convert(value: Any, notes: list[str], depth: int, seen: set[int]) -> Any:
         notes.append("a value that contains itself was returned as a repr at the cycle")
         return "<cycle>"
     if isinstance(value, Mapping):
+        left.take(value)
         seen.add(marker)
         out: dict[str, Any] = {}
         for key, item in value.items():
-            out[_key(key, notes)] = _convert(item, notes, depth + 1, seen)
+            out[_key(key, notes)] = _convert(item, notes, depth + 1, seen, left)
         seen.discard(marker)
         return out
-    if isinstance(value, list | tuple | set | frozenset):
+    if isinstance(value, list | tuple | set | frozenset | collections.deque):
+        left.take(value)
         seen.add(marker)
         items = value
         if isinstance(value, set | frozenset):
@@ -347,13 +389,13 @@ def _convert(value: Any, notes: list[str], depth: int, seen: set[int]) -> Any:
                 items = sorted(value)
             except TypeError:
                 items = list(value)
-        converted = [_convert(item, notes, depth + 1, seen) for item in items]
+        converted = [_convert(item, notes, depth + 1, seen, left) for item in items]
         seen.discard(marker)
         return converted
     if isinstance(value, _dt.datetime | _dt.date | _dt.time):
         return _text(value.isoformat())
     if isinstance(value, _dt.timedelta):
-        return _convert(value.total_seconds(), notes, depth + 1, seen)
+        return _convert(value.total_seconds(), notes, depth + 1, seen, left)
     if isinstance(value, decimal.Decimal | fractions.Fraction | uuid.UUID):
         return _text(str(value))
     if isinstance(value, bytes | bytearray):
@@ -365,16 +407,17 @@ def _convert(value: Any, notes: list[str], depth: int, seen: set[int]) -> Any:
             notes.append("bytes that are not UTF-8 were returned as their repr")
             return repr(data)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = dataclasses.fields(value)
+        left.take(fields)
         seen.add(marker)
         out = {
-            f.name: _convert(getattr(value, f.name), notes, depth + 1, seen)
-            for f in dataclasses.fields(value)
+            f.name: _convert(getattr(value, f.name), notes, depth + 1, seen, left) for f in fields
         }
         seen.discard(marker)
         return out
     dump = getattr(type(value), "model_dump", None)
     if dump is not None and hasattr(type(value), "model_fields"):
-        return _convert(value.model_dump(mode="json"), notes, depth + 1, seen)
+        return _convert(value.model_dump(mode="json"), notes, depth + 1, seen, left)
     text = _safe_repr(value)
     notes.append(f"a {exact_str(type(value).__name__)} was returned as its repr")
     return text
@@ -413,9 +456,7 @@ def _key(key: Any, notes: list[str]) -> str:
 
 def _safe_repr(value: Any) -> str:
     try:
-        text = repr(value)
-        if type(text) is not str:  # a model's `__repr__` may return a `str` subclass
-            text = exact_str(text)
+        text = bounded_repr(value, 2000)
     except Exception as exc:  # a model-defined __repr__ may raise
         text = f"<{exact_str(type(value).__name__)} object (repr failed: {type(exc).__name__})>"
     return text if len(text) <= 2000 else text[:2000] + "..."
@@ -447,6 +488,7 @@ __all__ = [
     "Limits",
     "LogEntry",
     "Status",
+    "TooLarge",
     "ToolCall",
     "seconds",
     "to_jsonable",

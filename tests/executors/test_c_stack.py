@@ -190,10 +190,12 @@ CHILD = textwrap.dedent(
 )
 
 
-def _run_child(executor: str, programs: list[str]) -> tuple[int, list[str], str]:
+def _run_child(
+    executor: str, programs: list[str], child: str = CHILD
+) -> tuple[int, list[str], str]:
     codes = [f"N = {DEEP}\n{program}" for program in programs]
     done = subprocess.run(
-        [sys.executable, "-c", CHILD, executor],
+        [sys.executable, "-c", child, executor],
         input=json.dumps(codes),
         capture_output=True,
         text=True,
@@ -228,6 +230,19 @@ def test_deep_structures_do_not_crash_the_in_process_host(group: str) -> None:
     assert returncode == 0, f"the host died ({returncode}) after {done}: {stderr}"
     assert len(lines) == len(programs) + 1 and lines[-1] == 1, (done, stderr)
     assert set(lines[:-1]) == expected, done
+
+
+def test_a_host_with_the_collector_off_is_bounded_too() -> None:
+    """The measurements ride on the collector's collections: a host that turned it off (for
+    speed) has it on while runs are active, and off again after."""
+    child = CHILD.replace(
+        "asyncio.run(main())",
+        "import gc\ngc.disable()\nasyncio.run(main())\nprint(json.dumps(gc.isenabled()))",
+    )
+    programs = [TUPLES["tuple-hash"], HOLDERS["slice-reduce"]]
+    returncode, lines, stderr = _run_child("inprocess", programs, child)
+    assert returncode == 0, f"the host died ({returncode}): {stderr}"
+    assert lines == ["policy", "policy", 1, False], (lines, stderr)
 
 
 def test_subprocess_host_survives_every_deep_attack() -> None:

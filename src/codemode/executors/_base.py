@@ -19,11 +19,12 @@ from .._result import (
     Limits,
     LogEntry,
     LogStream,
+    TooLarge,
     ToolCall,
-    exact_str,
     to_jsonable,
     truncate_text,
 )
+from .._text import exact_str
 
 if TYPE_CHECKING:  # not at run time: the subprocess worker imports this module without pydantic
     from .._tools import Tool
@@ -366,6 +367,10 @@ class ToolBridge:
             return
         self._append_log(stream, text)
 
+    def log_room(self) -> int:
+        """How many more characters the log keeps (none once it was truncated)."""
+        return 0 if self._log_truncated else self.limits.max_log_chars - self._log_chars
+
     def _append_log(self, stream: LogStream, text: str) -> None:
         self._log_chars += len(text)
         if self._logs and self._logs[-1].stream == stream and stream != "system":
@@ -420,10 +425,13 @@ class ToolBridge:
         if error is None:
             if not jsonable:
                 notes: list[str] = []
-                value = to_jsonable(value, notes)
+                try:
+                    value = to_jsonable(value, notes, budget=self.limits.max_result_chars)
+                except TooLarge as exc:
+                    value, error = None, exc.error()
                 for note in notes:
                     self.log("system", f"result: {note}")
-            size = _json_size(value)
+            size = 0 if error is not None else _json_size(value)
             if size > self.limits.max_result_chars:
                 preview = truncate_text(repr(value), 200)
                 error = ExecuteError(
@@ -470,10 +478,15 @@ def _snapshot(args: Any, budget: int) -> dict[str, Any] | None:
             return args if budget >= 0 else None
     if _too_big(args, budget):
         return None
-    if isinstance(args, Mapping):
-        copied: dict[str, Any] = to_jsonable(args if type(args) is dict else dict(args))
-        return copied
-    return {"args": to_jsonable(args)}
+    try:  # within the budget also where `_too_big` does not look (a deque, a dataclass)
+        if isinstance(args, Mapping):
+            copied: dict[str, Any] = to_jsonable(
+                args if type(args) is dict else dict(args), budget=budget
+            )
+            return copied
+        return {"args": to_jsonable(args, budget=budget)}
+    except TooLarge:
+        return None
 
 
 _PLAIN_SCALARS = frozenset({int, bool, type(None)})

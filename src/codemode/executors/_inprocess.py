@@ -38,7 +38,8 @@ from .._program import (
     show_line,
     syntax_error,
 )
-from .._result import ExecuteError, ExecuteResult, Limits, exact_str, seconds, to_jsonable
+from .._result import ExecuteError, ExecuteResult, Limits, TooLarge, seconds, to_jsonable
+from .._text import bounded_exception_str, bounded_repr, bounded_str, exact_str
 from ._base import Executor, ExecutorSession, ToolBridge, unknown_tool_message
 from ._pause import RunControl
 from ._policy import TICK, PolicyViolation, transform
@@ -221,7 +222,7 @@ class InProcessExecutor(Executor):
         DEPTH.enter(execution)
         try:
             # The value is made JSON-safe inside the runner: its `__repr__` is model code too.
-            runner: Any = _settled(compiled.code, namespace)
+            runner: Any = _settled(compiled.code, namespace, limits.max_result_chars)
             if sys.exc_info()[1] is not None:
                 # Called from inside a host `except` block: a task of its own, so that a bare
                 # `raise` or `__context__` in model code (the program's, or its value's
@@ -272,6 +273,8 @@ class InProcessExecutor(Executor):
         if isinstance(value, _Settled):
             for note in value.notes:
                 tools.log("system", f"result: {note}")
+            if error is None:
+                error = value.error
             value = value.value
         return value, error
 
@@ -291,7 +294,7 @@ class InProcessExecutor(Executor):
             namespace.pop(RESULT_NAME, None)
             namespace.update(self._globals)  # the check back to a no-op, the guards as they were
         namespace["codemode"] = ToolProxy(bridge, execution, control)
-        namespace["print"] = make_print(bridge.log)
+        namespace["print"] = make_print(bridge.log, bridge.log_room)
         execution.globals = namespace
         return namespace
 
@@ -424,8 +427,8 @@ async def _run(code: CodeType, namespace: dict[str, Any]) -> Any:
     return result
 
 
-async def _settled(code: CodeType, namespace: dict[str, Any]) -> _Settled:
-    return _Settled(await _run(code, namespace))
+async def _settled(code: CodeType, namespace: dict[str, Any], budget: int) -> _Settled:
+    return _Settled(await _run(code, namespace), budget)
 
 
 class TopLevelStop(Exception):
@@ -447,11 +450,15 @@ class _Settled:
     """The value made JSON-safe while model code (a `__repr__`) may still run, carried out
     with the notes of the conversion."""
 
-    __slots__ = ("notes", "value")
+    __slots__ = ("error", "notes", "value")
 
-    def __init__(self, value: Any) -> None:
+    def __init__(self, value: Any, budget: int) -> None:
         self.notes: list[str] = []
-        self.value = to_jsonable(value, self.notes)
+        self.error: ExecuteError | None = None
+        try:  # within the budget, whatever the value shares (`to_jsonable`)
+            self.value = to_jsonable(value, self.notes, budget=budget)
+        except TooLarge as exc:
+            self.value, self.error = None, exc.error()
 
 
 def _expire_and_cancel(execution: Execution, task: asyncio.Task[Any] | None) -> None:
@@ -583,7 +590,7 @@ def _exception_text(exc: BaseException) -> str:
     `CancelledError`, `Timeout` at the deadline), never the caller's."""
     name = _class_name(exc)
     try:
-        return _describe(exc, name)
+        return _bounded(_describe(exc, name))
     except BaseException as failure:
         return f"{name} (its message could not be read: {_class_name(failure)})"
 
@@ -591,20 +598,27 @@ def _exception_text(exc: BaseException) -> str:
 def _describe(exc: BaseException, name: str) -> str:
     if isinstance(exc, ToolError):
         return str.__str__(str(exc.describe()))
-    text = exact_str(str(exc))
+    text = _bounded(bounded_exception_str(exc, MESSAGE_CHARS))
     if isinstance(exc, TypeError | AttributeError) and "'coroutine'" in text:
         text += " (did you forget `await`? tool calls are async: `await codemode.<tool>(...)`)"
     if isinstance(exc, BaseExceptionGroup):
         inner = "; ".join(
             exact_str(e.describe())
             if isinstance(e, ToolError)
-            else f"{_class_name(e)}: {exact_str(str(e))}"
+            else f"{_class_name(e)}: {_bounded(bounded_exception_str(e, MESSAGE_CHARS))}"
             for e in exc.exceptions[:5]
         )
-        return f"{exact_str(str(exc.message))}: {inner}"
+        return f"{_bounded(bounded_str(exc.message, MESSAGE_CHARS))}: {inner}"
     if isinstance(exc, KeyError) and exc.args:
-        text = f"key {exact_str(repr(exc.args[0]))} not found"
+        text = f"key {_bounded(bounded_repr(exc.args[0], MESSAGE_CHARS))} not found"
     return f"{name}: {text}" if text else name
+
+
+MESSAGE_CHARS = 20_000  # of an exception's text, written as far as this (`_text`)
+
+
+def _bounded(text: str) -> str:
+    return text if len(text) <= MESSAGE_CHARS else text[:MESSAGE_CHARS] + "..."
 
 
 def _model_traceback(exc: BaseException, source: str) -> tuple[int | None, str | None]:

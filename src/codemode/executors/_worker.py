@@ -41,7 +41,7 @@ from typing import Any, cast
 from .._approvals import CALL_POSITION, ApprovalPending, ReplayDivergenceError
 from .._errors import ToolArgumentError, ToolCallLimitError, ToolError
 from .._program import FILENAME
-from .._result import ExecuteError, Limits, LogEntry, to_jsonable
+from .._result import ExecuteError, Limits, LogEntry, TooLarge, to_jsonable
 from . import _isolation as isolation
 from ._base import Event, ToolBridge
 from ._inprocess import WATCHDOG, InProcessExecutor, SessionState
@@ -300,7 +300,7 @@ class WorkerBridge(ToolBridge):
                 "run": self.run,
                 "id": call_id,
                 "tool": name,
-                "args": to_jsonable(args),
+                "args": to_jsonable(args, budget=self._max_arg_chars),
             }
             if line is not None:
                 request["line"] = line
@@ -308,6 +308,9 @@ class WorkerBridge(ToolBridge):
             if at is not None:  # a run that may pause: where the call is, for the journal
                 request["at"] = at
             frame = encode(request)
+        except TooLarge:  # as the host's bridge says it (`_snapshot`)
+            message = f"{name}(): the arguments are larger than {self._max_arg_chars} characters"
+            raise ToolArgumentError(message, tool=name) from None
         except (ValueError, TypeError) as exc:
             message = f"{name}(): the arguments cannot be sent: {exc}"
             raise ToolArgumentError(message, tool=name) from None

@@ -14,7 +14,7 @@ from typing import Any
 from RestrictedPython.Guards import safe_builtins
 
 from ..._errors import ToolArgumentError, ToolError
-from ..._result import exact_str
+from ..._text import bounded_str, cheap, exact_str
 from .. import _policy as policy
 from .._policy import check_attribute, is_reserved
 from ._facade import shown_as
@@ -48,6 +48,7 @@ from ._runtime import (
     MAX_INT_BITS,
     MAX_ITEMS,
     MAX_MEMORY_GROWTH,
+    AllocationRefused,
     AttributeRefused,
     Execution,
     PolicyError,
@@ -576,21 +577,25 @@ def _print_text(value: Any, name: str) -> str:
     return exact_str(value)  # type: ignore[no-any-return]
 
 
-def make_print(log: Callable[[Any, str], None]) -> Callable[..., None]:
-    """The execution's `print`: its output goes to `log`."""
-    return Print(log)
+MAX_PRINTED = 1_000_000
+
+
+def make_print(log: Callable[[Any, str], None], room: Callable[[], int]) -> Callable[..., None]:
+    """The execution's `print`: its output goes to `log`, which keeps `room()` more characters."""
+    return Print(log, room)
 
 
 class Print:
     """`print`, shown as the builtin; one class for every execution (each has its own `log`)."""
 
-    __slots__ = ("_cm_log_",)
+    __slots__ = ("_cm_log_", "_cm_room_")
     __module__ = "builtins"
     __name__ = "print"
     __doc__ = builtins.print.__doc__
 
-    def __init__(self, log: Callable[[Any, str], None]) -> None:
+    def __init__(self, log: Callable[[Any, str], None], room: Callable[[], int]) -> None:
         self._cm_log_ = log
+        self._cm_room_ = room
 
     def __call__(self, *args: Any, **kwargs: Any) -> None:
         sep = end = file = None
@@ -603,7 +608,19 @@ class Print:
         # `join`, `__add__`) never decides what the log holds.
         sep = " " if sep is None else _print_text(sep, "sep")
         end = "\n" if end is None else _print_text(end, "end")
-        text = str.join(sep, [exact_str(str(arg)) for arg in args]) + end
+        # A container's own repr is one C call that may have no end (`_text`): for the log, it
+        # is written only as far as the log keeps; for a file, a container with more than
+        # MAX_PRINTED items along all its paths is refused (proving it has fewer takes time).
+        if file is None:
+            room = max(self._cm_room_(), 0)
+            pieces = [bounded_str(arg, room) for arg in args]
+        elif all(cheap(arg, MAX_PRINTED) for arg in args):
+            pieces = [exact_str(str(arg)) for arg in args]
+        else:
+            raise AllocationRefused(
+                f"print() to a file writes at most {MAX_PRINTED} items of a container"
+            )
+        text = str.join(sep, pieces) + end
         if file is not None:
             file.write(text)
         else:

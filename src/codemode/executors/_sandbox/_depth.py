@@ -29,8 +29,9 @@ What happens past the bound: the run expires (the error names the structure) at 
 and the object is kept here, so that the program dropping it cannot free the chain in one go on
 the host's stack; once nothing else holds it, it is freed on a thread with a stack sized for it
 (`release`). A chain built in one C call (`functools.reduce(slice, range(10**6))`) is measured
-during that call, as collections happen in it, so the same holds for it. The collector must be on
-(`gc.isenabled()`): a host that switched it off has no bound.
+during that call, as collections happen in it, so the same holds for it. The measurements come
+with the collector's collections, so a host that switched the collector off (`gc.disable()`, for
+speed) has it switched on while runs are active, and off again after the last.
 """
 
 from __future__ import annotations
@@ -86,6 +87,7 @@ class _Scanner:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._threshold: tuple[int, int, int] | None = None
+        self._switched_on = False  # the host had the collector off: on while runs are active
         self._deep: dict[int, int] = {}  # id -> depth, for objects at least _REMEMBER_FROM deep
         self._kept: list[list[Any]] = []  # objects past the bound, and their depth
         self._running: set[Execution] = set()  # the runs in progress (the scan is on while any)
@@ -100,6 +102,9 @@ class _Scanner:
             if not self._installed:  # once: between runs it returns at once
                 gc.callbacks.append(self._collecting)
                 self._installed = True
+            if not gc.isenabled():
+                gc.enable()
+                self._switched_on = True
             threshold = gc.get_threshold()
             if threshold[0] > MAX_THRESHOLD or threshold[0] == 0:
                 self._threshold = threshold
@@ -110,7 +115,12 @@ class _Scanner:
     def leave(self, execution: Execution) -> None:
         with self._lock:
             self._running.discard(execution)
-            if self._running or self._threshold is None:
+            if self._running:
+                return
+            if self._switched_on:
+                gc.disable()
+                self._switched_on = False
+            if self._threshold is None:
                 return
             if gc.get_threshold()[0] == MAX_THRESHOLD:  # nobody changed it since
                 gc.set_threshold(*self._threshold)

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ..._result import exact_str
+from ..._text import exact_str
 from ._builtins import _unavailable
 from ._caches import exact
 from ._facade import _public_members

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..._program import PROGRAM_MODULE
-from ..._result import exact_str
+from ..._text import exact_str
 from .._policy import is_reserved
 from ._builtins import getattr_builtin
 from ._caches import exact, guard_typing_caches
