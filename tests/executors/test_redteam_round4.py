@@ -504,6 +504,16 @@ FORMATS = {
     "re-sub-function": "import re\n" + _LONG + "re.sub('a', lambda m: s, 'a' * 1000)",
     "re-subn-function": "import re\n" + _LONG + "re.subn('a', lambda m: s, 'a' * 1000)",
     "compiled-sub-function": "import re\n" + _LONG + "re.compile('a').sub(lambda m: s, 'a' * 1000)",
+    # `json` indents and separators repeat on every item, at every depth (an indent of up to
+    # 1000 is allowed: the product was not sized, `facade_text._check_json_layout`)
+    "json-indent-on-every-item": "import json\njson.dumps([[0]] * 10**5, indent=500)",
+    "json-separators-on-every-item": (
+        "import json\njson.dumps([0] * 10**5, separators=(',' * 1000, ':'))"
+    ),
+    "json-encoder-indent": "import json\njson.JSONEncoder(indent=500).encode([[0]] * 10**5)",
+    "json-indent-at-depth": (
+        "import json\nx = 0\nfor _ in range(500):\n    x = [x]\njson.dumps([x] * 300, indent=100)"
+    ),
     "template-subclass": (
         "import string\nclass T(string.Template):\n    delimiter = '#'\n"
         + _LONG

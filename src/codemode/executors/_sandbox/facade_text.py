@@ -537,19 +537,61 @@ def _check_json_options(indent: Any, separators: Any) -> None:
             raise _refuse(f"a JSON separator of {longest} characters (limit {MAX_JSON_INDENT})")
 
 
+_JSON_NESTED = (list, tuple, dict)
+
+
+def _check_json_layout(obj: Any, indent: Any, separators: Any) -> None:
+    """An indent and the separators repeat on every item of the output, at every depth:
+    `json.dumps([[0]] * 10**5, indent=500)` made 2 * 10**8 characters in one call. The items
+    are counted first (as the encoder walks them, shared ones each time they occur, without
+    running the program's code), up to the size limit."""
+    width = len(indent) if isinstance(indent, str) else indent if isinstance(indent, int) else -1
+    parts = separators if isinstance(separators, tuple | list) else ()
+    extra = sum(len(part) for part in parts if isinstance(part, str))
+    if width < 0 and extra <= 4:
+        return  # no indent and short separators: the output is as long as its text
+    per_level = max(width, 0) + 1 if width >= 0 else 0
+    total = 0
+    pending: list[tuple[Any, int, frozenset[int]]] = [(obj, 1, frozenset())]
+    while pending:
+        item, depth, path = pending.pop()
+        if isinstance(item, list | tuple):
+            children: Any = list.__iter__(item) if isinstance(item, list) else tuple.__iter__(item)
+            count = len(item)
+        elif isinstance(item, dict):
+            children = dict.values(item)
+            count = dict.__len__(item)
+        else:
+            continue
+        if id(item) in path:
+            continue  # a cycle: the encoder refuses it
+        total += count * (per_level * depth + extra)
+        if total > MAX_ITEMS:
+            raise _refuse(f"JSON indents and separators would make over {MAX_ITEMS} characters")
+        inner = path | {id(item)}
+        pending.extend(
+            (child, depth + 1, inner) for child in children if isinstance(child, _JSON_NESTED)
+        )
+
+
 def _json_module() -> dict[str, Any]:
     import json
 
     class JSONEncoder(json.JSONEncoder):
         # checked where the options are used: a subclass may set them after `__init__`
         def iterencode(self, o: Any, _one_shot: bool = False) -> Any:
-            _check_json_options(self.indent, (self.item_separator, self.key_separator))
+            separators = (self.item_separator, self.key_separator)
+            _check_json_options(self.indent, separators)
+            _check_json_layout(o, self.indent, separators)
             return super().iterencode(o, _one_shot)
 
     def sized(real: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(real)  # `__wrapped__`: inspect.signature shows json's own parameters
         def call(*args: Any, **kwargs: Any) -> Any:
-            _check_json_options(kwargs.get("indent"), kwargs.get("separators"))
+            indent, separators = kwargs.get("indent"), kwargs.get("separators")
+            _check_json_options(indent, separators)
+            if args and kwargs.get("cls") is None:  # (a facade encoder checks for itself)
+                _check_json_layout(args[0], indent, separators)
             return real(*args, **kwargs)
 
         return call
