@@ -464,6 +464,63 @@ ELIDED = {
     ),
 }
 
+# -- Formats of many fields ----------------------------------------------------------------------
+# Hits (one call, past the size limits: 10**8 characters from a 10**5-character value, and so
+# 10**10 from one of 10**7). The format guards sized widths, not what the fields add up to, and
+# every route joins its fields in one call: `%` (a tuple holding one long string many times, a
+# mapping's name used many times, a `defaultdict` answering by its factory, many wide fields),
+# `str.format`/`format_map`, an f-string with many fields, `string.Template`. Rules: a %-format
+# is sized (template, widths and values) before the call, a mapping read once per name into a
+# plain dict (`_guards._sized_percent`); the safe formatter keeps a running total
+# (`_guards._FormatCall`), and so does `re.sub` of a function (`facade_text.Pattern._repl`); an
+# f-string of three fields or more is formatted field by field and
+# sized before the join (`_policy.visit_JoinedStr`, `_guards.fstring_guard`); `Template` sizes
+# each value as it is looked up (`facade_text._SizedLookup`).
+_LONG = "s = 'x' * 10**5\n"
+FORMATS = {
+    "percent-tuple": _LONG + "('%s' * 1000) % ((s,) * 1000)",
+    "percent-mapping": _LONG + "('%(a)s' * 1000) % {'a': s}",
+    "percent-defaultdict": (
+        "import collections, functools\n"
+        "d = collections.defaultdict(functools.partial(str, 'x' * 10**5))\n('%(a)s' * 1000) % d"
+    ),
+    "percent-wide-fields": "('%9999999d' * 100) % ((1,) * 100)",
+    "percent-bytes": "s = b'x' * 10**5\n(b'%s' * 1000) % ((s,) * 1000)",
+    "percent-augmented": _LONG + "f = '%s' * 1000\nf %= ((s,) * 1000)",
+    "percent-list-reprs": "l = [0] * 10**5\n('%s' * 1000) % ((l,) * 1000)",
+    "format-positional": _LONG + "('{0}' * 1000).format(s)",
+    "format-map": _LONG + "('{a}' * 1000).format_map({'a': s})",
+    "format-unbound": _LONG + "str.format('{0}' * 1000, s)",
+    "format-by-methodcaller": (
+        "import operator\n" + _LONG + "operator.methodcaller('format', s)('{0}' * 1000)"
+    ),
+    "fstring-fields": _LONG + "f'" + "{s}" * 1000 + "'",
+    "fstring-with-specs": _LONG + "f'" + "{s:>10}" * 1000 + "'",
+    "template": "import string\n" + _LONG + "string.Template('$a' * 1000).substitute(a=s)",
+    "template-safe": "import string\n"
+    + _LONG
+    + "string.Template('$a' * 1000).safe_substitute({'a': s})",
+    # a function as `re.sub`'s replacement: its results are joined in one call at the end
+    "re-sub-function": "import re\n" + _LONG + "re.sub('a', lambda m: s, 'a' * 1000)",
+    "re-subn-function": "import re\n" + _LONG + "re.subn('a', lambda m: s, 'a' * 1000)",
+    "compiled-sub-function": "import re\n" + _LONG + "re.compile('a').sub(lambda m: s, 'a' * 1000)",
+    # `json` indents and separators repeat on every item, at every depth (an indent of up to
+    # 1000 is allowed: the product was not sized, `facade_text._check_json_layout`)
+    "json-indent-on-every-item": "import json\njson.dumps([[0]] * 10**5, indent=500)",
+    "json-separators-on-every-item": (
+        "import json\njson.dumps([0] * 10**5, separators=(',' * 1000, ':'))"
+    ),
+    "json-encoder-indent": "import json\njson.JSONEncoder(indent=500).encode([[0]] * 10**5)",
+    "json-indent-at-depth": (
+        "import json\nx = 0\nfor _ in range(500):\n    x = [x]\njson.dumps([x] * 300, indent=100)"
+    ),
+    "template-subclass": (
+        "import string\nclass T(string.Template):\n    delimiter = '#'\n"
+        + _LONG
+        + "T('#a' * 1000).substitute(a=s)"
+    ),
+}
+
 # -- Futures left behind -------------------------------------------------------------------------
 # Hit (in-process: the program's message and traceback on the host's stderr). `asyncio.shield`'s
 # outer future was not the run's: one whose inner task failed, never awaited, was logged when
@@ -689,7 +746,7 @@ ATTACKS = {
 
 def test_every_attack_is_a_program() -> None:
     """An attack that does not even compile would pass for the wrong reason."""
-    for name, code in {**ATTACKS, **RANGES, **GROWING, **FOREVER, **ELIDED}.items():
+    for name, code in {**ATTACKS, **RANGES, **GROWING, **FOREVER, **ELIDED, **FORMATS}.items():
         ast.parse(code, name)
 
 
@@ -807,6 +864,14 @@ async def test_small_constants_do_not_skip_the_size_guard(run: Run, name: str) -
     assert "refused before running" in result.error.message, result.error
 
 
+@pytest.mark.parametrize("name", sorted(FORMATS))
+async def test_formats_are_sized_by_what_their_fields_add_up_to(run: Run, name: str) -> None:
+    result = await run(FORMATS[name], timeout=5)
+    assert result.error is not None, result
+    assert result.error.type == "memory", result.error
+    assert "refused before running" in result.error.message, result.error
+
+
 EVERYDAY: dict[str, tuple[str, Any]] = {
     "special-methods": (
         "class V:\n    def __init__(self, x):\n        self.x = x\n"
@@ -881,6 +946,31 @@ EVERYDAY: dict[str, tuple[str, Any]] = {
             2,
             400,
             2.25,
+        ],
+    ),
+    "formats": (
+        "import collections, string\na, b, c, w = 1, 'x', 2.5, 6\n"
+        "d = collections.defaultdict(lambda: 'z', {'a': 1})\n"
+        "return ['%s-%d' % ('a', 3), '%(a)s %(b)s' % {'a': 1, 'b': 2}, b'%s' % b'x',"
+        " '%(a)s%(q)s' % d, '%5.2f' % 3.14159, '%%' % (), '%*d' % (5, 3), '{0} {1}'.format(1, 2),"
+        " '{a}'.format_map({'a': 5}), f'{a} {b!r} {c:.1f}', f'{a:>{w}}|{b:<{w}}|{c:^{w}}',"
+        " f'{a=} {b=} {c=}', string.Template('$a and ${b} $$').substitute(a=1, b=2),"
+        " string.Template('$a $c').safe_substitute({'a': 1})]",
+        [
+            "a-3",
+            "1 2",
+            "x",
+            "1z",
+            " 3.14",
+            "%",
+            "    3",
+            "1 2",
+            "5",
+            "1 'x' 2.5",
+            "     1|x     | 2.5  ",
+            "a=1 b='x' c=2.5",
+            "1 and 2 $",
+            "1 $c",
         ],
     ),
     "translate": (

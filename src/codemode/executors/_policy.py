@@ -51,6 +51,7 @@ SETATTR = "_cm_setattr_"  # `obj.__x__ = value`: the value is checked too
 PRIVATE = "_cm_private_"
 ATTR = "_cm_attr_"
 FORMAT = "_cm_format_"
+FSTRING = "_cm_fstring_"  # an f-string of many fields, sized before its pieces are joined
 OPCHECK = "_cm_opcheck_"
 INIT = "_cm_init_"
 NEW = "_cm_new_"
@@ -803,6 +804,20 @@ class Transformer:
         # Attribute or subscript: check the size first, then do the operation in place.
         check = _call(OPCHECK, node, _const(op, node), _load_copy(target), node.value)
         return [_at(ast.Expr(check), node), node]
+
+    def visit_JoinedStr(self, node: ast.JoinedStr) -> ast.AST:
+        self.generic_visit(node)
+        fields = sum(1 for value in node.values if isinstance(value, ast.FormattedValue))
+        if fields < 3:
+            return node  # at most doubles what it formats, as `a + b` does
+        # `f"{s}{s}{s}..."`: the fields are joined in one call, which would make as many copies
+        # of a long value as there are fields: each is formatted on its own, and the pieces
+        # are sized before they are joined (`_cm_fstring_`).
+        pieces: list[ast.expr] = [
+            value if isinstance(value, ast.Constant) else _at(ast.JoinedStr([value]), value)
+            for value in node.values
+        ]
+        return _call(FSTRING, node, _at(ast.Tuple(pieces, ast.Load()), node))
 
     def visit_FormattedValue(self, node: ast.FormattedValue) -> ast.AST:
         self.generic_visit(node)

@@ -8,9 +8,11 @@ import _string  # type: ignore[import-not-found]  # CPython's format-field parse
 import abc
 import codecs
 import collections
+import contextlib
 import datetime
 import functools
 import hashlib
+import re
 import statistics
 import string
 import sys
@@ -130,10 +132,11 @@ def floordiv_guard(a: Any, b: Any) -> Any:
     return a // b
 
 
-def _check_mod(a: Any, b: Any) -> None:
+def _check_mod(a: Any, b: Any) -> Any:
+    """Check `a % b`; returns the right operand to use (a mapping as a plain dict)."""
     if isinstance(a, int):
         check_division(a, b)
-        return
+        return b
     if isinstance(a, str | bytes | bytearray):
         text = a if isinstance(a, str) else bytes(a).decode("latin-1")
         width = percent_width(text)
@@ -142,11 +145,64 @@ def _check_mod(a: Any, b: Any) -> None:
             width = max([width, *(abs(v) for v in values if isinstance(v, int))])
         if width > MAX_ITEMS:
             raise _refuse(f"a %-format width of {width}")
+        return _sized_percent(text, b, isinstance(a, str))
+    return b
+
+
+_PERCENT_FIELD = re.compile(r"%(?:\(([^)]*)\))?[-#0 +]*(\*|\d*)(?:\.(\*|\d*))?[hlL]?(.)")
+
+
+def _sized_percent(text: str, values: Any, is_text: bool) -> Any:
+    """A %-format's fields are formatted and joined in one C call: its result (the template, each
+    field's value and width) is sized first, so that many fields of one long value
+    (`('%s' * 1000) % ((s,) * 1000)`, `('%(a)s' * 1000) % {'a': s}`) or many wide fields are
+    refused before the call. A mapping other than a plain dict is read here, once per name, into
+    one: C would look each name up as it goes, by the mapping's own code (a `defaultdict`'s
+    factory), after the check."""
+    fields = [m for m in _PERCENT_FIELD.finditer(text) if m.group(4) != "%"]
+    if not fields:
+        return values
+    total = len(text)
+    for field in fields:
+        for number in field.group(2, 3):
+            if number and number != "*":
+                total += int(number)
+    named = [
+        field.group(1) if is_text else field.group(1).encode("latin-1")
+        for field in fields
+        if field.group(1) is not None
+    ]
+    if named and isinstance(values, Mapping) and not isinstance(values, tuple):
+        if type(values) is not dict:
+            plain: dict[Any, Any] = {}
+            for key in dict.fromkeys(named):
+                with contextlib.suppress(KeyError):  # (CPython's own KeyError, from the call)
+                    plain[key] = values[key]
+            values = plain
+        for key in named:
+            total += _formatted_size(values.get(key))
+    elif isinstance(values, tuple):
+        total += sum(_formatted_size(value) for value in values)
+    else:
+        total += _formatted_size(values)
+    if total > MAX_ITEMS:
+        raise _refuse(f"a %-format of {len(fields)} fields would make {total} characters")
+    return values
+
+
+def _formatted_size(value: Any) -> int:
+    """Characters a value takes formatted, at least (text exactly; a container one per item)."""
+    if isinstance(value, str):
+        return str.__len__(value)
+    if isinstance(value, bytes | bytearray):
+        return len(bytes(value)) if not isinstance(value, bytes) else bytes.__len__(value)
+    if isinstance(value, list | tuple | dict | set | frozenset):
+        return len(value)
+    return 0
 
 
 def mod_guard(a: Any, b: Any, /) -> Any:
-    _check_mod(a, b)
-    return a % b
+    return a % _check_mod(a, b)
 
 
 _OP_CHECKS: dict[str, Callable[[Any, Any], None]] = {
@@ -169,6 +225,8 @@ def opcheck_guard(op: str, a: Any, b: Any) -> None:
 class SafeFormatter(string.Formatter):
     """`str.format` that follows the attribute policy and bounds widths, raising what the C
     `str.format` raises where `string.Formatter` words it otherwise."""
+
+    total = 0  # characters its fields made so far (one call's: see `_FormatCall`)
 
     def get_value(self, key: Any, args: Any, kwargs: Any) -> Any:
         if not isinstance(key, int):
@@ -209,10 +267,23 @@ class SafeFormatter(string.Formatter):
             raise _refuse(f"a format width in {format_spec!r}")
         if isinstance(value, _TIME_VALUES):
             check_strftime(format_spec)
-        return format(value, format_spec)
+        formatted = format(value, format_spec)
+        # The fields are joined in one call at the end: sized as they come, so that many
+        # fields of one long value (`('{0}' * 1000).format(s)`) are refused before the join.
+        if isinstance(formatted, str):
+            self.total += str.__len__(formatted)
+            if self.total > MAX_ITEMS:
+                raise _refuse(f"format would make over {MAX_ITEMS} characters")
+        return formatted
 
 
-_SAFE_FORMATTER = SafeFormatter()
+class _FormatCall(SafeFormatter):
+    """One call of the safe formatter, which keeps the running size of its fields."""
+
+    def __init__(self, template: str) -> None:
+        self.total = len(template)
+
+
 _NO_POSITIONAL: tuple[Any, ...] = tuple.__new__(type("NoPositional", (tuple,), {}))  # format_map
 
 
@@ -241,11 +312,11 @@ def _switch_message(template: str) -> str:
 
 
 def safe_format(template: str, /, *args: Any, **kwargs: Any) -> str:
-    return _SAFE_FORMATTER.vformat(template, args, kwargs)
+    return _FormatCall(template).vformat(template, args, kwargs)
 
 
 def safe_format_map(template: str, mapping: Mapping[str, Any], /) -> str:
-    return _SAFE_FORMATTER.vformat(template, _NO_POSITIONAL, mapping)
+    return _FormatCall(template).vformat(template, _NO_POSITIONAL, mapping)
 
 
 # Characters one `strftime` directive can become (`%c`: 24; a time zone's name), at most.
@@ -287,6 +358,16 @@ def format_guard(value: Any, conversion: int, spec: str) -> str:
     if isinstance(value, _TIME_VALUES):
         check_strftime(spec)  # a date's format spec is a `strftime` format
     return format(value, spec)
+
+
+def fstring_guard(pieces: tuple[str, ...], /) -> str:
+    """An f-string of three fields or more, its fields formatted one by one: sized, then joined."""
+    total = 0
+    for piece in pieces:
+        total += str.__len__(piece)
+    if total > MAX_ITEMS:
+        raise _refuse(f"an f-string would make {total} characters (limit {MAX_ITEMS})")
+    return "".join(pieces)
 
 
 def format_builtin(value: Any, format_spec: str = "", /) -> str:
@@ -688,6 +769,7 @@ GUARDS: dict[str, Any] = {
     policy.PRIVATE: private_guard,
     policy.ATTR: attr_guard,
     policy.FORMAT: format_guard,
+    policy.FSTRING: fstring_guard,
     policy.OPCHECK: opcheck_guard,
     policy.INIT: init_guard,
     policy.NEW: new_guard,

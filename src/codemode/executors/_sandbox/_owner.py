@@ -681,8 +681,8 @@ def special_method(name: str, value: Any, mro: tuple[type, ...]) -> Any:
     a builtin there (`__next__ = int`, `__getitem__ = {}.get`, `functools.partial`, a class, a
     property whose getter is one) would have C run that loop with no check at all, and nothing
     stops a C loop (the host hung). So a special method is the program's own function (also as
-    a classmethod, staticmethod or a property's accessors), None, or the very method a base
-    class defines under that name. A length (`SIZE_METHODS`) is wrapped so that it says at most
+    a classmethod, staticmethod or a property's accessors), None or another value nothing can
+    call, or the very method a base class defines under that name. A length (`SIZE_METHODS`) is wrapped so that it says at most
     `MAX_ITEMS`: C allocates by it (`tuple(obj)` with a `__len__` of 10**9 cleared 8 GB in
     one call)."""
     if value is FIELD:

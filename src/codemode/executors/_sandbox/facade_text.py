@@ -227,7 +227,20 @@ class Pattern:
 
     def _repl(self, repl: Any) -> Any:
         if callable(repl):  # the program's function is given an `re.Match`, as in CPython
-            return lambda found: repl(Match(found, self))
+            # What it returns is joined in one call at the end, as many times as it matches:
+            # sized as it comes (a function returning one long string for each of a thousand
+            # matches made a thousand copies of it).
+            total = [0]
+
+            def call(found: Any) -> Any:
+                piece = repl(Match(found, self))
+                if isinstance(piece, str | bytes):
+                    total[0] += len(piece) if type(piece) in (str, bytes) else _exact_len(piece)
+                    if total[0] > MAX_ITEMS:
+                        raise _refuse(f"sub would make over {MAX_ITEMS} characters of replacements")
+                return piece
+
+            return call
         return self._check_template(repl)
 
     def _check_template(self, template: Any) -> Any:
@@ -534,19 +547,61 @@ def _check_json_options(indent: Any, separators: Any) -> None:
             raise _refuse(f"a JSON separator of {longest} characters (limit {MAX_JSON_INDENT})")
 
 
+_JSON_NESTED = (list, tuple, dict)
+
+
+def _check_json_layout(obj: Any, indent: Any, separators: Any) -> None:
+    """An indent and the separators repeat on every item of the output, at every depth:
+    `json.dumps([[0]] * 10**5, indent=500)` made 2 * 10**8 characters in one call. The items
+    are counted first (as the encoder walks them, shared ones each time they occur, without
+    running the program's code), up to the size limit."""
+    width = len(indent) if isinstance(indent, str) else indent if isinstance(indent, int) else -1
+    parts = separators if isinstance(separators, tuple | list) else ()
+    extra = sum(len(part) for part in parts if isinstance(part, str))
+    if width < 0 and extra <= 4:
+        return  # no indent and short separators: the output is as long as its text
+    per_level = max(width, 0) + 1 if width >= 0 else 0
+    total = 0
+    pending: list[tuple[Any, int, frozenset[int]]] = [(obj, 1, frozenset())]
+    while pending:
+        item, depth, path = pending.pop()
+        if isinstance(item, list | tuple):
+            children: Any = list.__iter__(item) if isinstance(item, list) else tuple.__iter__(item)
+            count = len(item)
+        elif isinstance(item, dict):
+            children = dict.values(item)
+            count = dict.__len__(item)
+        else:
+            continue
+        if id(item) in path:
+            continue  # a cycle: the encoder refuses it
+        total += count * (per_level * depth + extra)
+        if total > MAX_ITEMS:
+            raise _refuse(f"JSON indents and separators would make over {MAX_ITEMS} characters")
+        inner = path | {id(item)}
+        pending.extend(
+            (child, depth + 1, inner) for child in children if isinstance(child, _JSON_NESTED)
+        )
+
+
 def _json_module() -> dict[str, Any]:
     import json
 
     class JSONEncoder(json.JSONEncoder):
         # checked where the options are used: a subclass may set them after `__init__`
         def iterencode(self, o: Any, _one_shot: bool = False) -> Any:
-            _check_json_options(self.indent, (self.item_separator, self.key_separator))
+            separators = (self.item_separator, self.key_separator)
+            _check_json_options(self.indent, separators)
+            _check_json_layout(o, self.indent, separators)
             return super().iterencode(o, _one_shot)
 
     def sized(real: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(real)  # `__wrapped__`: inspect.signature shows json's own parameters
         def call(*args: Any, **kwargs: Any) -> Any:
-            _check_json_options(kwargs.get("indent"), kwargs.get("separators"))
+            indent, separators = kwargs.get("indent"), kwargs.get("separators")
+            _check_json_options(indent, separators)
+            if args and kwargs.get("cls") is None:  # (a facade encoder checks for itself)
+                _check_json_layout(args[0], indent, separators)
             return real(*args, **kwargs)
 
         return call
@@ -556,6 +611,32 @@ def _json_module() -> dict[str, Any]:
     members = _public_members(json, frozenset())
     members.update(JSONEncoder=JSONEncoder, dumps=dumps, dump=dump)
     return members
+
+
+def _exact_len(text: Any) -> int:
+    return str.__len__(text) if isinstance(text, str) else bytes.__len__(text)
+
+
+_NO_MAPPING: dict[str, Any] = {}
+
+
+class _SizedLookup:
+    """The names a `Template` substitutes, looked up (keywords first, as the stdlib's `ChainMap`)
+    and turned into text here, with the running size of the result checked."""
+
+    __slots__ = ("kws", "mapping", "total")
+
+    def __init__(self, template: Any, mapping: Any, kws: dict[str, Any]) -> None:
+        self.mapping, self.kws = mapping, kws
+        self.total = len(template) if isinstance(template, str) else 0
+
+    def __getitem__(self, name: str) -> str:
+        value = self.kws[name] if name in self.kws else self.mapping[name]
+        text = str(value)
+        self.total += str.__len__(text)
+        if self.total > MAX_ITEMS:
+            raise _refuse(f"Template substitution would make over {MAX_ITEMS} characters")
+        return text
 
 
 def _string_module() -> dict[str, Any]:
@@ -589,6 +670,16 @@ def _string_module() -> dict[str, Any]:
                 """
             compiled: Any = compile(text, cls.flags | re.VERBOSE)
             cls.pattern = compiled
+
+        # The stdlib substitutes through one `pattern.sub` whose pieces are joined in one call
+        # at the end: each value is sized as it is looked up (`('$a' * 1000)` of a long `a`).
+        def substitute(self, mapping: Any = _NO_MAPPING, /, **kws: Any) -> str:
+            lookup: Any = _SizedLookup(self.template, mapping, kws)
+            return super().substitute(lookup)
+
+        def safe_substitute(self, mapping: Any = _NO_MAPPING, /, **kws: Any) -> str:
+            lookup: Any = _SizedLookup(self.template, mapping, kws)
+            return super().safe_substitute(lookup)
 
     Template.pattern = default  # type: ignore[assignment]  # after `string`'s own hook ran
     members = _public_members(string, EXCLUDED["string"])
